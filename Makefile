@@ -1,0 +1,42 @@
+# Two commands: `make run` and `make test`. Everything else is what they need.
+PY_BOOT ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+PORT    ?= 8501
+CHROMIUM ?= /usr/bin/chromium
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: setup run test browser index benchmark clean
+
+setup: $(STAMP) index
+
+# Reinstall only when requirements.txt changes (idempotent).
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PY_BOOT) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_QUIET) -r requirements.txt
+	@touch $(STAMP)
+
+# The gazetteer index is a cache: built once, rebuilt when its source changes.
+index: $(STAMP)
+	$(PY) -m geodata build-index
+
+# Debian's chromium for the end-to-end tests (browsers cannot be downloaded here).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; browser tests will be skipped"; \
+	else echo "warning: $(CHROMIUM) missing and not root; browser tests will be skipped"; fi
+
+run: setup
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: setup browser
+	$(PY) -m pytest -q tests
+
+benchmark: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .cache

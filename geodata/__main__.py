@@ -1,0 +1,125 @@
+"""python -m geodata: geocode a place or resolve a region name, offline.
+
+Exit codes: 0 found, 2 unknown place or region, 3 ambiguous (candidates listed).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from geodata.errors import AmbiguousPlace, GeodataError, PlaceNotFound, UnknownRegion
+
+
+def _place_json(p) -> dict:
+    return {"name": p.name, "lat": p.lat, "lon": p.lon, "country": p.country, "admin1": p.admin1,
+            "admin1_code": p.admin1_code, "population": p.population, "source": p.source}
+
+
+def cmd_geocode(args: argparse.Namespace) -> int:
+    from geodata.gazetteer import GazetteerGeocoder
+    from geodata.locate import locate
+
+    if args.online:
+        from geodata.online import OnlineWithFallback
+
+        loc = OnlineWithFallback(timeout=args.timeout).geocode(args.name, country=args.country, admin1=args.admin1)
+        print(json.dumps({"name": args.name, "lat": loc.latitude, "lon": loc.longitude,
+                          "address": loc.address, **{k: v for k, v in loc.raw.items() if k in
+                                                     ("source", "fallback", "country", "admin1", "admin1_code")}},
+                         ensure_ascii=False, indent=2))
+        return 0
+    geocoder = GazetteerGeocoder()
+    location = {"name": args.name, "country": args.country or "", "admin1": args.admin1}
+    if args.near:
+        if args.distance_km is None or args.bearing is None:
+            print("error: --near needs --distance-km and --bearing", file=sys.stderr)
+            return 2
+        location["near"] = {"place": args.near, "distance_km": args.distance_km, "bearing": args.bearing}
+    out: dict = {"name": args.name}
+    try:
+        located = locate(location, geocoder)
+        out.update({k: getattr(located, k) for k in ("lat", "lon", "country", "admin1", "admin1_code",
+                                                      "geo_precision", "uncertainty_km")})
+        out["source"] = located.geocoded_by
+        if located.flags:
+            out["flags"] = located.flags
+        if located.contested_name:
+            out["contested_name"] = located.contested_name
+        if args.all and not args.near:
+            out["candidates"] = [_place_json(p) for p in
+                                 geocoder.candidates(args.name, country=args.country, admin1=args.admin1)]
+    except AmbiguousPlace as exc:
+        print(f"ambiguous: {exc}", file=sys.stderr)
+        print(json.dumps({"name": args.name, "ambiguous": True,
+                          "candidates": [_place_json(p) for p in exc.candidates]}, ensure_ascii=False, indent=2))
+        return 3
+    except (PlaceNotFound, UnknownRegion) as exc:
+        print(f"not found: {exc}", file=sys.stderr)
+        return 2
+    except GeodataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_region(args: argparse.Namespace) -> int:
+    from geodata.regions import resolve_area, resolve_region
+
+    try:
+        kind, code = resolve_area(args.name)
+        if kind == "country":
+            print(json.dumps({"name": args.name, "kind": "country", "code": code}))
+            return 0
+        m = resolve_region(args.name)
+    except UnknownRegion as exc:
+        print(f"not found: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"name": args.name, "kind": "admin1", "code": m.region.code, "canonical": m.region.name,
+                      "country": m.region.country, "geonames_code": m.region.gn_code,
+                      "contested_name": m.contested_name, "note": m.region.note or None}, ensure_ascii=False))
+    return 0
+
+
+def cmd_build_index(args: argparse.Namespace) -> int:
+    from geodata.gazetteer import _fingerprint, build_index, cache_dir
+
+    path = cache_dir() / f"gazetteer-{_fingerprint()}.npz"
+    if path.exists() and not args.force:
+        return 0
+    print(f"building gazetteer index {path} ...", file=sys.stderr)
+    build_index(path)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m geodata", description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("geocode", help="geocode a place name offline")
+    g.add_argument("name")
+    g.add_argument("--country", help="ISO 3166-1 alpha-2, e.g. UA")
+    g.add_argument("--admin1", help="oblast in any spelling or ISO 3166-2 code")
+    g.add_argument("--near", help="reference place for a relative location")
+    g.add_argument("--distance-km", type=float)
+    g.add_argument("--bearing", help="compass point (NW, NNW, north-west) or degrees")
+    g.add_argument("--all", action="store_true", help="also list every ranked candidate")
+    g.add_argument("--online", action="store_true", help="ask Nominatim first (also GEODATA_ONLINE=1)")
+    g.add_argument("--timeout", type=float, default=5.0)
+    g.set_defaults(func=cmd_geocode)
+    r = sub.add_parser("region", help="resolve a region name to its ISO 3166-2 code")
+    r.add_argument("name")
+    r.set_defaults(func=cmd_region)
+    b = sub.add_parser("build-index", help="build the gazetteer index cache if missing or stale")
+    b.add_argument("--force", action="store_true")
+    b.set_defaults(func=cmd_build_index)
+    args = ap.parse_args(argv)
+    if getattr(args, "cmd", None) == "geocode" and not args.online:
+        from geodata.online import online_enabled
+
+        args.online = online_enabled()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
