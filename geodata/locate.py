@@ -21,6 +21,8 @@ from geodata.relative import offset
 _REGION_WORDS = re.compile(r"\b(region|oblast|province|krai|kray|republic|область|край|республика)\b", re.I)
 # How far a gazetteer namesake may lie from the offset point and still be "the same place".
 _AGREE_FACTOR = 1.5
+# 'Around X' (precision 2 on a plain place) widens the place's own radius by this much.
+AROUND_KM = 5.0
 
 
 class LocationMismatch(GeodataError):
@@ -139,9 +141,13 @@ def locate(location: dict, geocoder: GazetteerGeocoder | None = None) -> Located
 
     place = geocoder.resolve(name, country=country or None, admin1=stated.code if stated else None)
     how = place.source
+    unc = place.uncertainty_km()
+    if override == 2:  # 'around Kurakhove': the area about the place, not the place itself
+        unc = round(unc + AROUND_KM, 1)
+        how += f" (area around, +{AROUND_KM:g} km)"
     if place.extra.get("other_candidates"):
         how += f" (chosen over {place.extra['other_candidates']} less likely namesake(s))"
-    out = Located(place.lat, place.lon, override or 1, place.uncertainty_km(), place.country, None, None, how,
+    out = Located(place.lat, place.lon, override or 1, unc, place.country, None, None, how,
                   contested_name=contested)
     return _finish(out, stated, country, strict=False)
 

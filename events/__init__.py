@@ -1,0 +1,4 @@
+"""The curated event store: schema, loading, filtering and export.
+
+store (YAML files) -> geocode (geodata) -> query -> view / export.
+"""

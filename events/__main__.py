@@ -1,0 +1,151 @@
+"""python -m events: validate, list and export the event store.
+
+Exit codes: 0 fine; 1 invalid records (or a bad argument); 2 usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from events.errors import EventsError
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first day, inclusive (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive (YYYY-MM-DD)")
+    p.add_argument("--type", dest="types", action="append", default=[], metavar="T",
+                   help="event or sub-event type (repeatable)")
+    p.add_argument("--region", dest="regions", action="append", default=[], metavar="R",
+                   help="country code (RU), ISO 3166-2 (UA-14) or admin-1 name (Donetsk Oblast); repeatable")
+    p.add_argument("--claim", dest="claims", action="append", default=[], metavar="STATUS",
+                   help="reported, claimed, confirmed or disputed (repeatable)")
+    p.add_argument("--q", default="", metavar="TEXT", help="text in title, summary, notes or quotes")
+
+
+def _filter(args):
+    from events.query import make_filter
+
+    return make_filter(date_from=args.date_from, date_to=args.date_to, types=args.types,
+                       regions=args.regions, claims=args.claims, q=args.q)
+
+
+def _print_problems(problems, stream=sys.stdout) -> None:
+    for p in problems:
+        print(p, file=stream)
+
+
+def cmd_validate(args) -> int:
+    from events.store import load_catalog
+
+    cat = load_catalog(args.catalog)
+    _print_problems(cat.problems)
+    bad = len(cat.invalid_files)
+    print(f"{cat.files} files, {cat.files - bad} valid, {len(cat.problems)} problem(s) in {bad} file(s)")
+    return 1 if cat.problems else 0
+
+
+def cmd_list(args) -> int:
+    from events.query import apply
+    from events.store import load_catalog
+
+    f = _filter(args)
+    cat = load_catalog(args.catalog)
+    if cat.problems:
+        print(f"warning: {len(cat.invalid_files)} invalid file(s) skipped; run 'python -m events validate'",
+              file=sys.stderr)
+    df = apply(cat.events, f)
+    if df.empty:
+        print("no events match")
+        return 0
+    view = df[["date", "id", "event_type", "location_name", "admin1", "country", "geo_precision",
+               "claim_status", "fatalities"]].copy()
+    view["date"] = view["date"].dt.strftime("%Y-%m-%d")
+    import pandas as pd
+
+    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 48):
+        print(view.to_string(index=False))
+    print(f"\n{len(df)} of {len(cat.events)} events")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from events.atomic import write_bytes_atomic
+    from events.export import chunks
+    from events.query import apply
+    from events.store import load_catalog
+
+    f = _filter(args)
+    cat = load_catalog(args.catalog)
+    if cat.problems and not args.skip_invalid:
+        _print_problems(cat.problems, sys.stderr)
+        print(f"export: nothing written: {len(cat.invalid_files)} invalid file(s); fix them or pass "
+              "--skip-invalid", file=sys.stderr)
+        return 1
+    for path in cat.invalid_files:
+        print(f"skipped invalid record: {path}", file=sys.stderr)
+    df = apply(cat.events, f)
+    if args.out == "-":
+        out = sys.stdout.buffer
+        for part in chunks(df, args.format):
+            out.write(part.encode("utf-8"))
+        out.flush()
+    else:
+        write_bytes_atomic(Path(args.out), "".join(chunks(df, args.format)).encode("utf-8"))
+        print(f"wrote {len(df)} events to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from events.atomic import write_bytes_atomic
+    from events.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.write:
+        write_bytes_atomic(Path(__file__).resolve().parent / "event.schema.json", text.encode())
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m events", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--catalog", default=None,
+                    help="catalogue directory (default: $EVENTS_CATALOG, else events/catalog)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    # --catalog is accepted after the sub-command too: `python -m events validate --catalog DIR`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--catalog", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    v = sub.add_parser("validate", parents=[common], help="check every record; one line per problem")
+    v.set_defaults(func=cmd_validate)
+    li = sub.add_parser("list", parents=[common], help="a table of the (filtered) events")
+    _add_filters(li)
+    li.set_defaults(func=cmd_list)
+    ex = sub.add_parser("export", parents=[common], help="write the (filtered) events as GeoJSON or CSV")
+    ex.add_argument("--format", choices=["geojson", "csv"], required=True)
+    ex.add_argument("--out", required=True, metavar="PATH", help="output file, or - for stdout")
+    ex.add_argument("--skip-invalid", action="store_true", help="export the valid records, name the others")
+    _add_filters(ex)
+    ex.set_defaults(func=cmd_export)
+    sc = sub.add_parser("schema", help="print (or --write) the JSON Schema of a record")
+    sc.add_argument("--write", action="store_true")
+    sc.set_defaults(func=cmd_schema)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except EventsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

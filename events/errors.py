@@ -1,0 +1,24 @@
+"""Errors and problems of the event store, each naming file, record and field."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EventsError(Exception):
+    """Base class: something the user can act on, printed without a traceback."""
+
+
+class FilterError(EventsError, ValueError):
+    """A filter value that cannot be understood (bad date, unknown region, ...)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of one file: printed as `PATH: FIELD: message`."""
+
+    path: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"

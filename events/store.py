@@ -1,0 +1,226 @@
+"""Load the curated catalogue (one YAML file per event) into one GeoDataFrame.
+
+Every file is checked; each problem becomes a Problem naming file and field, and
+the valid records still load. Geocoding results come from the reviewable cache
+(events/catalog/_geocoded.csv) and are recomputed only for changed locations.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from events import geocache
+from events.errors import Problem
+from events.schema import Event
+
+DEFAULT_CATALOG = Path(__file__).resolve().parent / "catalog"
+MAX_BYTES = 1_000_000
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Column order of the table every consumer queries.
+COLUMNS = [
+    "id", "dataset", "title", "summary", "notes", "tags", "date", "end_date", "date_precision",
+    "event_type", "sub_event_type", "actors", "location_name", "location_near", "fatalities",
+    "injured", "claim_status", "claimed_by", "sources", "lat", "lon", "geo_precision",
+    "uncertainty_km", "country", "admin1", "admin1_code", "geocoded_by", "geo_flags",
+    "contested_name", "search_text", "path",
+]
+
+
+def catalog_dir(override: str | os.PathLike | None = None) -> Path:
+    """--catalog beats $EVENTS_CATALOG beats the embedded default store."""
+    if override:
+        return Path(override)
+    env = os.environ.get("EVENTS_CATALOG")
+    return Path(env) if env else DEFAULT_CATALOG
+
+
+@dataclass
+class Catalog:
+    events: gpd.GeoDataFrame
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+    directory: Path | None = None
+
+    @property
+    def invalid_files(self) -> list[str]:
+        return sorted({p.path for p in self.problems})
+
+
+def _field_of(err: dict) -> str:
+    loc = [str(x) for x in err.get("loc", ())]
+    return ".".join(loc) or "(record)"
+
+
+def _short(msg: str) -> str:
+    return msg.removeprefix("Value error, ").replace("\n", " ")
+
+
+def read_record(path: Path) -> tuple[Event | None, list[Problem]]:
+    """Parse and validate one file; never raises for bad content."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [Problem(name, "(file)", f"cannot read: {exc.strerror}")]
+    if size > MAX_BYTES:
+        return None, [Problem(name, "(file)", f"file is {size:,} bytes, over the 1 MB limit")]
+    raw = path.read_bytes()
+    if not raw.strip():
+        return None, [Problem(name, "(file)", "file is empty")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, "(file)", f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                                              "save the file as UTF-8")]
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return None, [Problem(name, "(yaml)", f"malformed YAML{where}: {problem}")]
+    if not isinstance(data, dict):
+        return None, [Problem(name, "(record)", f"expected a mapping of fields, got {type(data).__name__}")]
+    try:
+        event = Event.model_validate(data)
+    except ValidationError as exc:
+        return None, [Problem(name, _field_of(e), _short(e["msg"])) for e in exc.errors()]
+    if event.id != path.stem:
+        return None, [Problem(name, "id", f"id {event.id!r} differs from the file name {path.stem!r}")]
+    return event, []
+
+
+def _locate(event: Event, geocoder) -> tuple[dict | None, Problem | None, str]:
+    from geodata.errors import AmbiguousPlace, GeodataError, PlaceNotFound, UnknownRegion
+    from geodata.locate import LocationMismatch, locate
+
+    loc = event.location.model_dump(exclude_none=True)
+    try:
+        located = locate(loc, geocoder)
+    except UnknownRegion as exc:
+        return None, Problem("", "location.admin1", str(exc)), ""
+    except LocationMismatch as exc:
+        return None, Problem("", "location.coordinates", str(exc)), ""
+    except (PlaceNotFound, AmbiguousPlace) as exc:
+        fld = "location.near.place" if event.location.near else "location.name"
+        return None, Problem("", fld, str(exc)), ""
+    except GeodataError as exc:
+        return None, Problem("", "location", str(exc)), ""
+    return located.as_dict(), None, geocache.location_hash(loc)
+
+
+def load_catalog(directory: str | os.PathLike | None = None, *, write_cache: bool = True) -> Catalog:
+    """Read, validate and geocode every record; problems are collected, never raised."""
+    root = catalog_dir(directory)
+    paths = sorted(p for p in root.glob("*") if p.suffix in (".yaml", ".yml") and p.is_file()) \
+        if root.is_dir() else []
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem(str(root), "(catalog)", "catalogue directory does not exist"))
+    events: list[tuple[Event, Path]] = []
+    for path in paths:
+        event, probs = read_record(path)
+        problems.extend(probs)
+        if event is not None:
+            events.append((event, path))
+
+    # Duplicate ids (two files, e.g. x.yaml and x.yml, or a copy with an edited id).
+    seen: dict[str, list[Path]] = {}
+    for event, path in events:
+        seen.setdefault(event.id, []).append(path)
+    dupes = {i for i, ps in seen.items() if len(ps) > 1}
+    for i in sorted(dupes):
+        for path in seen[i]:
+            others = ", ".join(str(p) for p in seen[i] if p != path)
+            problems.append(Problem(str(path), "id", f"duplicate id {i!r} (also in {others})"))
+    events = [(e, p) for e, p in events if e.id not in dupes]
+
+    cache_file = geocache.cache_path(root)
+    cached = geocache.read(cache_file)
+    fresh: dict[str, dict] = {}
+    geocoder = None
+    rows = []
+    for event, path in events:
+        loc = event.location.model_dump(exclude_none=True)
+        h = geocache.location_hash(loc)
+        hit = cached.get(event.id)
+        if hit is not None and hit.get("location_hash") == h:
+            derived = hit
+        else:
+            if geocoder is None:
+                from geodata.gazetteer import GazetteerGeocoder
+
+                geocoder = GazetteerGeocoder()
+            derived, problem, h = _locate(event, geocoder)
+            if problem is not None:
+                problems.append(Problem(str(path), problem.field, problem.message))
+                continue
+            derived = {**derived, "id": event.id, "location_hash": h}
+        fresh[event.id] = derived
+        rows.append(_row(event, path, derived))
+
+    if write_cache and root.is_dir() and fresh != cached:
+        try:
+            geocache.write(cache_file, fresh)
+        except OSError:
+            pass  # a read-only catalogue still loads; it just geocodes again next time
+    return Catalog(_frame(rows), problems, len(paths), root)
+
+
+def _row(event: Event, path: Path, d: dict) -> dict:
+    quotes = " ".join(s.quote for s in event.sources)
+    near = event.location.near
+    return {
+        "id": event.id,
+        "dataset": "curated",
+        "title": event.title,
+        "summary": event.summary,
+        "notes": event.notes,
+        "tags": list(event.tags),
+        "date": event.date,
+        "end_date": event.end_date,
+        "date_precision": event.date_precision,
+        "event_type": event.event_type,
+        "sub_event_type": event.sub_event_type,
+        "actors": list(event.actors),
+        "location_name": event.location.name,
+        "location_near": (f"{near.distance_km:g} km {near.bearing} of {near.place}" if near else None),
+        "fatalities": event.fatalities,
+        "injured": event.injured,
+        "claim_status": event.claim.status,
+        "claimed_by": event.claim.by,
+        "sources": [s.model_dump(mode="json") for s in event.sources],
+        "lat": float(d["lat"]),
+        "lon": float(d["lon"]),
+        "geo_precision": int(d["geo_precision"]),
+        "uncertainty_km": float(d["uncertainty_km"]),
+        "country": d.get("country") or event.location.country,
+        "admin1": d.get("admin1") or None,
+        "admin1_code": d.get("admin1_code") or None,
+        "geocoded_by": d.get("geocoded_by"),
+        "geo_flags": list(d.get("flags") or []),
+        "contested_name": d.get("contested_name") or None,
+        "search_text": " ".join(x for x in (event.title, event.summary, event.notes, quotes) if x).lower(),
+        "path": str(path),
+    }
+
+
+def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
+    df["end_date"] = pd.to_datetime(df["end_date"]).astype("datetime64[ns]")
+    for col in ("fatalities", "injured", "geo_precision"):
+        df[col] = df[col].astype("Int64")
+    for col in ("lat", "lon", "uncertainty_km"):
+        df[col] = df[col].astype(float)
+    df = df.sort_values(["date", "id"], kind="stable").reset_index(drop=True)
+    geom = gpd.points_from_xy(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), crs="EPSG:4326")
+    return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")

@@ -1,0 +1,53 @@
+"""ACLED's vocabulary, so that our exports read in tools built for ACLED.
+
+Six event types, 25 sub-event types (ACLED Codebook 2023), and the derived
+disorder type of each.
+"""
+from __future__ import annotations
+
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": ("Armed clash", "Government regains territory", "Non-state actor overtakes territory"),
+    "Explosions/Remote violence": (
+        "Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED", "Grenade",
+    ),
+    "Violence against civilians": ("Sexual violence", "Attack", "Abduction/forced disappearance"),
+    "Protests": ("Peaceful protest", "Protest with intervention", "Excessive force against protesters"),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Strategic developments": (
+        "Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
+        "Headquarters or base established", "Looting/property destruction",
+        "Non-violent transfer of territory", "Other",
+    ),
+}
+SUB_EVENT_TYPES: dict[str, str] = {sub: et for et, subs in EVENT_TYPES.items() for sub in subs}
+assert len(EVENT_TYPES) == 6 and len(SUB_EVENT_TYPES) == 25
+
+DISORDER_TYPE = {
+    "Battles": "Political violence",
+    "Explosions/Remote violence": "Political violence",
+    "Violence against civilians": "Political violence",
+    "Protests": "Demonstrations",
+    "Riots": "Demonstrations",
+    "Strategic developments": "Strategic developments",
+}
+
+DATE_PRECISION = {"day": 1, "week": 2, "month": 3}  # ACLED time_precision
+CLAIM_STATUSES = ("reported", "claimed", "confirmed", "disputed")
+CLAIM_MEANING = {
+    "reported": "reported by officials or media, not contested",
+    "claimed": "one party's assertion, not independently verified",
+    "confirmed": "verified independently or acknowledged by the other side",
+    "disputed": "contradicted by another party or source",
+}
+
+# ACLED's 31 export columns, in ACLED's order.
+ACLED_COLUMNS = (
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
+    "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
+    "fatalities", "tags", "timestamp",
+)
+OUR_COLUMNS = ("claim_status", "claimed_by", "source_urls", "uncertainty_km", "id")
+assert len(ACLED_COLUMNS) == 31
