@@ -15,6 +15,7 @@ from pathlib import Path
 
 from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
+from geopy.adapters import URLLibAdapter
 from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
@@ -40,6 +41,8 @@ class OnlineWithFallback(Geocoder):
             domain=domain or os.environ.get("GEODATA_NOMINATIM_DOMAIN", "nominatim.openstreetmap.org"),
             scheme=scheme or os.environ.get("GEODATA_NOMINATIM_SCHEME", "https"),
             timeout=timeout,
+            # urllib: no silent retries, so a hung server costs one time-out, not three.
+            adapter_factory=URLLibAdapter,
         )
         # No retries: a failure falls back at once rather than hammering the server.
         self._limited = RateLimiter(self.nominatim.geocode, min_delay_seconds=min_delay_seconds,

@@ -1,0 +1,71 @@
+"""Fixtures that build real data: catalogues of real YAML files in temporary folders."""
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CATALOG = ROOT / "events" / "catalog"
+
+VALID = {
+    "id": "test-event",
+    "title": "A test event in Pokrovsk",
+    "summary": "Something happened.",
+    "date": "2025-01-10",
+    "date_precision": "day",
+    "event_type": "Explosions/Remote violence",
+    "sub_event_type": "Shelling/artillery/missile attack",
+    "actors": ["Military Forces of Russia", "Civilians (Ukraine)"],
+    "location": {"name": "Pokrovsk", "country": "UA", "admin1": "Donetsk Oblast"},
+    "fatalities": 1,
+    "injured": None,
+    "claim": {"status": "reported", "by": "Regional governor"},
+    "sources": [{"outlet": "Test Outlet", "url": "https://example.org/a", "published": "2025-01-11",
+                 "quote": "One person was killed in Pokrovsk."}],
+}
+
+
+def record(**changes) -> dict:
+    """A valid record with some fields changed (None deletes a top-level field)."""
+    rec = copy.deepcopy(VALID)
+    for k, v in changes.items():
+        if v is None and k in rec:
+            del rec[k]
+        else:
+            rec[k] = v
+    return rec
+
+
+def write_record(directory: Path, rec: dict, name: str | None = None) -> Path:
+    path = directory / f"{name or rec['id']}.yaml"
+    path.write_text(yaml.safe_dump(rec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def seed_catalog(tmp_path: Path) -> Path:
+    """A copy of the seed catalogue (so tests may break it)."""
+    dest = tmp_path / "catalog"
+    shutil.copytree(SEED_CATALOG, dest)
+    return dest
+
+
+@pytest.fixture
+def empty_catalog(tmp_path: Path) -> Path:
+    dest = tmp_path / "catalog"
+    dest.mkdir()
+    return dest
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd, env=full_env,
+                          timeout=120)

@@ -1,0 +1,71 @@
+"""The one filter: dates inclusive, region spellings, repeated types, claims, text."""
+from __future__ import annotations
+
+import pytest
+
+from events.errors import FilterError
+from events.query import apply, make_filter
+from events.store import load_catalog
+from tests.conftest import SEED_CATALOG, run_cli
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return load_catalog(SEED_CATALOG, write_cache=False).events
+
+
+def ids(df):
+    return sorted(df["id"])
+
+
+def test_dates_are_inclusive_and_match_overlapping_spans(seed):
+    got = ids(apply(seed, make_filter(date_from="2025-01-06", date_to="2025-01-06")))
+    assert got == ["kurakhove-russian-capture-claim-2025-01-06"]
+    # the Kursk capture spans 9-11 January: a filter on the 10th finds it
+    got = ids(apply(seed, make_filter(date_from="2025-01-10", date_to="2025-01-10")))
+    assert "kursk-north-korean-soldiers-captured-2025-01-09" in got
+    assert "kotovsk-drone-impacts-2025-01-11" not in got
+
+
+@pytest.mark.parametrize("spelling", ["Donetsk", "Donetsk Oblast", "Donetska oblast", "UA-14",
+                                      "Донецька область", "Донецкая область", "Donetsk People's Republic"])
+def test_region_spellings_select_the_same_events(seed, spelling):
+    assert ids(apply(seed, make_filter(regions=[spelling]))) == [
+        "kurakhove-area-fighting-2025-01-11", "kurakhove-russian-capture-claim-2025-01-06",
+        "pokrovsk-casualties-2025-01-10", "shevchenko-russian-capture-claim-2025-01-11"]
+
+
+def test_country_and_admin1_regions_combine_as_or(seed):
+    got = ids(apply(seed, make_filter(regions=["RU", "Zaporizhzhia"])))
+    assert got == ["kotovsk-drone-impacts-2025-01-11", "kursk-north-korean-soldiers-captured-2025-01-09",
+                   "kursk-north-korean-soldiers-captured-died-2024-12", "prymorske-drone-strike-car-2025-01-11"]
+
+
+def test_repeated_types_mix_event_and_sub_event_types(seed):
+    got = ids(apply(seed, make_filter(types=["Air/drone strike", "Non-state actor overtakes territory"])))
+    assert got == ["kotovsk-drone-impacts-2025-01-11", "kurakhove-russian-capture-claim-2025-01-06",
+                   "prymorske-drone-strike-car-2025-01-11", "shevchenko-russian-capture-claim-2025-01-11"]
+
+
+def test_claim_and_text_filters(seed):
+    assert ids(apply(seed, make_filter(claims=["reported"], q="drone"))) == [
+        "kotovsk-drone-impacts-2025-01-11", "prymorske-drone-strike-car-2025-01-11"]
+    # text search reaches the quotes: 'RIA Novosti' only appears in a quote
+    assert ids(apply(seed, make_filter(q="ria novosti"))) == ["shevchenko-russian-capture-claim-2025-01-11"]
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"date_from": "2025-13-01"}, "not a date"),
+    ({"date_from": "2025-01-10", "date_to": "2025-01-01"}, "before"),
+    ({"types": ["Battle"]}, "unknown event or sub-event type"),
+    ({"claims": ["maybe"]}, "unknown claim status"),
+    ({"regions": ["Atlantis"]}, "unknown region"),
+])
+def test_bad_filter_values_raise_a_named_error(kwargs, fragment):
+    with pytest.raises(FilterError, match=fragment):
+        make_filter(**kwargs)
+
+
+def test_cli_list_with_bad_filter_exits_1_without_traceback():
+    res = run_cli("-m", "events", "list", "--from", "yesterday")
+    assert res.returncode == 1 and "not a date" in res.stderr and "Traceback" not in res.stderr
