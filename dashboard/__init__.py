@@ -1,0 +1,1 @@
+"""The dashboard's views: thin layers over events/ and geodata/, used by app.py."""

@@ -1,0 +1,186 @@
+"""Folium elements of ours: thin Python over a little Leaflet JavaScript.
+
+EventLayer draws every filtered event from one compact JSON array as clustered
+shape icons (one Leaflet layer, no folium Marker per event), with uncertainty
+drawn as circles (approximate places) and admin-1 outlines (region-level).
+"""
+from __future__ import annotations
+
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
+
+from dashboard.safe import script_json
+from dashboard.style import CLAIM_ORDER, CLAIM_STYLE, SHAPE_PATH, TYPE_ORDER, TYPE_STYLE, icon_svg
+
+STATIC = "/app/static/vendor"
+LEAFLET_JS = [("leaflet", f"{STATIC}/leaflet-1.9.4/leaflet.js")]
+LEAFLET_CSS = [("leaflet_css", f"{STATIC}/leaflet-1.9.4/leaflet.css")]
+CLUSTER_JS = [("markerclusterjs", f"{STATIC}/leaflet.markercluster-1.5.3/leaflet.markercluster.js")]
+CLUSTER_CSS = [("markerclustercss", f"{STATIC}/leaflet.markercluster-1.5.3/MarkerCluster.css"),
+               ("markerclusterdefaultcss", f"{STATIC}/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")]
+
+
+class EventLayer(JSCSSMixin, MacroElement):
+    """All events of the filtered set as one clustered layer.
+
+    data: {"lat": [...], "lon": [...], "t": [type index], "c": [claim index],
+    "id": [...], "p": [popup html], "tt": [tooltip text], "u": [uncertainty
+    circle radius in m or 0]}, plus "regions": a GeoJSON FeatureCollection of
+    the admin-1 shapes of region-level events. Strings are escaped already.
+    """
+
+    default_js = CLUSTER_JS
+    default_css = CLUSTER_CSS
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function() {
+  var data = {{ this.data_json }};
+  var parent = {{ this._parent.get_name() }};
+  var shapes = {{ this.shapes_json }};
+  var types = {{ this.types_json }};
+  var claims = {{ this.claims_json }};
+  var iconCache = {};
+  function icon(t, c) {
+    var k = t + ":" + c;
+    if (!iconCache[k]) {
+      var ty = types[t], cl = claims[c];
+      var fill = cl.fill ? ty.color : "#ffffff";
+      var dash = cl.dash ? ' stroke-dasharray="' + cl.dash + '"' : "";
+      iconCache[k] = L.divIcon({className: "ce-icon ce-claim-" + cl.name, iconSize: [18, 18], iconAnchor: [9, 9],
+        popupAnchor: [0, -8],
+        html: '<svg width="18" height="18" viewBox="0 0 20 20"><path d="' + shapes[ty.shape] +
+              '" fill="' + fill + '" stroke="' + ty.color + '" stroke-width="2.2"' + dash + '/></svg>'});
+    }
+    return iconCache[k];
+  }
+  var uncertainty = L.featureGroup();
+  if (data.regions && data.regions.features.length) {
+    L.geoJSON(data.regions, {interactive: false, style: function() {
+      return {color: "#7a4b00", weight: 2, dashArray: "6 4", fillColor: "#E69F00", fillOpacity: 0.10};
+    }}).addTo(uncertainty);
+  }
+  var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
+                                      spiderfyOnMaxZoom: true, maxClusterRadius: 40});
+  var markers = [];
+  var byId = {};
+  for (var i = 0; i < data.lat.length; i++) {
+    var m = L.marker([data.lat[i], data.lon[i]], {icon: icon(data.t[i], data.c[i]), riseOnHover: true});
+    m.bindPopup(data.p[i], {maxWidth: 420, maxHeight: 380});
+    m.bindTooltip(data.tt[i]);
+    m.eventId = data.id[i];
+    markers.push(m);
+    byId[data.id[i]] = m;
+    if (data.u[i] > 0) {
+      L.circle([data.lat[i], data.lon[i]], {radius: data.u[i], color: types[data.t[i]].color, weight: 1.5,
+        dashArray: "4 4", fillOpacity: 0.06, interactive: false}).addTo(uncertainty);
+    }
+  }
+  cluster.addLayers(markers);
+  uncertainty.addTo(parent);
+  cluster.addTo(parent);
+  // For tests and the curious: what this layer drew.
+  window.conflictEvents = {count: markers.length, ids: data.id.slice(), byId: byId, cluster: cluster,
+                           uncertaintyShapes: uncertainty.getLayers().length};
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, data: dict) -> None:
+        super().__init__()
+        self._name = "EventLayer"
+        self.data_json = script_json(data)
+        self.shapes_json = script_json(SHAPE_PATH)
+        self.types_json = script_json([TYPE_STYLE[t] for t in TYPE_ORDER])
+        self.claims_json = script_json([{"name": c, **CLAIM_STYLE[c]} for c in CLAIM_ORDER])
+
+
+class BaseStyle(MacroElement):
+    """Page CSS for the map: sea colour, popups, legend, labels."""
+
+    _template = Template("""
+{% macro header(this, kwargs) %}
+<style>
+.leaflet-container { background: #cfdde8; font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }
+.ce-icon { background: none; border: none; }
+.ce-popup { max-width: 400px; } .ce-popup div { margin: 2px 0; }
+.ce-title { font-weight: 650; font-size: 14px; margin-bottom: 4px !important; }
+.ce-muted { color: #666; } .ce-flag { color: #8a4b00; background: #fff4e0; padding: 3px 5px; border-radius: 3px; }
+.ce-claim { font-weight: 600; text-transform: uppercase; font-size: 11px; letter-spacing: .03em; }
+.ce-claimed, .ce-disputed { color: #a34000; } .ce-confirmed { color: #006b3c; } .ce-reported { color: #1f4e79; }
+.ce-sources { margin: 2px 0 0 0; padding-left: 16px; }
+.ce-sources blockquote { margin: 2px 0 4px 0; padding-left: 6px; border-left: 3px solid #ccc; color: #333; font-style: italic; }
+.ce-legend { background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
+             line-height: 1.35; font-size: 11px; }
+.ce-legend svg { vertical-align: middle; margin-right: 5px; }
+.ce-legend .ce-h { font-weight: 650; margin-top: 4px; }
+.ce-label { background: none; border: none; color: #334; font-size: 11px; font-weight: 600; white-space: nowrap;
+            text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
+.marker-cluster-small, .marker-cluster-medium, .marker-cluster-large { background-color: rgba(80,80,80,.25); }
+.marker-cluster-small div, .marker-cluster-medium div, .marker-cluster-large div { background-color: rgba(60,60,60,.75); color: #fff; }
+</style>
+{% endmacro %}
+""")
+
+
+class Legend(MacroElement):
+    """Shapes and colours per event type, line styles per claim status, uncertainty symbols."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function() {
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function() {
+    var div = L.DomUtil.create("div", "ce-legend");
+    div.innerHTML = {{ this.html_json }};
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        rows = ['<div class="ce-h">Event type</div>']
+        for t in TYPE_ORDER:
+            rows.append(f"<div>{icon_svg(t, 'confirmed', 14)}{t}</div>")
+        rows.append('<div class="ce-h">Claim status</div>')
+        for c, label in (("confirmed", "confirmed / reported (filled)"), ("claimed", "claimed (hollow)"),
+                         ("disputed", "disputed (hollow, dashed)")):
+            rows.append(f"<div>{icon_svg('Battles', c, 14)}{label}</div>")
+        rows.append('<div class="ce-h">Location uncertainty</div>'
+                    '<div><svg width="14" height="14"><circle cx="7" cy="7" r="6" fill="none" stroke="#555" '
+                    'stroke-dasharray="3 2"/></svg>approximate place (radius)</div>'
+                    '<div><svg width="14" height="14"><rect x="1" y="1" width="12" height="12" fill="#E69F00" '
+                    'fill-opacity=".2" stroke="#7a4b00" stroke-dasharray="3 2"/></svg>region-level event</div>')
+        self.html_json = script_json("".join(rows))
+
+
+class Labels(MacroElement):
+    """City names as plain text labels, so the map reads without a tile server."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function() {
+  var places = {{ this.places_json }};
+  var group = L.layerGroup();
+  places.forEach(function(p) {
+    L.marker([p[1], p[2]], {interactive: false, keyboard: false,
+      icon: L.divIcon({className: "ce-label", html: "&#9679; " + p[0], iconSize: null, iconAnchor: [4, 7]})}).addTo(group);
+  });
+  var map = {{ this._parent.get_name() }};
+  function toggle() { if (map.getZoom() >= {{ this.min_zoom }}) { group.addTo(map); } else { group.remove(); } }
+  map.on("zoomend", toggle); toggle();
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, places: list[tuple[str, float, float]], min_zoom: int = 5) -> None:
+        super().__init__()
+        from dashboard.safe import text
+
+        self.places_json = script_json([[text(n), round(la, 4), round(lo, 4)] for n, la, lo in places])
+        self.min_zoom = min_zoom

@@ -1,0 +1,160 @@
+"""The map: a constant offline base map, and the filtered events as one data layer.
+
+The base map (boundaries, labels, legend) is the same on every rerun, so
+streamlit-folium keeps its iframe; filtered events travel as a FeatureGroup
+through st_folium(feature_group_to_add=...), and the view moves by center/zoom.
+"""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.layers import LEAFLET_CSS, LEAFLET_JS, BaseStyle, EventLayer, Labels, Legend
+from dashboard.popup import popup_html, tooltip_text
+from dashboard.style import CLAIM_ORDER, TYPE_ORDER
+
+# Above this many events, quotes in popups are shortened to keep the page light.
+FULL_POPUPS_UP_TO = 2000
+MAX_UNCERTAINTY_SHAPES = 3000
+SIMPLIFY_DEG = 0.01  # ~1 km: boundaries stay right at oblast scale and the page stays small
+
+
+@lru_cache(maxsize=1)
+def boundary_layers() -> tuple[dict, dict]:
+    """(countries, admin-1) as simplified GeoJSON dicts, computed once per process."""
+    from geodata.boundaries import EUROPE_FILE, admin1
+    import geopandas as gpd
+
+    a1 = admin1()[["iso_3166_2", "name_en", "iso_a2", "geometry"]].copy()
+    # Fine where the war is (west of 45°E), coarse over Siberia, 1e-4° (~10 m) grid.
+    tol = np.where(shapely.get_x(shapely.centroid(a1.geometry.values)) < 45, SIMPLIFY_DEG / 2, SIMPLIFY_DEG * 5)
+    a1["geometry"] = shapely.set_precision(shapely.simplify(a1.geometry.values, tol, preserve_topology=True), 1e-4)
+    countries = gpd.read_file(EUROPE_FILE, columns=["name", "iso_a2"])
+    countries["geometry"] = shapely.set_precision(
+        shapely.simplify(countries.geometry.values, SIMPLIFY_DEG * 2, preserve_topology=True), 1e-3)
+    return (json.loads(countries.to_json(drop_id=True, to_wgs84=False)),
+            json.loads(a1.to_json(drop_id=True, to_wgs84=False)))
+
+
+@lru_cache(maxsize=256)
+def region_outline(code: str) -> dict | None:
+    _, a1 = boundary_layers()
+    for f in a1["features"]:
+        if f["properties"]["iso_3166_2"] == code:
+            return f
+    return None
+
+
+@lru_cache(maxsize=1)
+def city_labels(min_population: int = 300_000) -> list[tuple[str, float, float]]:
+    """Large cities of the covered countries, from the gazetteer arrays (no object per place)."""
+    from geodata.gazetteer import load_index
+
+    idx = load_index()
+    keep = np.isin(idx.cc, [b"UA", b"RU", b"BY", b"MD", b"PL", b"RO", b"SK", b"HU"]) & (idx.pop >= min_population)
+    keep &= (idx.lon < 60) & (idx.lat > 43)
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(-idx.pop[rows], kind="stable")]
+    chosen: list[int] = []
+    for i in rows:  # largest first; skip a city within ~60 km of a larger label (suburbs, twin cities)
+        if all((idx.lat[i] - idx.lat[j]) ** 2 + ((idx.lon[i] - idx.lon[j]) * 0.65) ** 2 > 0.3 for j in chosen):
+            chosen.append(int(i))
+    return [(idx.name(i), float(idx.lat[i]), float(idx.lon[i])) for i in chosen]
+
+
+def _local_assets(m: folium.Map) -> folium.Map:
+    """Leaflet from our own static files; folium's jQuery/Bootstrap/FontAwesome are not needed."""
+    m.default_js = LEAFLET_JS
+    m.default_css = LEAFLET_CSS
+    return m
+
+
+def base_map(online_tiles: bool = False) -> folium.Map:
+    """The constant map: boundaries as the base layer, labels, legend; tiles only if asked."""
+    m = _local_assets(folium.Map(location=[49.0, 34.0], zoom_start=5, tiles=None, prefer_canvas=True,
+                                 control_scale=True))
+    # With no tile layer Leaflet has no zoom range, and marker clustering needs one.
+    m.options.update({"minZoom": 3, "maxZoom": 14})
+    BaseStyle().add_to(m)
+    countries, a1 = boundary_layers()
+    folium.GeoJson(countries, name="Countries", control=False,
+                   style_function=lambda f: {"color": "#8c8c8c", "weight": 1, "fillColor": "#f6f3ec", "fillOpacity": 1},
+                   smooth_factor=1.0, tooltip=None).add_to(m)
+    folium.GeoJson(a1, name="Admin-1 boundaries", control=False,
+                   style_function=lambda f: {"color": "#9a9a9a", "weight": 0.8, "fillOpacity": 0,
+                                             "dashArray": "2 3"},
+                   tooltip=folium.GeoJsonTooltip(fields=["name_en", "iso_3166_2"], aliases=["", ""],
+                                                 labels=False, sticky=True)).add_to(m)
+    if online_tiles:  # optional: fails quietly (blank tiles) with no network
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr="© OpenStreetMap contributors",
+                         opacity=0.6).add_to(m)
+    Labels(city_labels()).add_to(m)
+    Legend().add_to(m)
+    return m
+
+
+def layer_data(df: pd.DataFrame) -> dict:
+    """The compact arrays EventLayer draws: built column-wise, escaped strings."""
+    n = len(df)
+    records = df[["id", "title", "date", "end_date", "date_precision", "event_type", "sub_event_type",
+                  "location_name", "location_near", "admin1", "country", "geo_precision", "uncertainty_km",
+                  "fatalities", "injured", "claim_status", "claimed_by", "sources", "notes", "geo_flags",
+                  "contested_name"]].to_dict("records") if n else []
+    max_quote = None if n <= FULL_POPUPS_UP_TO else 200
+    prec = df["geo_precision"].to_numpy(dtype="float64", na_value=np.nan) if n else np.array([])
+    unc_m = np.where(prec == 2, df["uncertainty_km"].to_numpy(np.float64) * 1000, 0) if n else np.array([])
+    if n and (unc_m > 0).sum() > MAX_UNCERTAINTY_SHAPES:
+        unc_m[np.flatnonzero(unc_m > 0)[MAX_UNCERTAINTY_SHAPES:]] = 0
+    region_codes = sorted(set(df.loc[df["geo_precision"] == 3, "admin1_code"].dropna())) if n else []
+    regions = [f for f in (region_outline(c) for c in region_codes) if f]
+    return {
+        "lat": np.round(df["lat"].to_numpy(np.float64), 6).tolist() if n else [],
+        "lon": np.round(df["lon"].to_numpy(np.float64), 6).tolist() if n else [],
+        "t": df["event_type"].map({t: i for i, t in enumerate(TYPE_ORDER)}).astype(int).tolist() if n else [],
+        "c": df["claim_status"].map({c: i for i, c in enumerate(CLAIM_ORDER)}).astype(int).tolist() if n else [],
+        "id": [str(x) for x in df["id"]] if n else [],
+        "p": [popup_html(r, max_quote) for r in records],
+        "tt": [tooltip_text(r) for r in records],
+        "u": np.round(unc_m, 0).astype(int).tolist() if n else [],
+        "regions": {"type": "FeatureCollection", "features": regions},
+    }
+
+
+def event_group(df: pd.DataFrame) -> folium.FeatureGroup:
+    fg = folium.FeatureGroup(name="Events")
+    EventLayer(layer_data(df)).add_to(fg)
+    return fg
+
+
+def fit_view(df: pd.DataFrame, width_px: int = 900, height_px: int = 600) -> tuple[list[float], int]:
+    """Center and zoom that show every filtered event (and its uncertainty)."""
+    if df.empty:
+        return [49.0, 34.0], 5
+    pad = df["uncertainty_km"].fillna(0).clip(upper=300).to_numpy() / 111.0
+    lat, lon = df["lat"].to_numpy(), df["lon"].to_numpy()
+    south, north = float(np.min(lat - pad)), float(np.max(lat + pad))
+    west = float(np.min(lon - pad / np.cos(np.radians(lat))))
+    east = float(np.max(lon + pad / np.cos(np.radians(lat))))
+    center = [(south + north) / 2, (west + east) / 2]
+
+    def merc(y: float) -> float:
+        y = max(min(y, 85), -85)
+        return math.log(math.tan(math.pi / 4 + math.radians(y) / 2))
+
+    span_x = max(east - west, 0.05) / 360
+    span_y = max(merc(north) - merc(south), 0.001) / (2 * math.pi)
+    zoom = min(math.log2(width_px / 256 / span_x), math.log2(height_px / 256 / span_y))
+    return center, int(max(3, min(12, math.floor(zoom - 0.3))))
+
+
+def full_html(df: pd.DataFrame) -> str:
+    """A standalone page of the map with the events (for benchmarks and file export)."""
+    m = base_map()
+    event_group(df).add_to(m)
+    return m.get_root().render()
