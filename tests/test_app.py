@@ -1,0 +1,70 @@
+"""The page logic through Streamlit's AppTest: filters from the URL, metrics, warnings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import record, write_record
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def run_app(monkeypatch, catalog=None, **params) -> AppTest:
+    if catalog is not None:
+        monkeypatch.setenv("EVENTS_CATALOG", str(catalog))
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_default_view_shows_every_event(monkeypatch, seed_catalog):
+    at = run_app(monkeypatch, seed_catalog)
+    assert metric(at, "Events shown") == "8" and metric(at, "Events in store") == "8"
+    assert not at.warning
+
+
+def test_filters_come_from_the_url(monkeypatch, seed_catalog):
+    at = run_app(monkeypatch, seed_catalog, region=["Donetsk Oblast"], claim=["claimed"])
+    assert metric(at, "Events shown") == "3"
+    assert at.multiselect(key="f_regions").value == ["Donetsk Oblast"]
+    at2 = run_app(monkeypatch, seed_catalog, **{"from": "2025-01-11", "to": "2025-01-11", "type": ["Battles"]})
+    assert metric(at2, "Events shown") == "3"  # Kursk capture (9-11 Jan), Shevchenko, Kurakhove area
+
+
+def test_a_bad_url_value_falls_back_with_a_visible_notice(monkeypatch, seed_catalog):
+    at = run_app(monkeypatch, seed_catalog, **{"from": "not-a-date", "region": "Atlantis"})
+    assert metric(at, "Events shown") == "8"
+    notices = " ".join(i.value for i in at.info)
+    assert "not-a-date" in notices and "Atlantis" in notices
+
+
+def test_changing_a_widget_updates_the_count_and_the_url(monkeypatch, seed_catalog):
+    at = run_app(monkeypatch, seed_catalog)
+    at.multiselect(key="f_claims").set_value(["reported"]).run()
+    assert metric(at, "Events shown") == "3"
+    assert at.query_params["claim"] == ["reported"] or at.query_params["claim"] == "reported"
+
+
+def test_invalid_records_get_a_warning_panel_and_valid_events_still_show(monkeypatch, seed_catalog):
+    write_record(seed_catalog, record(id="broken-one", event_type="Alien invasion"))
+    (seed_catalog / "mangled.yaml").write_text("id: [unclosed\n")
+    at = run_app(monkeypatch, seed_catalog)
+    assert metric(at, "Events shown") == "8"
+    assert "2 invalid record file(s)" in at.warning[0].value
+    listing = at.code[0].value
+    assert "broken-one.yaml: event_type: unknown event type" in listing and "mangled.yaml: (yaml)" in listing
+
+
+def test_an_empty_result_says_so(monkeypatch, seed_catalog):
+    at = run_app(monkeypatch, seed_catalog, q="nothing matches this")
+    assert metric(at, "Events shown") == "0"
+    assert any("No events match" in i.value for i in at.info)

@@ -1,0 +1,137 @@
+"""The dashboard's pure parts: escaping, popups, map layers, URL state, timeline, exports."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from dashboard import mapview, safe
+from dashboard.popup import popup_html
+from dashboard.timeline import per_day_by_type
+from dashboard.urlstate import parse_query, to_query
+from events.export import export_bytes
+from events.query import Filter, apply, make_filter
+from events.store import load_catalog
+from tests.conftest import SEED_CATALOG, run_cli
+
+HOSTILE = {
+    "title": "<img src=x onerror=alert(1)>",
+    "notes": "${alert(1)} `backtick` \\ </script><script>window.__pwned=1</script>",
+    "claimed_by": "<b>x</b>",
+    "sources": [{"outlet": "O", "url": "javascript:alert(1)", "published": "2025-01-11", "quote": "`${1+1}`"},
+                {"outlet": "P", "url": "https://example.org/a?b=1&c=2", "published": "2025-01-11", "quote": "q"}],
+}
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return load_catalog(SEED_CATALOG, write_cache=False).events
+
+
+def test_text_is_safe_for_html_and_js_template_literals():
+    out = safe.text("<a href='x'>`${alert(1)}`\\")
+    assert "<" not in out and ">" not in out and "'" not in out
+    assert "`" not in out and "$" not in out and "\\" not in out
+    assert out == "&lt;a href=&#x27;x&#x27;&gt;&#96;&#36;{alert(1)}&#96;&#92;"
+
+
+@pytest.mark.parametrize("u, ok", [("https://example.org/x", True), ("http://a.b/c?d=1", True),
+                                   ("javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False),
+                                   ("data:text/html,<script>", False), ("//evil.example", False), ("", False),
+                                   ("https://x.org/\"onmouseover=alert(1)", False)])
+def test_only_http_links_survive(u, ok):
+    assert (safe.url(u) is not None) == ok
+
+
+def test_script_json_cannot_close_the_script_element():
+    s = safe.script_json({"a": "</script><script>alert(1)</script>", "b": "\u2028"})
+    assert "</script" not in s and "\u2028" not in s
+    assert json.loads(s)["a"].startswith("</script>")
+
+
+def test_popup_shows_hostile_text_literally_and_links_only_http(seed):
+    ev = {**seed.iloc[0].to_dict(), **HOSTILE}
+    html = popup_html(ev)
+    assert "<img" not in html and "<script" not in html and "`" not in html and "${" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "javascript:" not in html.split("O, 2025-01-11")[0][-200:]
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert hrefs == ["https://example.org/a?b=1&amp;c=2"]
+
+
+def test_popup_has_every_part_an_analyst_needs(seed):
+    ev = seed.set_index("id").loc["prymorske-drone-strike-car-2025-01-11"].to_dict()
+    html = popup_html(ev)
+    for part in ("Russian drone hits a civilian car", "2025-01-10 – 2025-01-11", "exact day",
+                 "Air/drone strike", "Prymorske", "Zaporizhzhia Oblast", "exact place", "Fatalities:</b> 1",
+                 "Injured:</b> 4", "reported", "Ivan Fedorov", "Radio Free Europe", "occupiers attacked Prymorske",
+                 "Notes:"):
+        assert part in html, part
+    assert 'href="https://www.themoscowtimes.com/' in html
+
+
+def test_layer_data_has_one_entry_per_event_and_uncertainty_where_approximate(seed):
+    data = mapview.layer_data(seed)
+    assert len(data["lat"]) == len(data["id"]) == len(data["p"]) == len(seed)
+    by_id = dict(zip(data["id"], data["u"]))
+    assert by_id["shevchenko-russian-capture-claim-2025-01-11"] > 5000  # metres
+    assert by_id["prymorske-drone-strike-car-2025-01-11"] == 0
+    assert [f["properties"]["iso_3166_2"] for f in data["regions"]["features"]] == ["RU-KRS"]
+
+
+def test_map_html_loads_nothing_from_the_internet(seed):
+    html = mapview.full_html(seed)
+    srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert srcs and all(s.startswith("/app/static/vendor/") for s in srcs), srcs
+    assert "cdn" not in html.lower() and "tile.openstreetmap" not in html
+
+
+def test_vendored_assets_exist():
+    from pathlib import Path
+
+    from dashboard.layers import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
+
+    root = Path(__file__).resolve().parent.parent
+    for _, href in LEAFLET_JS + LEAFLET_CSS + CLUSTER_JS + CLUSTER_CSS:
+        assert (root / href.removeprefix("/app/")).is_file(), href
+
+
+def test_url_state_round_trips():
+    f = make_filter(date_from="2025-01-01", date_to="2025-01-31", types=["Battles", "Air/drone strike"],
+                    regions=["Donetsk Oblast", "RU"], claims=["claimed"], q="drone")
+    back, notices = parse_query(to_query(f))
+    assert back == f and notices == []
+
+
+def test_bad_url_values_fall_back_with_notices():
+    f, notices = parse_query({"from": ["yesterday"], "to": ["2025-01-05"], "type": ["Battles,Nonsense"],
+                              "region": ["Narnia", "UA-14"], "claim": ["rumoured"], "q": ["x"]})
+    assert f == Filter(date_to=f.date_to, types=("Battles",), regions=("UA-14",), q="x")
+    assert len(notices) == 4 and any("Narnia" in n for n in notices)
+    f2, n2 = parse_query({"from": ["2025-02-01"], "to": ["2025-01-01"]})
+    assert f2 == Filter() and "before" in n2[0]
+
+
+def test_fit_view_contains_every_filtered_event(seed):
+    (lat, lon), zoom = mapview.fit_view(seed)
+    assert 47 < lat < 53 and 35 < lon < 42 and 4 <= zoom <= 8
+    one = apply(seed, Filter(q="prymorske"))
+    (lat1, lon1), zoom1 = mapview.fit_view(one)
+    assert lat1 == pytest.approx(47.6449, abs=0.2) and zoom1 >= 9
+    assert mapview.fit_view(seed.iloc[0:0]) == ([49.0, 34.0], 5)
+
+
+def test_timeline_counts_per_day_by_type_sum_to_the_filtered_count(seed):
+    counts = per_day_by_type(seed)
+    assert int(counts.to_numpy().sum()) == len(seed)
+    assert counts.loc["2025-01-11", "Battles"] == 2
+    assert counts.index.is_monotonic_increasing and len(counts) == (counts.index[-1] - counts.index[0]).days + 1
+
+
+def test_download_bytes_equal_the_cli_export(seed, tmp_path):
+    f = make_filter(regions=["Donetsk"], claims=["claimed"])
+    out = tmp_path / "x.geojson"
+    run_cli("-m", "events", "export", "--format", "geojson", "--out", str(out), "--region", "Donetsk",
+            "--claim", "claimed")
+    assert export_bytes(apply(seed, f), "geojson") == out.read_bytes()
