@@ -1,0 +1,217 @@
+"""End to end in a real headless Chromium against the app on a free local port.
+
+Every request to anything but 127.0.0.1 is blocked, as on a machine with no
+internet: the map must still draw, from our own assets.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, record, run_cli, write_record
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"
+HOSTILE_ID = "hostile-record"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (make test installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    from tests.conftest import SEED_CATALOG
+
+    dest = tmp_path_factory.mktemp("e2e") / "catalog"
+    shutil.copytree(SEED_CATALOG, dest)
+    write_record(dest, record(
+        id=HOSTILE_ID, title="<img src=x onerror=\"window.__pwned=1;alert(1)\">",
+        summary="`${alert(2)}` and </script><script>alert(3)</script>",
+        notes="${alert(1)} `backtick` \\ <b>bold?</b>",
+        location={"name": "Pokrovsk", "country": "UA", "admin1": "Donetsk Oblast"},
+        claim={"status": "disputed", "by": "<svg onload=alert(4)>"}))
+    return dest
+
+
+@pytest.fixture(scope="module")
+def server(catalog):
+    port = free_port()
+    env = {**os.environ, "EVENTS_CATALOG": str(catalog)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(base + "/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the dashboard did not start: " + proc.stdout.read().decode()[-2000:])
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+class Page:
+    """A page with the outside world blocked and every dialog recorded."""
+
+    def __init__(self, browser, height: int = 1000):
+        self.ctx = browser.new_context(viewport={"width": 1400, "height": height}, accept_downloads=True)
+        self.page = self.ctx.new_page()
+        self.blocked: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.route("**/*", self._route)
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def _route(self, route):
+        u = route.request.url
+        if u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            self.blocked.append(u)
+            route.abort()
+
+    def map_frame(self, timeout_s: float = 60):
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            for f in self.page.frames:
+                if "st_folium" in f.url:
+                    try:
+                        if f.evaluate("() => !!window.conflictEvents"):
+                            return f
+                    except Exception:  # frame navigating
+                        pass
+            self.page.wait_for_timeout(250)
+        raise AssertionError("the map never drew its event layer")
+
+    def wait_count(self, expected: int, timeout_s: float = 30) -> list[str]:
+        deadline = time.time() + timeout_s
+        ids = None
+        while time.time() < deadline:
+            f = self.map_frame()
+            ids = f.evaluate("() => window.conflictEvents.ids")
+            if len(ids) == expected:
+                return ids
+            self.page.wait_for_timeout(250)
+        raise AssertionError(f"map shows {len(ids or [])} events, expected {expected}")
+
+    def close(self):
+        self.ctx.close()
+
+
+def test_map_draws_every_event_offline_and_screenshot(server, browser):
+    p = Page(browser, height=2100)  # tall, so the screenshot holds map, timeline, table and downloads
+    try:
+        p.page.goto(server + "/")
+        ids = p.wait_count(9)
+        assert HOSTILE_ID in ids
+        f = p.map_frame()
+        # the base layer draws without any tile server: boundaries are SVG/canvas paths
+        assert f.evaluate("() => document.querySelectorAll('.leaflet-container').length") == 1
+        assert f.evaluate("() => document.querySelectorAll('path.leaflet-interactive, canvas').length") > 0
+        assert p.page.get_by_text("Events shown", exact=True).is_visible()
+        p.page.wait_for_timeout(1500)
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "dashboard.png"
+        p.page.screenshot(path=str(shot), full_page=True)
+        print(f"\nscreenshot: {shot}")
+        assert p.blocked == [], f"the page tried to reach the internet: {p.blocked[:5]}"
+    finally:
+        p.close()
+
+
+def test_url_filters_change_the_count_and_the_markers(server, browser):
+    p = Page(browser)
+    try:
+        p.page.goto(server + "/?region=RU&claim=claimed")
+        ids = p.wait_count(2)
+        assert sorted(ids) == ["kursk-north-korean-soldiers-captured-2025-01-09",
+                               "kursk-north-korean-soldiers-captured-died-2024-12"]
+        p.page.goto(server + "/?region=Donetska%20oblast&type=Battles")
+        ids = p.wait_count(3)
+        assert all(i.startswith(("kurakhove", "shevchenko")) for i in ids)
+    finally:
+        p.close()
+
+
+def test_geojson_download_is_valid_and_matches_the_filter(server, browser, catalog, tmp_path):
+    import pyogrio
+
+    p = Page(browser)
+    try:
+        p.page.goto(server + "/?region=UA-14&claim=claimed")
+        p.wait_count(3)
+        with p.page.expect_download(timeout=30_000) as dl:
+            p.page.get_by_role("button", name="Download GeoJSON").click()
+        path = tmp_path / "download.geojson"
+        dl.value.save_as(path)
+        gdf = pyogrio.read_dataframe(path)
+        assert sorted(gdf["id"]) == ["kurakhove-area-fighting-2025-01-11",
+                                     "kurakhove-russian-capture-claim-2025-01-06",
+                                     "shevchenko-russian-capture-claim-2025-01-11"]
+        cli = run_cli("-m", "events", "export", "--format", "geojson", "--out", "-", "--region", "UA-14",
+                      "--claim", "claimed", env={"EVENTS_CATALOG": str(catalog)})
+        assert path.read_bytes() == cli.stdout.encode()
+        assert json.loads(path.read_text())["type"] == "FeatureCollection"
+    finally:
+        p.close()
+
+
+def test_hostile_record_runs_no_script_and_shows_its_text(server, browser):
+    p = Page(browser)
+    try:
+        p.page.goto(server + "/?q=backtick")
+        p.wait_count(1)
+        f = p.map_frame()
+        f.evaluate("""() => new Promise(done => {
+            const m = window.conflictEvents.byId['%s'];
+            window.conflictEvents.cluster.zoomToShowLayer(m, () => { m.openPopup(); done(); });
+        })""" % HOSTILE_ID)
+        f.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+        text = f.inner_text(".leaflet-popup-content")
+        assert '<img src=x onerror="window.__pwned=1;alert(1)">' in text
+        assert "${alert(1)} `backtick` \\ <b>bold?</b>" in text
+        assert "<svg onload=alert(4)>" in text
+        assert f.evaluate("() => document.querySelectorAll('.leaflet-popup-content img, .leaflet-popup-content svg, "
+                          ".leaflet-popup-content script').length") == 0
+        p.page.wait_for_timeout(500)
+        assert p.dialogs == []
+        assert f.evaluate("() => window.__pwned") is None
+        assert p.page.evaluate("() => window.__pwned") is None
+        # the title also reaches the table and the page, as text
+        assert p.page.get_by_text("Events shown", exact=True).is_visible()
+    finally:
+        p.close()
