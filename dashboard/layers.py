@@ -10,7 +10,7 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from dashboard.safe import script_json
+from dashboard.safe import script_json, text
 from dashboard.style import CLAIM_ORDER, CLAIM_STYLE, SHAPE_PATH, TYPE_ORDER, TYPE_STYLE, icon_svg
 
 STATIC = "/app/static/vendor"
@@ -25,9 +25,10 @@ class EventLayer(JSCSSMixin, MacroElement):
     """All events of the filtered set as one clustered layer.
 
     data: {"lat": [...], "lon": [...], "t": [type index], "c": [claim index],
-    "id": [...], "p": [popup html], "tt": [tooltip text], "u": [uncertainty
-    circle radius in m or 0]}, plus "regions": a GeoJSON FeatureCollection of
-    the admin-1 shapes of region-level events. Strings are escaped already.
+    "id": [...], "u": [uncertainty circle radius in m, or 0], "popup":
+    dashboard.popup.popup_columns(...)}, plus "regions": a GeoJSON
+    FeatureCollection of the admin-1 shapes of region-level events. Every
+    string is escaped already; popups are assembled in the browser on opening.
     """
 
     default_js = CLUSTER_JS
@@ -61,14 +62,35 @@ class EventLayer(JSCSSMixin, MacroElement):
       return {color: "#7a4b00", weight: 2, dashArray: "6 4", fillColor: "#E69F00", fillOpacity: 0.10};
     }}).addTo(uncertainty);
   }
+  var P = data.popup, TYPES = {{ this.type_names_json }}, CLAIMS = {{ this.claim_names_json }};
+  function v(name, i) { var k = P.cols[name][i]; return k < 0 ? "" : P.dicts[name][k]; }
+  function count(x) { return x < 0 ? "unknown" : String(x); }
+  // Every piece below was escaped in Python; this only joins them.
+  function popup(i) {
+    var claim = CLAIMS[data.c[i]], near = v("near", i), where = v("where", i), flags = v("flags", i),
+        cn = v("cn", i), src = v("src", i), notes = v("notes", i);
+    return '<div class="ce-popup"><div class="ce-title">' + P.title[i] + '</div>' +
+      '<div><b>Date:</b> ' + v("when", i) + ' <span class=ce-muted>(' + v("dp", i) + ')</span></div>' +
+      '<div><b>Type:</b> ' + TYPES[data.t[i]] + ' — ' + v("sub", i) + '</div>' +
+      '<div><b>Place:</b> ' + v("place", i) + (near ? ' <span class=ce-muted>(' + near + ')</span>' : '') +
+        (where ? ', ' + where : '') + '</div>' +
+      '<div class=ce-muted>Location precision: ' + v("gp", i) + ', ± ' + P.unc[i] + ' km</div>' +
+      '<div><b>Fatalities:</b> ' + count(P.fat[i]) + ' · <b>Injured:</b> ' + count(P.inj[i]) + '</div>' +
+      '<div><b>Claim:</b> <span class="ce-claim ce-' + claim + '">' + claim + '</span> by ' + v("by", i) +
+        ' <span class=ce-muted>(' + v("meaning", i) + ')</span></div>' +
+      (flags ? '<div class=ce-flag>' + flags + '</div>' : '') +
+      (cn ? '<div class=ce-muted>Region also called: ' + cn + '</div>' : '') +
+      (src ? '<div><b>Sources:</b><ul class=ce-sources>' + src + '</ul></div>' : '') +
+      (notes ? '<div class=ce-notes><b>Notes:</b> ' + notes + '</div>' : '') + '</div>';
+  }
   var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
                                       spiderfyOnMaxZoom: true, maxClusterRadius: 40});
   var markers = [];
   var byId = {};
   for (var i = 0; i < data.lat.length; i++) {
     var m = L.marker([data.lat[i], data.lon[i]], {icon: icon(data.t[i], data.c[i]), riseOnHover: true});
-    m.bindPopup(data.p[i], {maxWidth: 420, maxHeight: 380});
-    m.bindTooltip(data.tt[i]);
+    m.bindPopup((function(j) { return function() { return popup(j); }; })(i), {maxWidth: 420, maxHeight: 380});
+    m.bindTooltip((function(j) { return function() { return v("when", j) + " · " + P.title[j] + " (" + CLAIMS[data.c[j]] + ")"; }; })(i));
     m.eventId = data.id[i];
     markers.push(m);
     byId[data.id[i]] = m;
@@ -94,6 +116,8 @@ class EventLayer(JSCSSMixin, MacroElement):
         self.shapes_json = script_json(SHAPE_PATH)
         self.types_json = script_json([TYPE_STYLE[t] for t in TYPE_ORDER])
         self.claims_json = script_json([{"name": c, **CLAIM_STYLE[c]} for c in CLAIM_ORDER])
+        self.type_names_json = script_json([text(t) for t in TYPE_ORDER])
+        self.claim_names_json = script_json([text(c) for c in CLAIM_ORDER])
 
 
 class BaseStyle(MacroElement):

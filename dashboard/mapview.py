@@ -16,7 +16,8 @@ import pandas as pd
 import shapely
 
 from dashboard.layers import LEAFLET_CSS, LEAFLET_JS, BaseStyle, EventLayer, Labels, Legend
-from dashboard.popup import popup_html, tooltip_text
+from dashboard.popup import SHORT_QUOTE, popup_columns
+from dashboard.safe import text as safe_text
 from dashboard.style import CLAIM_ORDER, TYPE_ORDER
 
 # Above this many events, quotes in popups are shortened to keep the page light.
@@ -100,28 +101,26 @@ def base_map(online_tiles: bool = False) -> folium.Map:
 
 
 def layer_data(df: pd.DataFrame) -> dict:
-    """The compact arrays EventLayer draws: built column-wise, escaped strings."""
+    """The compact arrays EventLayer draws: built column-wise, strings escaped."""
     n = len(df)
-    records = df[["id", "title", "date", "end_date", "date_precision", "event_type", "sub_event_type",
-                  "location_name", "location_near", "admin1", "country", "geo_precision", "uncertainty_km",
-                  "fatalities", "injured", "claim_status", "claimed_by", "sources", "notes", "geo_flags",
-                  "contested_name"]].to_dict("records") if n else []
-    max_quote = None if n <= FULL_POPUPS_UP_TO else 200
-    prec = df["geo_precision"].to_numpy(dtype="float64", na_value=np.nan) if n else np.array([])
-    unc_m = np.where(prec == 2, df["uncertainty_km"].to_numpy(np.float64) * 1000, 0) if n else np.array([])
-    if n and (unc_m > 0).sum() > MAX_UNCERTAINTY_SHAPES:
+    if n == 0:
+        return {"lat": [], "lon": [], "t": [], "c": [], "id": [], "u": [],
+                "popup": {"title": [], "unc": [], "fat": [], "inj": [], "cols": {}, "dicts": {}},
+                "regions": {"type": "FeatureCollection", "features": []}}
+    prec = df["geo_precision"].to_numpy(dtype="float64", na_value=np.nan)
+    unc_m = np.where(prec == 2, df["uncertainty_km"].to_numpy(np.float64) * 1000, 0)
+    if (unc_m > 0).sum() > MAX_UNCERTAINTY_SHAPES:
         unc_m[np.flatnonzero(unc_m > 0)[MAX_UNCERTAINTY_SHAPES:]] = 0
-    region_codes = sorted(set(df.loc[df["geo_precision"] == 3, "admin1_code"].dropna())) if n else []
+    region_codes = sorted(set(df.loc[df["geo_precision"] == 3, "admin1_code"].dropna()))
     regions = [f for f in (region_outline(c) for c in region_codes) if f]
     return {
-        "lat": np.round(df["lat"].to_numpy(np.float64), 6).tolist() if n else [],
-        "lon": np.round(df["lon"].to_numpy(np.float64), 6).tolist() if n else [],
-        "t": df["event_type"].map({t: i for i, t in enumerate(TYPE_ORDER)}).astype(int).tolist() if n else [],
-        "c": df["claim_status"].map({c: i for i, c in enumerate(CLAIM_ORDER)}).astype(int).tolist() if n else [],
-        "id": [str(x) for x in df["id"]] if n else [],
-        "p": [popup_html(r, max_quote) for r in records],
-        "tt": [tooltip_text(r) for r in records],
-        "u": np.round(unc_m, 0).astype(int).tolist() if n else [],
+        "lat": np.round(df["lat"].to_numpy(np.float64), 6).tolist(),
+        "lon": np.round(df["lon"].to_numpy(np.float64), 6).tolist(),
+        "t": df["event_type"].map({t: i for i, t in enumerate(TYPE_ORDER)}).astype(int).tolist(),
+        "c": df["claim_status"].map({c: i for i, c in enumerate(CLAIM_ORDER)}).astype(int).tolist(),
+        "id": [safe_text(x) for x in df["id"]],
+        "u": np.round(unc_m, 0).astype(int).tolist(),
+        "popup": popup_columns(df, None if n <= FULL_POPUPS_UP_TO else SHORT_QUOTE),
         "regions": {"type": "FeatureCollection", "features": regions},
     }
 

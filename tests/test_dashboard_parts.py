@@ -7,7 +7,7 @@ import re
 import pytest
 
 from dashboard import mapview, safe
-from dashboard.popup import popup_html
+from dashboard.popup import popup_columns
 from dashboard.timeline import per_day_by_type
 from dashboard.urlstate import parse_query, to_query
 from events.export import export_bytes
@@ -50,30 +50,56 @@ def test_script_json_cannot_close_the_script_element():
     assert json.loads(s)["a"].startswith("</script>")
 
 
-def test_popup_shows_hostile_text_literally_and_links_only_http(seed):
-    ev = {**seed.iloc[0].to_dict(), **HOSTILE}
-    html = popup_html(ev)
-    assert "<img" not in html and "<script" not in html and "`" not in html and "${" not in html
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert "javascript:" not in html.split("O, 2025-01-11")[0][-200:]
-    hrefs = re.findall(r'href="([^"]*)"', html)
-    assert hrefs == ["https://example.org/a?b=1&amp;c=2"]
+def _all_strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _all_strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _all_strings(v)
 
 
-def test_popup_has_every_part_an_analyst_needs(seed):
-    ev = seed.set_index("id").loc["prymorske-drone-strike-car-2025-01-11"].to_dict()
-    html = popup_html(ev)
-    for part in ("Russian drone hits a civilian car", "2025-01-10 – 2025-01-11", "exact day",
-                 "Air/drone strike", "Prymorske", "Zaporizhzhia Oblast", "exact place", "Fatalities:</b> 1",
-                 "Injured:</b> 4", "reported", "Ivan Fedorov", "Radio Free Europe", "occupiers attacked Prymorske",
-                 "Notes:"):
-        assert part in html, part
-    assert 'href="https://www.themoscowtimes.com/' in html
+def test_popup_data_carries_hostile_text_escaped_and_links_only_http(seed):
+    hostile = seed.iloc[[0]].copy()
+    for k, v in HOSTILE.items():
+        hostile[k] = [v] if not isinstance(v, str) else v
+    data = popup_columns(hostile)
+    blob = " ".join(_all_strings(data))
+    assert "<img" not in blob and "<script" not in blob and "`" not in blob and "${" not in blob
+    assert data["title"] == ["&lt;img src=x onerror=alert(1)&gt;"]
+    assert "&#36;{alert(1)} &#96;backtick&#96; &#92;" in blob
+    hrefs = re.findall(r'href="([^"]*)"', blob)
+    assert hrefs == ["https://example.org/a?b=1&amp;c=2"]  # javascript: dropped, text kept
+    assert "O, 2025-01-11" in blob
+
+
+def test_popup_data_has_every_part_an_analyst_needs(seed):
+    one = seed[seed["id"] == "prymorske-drone-strike-car-2025-01-11"]
+    data = popup_columns(one)
+    get = lambda name: data["dicts"][name][data["cols"][name][0]]  # noqa: E731
+    assert data["title"] == ["Russian drone hits a civilian car in Prymorske, killing a woman"]
+    assert get("when") == "2025-01-10 – 2025-01-11" and get("dp") == "exact day"
+    assert get("sub") == "Air/drone strike" and get("place") == "Prymorske"
+    assert get("where") == "Zaporizhzhia Oblast, UA" and get("gp") == "exact place"
+    assert (data["fat"], data["inj"]) == ([1], [4])
+    assert "Ivan Fedorov" in get("by") and "not contested" in get("meaning")
+    assert "occupiers attacked Prymorske" in get("src") and 'href="https://www.themoscowtimes.com/' in get("src")
+    assert get("notes").startswith("Place:")
+
+
+def test_popup_data_is_dictionary_encoded(seed):
+    data = popup_columns(seed)
+    assert len(data["dicts"]["by"]) < len(seed)  # the Russian MoD appears once however many claims it makes
+    assert len(data["cols"]["by"]) == len(seed)
+    shorter = popup_columns(seed, max_quote=20)
+    assert max(len(s) for s in shorter["dicts"]["src"]) < max(len(s) for s in data["dicts"]["src"])
 
 
 def test_layer_data_has_one_entry_per_event_and_uncertainty_where_approximate(seed):
     data = mapview.layer_data(seed)
-    assert len(data["lat"]) == len(data["id"]) == len(data["p"]) == len(seed)
+    assert len(data["lat"]) == len(data["id"]) == len(data["popup"]["title"]) == len(seed)
     by_id = dict(zip(data["id"], data["u"]))
     assert by_id["shevchenko-russian-capture-claim-2025-01-11"] > 5000  # metres
     assert by_id["prymorske-drone-strike-car-2025-01-11"] == 0

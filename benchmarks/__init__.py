@@ -1,0 +1,1 @@
+"""Benchmarks: speed targets live here, printing numbers, not in timed tests."""
