@@ -68,6 +68,9 @@ def sidebar(df: pd.DataFrame) -> Filter:
         f = Filter()
     st.query_params.from_dict(to_query(f))
     sb.caption("The filters live in the URL: copy it to share this view.")
+    sb.divider()
+    sb.toggle("Online basemap (OpenStreetMap)", key="f_tiles", value=False,
+              help="Needs internet. Without it the offline boundaries and labels stay readable.")
     return f
 
 
@@ -101,7 +104,7 @@ def render(catalog, export: Callable[[Filter, str], bytes]) -> None:
     from streamlit_folium import st_folium
 
     center, zoom = mapview.fit_view(shown)
-    st_folium(mapview.base_map(), feature_group_to_add=mapview.event_group(shown), center=center, zoom=zoom,
+    st_folium(mapview.base_map(online_tiles=st.session_state.get("f_tiles", False)), feature_group_to_add=mapview.event_group(shown), center=center, zoom=zoom,
               returned_objects=[], key="event_map", height=580, use_container_width=True)
 
     st.subheader("Timeline")
