@@ -22,13 +22,15 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--claim", dest="claims", action="append", default=[], metavar="STATUS",
                    help="reported, claimed, confirmed or disputed (repeatable)")
     p.add_argument("--q", default="", metavar="TEXT", help="text in title, summary, notes or quotes")
+    p.add_argument("--dataset", dest="datasets", action="append", default=[], metavar="NAME",
+                   help="only these datasets ('curated' = the catalogue; repeatable)")
 
 
 def _filter(args):
     from events.query import make_filter
 
     return make_filter(date_from=args.date_from, date_to=args.date_to, types=args.types,
-                       regions=args.regions, claims=args.claims, q=args.q)
+                       regions=args.regions, claims=args.claims, q=args.q, datasets=args.datasets)
 
 
 def _print_problems(problems, stream=sys.stdout) -> None:
@@ -48,10 +50,10 @@ def cmd_validate(args) -> int:
 
 def cmd_list(args) -> int:
     from events.query import apply
-    from events.store import load_catalog
+    from events.store import load_store
 
     f = _filter(args)
-    cat = load_catalog(args.catalog)
+    cat = load_store(args.catalog, args.data)
     if cat.problems:
         print(f"warning: {len(cat.invalid_files)} invalid file(s) skipped; run 'python -m events validate'",
               file=sys.stderr)
@@ -59,7 +61,7 @@ def cmd_list(args) -> int:
     if df.empty:
         print("no events match")
         return 0
-    view = df[["date", "id", "event_type", "location_name", "admin1", "country", "geo_precision",
+    view = df[["date", "id", "dataset", "event_type", "location_name", "admin1", "country", "geo_precision",
                "claim_status", "fatalities"]].copy()
     view["date"] = view["date"].dt.strftime("%Y-%m-%d")
     import pandas as pd
@@ -71,13 +73,13 @@ def cmd_list(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from events.atomic import write_bytes_atomic
+    from events.atomic import write_stream_atomic
     from events.export import chunks
     from events.query import apply
-    from events.store import load_catalog
+    from events.store import load_store
 
     f = _filter(args)
-    cat = load_catalog(args.catalog)
+    cat = load_store(args.catalog, args.data)
     if cat.problems and not args.skip_invalid:
         _print_problems(cat.problems, sys.stderr)
         print(f"export: nothing written: {len(cat.invalid_files)} invalid file(s); fix them or pass "
@@ -92,8 +94,34 @@ def cmd_export(args) -> int:
             out.write(part.encode("utf-8"))
         out.flush()
     else:
-        write_bytes_atomic(Path(args.out), "".join(chunks(df, args.format)).encode("utf-8"))
+        write_stream_atomic(Path(args.out), (part.encode("utf-8") for part in chunks(df, args.format)))
         print(f"wrote {len(df)} events to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from events.datasets import data_dir, import_file
+
+    m = import_file(args.format, args.path, args.dataset_name, args.data)
+    where = data_dir(args.data) / m["dataset"]
+    print(f"{m['dataset']}: read {m['rows_read']:,}, imported {m['imported']:,}, rejected {m['rejected']:,} "
+          f"in {m['seconds']:.2f} s ({m['source_encoding']}) -> {where}")
+    if m["rejected"]:
+        print(f"rejected rows with line numbers and reasons: {where / m['rejects_file']}")
+    for note in m["notes"]:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from events.datasets import list_datasets
+
+    rows = list_datasets(args.data)
+    if not rows:
+        print("no datasets imported (python -m events import --format acled|ucdp|geojson PATH --dataset NAME)")
+    for m in rows:
+        print(f"{m['dataset']:<24} {m['format']:<8} {m['imported']:>10,} events  {m['rejected']:>8,} rejected  "
+              f"{m['imported_at']}  {m['source_file']}")
     return 0
 
 
@@ -114,10 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--catalog", default=None,
                     help="catalogue directory (default: $EVENTS_CATALOG, else events/catalog)")
+    ap.add_argument("--data", default=None,
+                    help="bulk datasets directory (default: $EVENTS_DATA, else ./data)")
     sub = ap.add_subparsers(dest="cmd", required=True)
     # --catalog is accepted after the sub-command too: `python -m events validate --catalog DIR`.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--catalog", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--data", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     v = sub.add_parser("validate", parents=[common], help="check every record; one line per problem")
     v.set_defaults(func=cmd_validate)
     li = sub.add_parser("list", parents=[common], help="a table of the (filtered) events")
@@ -129,6 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--skip-invalid", action="store_true", help="export the valid records, name the others")
     _add_filters(ex)
     ex.set_defaults(func=cmd_export)
+    im = sub.add_parser("import", parents=[common], help="import a bulk dataset (ACLED, UCDP GED, GeoJSON)")
+    im.add_argument("--format", choices=["acled", "ucdp", "geojson"], required=True)
+    im.add_argument("path")
+    im.add_argument("--dataset", dest="dataset_name", required=True, metavar="NAME",
+                    help="dataset name; re-importing replaces it atomically")
+    im.set_defaults(func=cmd_import)
+    ds = sub.add_parser("datasets", parents=[common], help="list imported datasets and their manifests")
+    ds.set_defaults(func=cmd_datasets)
     sc = sub.add_parser("schema", help="print (or --write) the JSON Schema of a record")
     sc.add_argument("--write", action="store_true")
     sc.set_defaults(func=cmd_schema)

@@ -91,49 +91,68 @@ def geojson_chunks(df: pd.DataFrame) -> Iterator[str]:
     yield "\n]}\n"
 
 
+def _text(df: pd.DataFrame, col: str) -> pd.Series:
+    return df[col] if col in df else pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
 def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Our table in ACLED's 31 columns, then ours."""
+    """Our table in ACLED's 31 columns, then ours. ACLED imports give their own values
+    back (kept as text); other rows get values derived from ours."""
     n = len(df)
-    blank = [""] * n
-    actors = df["actors"].tolist() if n else []
-    sources = df["sources"].tolist() if n else []
-    a1 = [a[0] if len(a) > 0 else "" for a in actors]
-    a2 = [a[1] if len(a) > 1 else "" for a in actors]
-    assoc2 = ["; ".join(a[2:]) for a in actors]
+    blank = pd.Series([""] * n, index=df.index, dtype=object)
+
+    is_acled = _text(df, "event_id_cnty").notna()
+
+    def passthrough(col: str, derived) -> pd.Series:
+        """ACLED rows: their own value (empty stays empty); other rows: derived."""
+        kept = _text(df, col).astype(object)
+        return kept.fillna("").where(is_acled, derived)
+
     date = df["date"]
-    latest = [max((s["published"] for s in ss), default=None) for ss in sources]
+    latest_published = pd.Series(
+        [max((s["published"] for s in ss), default=None) if isinstance(ss, list) else None for ss in df["sources"]]
+        if n else [], index=df.index, dtype=object)
+    ts = pd.to_datetime(latest_published, errors="coerce", utc=True)
+    derived_ts = (ts.astype("int64") // 10**9).astype("Int64").where(ts.notna())
+    cc = df["country"]
+    assoc2 = pd.Series(["; ".join(a[2:]) if isinstance(a, list) else None for a in df["actors"]] if n else [],
+                       index=df.index, dtype=object)
+    civ = df["actor2"].fillna("").str.startswith("Civilians").map({True: "Civilian targeting", False: ""})
+    tags = pd.Series(["; ".join(t) if isinstance(t, list) else None for t in df["tags"]] if n else [],
+                     index=df.index, dtype=object)
     out = pd.DataFrame({
-        "event_id_cnty": df["id"].to_numpy(),
-        "event_date": date.dt.strftime("%Y-%m-%d").to_numpy(),
-        "year": date.dt.year.to_numpy(),
-        "time_precision": df["date_precision"].map(DATE_PRECISION).to_numpy(),
-        "disorder_type": df["event_type"].map(DISORDER_TYPE).to_numpy(),
-        "event_type": df["event_type"].to_numpy(),
-        "sub_event_type": df["sub_event_type"].to_numpy(),
-        "actor1": a1, "assoc_actor_1": blank, "inter1": blank,
-        "actor2": a2, "assoc_actor_2": assoc2, "inter2": blank, "interaction": blank,
-        "civilian_targeting": ["Civilian targeting" if any(x.startswith("Civilians") for x in a[1:2]) else ""
-                               for a in actors],
-        "iso": df["country"].map(lambda c: COUNTRIES.get(c, ("", "", ""))[1]).to_numpy(),
-        "region": df["country"].map(lambda c: "Europe" if c in COUNTRIES else "").to_numpy(),
-        "country": df["country"].map(lambda c: COUNTRIES.get(c, (c, 0, ""))[0]).to_numpy(),
-        "admin1": df["admin1"].to_numpy(), "admin2": blank, "admin3": blank,
-        "location": df["location_name"].to_numpy(),
+        "event_id_cnty": passthrough("event_id_cnty", df["id"]),
+        "event_date": date.dt.strftime("%Y-%m-%d"),
+        "year": date.dt.year,
+        "time_precision": df["date_precision"].map(DATE_PRECISION),
+        "disorder_type": passthrough("disorder_type", df["event_type"].map(DISORDER_TYPE)),
+        "event_type": df["event_type"],
+        "sub_event_type": df["sub_event_type"],
+        "actor1": df["actor1"].fillna(""), "assoc_actor_1": passthrough("assoc_actor_1", blank),
+        "inter1": passthrough("inter1", blank),
+        "actor2": df["actor2"].fillna(""), "assoc_actor_2": passthrough("assoc_actor_2", assoc2),
+        "inter2": passthrough("inter2", blank), "interaction": passthrough("interaction", blank),
+        "civilian_targeting": passthrough("civilian_targeting", civ),
+        "iso": passthrough("iso", cc.map(lambda c: str(COUNTRIES[c][1]) if c in COUNTRIES else "")),
+        "region": passthrough("region", cc.map(lambda c: "Europe" if c in COUNTRIES else "")),
+        "country": cc.map(lambda c: COUNTRIES.get(c, (c, 0, ""))[0]),
+        "admin1": _text(df, "admin1_source").where(is_acled, df["admin1"]),
+        "admin2": passthrough("admin2", blank), "admin3": passthrough("admin3", blank),
+        "location": df["location_name"],
         "latitude": np.round(df["lat"].to_numpy(np.float64), 6),
         "longitude": np.round(df["lon"].to_numpy(np.float64), 6),
-        "geo_precision": df["geo_precision"].astype("Int64").array,
-        "source": ["; ".join(s["outlet"] for s in ss) for ss in sources],
-        "source_scale": blank,
-        "notes": df["summary"].fillna(df["title"]).to_numpy() if n else [],
-        "fatalities": df["fatalities"].astype("Int64").array,
-        "tags": ["; ".join(t) for t in df["tags"].tolist()],
-        "timestamp": [int(dt.datetime.fromisoformat(d).replace(tzinfo=dt.timezone.utc).timestamp()) if d else ""
-                      for d in latest],
-        "claim_status": df["claim_status"].to_numpy(),
-        "claimed_by": df["claimed_by"].to_numpy(),
-        "source_urls": [" ".join(s["url"] for s in ss if s.get("url")) for ss in sources],
-        "uncertainty_km": df["uncertainty_km"].to_numpy(),
-        "id": df["id"].to_numpy(),
+        "geo_precision": df["geo_precision"].astype("Int64"),
+        "source": df["source_outlets"],
+        "source_scale": passthrough("source_scale", blank),
+        "notes": df["notes"].where(is_acled, df["summary"].fillna(df["title"])),
+        "fatalities": df["fatalities"].astype("Int64"),
+        "tags": passthrough("acled_tags", tags),
+        "timestamp": passthrough("timestamp", derived_ts.astype("str").where(derived_ts.notna(), None)),
+        "claim_status": df["claim_status"],
+        "claimed_by": df["claimed_by"],
+        "source_urls": df["source_urls"],
+        "uncertainty_km": df["uncertainty_km"],
+        "id": df["id"],
     }, columns=list(ACLED_COLUMNS + OUR_COLUMNS))
     return out
 

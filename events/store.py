@@ -24,14 +24,28 @@ DEFAULT_CATALOG = Path(__file__).resolve().parent / "catalog"
 MAX_BYTES = 1_000_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# Column order of the table every consumer queries.
+# Column order of the table every consumer queries. List columns (tags, actors,
+# sources, geo_flags) are filled for curated records only; bulk datasets carry the
+# scalar forms (actor1/actor2, source_outlets/source_urls), which every row has.
 COLUMNS = [
-    "id", "dataset", "title", "summary", "notes", "tags", "date", "end_date", "date_precision",
-    "event_type", "sub_event_type", "actors", "location_name", "location_near", "fatalities",
-    "injured", "claim_status", "claimed_by", "sources", "lat", "lon", "geo_precision",
-    "uncertainty_km", "country", "admin1", "admin1_code", "geocoded_by", "geo_flags",
-    "contested_name", "search_text", "path",
+    "id", "dataset", "source_row", "title", "summary", "notes", "tags", "date", "end_date", "date_precision",
+    "event_type", "sub_event_type", "actors", "actor1", "actor2", "location_name", "location_near",
+    "fatalities", "fatalities_low", "fatalities_high", "injured", "claim_status", "claimed_by", "sources",
+    "source_outlets", "source_urls", "lat", "lon", "geo_precision", "uncertainty_km", "country", "admin1",
+    "admin1_code", "admin1_source", "geocoded_by", "geo_flags", "contested_name", "search_text", "path",
 ]
+# ACLED's own columns, kept as text for ACLED imports so an export gives them back unchanged.
+ACLED_PASSTHROUGH = [
+    "event_id_cnty", "disorder_type", "assoc_actor_1", "assoc_actor_2", "inter1", "inter2", "interaction",
+    "civilian_targeting", "iso", "region", "admin2", "admin3", "source_scale", "acled_tags", "timestamp",
+]
+ALL_COLUMNS = COLUMNS + ACLED_PASSTHROUGH
+TEXT_COLUMNS = ["id", "dataset", "source_row", "title", "summary", "notes", "date_precision", "event_type",
+                "sub_event_type", "actor1", "actor2", "location_name", "location_near", "claim_status",
+                "claimed_by", "source_outlets", "source_urls", "country", "admin1", "admin1_code",
+                "admin1_source", "geocoded_by", "contested_name", "search_text", "path", *ACLED_PASSTHROUGH]
+INT_COLUMNS = ["fatalities", "fatalities_low", "fatalities_high", "injured", "geo_precision"]
+FLOAT_COLUMNS = ["lat", "lon", "uncertainty_km"]
 
 
 def catalog_dir(override: str | os.PathLike | None = None) -> Path:
@@ -191,6 +205,8 @@ def _row(event: Event, path: Path, d: dict) -> dict:
         "event_type": event.event_type,
         "sub_event_type": event.sub_event_type,
         "actors": list(event.actors),
+        "actor1": event.actors[0] if event.actors else None,
+        "actor2": event.actors[1] if len(event.actors) > 1 else None,
         "location_name": event.location.name,
         "location_near": (f"{near.distance_km:g} km {near.bearing} of {near.place}" if near else None),
         "fatalities": event.fatalities,
@@ -198,6 +214,8 @@ def _row(event: Event, path: Path, d: dict) -> dict:
         "claim_status": event.claim.status,
         "claimed_by": event.claim.by,
         "sources": [s.model_dump(mode="json") for s in event.sources],
+        "source_outlets": "; ".join(s.outlet for s in event.sources),
+        "source_urls": " ".join(s.url for s in event.sources if s.url) or None,
         "lat": float(d["lat"]),
         "lon": float(d["lon"]),
         "geo_precision": int(d["geo_precision"]),
@@ -205,6 +223,7 @@ def _row(event: Event, path: Path, d: dict) -> dict:
         "country": d.get("country") or event.location.country,
         "admin1": d.get("admin1") or None,
         "admin1_code": d.get("admin1_code") or None,
+        "admin1_source": event.location.admin1,
         "geocoded_by": d.get("geocoded_by"),
         "geo_flags": list(d.get("flags") or []),
         "contested_name": d.get("contested_name") or None,
@@ -213,14 +232,44 @@ def _row(event: Event, path: Path, d: dict) -> dict:
     }
 
 
+def conform(df: pd.DataFrame) -> pd.DataFrame:
+    """Every column of the table, in order, with its dtype (missing ones empty)."""
+    n = len(df)
+    out = {}
+    for col in ALL_COLUMNS:
+        s = df[col] if col in df else pd.Series([None] * n, index=df.index, dtype=object)
+        if col in ("date", "end_date"):
+            s = pd.to_datetime(s).astype("datetime64[ns]")
+        elif col in INT_COLUMNS:
+            s = s.astype("Int64")
+        elif col in FLOAT_COLUMNS:
+            s = s.astype(np.float64)
+        elif col in TEXT_COLUMNS:
+            s = s.astype("str")  # pyarrow-backed; missing stays missing
+        out[col] = s
+    return pd.DataFrame(out, index=df.index)
+
+
 def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
-    df = pd.DataFrame(rows, columns=COLUMNS)
-    df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
-    df["end_date"] = pd.to_datetime(df["end_date"]).astype("datetime64[ns]")
-    for col in ("fatalities", "injured", "geo_precision"):
-        df[col] = df[col].astype("Int64")
-    for col in ("lat", "lon", "uncertainty_km"):
-        df[col] = df[col].astype(float)
+    df = conform(pd.DataFrame(rows, columns=COLUMNS))
     df = df.sort_values(["date", "id"], kind="stable").reset_index(drop=True)
     geom = gpd.points_from_xy(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), crs="EPSG:4326")
     return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
+
+
+def load_store(directory: str | os.PathLike | None = None, data: str | os.PathLike | None = None, *,
+               write_cache: bool = True) -> Catalog:
+    """The one table every consumer queries: the curated catalogue plus every bulk
+    dataset under the data directory, told apart by the `dataset` column."""
+    from events.datasets import load_datasets
+
+    cat = load_catalog(directory, write_cache=write_cache)
+    bulk = load_datasets(data)
+    if len(bulk) == 0:
+        return cat
+    curated = pd.DataFrame(cat.events.drop(columns="geometry"))
+    df = pd.concat([curated, bulk], ignore_index=True) if len(curated) else bulk
+    df = df.sort_values("date", kind="stable").reset_index(drop=True)
+    geom = gpd.points_from_xy(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), crs="EPSG:4326")
+    cat.events = gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
+    return cat

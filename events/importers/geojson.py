@@ -1,0 +1,118 @@
+"""Any GeoJSON of point events (read by GDAL through pyogrio) into our columns.
+
+Properties are matched by name: our own names first (as our exports write
+them), then ACLED's (event_date, location, notes, latitude...). Features that
+are not points, or lack a date or a known type pair, are rejected with their
+feature number.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from events.importers.acled import TIME_PRECISION, parse_dates
+from events.importers.base import (Imported, ImportError_, Rejects, check_coordinates, check_types, duplicated,
+                                   resolve_admin1)
+
+ALIASES = {
+    "id": ("id", "event_id_cnty", "event_id"),
+    "date": ("date", "event_date", "date_start"),
+    "end_date": ("end_date", "date_end"),
+    "title": ("title", "name"),
+    "notes": ("notes", "description"),
+    "location_name": ("location_name", "location", "place"),
+    "country": ("country",),
+    "admin1": ("admin1", "adm_1"),
+    "fatalities": ("fatalities", "best"),
+    "claim_status": ("claim_status",),
+    "claimed_by": ("claimed_by",),
+}
+
+
+def _pick(df: pd.DataFrame, key: str) -> pd.Series:
+    """The first non-empty value among the property's aliases, as text."""
+    out = pd.Series([None] * len(df), index=df.index, dtype=object)
+    for name in ALIASES[key]:
+        if name in df:
+            col = df[name]
+            if pd.api.types.is_datetime64_any_dtype(col):  # GDAL parses ISO dates itself
+                col = col.dt.strftime("%Y-%m-%d")
+            text = col.astype("str").where(col.notna(), None).replace("", None)
+            out = out.where(out.notna(), text)
+    return out
+
+
+def read_geojson(path: Path, dataset: str) -> Imported:
+    import pyogrio
+    import shapely
+
+    try:
+        gdf = pyogrio.read_dataframe(path)
+    except Exception as exc:  # GDAL's errors: not GeoJSON, unreadable
+        raise ImportError_(f"{path}: not a readable GeoJSON: {exc}") from None
+    n = len(gdf)
+    line = np.arange(1, n + 1, dtype=np.int64)  # feature number (GeoJSON has no lines worth naming)
+    ids = _pick(gdf, "id").fillna("").astype(str).to_numpy(object)
+    ids = np.where(ids == "", "feature-" + line.astype(str), ids)
+    rejects = Rejects()
+    ok = np.ones(n, dtype=bool)
+
+    def reject(mask, reason) -> None:
+        nonlocal ok
+        mask = mask & ok
+        rejects.add(mask, line, ids, reason)
+        ok &= ~mask
+
+    geom = gdf.geometry.values
+    is_point = shapely.get_type_id(geom) == 0
+    reject(~is_point, "geometry: not a Point")
+    lon = np.where(is_point, shapely.get_x(geom), np.nan)
+    lat = np.where(is_point, shapely.get_y(geom), np.nan)
+    reason = check_coordinates(lat, lon)
+    reject(reason != "", reason)
+    date = parse_dates(_pick(gdf, "date").fillna(""))
+    reject(np.isnat(date), "date: missing or not a date")
+    et = gdf["event_type"].astype("str") if "event_type" in gdf else pd.Series([""] * n)
+    st = gdf["sub_event_type"].astype("str") if "sub_event_type" in gdf else pd.Series([""] * n)
+    reason = check_types(et.fillna(""), st.fillna(""))
+    reject(reason != "", reason)
+    reject(duplicated(pd.Series(ids).where(ok, None)) & ok, "id: duplicated id (first occurrence kept)")
+    keep = np.flatnonzero(ok)
+    d = gdf.iloc[keep]
+    klat, klon = lat[keep], lon[keep]
+    cc = _pick(d, "country").fillna("")
+    code, name = resolve_admin1(_pick(d, "admin1").fillna(""), cc.where(cc.str.len() == 2, ""), klat, klon)
+    from geodata.boundaries import assign_admin1
+
+    _, poly_cc = assign_admin1(klon, klat)
+    cc = pd.Series(np.where(cc.str.len() == 2, cc, poly_cc), index=d.index)
+    gp = pd.to_numeric(d["geo_precision"], errors="coerce") if "geo_precision" in d else pd.Series(1.0, index=d.index)
+    gp = gp.fillna(1).astype(int).clip(1, 3)
+    unc = pd.to_numeric(d["uncertainty_km"], errors="coerce") if "uncertainty_km" in d else gp.map({1: 2.0, 2: 25.0, 3: 100.0})
+    dp = d["date_precision"].astype("str") if "date_precision" in d else (
+        d["time_precision"].astype("str").map(TIME_PRECISION) if "time_precision" in d else None)
+    fat = pd.to_numeric(_pick(d, "fatalities"), errors="coerce")
+    title = _pick(d, "title")
+    loc = _pick(d, "location_name")
+    claim = _pick(d, "claim_status")
+    rows = pd.DataFrame({
+        "id": pd.Series(ids[keep], index=d.index).map(lambda s: f"{dataset}-{s}" if not s.startswith(dataset) else s),
+        "dataset": dataset, "source_row": ids[keep],
+        "title": title.fillna(st.iloc[keep].set_axis(d.index) + " in " + loc.fillna("?")),
+        "notes": _pick(d, "notes"),
+        "date": date[keep], "end_date": parse_dates(_pick(d, "end_date").fillna("")),
+        "date_precision": (dp.fillna("day") if dp is not None else "day"),
+        "event_type": et.iloc[keep].to_numpy(object), "sub_event_type": st.iloc[keep].to_numpy(object),
+        "location_name": loc.fillna(""),
+        "fatalities": fat.astype("Int64"),
+        "claim_status": claim.where(claim.isin(["reported", "claimed", "confirmed", "disputed"]), "reported"),
+        "claimed_by": _pick(d, "claimed_by").fillna(dataset),
+        "lat": klat, "lon": klon, "geo_precision": gp.to_numpy(), "uncertainty_km": unc.to_numpy(np.float64),
+        "country": cc.to_numpy(object), "admin1": name, "admin1_code": code,
+        "admin1_source": _pick(d, "admin1"),
+        "geocoded_by": f"{dataset} (source coordinates)",
+        "search_text": (title.fillna("") + " " + _pick(d, "notes").fillna("") + " " + loc.fillna("")).str.lower(),
+    })
+    return Imported(rows.reset_index(drop=True), rejects.frame(), n, "utf-8")
