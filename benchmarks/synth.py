@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from events.store import COLUMNS
+from events.store import conform
 from events.vocab import EVENT_TYPES
 
 # Share of each ACLED event type in Ukraine 2022-2025, approximately.
@@ -41,7 +41,7 @@ def _points_in(geom, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
 
 
 def synthetic_events(n: int, seed: int = 42) -> pd.DataFrame:
-    """n events as the store's table (same columns), without geometry."""
+    """n events as the store's table (all columns, as an import gives them), without geometry."""
     from geodata.boundaries import admin1
     from geodata.regions import regions
 
@@ -72,18 +72,17 @@ def synthetic_events(n: int, seed: int = 42) -> pd.DataFrame:
     fat = rng.poisson(0.6, n)
     df = pd.DataFrame({
         "id": ids, "dataset": "synthetic", "title": np.char.add("Synthetic event ", np.arange(n).astype(str)),
-        "summary": None, "notes": None, "tags": [[]] * n, "date": date, "end_date": pd.NaT,
+        "summary": None, "notes": None, "tags": None, "date": date, "end_date": pd.NaT,
         "date_precision": "day", "event_type": event_type, "sub_event_type": sub,
-        "actors": [["Military Forces of Russia", "Military Forces of Ukraine"]] * n,
+        "actors": None, "actor1": "Military Forces of Russia", "actor2": "Military Forces of Ukraine",
         "location_name": pd.Series(region).map(names).to_numpy(), "location_near": None,
         "fatalities": pd.array(fat, dtype="Int64"), "injured": pd.array([pd.NA] * n, dtype="Int64"),
         "claim_status": claims, "claimed_by": "synthetic",
-        "sources": [[{"outlet": "Synthetic", "url": None, "published": "2025-01-01", "quote": "synthetic"}]] * n,
+        "sources": None, "source_outlets": "Synthetic",
         "lat": lat, "lon": lon, "geo_precision": pd.array(rng.choice([1, 2, 3], size=n, p=[.8, .15, .05]), dtype="Int64"),
         "uncertainty_km": rng.choice([1.0, 5.0, 25.0], size=n), "country": np.char.partition(region.astype(str), "-")[:, 0],
         "admin1": pd.Series(region).map(names).to_numpy(), "admin1_code": region,
-        "geocoded_by": "synthetic", "geo_flags": [[]] * n, "contested_name": None,
+        "geocoded_by": "synthetic", "geo_flags": None, "contested_name": None,
         "search_text": np.char.add("synthetic event ", np.arange(n).astype(str)), "path": "",
-    }, columns=COLUMNS)
-    df["end_date"] = df["end_date"].astype("datetime64[ns]")
-    return df
+    })
+    return conform(df)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 import json
 import math
 from collections.abc import Iterator
@@ -15,6 +17,8 @@ from typing import IO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from events.vocab import ACLED_COLUMNS, DATE_PRECISION, DISORDER_TYPE, OUR_COLUMNS
 from geodata.regions import COUNTRIES
@@ -28,7 +32,7 @@ PROPERTIES = [
     "admin1_code", "lat", "lon", "geo_precision", "uncertainty_km", "geocoded_by", "geo_flags",
     "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources",
 ]
-CHUNK = 2000
+CHUNK = 50_000
 
 
 def _clean(v):
@@ -68,27 +72,115 @@ def _columns_for(df: pd.DataFrame, names: list[str]) -> dict[str, list]:
     return out
 
 
+_LIST_PROPS = ("tags", "actors", "sources", "geo_flags")
+_INT_PROPS = ("geo_precision", "fatalities", "injured")
+_FLOAT_PROPS = ("lat", "lon", "uncertainty_km")
+_CONTROL = r"[\x00-\x1f]"
+
+
+def _json_strings(values: pd.Series) -> pa.Array:
+    """JSON string literals for a text column, column-wise (json.dumps only for the
+    rare values holding control characters); null -> null."""
+    arr = pa.array(values.astype("str").where(values.notna(), None), type=pa.string(), from_pandas=True)
+    dict_arr = pc.dictionary_encode(arr)
+    if len(dict_arr.dictionary) * 4 < len(arr):  # few distinct values: encode those, then take
+        return pc.fill_null(pc.take(_json_strings(pd.Series(dict_arr.dictionary.to_pandas())), dict_arr.indices),
+                            "null")
+    esc = pc.replace_substring(pc.replace_substring(arr, "\\", "\\\\"), '"', '\\"')
+    quoted = pc.binary_join_element_wise(pa.scalar('"'), esc, pa.scalar('"'), "")
+    has_control = pc.fill_null(pc.match_substring_regex(arr, _CONTROL), False)
+    if pc.any(has_control).as_py():
+        rows = np.flatnonzero(has_control.to_numpy(zero_copy_only=False))
+        fixed = quoted.to_pylist()
+        raw = arr.to_pylist()
+        for i in rows:
+            fixed[i] = json.dumps(raw[i], ensure_ascii=False)
+        quoted = pa.array(fixed, type=pa.string())
+    return pc.fill_null(quoted, "null")
+
+
+def _json_numbers(values: pd.Series, decimals: int | None = None) -> pa.Array:
+    if decimals is None:
+        arr = pa.array(values.astype("Int64"), type=pa.int64(), from_pandas=True)
+    else:
+        arr = pa.array(np.round(values.to_numpy(np.float64), decimals), type=pa.float64(), from_pandas=True)
+    return pc.fill_null(pc.cast(arr, pa.string()), "null")
+
+
+def _json_lists(values: pd.Series, fallback: pa.Array | None = None) -> pa.Array:
+    """JSON arrays for list columns: curated rows have lists; bulk rows get the fallback or []."""
+    out = [None if not isinstance(v, list) else json.dumps(_clean(v), ensure_ascii=False, separators=(",", ":"))
+           for v in values] if values.notna().any() else [None] * len(values)
+    arr = pa.array(out, type=pa.string())
+    if fallback is not None:
+        arr = pc.coalesce(arr, fallback)
+    return pc.fill_null(arr, "[]")
+
+
+def _feature_strings(df: pd.DataFrame) -> pa.Array:
+    """One GeoJSON Feature per row, built column by column."""
+    cols: dict[str, pa.Array] = {}
+    for name in PROPERTIES:
+        col = df[name] if name in df else pd.Series([None] * len(df), index=df.index, dtype=object)
+        if name in ("date", "end_date"):
+            cols[name] = _json_strings(col.dt.strftime("%Y-%m-%d"))
+        elif name in _INT_PROPS:
+            cols[name] = _json_numbers(col)
+        elif name in _FLOAT_PROPS:
+            cols[name] = _json_numbers(col, 6 if name in ("lat", "lon") else 3)
+        elif name in _LIST_PROPS:
+            fallback = None
+            if name == "sources" and "source_outlets" in df:  # bulk rows: their dataset's source, as an object
+                outlet = _json_strings(df["source_outlets"])
+                fallback = pc.if_else(pc.equal(outlet, "null"), pa.scalar(None, pa.string()),
+                                      pc.binary_join_element_wise(pa.scalar('[{"outlet":'), outlet,
+                                                                  pa.scalar(',"url":null,"published":null,"quote":null}]'), ""))
+            cols[name] = _json_lists(col, fallback)
+        else:
+            cols[name] = _json_strings(col)
+    pieces: list = [pa.scalar(',\n{"type":"Feature","id":'), cols["id"],
+                    pa.scalar(',"geometry":{"type":"Point","coordinates":['), cols["lon"], pa.scalar(","), cols["lat"],
+                    pa.scalar(']},"properties":{')]
+    for i, name in enumerate(PROPERTIES):
+        pieces += [pa.scalar(("," if i else "") + json.dumps(name) + ":"), cols[name]]
+    pieces.append(pa.scalar("}}"))
+    return pc.binary_join_element_wise(*pieces, "")
+
+
 def geojson_chunks(df: pd.DataFrame) -> Iterator[str]:
-    """An RFC 7946 FeatureCollection: no crs, [lon, lat] with at most 6 decimals."""
+    """An RFC 7946 FeatureCollection: no crs, [lon, lat] with at most 6 decimals.
+
+    Streams in chunks; each chunk is built with column operations (pyarrow), so a
+    million features never sit in memory as one document or as Python dicts.
+    """
+    def build(start: int) -> str:
+        feats = _feature_strings(df.iloc[start:start + CHUNK])
+        return "".join(feats.to_pylist()) if len(feats) < 64 else _concat(feats)
+
     yield '{"type":"FeatureCollection","features":['
-    first = True
-    for start in range(0, len(df), CHUNK):
-        part = df.iloc[start:start + CHUNK]
-        cols = _columns_for(part, PROPERTIES)
-        lons, lats = cols["lon"], cols["lat"]
-        ids = cols["id"]
-        parts = []
-        for i in range(len(part)):
-            props = {k: cols[k][i] for k in PROPERTIES}
-            parts.append(json.dumps(
-                {"type": "Feature", "id": ids[i],
-                 "geometry": {"type": "Point", "coordinates": [lons[i], lats[i]]},
-                 "properties": props},
-                ensure_ascii=False, separators=(",", ":")))
-        text = ",\n".join(parts)
-        yield ("\n" if first else ",\n") + text
-        first = False
+    # Arrow's kernels release the GIL: two chunks are built at once, yielded in order,
+    # and never more than two are held, so memory stays bounded however long the export.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        window: deque = deque()
+        for i, start in enumerate(range(0, len(df), CHUNK)):
+            window.append(pool.submit(build, start))
+            if len(window) == 2:
+                text = window.popleft().result()
+                yield text[1:] if i == 1 else text  # no comma before the first feature
+        first = len(df) <= CHUNK
+        while window:
+            text = window.popleft().result()
+            yield text[1:] if first else text
+            first = False
     yield "\n]}\n"
+
+
+def _concat(arr: pa.Array) -> str:
+    """The strings of an array back to back, straight from Arrow's data buffer."""
+    arr = pa.concat_arrays([arr]) if isinstance(arr, pa.ChunkedArray) else arr
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    return data.to_pybytes()[offsets[0]:offsets[-1]].decode("utf-8")
 
 
 def _text(df: pd.DataFrame, col: str) -> pd.Series:

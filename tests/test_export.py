@@ -106,3 +106,24 @@ def test_empty_result_exports_valid_empty_documents(seed):
     empty = apply(seed, Filter(q="no such text anywhere"))
     assert json.loads(export_bytes(empty, "geojson"))["features"] == []
     assert export_bytes(empty, "csv").decode().strip() == ",".join(ACLED_COLUMNS + OUR_COLUMNS)
+
+
+def test_streamed_geojson_is_one_valid_document_in_order_across_chunks(seed, monkeypatch):
+    import events.export as export
+
+    whole = export_bytes(seed, "geojson")
+    monkeypatch.setattr(export, "CHUNK", 3)  # 8 events -> chunks of 3, 3, 2, built two at a time
+    parts = list(export.chunks(seed, "geojson"))
+    assert len(parts) == 5  # header, three chunks, footer
+    assert "".join(parts).encode() == whole
+    assert [f["id"] for f in json.loads(whole)["features"]] == list(seed["id"])
+
+
+def test_json_strings_escape_like_json_dumps():
+    from events.export import _json_strings
+
+    values = pd.Series(['plain', 'quote " and \\ backslash', "new\nline\ttab \x01", None, "юнікод ${x} `y`"])
+    got = _json_strings(values).to_pylist()
+    assert got == [json.dumps(v, ensure_ascii=False) if v is not None else "null" for v in values]
+    many = pd.Series(["same"] * 50 + ['a"b'] * 50)  # the dictionary path
+    assert _json_strings(many).to_pylist() == [json.dumps(v) for v in many]
