@@ -124,6 +124,6 @@ def test_json_strings_escape_like_json_dumps():
 
     values = pd.Series(['plain', 'quote " and \\ backslash', "new\nline\ttab \x01", None, "юнікод ${x} `y`"])
     got = _json_strings(values).to_pylist()
-    assert got == [json.dumps(v, ensure_ascii=False) if v is not None else "null" for v in values]
+    assert got == [json.dumps(v, ensure_ascii=False) if not pd.isna(v) else "null" for v in values]
     many = pd.Series(["same"] * 50 + ['a"b'] * 50)  # the dictionary path
     assert _json_strings(many).to_pylist() == [json.dumps(v) for v in many]
