@@ -15,41 +15,46 @@ from dashboard import view
 st.set_page_config(page_title="Conflict event map", page_icon="🗺️", layout="wide")
 
 
-@st.cache_resource(show_spinner="Loading the event store…", max_entries=4)
-def get_catalog(directory: str, fingerprint: str):
-    """Loaded once per process and catalogue state, shared by every session."""
-    from events.store import load_catalog
+@st.cache_resource(show_spinner="Loading the event store…", max_entries=2)
+def get_catalog(directory: str, data: str, fingerprint: str):
+    """The curated catalogue plus every dataset, loaded once per process and state,
+    shared by every session."""
+    from events.store import load_store
 
-    return load_catalog(directory)
+    return load_store(directory, data)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def get_export(directory: str, fingerprint: str, filter_key: tuple, fmt: str) -> bytes:
+@st.cache_data(show_spinner=False, max_entries=16)
+def get_export(directory: str, data: str, fingerprint: str, filter_key: tuple, fmt: str) -> bytes:
     """Exactly what `python -m events export` writes for the same filter (cached on plain values)."""
     from events.export import export_bytes
     from events.query import Filter, apply
 
-    cat = get_catalog(directory, fingerprint)
+    cat = get_catalog(directory, data, fingerprint)
     return export_bytes(apply(cat.events, Filter(*filter_key)), fmt)
 
 
-def fingerprint(directory: str) -> str:
-    """Changes when a record is added, removed or edited, so edits show without a restart."""
+def fingerprint(directory: str, data: str) -> str:
+    """Changes when a record is edited or a dataset re-imported, so changes show without a restart."""
     h = hashlib.sha1()
-    try:
-        with os.scandir(directory) as it:
-            for e in sorted(it, key=lambda e: e.name):
-                if e.name.endswith((".yaml", ".yml")):
-                    s = e.stat()
+    for folder, wanted in ((directory, (".yaml", ".yml")), (data, ())):
+        try:
+            with os.scandir(folder) as it:
+                for e in sorted(it, key=lambda e: e.name):
+                    if wanted and not e.name.endswith(wanted):
+                        continue
+                    path = os.path.join(e.path, "manifest.json") if e.is_dir() else e.path
+                    s = os.stat(path)
                     h.update(f"{e.name}:{s.st_mtime_ns}:{s.st_size};".encode())
-    except OSError:
-        pass
+        except OSError:
+            continue
     return h.hexdigest()
 
 
+from events.datasets import data_dir  # noqa: E402
 from events.store import catalog_dir  # noqa: E402
 
-directory = str(catalog_dir())
-fp = fingerprint(directory)
-catalog = get_catalog(directory, fp)
-view.render(catalog, export=lambda f, fmt: get_export(directory, fp, view.filter_key(f), fmt))
+directory, data = str(catalog_dir()), str(data_dir())
+fp = fingerprint(directory, data)
+catalog = get_catalog(directory, data, fp)
+view.render(catalog, export=lambda f, fmt: get_export(directory, data, fp, view.filter_key(f), fmt))

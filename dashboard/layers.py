@@ -103,7 +103,7 @@ class EventLayer(JSCSSMixin, MacroElement):
   uncertainty.addTo(parent);
   cluster.addTo(parent);
   // For tests and the curious: what this layer drew.
-  window.conflictEvents = {count: markers.length, ids: data.id.slice(), byId: byId, cluster: cluster,
+  window.conflictEvents = {count: markers.length, ids: data.id.slice(), byId: byId, cluster: cluster, aggregated: false,
                            uncertaintyShapes: uncertainty.getLayers().length};
 })();
 {% endmacro %}
@@ -118,6 +118,45 @@ class EventLayer(JSCSSMixin, MacroElement):
         self.claims_json = script_json([{"name": c, **CLAIM_STYLE[c]} for c in CLAIM_ORDER])
         self.type_names_json = script_json([text(t) for t in TYPE_ORDER])
         self.claim_names_json = script_json([text(c) for c in CLAIM_ORDER])
+
+
+class AggregateLayer(MacroElement):
+    """Too many events to draw one by one: grid cells sized by count, coloured by their
+    most frequent type. Clicking a cell zooms in on it. data: {"lat", "lon", "n",
+    "t" (dominant type index), "types" (per-cell counts per type)}."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function() {
+  var data = {{ this.data_json }};
+  var types = {{ this.types_json }};
+  var names = {{ this.type_names_json }};
+  var parent = {{ this._parent.get_name() }};
+  var group = L.featureGroup();
+  var renderer = L.canvas({padding: 0.2});
+  for (var i = 0; i < data.n.length; i++) {
+    var r = 4 + 2.2 * Math.log2(1 + data.n[i]);
+    var c = L.circleMarker([data.lat[i], data.lon[i]], {radius: r, renderer: renderer, color: types[data.t[i]].color,
+      weight: 1, fillOpacity: 0.55});
+    var lines = [];
+    for (var k = 0; k < names.length; k++) { if (data.types[i][k]) lines.push(names[k] + ": " + data.types[i][k].toLocaleString()); }
+    c.bindTooltip("<b>" + data.n[i].toLocaleString() + " events</b><br>" + lines.join("<br>"));
+    c.on("click", function(e) { parent.setView(e.latlng, Math.min(parent.getZoom() + 2, 14)); });
+    c.addTo(group);
+  }
+  group.addTo(parent);
+  window.conflictEvents = {count: data.total, cells: data.n.length, aggregated: true,
+                           cellSum: data.n.reduce(function(a, b) { return a + b; }, 0), ids: []};
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, data: dict) -> None:
+        super().__init__()
+        self._name = "AggregateLayer"
+        self.data_json = script_json(data)
+        self.types_json = script_json([TYPE_STYLE[t] for t in TYPE_ORDER])
+        self.type_names_json = script_json([text(t) for t in TYPE_ORDER])
 
 
 class BaseStyle(MacroElement):

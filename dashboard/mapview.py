@@ -15,13 +15,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.layers import LEAFLET_CSS, LEAFLET_JS, BaseStyle, EventLayer, Labels, Legend
+from dashboard.layers import LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, EventLayer, Labels, Legend
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from dashboard.style import CLAIM_ORDER, TYPE_ORDER
 
 # Above this many events, quotes in popups are shortened to keep the page light.
 FULL_POPUPS_UP_TO = 2000
+# Above this many, the map shows grid cells instead of events, so its HTML stays bounded.
+MAX_FEATURES = 5000
+MAX_CELLS = 4000
 MAX_UNCERTAINTY_SHAPES = 3000
 SIMPLIFY_DEG = 0.01  # ~1 km: boundaries stay right at oblast scale and the page stays small
 
@@ -125,10 +128,47 @@ def layer_data(df: pd.DataFrame) -> dict:
     }
 
 
-def event_group(df: pd.DataFrame) -> folium.FeatureGroup:
+def aggregate(df: pd.DataFrame, max_cells: int = MAX_CELLS) -> dict:
+    """Grid cells over the filtered events (column operations only): the cell size
+    adapts to the events' extent so that there are at most about max_cells cells."""
+    lat = df["lat"].to_numpy(np.float64)
+    lon = df["lon"].to_numpy(np.float64)
+    t = type_codes(df["event_type"])
+    span = max(float(np.ptp(lat)) if len(lat) else 0, float(np.ptp(lon)) * 0.65 if len(lon) else 0, 0.01)
+    cell = max(span / math.sqrt(max_cells) * 1.2, 0.005)
+    while True:
+        ix = np.floor(lon / (cell / 0.65)).astype(np.int64)
+        iy = np.floor(lat / cell).astype(np.int64)
+        inv, keys = pd.factorize(ix * 1_000_003 + iy)  # hashing: faster than sorting a million keys
+        if len(keys) <= max_cells:
+            break
+        cell *= 1.4
+    n = np.bincount(inv, minlength=len(keys))
+    clat = np.bincount(inv, weights=lat, minlength=len(keys)) / n
+    clon = np.bincount(inv, weights=lon, minlength=len(keys)) / n
+    per_type = np.bincount(inv * len(TYPE_ORDER) + t, minlength=len(keys) * len(TYPE_ORDER)).reshape(-1, len(TYPE_ORDER))
+    return {"lat": np.round(clat, 4).tolist(), "lon": np.round(clon, 4).tolist(), "n": n.tolist(),
+            "t": per_type.argmax(axis=1).tolist(), "types": per_type.tolist(), "total": int(len(df)),
+            "cell_deg": round(cell, 4)}
+
+
+def type_codes(s: pd.Series) -> np.ndarray:
+    """Index of each event's type in TYPE_ORDER (one hash pass over distinct values)."""
+    codes, uniques = pd.factorize(s)
+    lookup = np.array([TYPE_ORDER.index(u) if u in TYPE_ORDER else 0 for u in uniques], dtype=np.int64)
+    return lookup[codes] if len(uniques) else np.zeros(len(s), dtype=np.int64)
+
+
+def event_group(df: pd.DataFrame) -> tuple[folium.FeatureGroup, str]:
+    """The filtered events as one layer, and a sentence saying what the map shows."""
     fg = folium.FeatureGroup(name="Events")
-    EventLayer(layer_data(df)).add_to(fg)
-    return fg
+    if len(df) <= MAX_FEATURES:
+        EventLayer(layer_data(df)).add_to(fg)
+        return fg, f"{len(df):,} events, each drawn individually (overlapping ones clustered)."
+    data = aggregate(df)
+    AggregateLayer(data).add_to(fg)
+    return fg, (f"{len(df):,} events, shown as {len(data['n']):,} grid cells of about "
+                f"{data['cell_deg'] * 111:.0f} km; filter down to {MAX_FEATURES:,} or fewer to see individual events.")
 
 
 def fit_view(df: pd.DataFrame, width_px: int = 900, height_px: int = 600) -> tuple[list[float], int]:
@@ -155,5 +195,5 @@ def fit_view(df: pd.DataFrame, width_px: int = 900, height_px: int = 600) -> tup
 def full_html(df: pd.DataFrame) -> str:
     """A standalone page of the map with the events (for benchmarks and file export)."""
     m = base_map()
-    event_group(df).add_to(m)
+    event_group(df)[0].add_to(m)
     return m.get_root().render()

@@ -1,6 +1,7 @@
 """Events per day by type, for the timeline chart (a column operation)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from dashboard.style import TYPE_ORDER, TYPE_STYLE
@@ -10,11 +11,19 @@ def per_day_by_type(df: pd.DataFrame) -> pd.DataFrame:
     """Rows: days (no gaps), columns: event types present; values: counts."""
     if df.empty:
         return pd.DataFrame()
-    counts = pd.crosstab(df["date"].dt.normalize(), df["event_type"])
-    full = pd.date_range(counts.index.min(), counts.index.max(), freq="D")
-    counts = counts.reindex(full, fill_value=0)
-    counts.index.name = "date"
-    return counts[[t for t in TYPE_ORDER if t in counts.columns]]
+    days = df["date"].to_numpy("datetime64[D]")
+    first = days.min()
+    offset = (days - first).astype(np.int64)
+    from dashboard.mapview import type_codes
+
+    t = type_codes(df["event_type"])
+    ndays = int(offset.max()) + 1
+    grid = np.bincount(offset * len(TYPE_ORDER) + t, minlength=ndays * len(TYPE_ORDER)).reshape(ndays, -1)
+    index = pd.DatetimeIndex(first + np.arange(ndays).astype("timedelta64[D]"), name="date")
+    counts = pd.DataFrame(grid, index=index, columns=TYPE_ORDER)
+    if ndays > 400:  # years of data: weekly bars read better than thousands of days
+        counts = counts.resample("W-MON", label="left", closed="left").sum()
+    return counts[[c for c in TYPE_ORDER if counts[c].any()]]
 
 
 def colours(columns) -> list[str]:

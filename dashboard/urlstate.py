@@ -12,7 +12,7 @@ from events.errors import FilterError
 from events.query import Filter, make_filter, parse_date
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
 
-KEYS = ("from", "to", "type", "region", "claim", "q")
+KEYS = ("from", "to", "type", "region", "claim", "q", "dataset")
 
 
 def _values(params: Mapping[str, list[str] | str], key: str) -> list[str]:
@@ -55,7 +55,8 @@ def parse_query(params: Mapping[str, list[str] | str]) -> tuple[Filter, list[str
         except FilterError as exc:
             notices.append(f"Ignored URL parameter region: {exc}")
     q = " ".join(_values(params, "q"))[:200]
-    f = make_filter(types=types, claims=claims, regions=regions, q=q, **kw)
+    datasets = _values(params, "dataset")
+    f = make_filter(types=types, claims=claims, regions=regions, q=q, datasets=datasets, **kw)
     return f, notices
 
 
@@ -74,4 +75,6 @@ def to_query(f: Filter) -> dict[str, list[str] | str]:
         out["claim"] = list(f.claims)
     if f.q:
         out["q"] = f.q
+    if f.datasets:
+        out["dataset"] = list(f.datasets)
     return out

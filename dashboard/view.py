@@ -14,6 +14,8 @@ from events.query import Filter, apply, make_filter
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
 
 TYPE_OPTIONS = list(EVENT_TYPES) + list(SUB_EVENT_TYPES)
+TABLE_ROWS = 2000  # the table shows the latest events; a browser table of a million rows helps nobody
+DOWNLOAD_MAX = 200_000  # larger exports belong to the CLI, which streams
 
 
 def filter_key(f: Filter) -> tuple:
@@ -33,6 +35,7 @@ def _init_from_url(df: pd.DataFrame) -> None:
     st.session_state["f_regions"] = list(f.regions)
     st.session_state["f_claims"] = list(f.claims)
     st.session_state["f_q"] = f.q
+    st.session_state["f_datasets"] = list(f.datasets)
     st.session_state["_ce_init"] = True
 
 
@@ -59,10 +62,15 @@ def sidebar(df: pd.DataFrame) -> Filter:
     sb.multiselect("Claim status", list(CLAIM_STATUSES), key="f_claims",
                    help="reported · claimed (one side, unverified) · confirmed · disputed")
     sb.text_input("Search text", key="f_q", help="Title, summary, notes and source quotes")
+    datasets = sorted(df["dataset"].dropna().unique()) if len(df) else []
+    if len(datasets) > 1 or st.session_state.get("f_datasets"):
+        sb.multiselect("Dataset", list(dict.fromkeys([*datasets, *st.session_state.get("f_datasets", [])])),
+                       key="f_datasets", help="'curated' is the hand-curated catalogue; the others are imports")
     try:
         f = make_filter(date_from=st.session_state.get("f_from"), date_to=st.session_state.get("f_to"),
                         types=st.session_state.get("f_types"), regions=st.session_state.get("f_regions"),
-                        claims=st.session_state.get("f_claims"), q=st.session_state.get("f_q"))
+                        claims=st.session_state.get("f_claims"), q=st.session_state.get("f_q"),
+                        datasets=st.session_state.get("f_datasets"))
     except FilterError as exc:
         sb.error(f"Filter ignored: {exc}")
         f = Filter()
@@ -104,8 +112,10 @@ def render(catalog, export: Callable[[Filter, str], bytes]) -> None:
     from streamlit_folium import st_folium
 
     center, zoom = mapview.fit_view(shown)
-    st_folium(mapview.base_map(online_tiles=st.session_state.get("f_tiles", False)), feature_group_to_add=mapview.event_group(shown), center=center, zoom=zoom,
-              returned_objects=[], key="event_map", height=580, use_container_width=True)
+    group, description = mapview.event_group(shown)
+    st.caption(description)
+    st_folium(mapview.base_map(online_tiles=st.session_state.get("f_tiles", False)), feature_group_to_add=group,
+              center=center, zoom=zoom, returned_objects=[], key="event_map", height=580, use_container_width=True)
 
     st.subheader("Timeline")
     counts = per_day_by_type(shown)
@@ -115,16 +125,22 @@ def render(catalog, export: Callable[[Filter, str], bytes]) -> None:
         st.bar_chart(counts, color=colours(counts.columns), height=220, x_label="date", y_label="events per day")
 
     st.subheader("Events")
-    table = shown[["date", "end_date", "date_precision", "title", "event_type", "sub_event_type", "location_name",
+    if len(shown) > TABLE_ROWS:
+        st.caption(f"The latest {TABLE_ROWS:,} of {len(shown):,} events; the downloads hold them all.")
+    table = shown.iloc[-TABLE_ROWS:].iloc[::-1][["date", "end_date", "date_precision", "title", "event_type", "sub_event_type", "location_name",
                    "admin1", "country", "geo_precision", "uncertainty_km", "fatalities", "injured",
                    "claim_status", "claimed_by", "id"]]
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "end_date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
-    d1, d2, _ = st.columns([1, 1, 3])
-    d1.download_button("Download GeoJSON", export(f, "geojson"), file_name="events.geojson",
-                       mime="application/geo+json", key="dl_geojson")
-    d2.download_button("Download CSV", export(f, "csv"), file_name="events.csv", mime="text/csv", key="dl_csv")
+    if len(shown) > DOWNLOAD_MAX:
+        st.info(f"{len(shown):,} events are too many to download from the page; filter down to "
+                f"{DOWNLOAD_MAX:,} or export them with `python -m events export` and the same filters.")
+    else:
+        d1, d2, _ = st.columns([1, 1, 3])
+        d1.download_button("Download GeoJSON", export(f, "geojson"), file_name="events.geojson",
+                           mime="application/geo+json", key="dl_geojson")
+        d2.download_button("Download CSV", export(f, "csv"), file_name="events.csv", mime="text/csv", key="dl_csv")
     st.caption("Downloads hold exactly the events shown. Places: GeoNames (CC BY 4.0); boundaries: "
                "Natural Earth (public domain).")

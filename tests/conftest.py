@@ -48,6 +48,12 @@ def write_record(directory: Path, rec: dict, name: str | None = None) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def no_bulk_datasets(tmp_path_factory, monkeypatch):
+    """Tests see only the data they build: an empty EVENTS_DATA unless a test sets one."""
+    monkeypatch.setenv("EVENTS_DATA", str(tmp_path_factory.mktemp("no-datasets")))
+
+
 @pytest.fixture
 def seed_catalog(tmp_path: Path) -> Path:
     """A copy of the seed catalogue (so tests may break it)."""

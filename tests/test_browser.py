@@ -46,10 +46,9 @@ def catalog(tmp_path_factory):
     return dest
 
 
-@pytest.fixture(scope="module")
-def server(catalog):
+def start_app(catalog: Path, data: Path):
     port = free_port()
-    env = {**os.environ, "EVENTS_CATALOG": str(catalog)}
+    env = {**os.environ, "EVENTS_CATALOG": str(catalog), "EVENTS_DATA": str(data)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -65,12 +64,38 @@ def server(catalog):
     else:
         proc.kill()
         pytest.fail("the dashboard did not start: " + proc.stdout.read().decode()[-2000:])
-    yield base
+    return proc, base
+
+
+def stop_app(proc) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(catalog, tmp_path_factory):
+    proc, base = start_app(catalog, tmp_path_factory.mktemp("empty-data"))
+    yield base
+    stop_app(proc)
+
+
+@pytest.fixture(scope="module")
+def big_server(catalog, tmp_path_factory):
+    """The seed catalogue plus 50,000 synthetic events in a dataset."""
+    from benchmarks.synth import synthetic_events
+    from events.datasets import write_dataset
+
+    data = tmp_path_factory.mktemp("data")
+    (data / "synthetic").mkdir()
+    write_dataset(synthetic_events(50_000, seed=3), data / "synthetic")
+    (data / "synthetic" / "manifest.json").write_text(json.dumps({"dataset": "synthetic", "format": "test",
+                                                                  "imported": 50_000, "rejected": 0}))
+    proc, base = start_app(catalog, data)
+    yield base
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")
@@ -213,5 +238,23 @@ def test_hostile_record_runs_no_script_and_shows_its_text(server, browser):
         assert p.page.evaluate("() => window.__pwned") is None
         # the title also reaches the table and the page, as text
         assert p.page.get_by_text("Events shown", exact=True).is_visible()
+    finally:
+        p.close()
+
+
+def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(big_server, browser):
+    p = Page(browser)
+    try:
+        p.page.goto(big_server + "/")
+        f = p.map_frame(timeout_s=90)
+        state = f.evaluate("() => ({agg: window.conflictEvents.aggregated, count: window.conflictEvents.count, "
+                           "sum: window.conflictEvents.cellSum, cells: window.conflictEvents.cells})")
+        assert state["agg"] and state["count"] == 50_009 and state["sum"] == 50_009
+        assert 0 < state["cells"] <= 4000
+        assert p.page.get_by_text("50,009 events, shown as", exact=False).first.is_visible()
+        p.page.goto(big_server + "/?dataset=curated")
+        ids = p.wait_count(9)
+        assert HOSTILE_ID in ids
+        assert p.blocked == []
     finally:
         p.close()

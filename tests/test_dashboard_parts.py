@@ -161,3 +161,24 @@ def test_download_bytes_equal_the_cli_export(seed, tmp_path):
     run_cli("-m", "events", "export", "--format", "geojson", "--out", str(out), "--region", "Donetsk",
             "--claim", "claimed")
     assert export_bytes(apply(seed, f), "geojson") == out.read_bytes()
+
+
+def test_many_events_are_aggregated_and_cell_counts_sum_to_the_filtered_count():
+    from benchmarks.synth import synthetic_events
+
+    df = synthetic_events(30_000, seed=7)
+    shown = apply(df, make_filter(regions=["UA-14", "UA-23"], types=["Explosions/Remote violence"]))
+    data = mapview.aggregate(shown)
+    assert sum(data["n"]) == len(shown) == data["total"]
+    assert len(data["n"]) <= mapview.MAX_CELLS
+    assert [sum(row) for row in data["types"]] == data["n"]
+    group, description = mapview.event_group(shown)
+    assert f"{len(shown):,} events, shown as {len(data['n']):,} grid cells" in description
+    html = mapview.full_html(shown)
+    assert "AggregateLayer" in html or "circleMarker" in html
+    assert len(html.encode()) < 3_000_000
+
+
+def test_few_events_are_drawn_individually(seed):
+    group, description = mapview.event_group(seed)
+    assert description.startswith("8 events, each drawn individually")
