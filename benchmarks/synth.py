@@ -83,6 +83,6 @@ def synthetic_events(n: int, seed: int = 42) -> pd.DataFrame:
         "uncertainty_km": rng.choice([1.0, 5.0, 25.0], size=n), "country": np.char.partition(region.astype(str), "-")[:, 0],
         "admin1": pd.Series(region).map(names).to_numpy(), "admin1_code": region,
         "geocoded_by": "synthetic", "geo_flags": None, "contested_name": None,
-        "search_text": np.char.add("synthetic event ", np.arange(n).astype(str)), "path": "",
+        "path": None,
     })
     return conform(df)

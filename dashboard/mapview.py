@@ -18,6 +18,7 @@ import shapely
 from dashboard.layers import LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, EventLayer, Labels, Legend
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
+from events.store import plain
 from dashboard.style import CLAIM_ORDER, TYPE_ORDER
 
 # Above this many events, quotes in popups are shortened to keep the page light.
@@ -105,6 +106,7 @@ def base_map(online_tiles: bool = False) -> folium.Map:
 
 def layer_data(df: pd.DataFrame) -> dict:
     """The compact arrays EventLayer draws: built column-wise, strings escaped."""
+    df = plain(df)
     n = len(df)
     if n == 0:
         return {"lat": [], "lon": [], "t": [], "c": [], "id": [], "u": [],

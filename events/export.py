@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from events.vocab import ACLED_COLUMNS, DATE_PRECISION, DISORDER_TYPE, OUR_COLUMNS
+from events.store import plain
 from geodata.regions import COUNTRIES
 
 FORMATS = ("geojson", "csv")
@@ -81,6 +82,11 @@ _CONTROL = r"[\x00-\x1f]"
 def _json_strings(values: pd.Series) -> pa.Array:
     """JSON string literals for a text column, column-wise (json.dumps only for the
     rare values holding control characters); null -> null."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # encode each category once, then take
+        encoded = _json_strings(pd.Series(values.cat.categories.astype("str")))
+        codes = pa.array(values.cat.codes.to_numpy(), type=pa.int32(), mask=values.cat.codes.to_numpy() < 0)
+        return pc.fill_null(pc.take(encoded, codes), "null") if len(encoded) else \
+            pa.array(["null"] * len(values), type=pa.string())
     arr = pa.array(values.astype("str").where(values.notna(), None), type=pa.string(), from_pandas=True)
     dict_arr = pc.dictionary_encode(arr)
     if len(dict_arr.dictionary) * 4 < len(arr):  # few distinct values: encode those, then take
@@ -256,7 +262,8 @@ def csv_chunks(df: pd.DataFrame) -> Iterator[str]:
         return
     for start in range(0, len(df), 50_000):
         buf = io.StringIO()
-        acled_frame(df.iloc[start:start + 50_000]).to_csv(buf, index=False, header=header, lineterminator="\n")
+        acled_frame(plain(df.iloc[start:start + 50_000])).to_csv(buf, index=False, header=header,
+                                                                  lineterminator="\n")
         header = False
         yield buf.getvalue()
 

@@ -110,9 +110,33 @@ def mask(df: pd.DataFrame, f: Filter) -> np.ndarray:
     if f.datasets and "dataset" in df:
         m &= df["dataset"].isin(set(f.datasets)).to_numpy()
     if f.q:
-        needle = f.q.lower()
-        m &= df["search_text"].str.contains(needle, regex=False, na=False).to_numpy()
+        m &= text_match(df, f.q)
     return m
+
+
+SEARCHED = ("search_text", "title", "notes", "location_name", "actor1", "actor2")
+
+
+def text_match(df: pd.DataFrame, q: str) -> np.ndarray:
+    """Case-insensitive substring in the curated records' search text (title, summary,
+    notes, quotes) or, for bulk rows, their title, notes, place and actors."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    hit = np.zeros(len(df), dtype=bool)
+    for col in SEARCHED:
+        if col not in df:
+            continue
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # test each distinct value once
+            cats = pa.array(s.cat.categories.astype("str"), type=pa.string())
+            ok = pc.fill_null(pc.match_substring(cats, q, ignore_case=True), False).to_numpy(zero_copy_only=False)
+            codes = s.cat.codes.to_numpy()
+            hit |= (codes >= 0) & ok[np.maximum(codes, 0)] if len(ok) else False
+        else:
+            arr = pa.array(s.astype("str"), type=pa.string(), from_pandas=True)
+            hit |= pc.fill_null(pc.match_substring(arr, q, ignore_case=True), False).to_numpy(zero_copy_only=False)
+    return hit
 
 
 def apply(df: pd.DataFrame, f: Filter) -> pd.DataFrame:

@@ -44,6 +44,13 @@ TEXT_COLUMNS = ["id", "dataset", "source_row", "title", "summary", "notes", "dat
                 "sub_event_type", "actor1", "actor2", "location_name", "location_near", "claim_status",
                 "claimed_by", "source_outlets", "source_urls", "country", "admin1", "admin1_code",
                 "admin1_source", "geocoded_by", "contested_name", "search_text", "path", *ACLED_PASSTHROUGH]
+# Few distinct values each: held as categoricals (dictionary-encoded in Parquet), so a
+# million rows cost one small integer each and filters compare codes, not strings.
+CATEGORY_COLUMNS = ["dataset", "date_precision", "event_type", "sub_event_type", "claim_status", "claimed_by",
+                    "country", "admin1", "admin1_code", "admin1_source", "geocoded_by", "actor1", "actor2",
+                    "source_outlets", "location_name", "location_near", "contested_name", "disorder_type",
+                    "assoc_actor_1", "assoc_actor_2", "inter1", "inter2", "interaction", "civilian_targeting", "iso",
+                    "region", "admin2", "admin3", "source_scale", "acled_tags"]
 INT_COLUMNS = ["fatalities", "fatalities_low", "fatalities_high", "injured", "geo_precision"]
 FLOAT_COLUMNS = ["lat", "lon", "uncertainty_km"]
 
@@ -257,10 +264,45 @@ def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
 
 
+def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack tables of our columns, keeping categoricals categorical (their categories united)."""
+    from pandas.api.types import union_categoricals
+
+    frames = [f for f in frames if len(f)] or frames[:1]
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out = {}
+    for col in frames[0].columns:
+        parts = [f[col] for f in frames]
+        if col in CATEGORY_COLUMNS:
+            out[col] = pd.Series(union_categoricals([_text_category(p) for p in parts], ignore_order=True))
+        else:
+            out[col] = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    return pd.DataFrame(out)
+
+
+def _text_category(s: pd.Series) -> pd.Categorical:
+    """A categorical whose categories are text (whatever the column held), for union."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype("str").astype("category")  # only small (curated) frames get here
+    cats = pd.Index(s.cat.categories.astype("str"), dtype="str")
+    return pd.Categorical.from_codes(s.cat.codes.to_numpy(), categories=cats)
+
+
+def plain(df: pd.DataFrame) -> pd.DataFrame:
+    """Categoricals back to text: for the small frames that are displayed or written row by row."""
+    cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
+    return df.astype({c: "str" for c in cats}) if cats else df
+
+
 def load_store(directory: str | os.PathLike | None = None, data: str | os.PathLike | None = None, *,
                write_cache: bool = True) -> Catalog:
     """The one table every consumer queries: the curated catalogue plus every bulk
-    dataset under the data directory, told apart by the `dataset` column."""
+    dataset under the data directory, told apart by the `dataset` column.
+
+    Rows are grouped by source (curated first, then each dataset by date), not
+    sorted as a whole: re-sorting a million rows would copy them all again.
+    """
     from events.datasets import load_datasets
 
     cat = load_catalog(directory, write_cache=write_cache)
@@ -268,8 +310,7 @@ def load_store(directory: str | os.PathLike | None = None, data: str | os.PathLi
     if len(bulk) == 0:
         return cat
     curated = pd.DataFrame(cat.events.drop(columns="geometry"))
-    df = pd.concat([curated, bulk], ignore_index=True) if len(curated) else bulk
-    df = df.sort_values("date", kind="stable").reset_index(drop=True)
+    df = concat([curated, bulk])
     geom = gpd.points_from_xy(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), crs="EPSG:4326")
-    cat.events = gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
+    cat.events = gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326", copy=False)
     return cat

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import (Imported, Rejects, check_coordinates, check_types, duplicated, read_csv,
-                                   replaced_bytes, resolve_admin1, to_number)
+from events.importers.base import (Imported, Rejects, check_coordinates, check_types, duplicated, map_values,
+                                   read_csv, reasons, replaced_bytes, resolve_admin1, to_number)
 from events.vocab import ACLED_COLUMNS
 
 REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "country", "latitude", "longitude")
@@ -50,28 +50,28 @@ def read_acled(path: Path, dataset: str) -> Imported:
     def reject(mask: np.ndarray, reason) -> None:
         nonlocal ok
         mask = mask & ok
-        rejects.add(mask, line, ids.to_numpy(object), reason)
+        rejects.add(mask, line, ids, reason)
         ok &= ~mask
 
-    reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
+    if encoding != "utf-8":
+        reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
     reject((ids == "").to_numpy(bool), "event_id_cnty: empty")
     date = parse_dates(df["event_date"])
-    reject(np.isnat(date), "event_date: " + df["event_date"].map(repr).to_numpy(object) +
-           " is not ISO, '16 May 2025' or dd-mm-yyyy")
+    reject(np.isnat(date), reasons("event_date: ", df["event_date"], " is not ISO, '16 May 2025' or dd-mm-yyyy"))
     lat, lon = to_number(df["latitude"]), to_number(df["longitude"])
     coord_reason = check_coordinates(lat, lon)
     reject(coord_reason != "", coord_reason)
     type_reason = check_types(df["event_type"].str.strip(), df["sub_event_type"].str.strip())
     reject(type_reason != "", type_reason)
     fat = to_number(df["fatalities"].replace("", "0"))
-    reject(np.isnan(fat) | (fat < 0), "fatalities: " + df["fatalities"].map(repr).to_numpy(object) +
-           " is not a whole number >= 0")
+    reject(np.isnan(fat) | (fat < 0), reasons("fatalities: ", df["fatalities"], " is not a whole number >= 0"))
     dup = duplicated(ids.where(ok, None)) & ok
     reject(dup, "event_id_cnty: duplicated id (first occurrence kept)")
 
     keep = np.flatnonzero(ok)
     d = df.iloc[keep]
-    cc = d["iso"].str.strip().map(ISO_NUMERIC).fillna(d["country"].str.strip().map(COUNTRY_CODES))
+    cc = pd.Series(map_values(d["iso"].str.strip(), ISO_NUMERIC), index=d.index)
+    cc = cc.fillna(pd.Series(map_values(d["country"].str.strip(), COUNTRY_CODES), index=d.index))
     cc = cc.fillna(d["country"].str.strip())
     klat, klon = lat[keep], lon[keep]
     code, name = resolve_admin1(d["admin1"], cc, klat, klon)
@@ -85,7 +85,7 @@ def read_acled(path: Path, dataset: str) -> Imported:
         "notes": d["notes"].replace("", None),
         "date": date[keep],
         "end_date": pd.NaT,
-        "date_precision": d["time_precision"].str.strip().map(TIME_PRECISION).fillna("day"),
+        "date_precision": map_values(d["time_precision"].str.strip(), TIME_PRECISION, "day"),
         "event_type": d["event_type"].str.strip(),
         "sub_event_type": d["sub_event_type"].str.strip(),
         "actor1": d["actor1"].replace("", None),
@@ -97,12 +97,11 @@ def read_acled(path: Path, dataset: str) -> Imported:
         "source_outlets": d["source"].replace("", None),
         "lat": klat, "lon": klon,
         "geo_precision": gp.to_numpy(),
-        "uncertainty_km": gp.map(GEO_UNCERTAINTY_KM).to_numpy(np.float64),
+        "uncertainty_km": np.array([0.0, *GEO_UNCERTAINTY_KM.values()])[gp.to_numpy()],
         "country": cc.to_numpy(object),
         "admin1": name, "admin1_code": code,
         "admin1_source": d["admin1"].replace("", None),
         "geocoded_by": f"{dataset} (source coordinates)",
-        "search_text": (d["location"] + " " + d["notes"] + " " + d["actor1"] + " " + d["actor2"]).str.lower(),
         **{c: d[c].replace("", None) for c in ("event_id_cnty", "disorder_type", "assoc_actor_1", "assoc_actor_2",
                                                 "inter1", "inter2", "interaction", "civilian_targeting", "iso",
                                                 "region", "admin2", "admin3", "source_scale", "timestamp")},

@@ -4,12 +4,16 @@ normalisation steps as column operations.
 """
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from events.errors import EventsError
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
@@ -27,12 +31,21 @@ class Rejects:
     ids: list[np.ndarray] = field(default_factory=list)
     reasons: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, mask: np.ndarray, line: np.ndarray, ids: np.ndarray, reason: str | np.ndarray) -> None:
-        if mask.any():
-            self.lines.append(line[mask])
-            self.ids.append(np.asarray(ids, dtype=object)[mask])
-            r = np.asarray(reason, dtype=object)
-            self.reasons.append(r[mask] if r.ndim else np.full(int(mask.sum()), reason, dtype=object))
+    def add(self, mask: np.ndarray, line: np.ndarray, ids, reason) -> None:
+        """reason: a string, an array per row, or a function of the rejected rows'
+        positions giving their reasons (so nothing is formatted for rows that pass)."""
+        if not mask.any():
+            return
+        where = np.flatnonzero(mask)
+        self.lines.append(line[where])
+        self.ids.append(np.asarray(pd.Series(ids).iloc[where], dtype=object))
+        if callable(reason):
+            r = np.asarray(reason(where), dtype=object)
+        elif isinstance(reason, str):
+            r = np.full(len(where), reason, dtype=object)
+        else:
+            r = np.asarray(reason, dtype=object)[where]
+        self.reasons.append(r)
 
     def frame(self) -> pd.DataFrame:
         if not self.lines:
@@ -53,14 +66,15 @@ class Imported:
     notes: list[str] = field(default_factory=list)
 
 
-def decode(raw: bytes) -> tuple[str, str]:
-    """Text and the encoding used: UTF-8 (bad bytes kept as U+FFFD, so those rows are
-    rejected), or Windows-1252 when the file has no valid multi-byte UTF-8 at all
-    (an Excel export) and decodes cleanly so."""
+def decode(raw: bytes) -> tuple[str | None, str]:
+    """Text and the encoding used: UTF-8 (None: the bytes are valid as they are; bad bytes
+    become U+FFFD, so those rows are rejected), or Windows-1252 when the file has no valid
+    multi-byte UTF-8 at all (an Excel export) and decodes cleanly so."""
     raw = raw.removeprefix(b"\xef\xbb\xbf")
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
+    try:  # validate without building a Python string of the whole file
+        pc.cast(pa.array([raw], type=pa.binary()), pa.string())
+        return None, "utf-8"
+    except pa.ArrowInvalid:
         pass
     utf8_sequences = raw.decode("utf-8", errors="ignore")
     has_real_utf8 = any(ord(c) > 127 for c in utf8_sequences)
@@ -79,10 +93,22 @@ def read_csv(path: Path, required: tuple[str, ...]) -> tuple[pd.DataFrame, np.nd
     except OSError as exc:
         raise ImportError_(f"{path}: cannot read: {exc.strerror}") from None
     text, encoding = decode(raw)
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, engine="c")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    data = raw.removeprefix(b"\xef\xbb\xbf") if text is None else text.encode("utf-8")
+    end = data.find(b"\n")
+    first = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    names = next(csv.reader([first]), [])
+    if not names:
+        raise ImportError_(f"{path}: empty file, no header row")
+    try:  # Arrow's multi-threaded reader; every column as text, quoted newlines allowed
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise ImportError_(f"{path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
+    df = table.to_pandas()
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise ImportError_(f"{path}: missing column(s) {', '.join(missing)}; is this the right --format?")
@@ -97,7 +123,18 @@ def read_csv(path: Path, required: tuple[str, ...]) -> tuple[pd.DataFrame, np.nd
 
 
 def to_number(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s.str.strip(), errors="coerce").to_numpy(np.float64)
+    """Floats, NaN where the text is not a number (Arrow's cast first; pandas for the odd bad value)."""
+    arr = pa.array(s, type=pa.string(), from_pandas=True)
+    try:
+        return pc.cast(pc.if_else(pc.equal(pc.utf8_trim_whitespace(arr), ""), None, pc.utf8_trim_whitespace(arr)),
+                       pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(s.str.strip(), errors="coerce").to_numpy(np.float64)
+
+
+def reasons(prefix: str, values: pd.Series, suffix: str):
+    """A reason builder for Rejects.add: formats only the rejected rows' values."""
+    return lambda where: [f"{prefix}{v!r}{suffix}" for v in values.iloc[where]]
 
 
 def check_coordinates(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -115,12 +152,13 @@ def check_types(event_type: pd.Series, sub: pd.Series) -> np.ndarray:
     reason = np.full(len(event_type), "", dtype=object)
     et = event_type.to_numpy(object)
     st = sub.to_numpy(object)
-    known = np.isin(et, list(EVENT_TYPES))
-    reason[~known] = "event_type: unknown " + pd.Series(et[~known]).astype(str).map(repr).to_numpy(object)
-    owner = pd.Series(st).map(SUB_EVENT_TYPES).to_numpy(object)
+    known = event_type.isin(list(EVENT_TYPES)).to_numpy(bool)
+    for i in np.flatnonzero(~known):
+        reason[i] = f"event_type: unknown {et[i]!r}"
+    owner = map_values(sub, SUB_EVENT_TYPES)
     bad_pair = known & (owner != et)
-    reason[bad_pair] = ("sub_event_type: " + pd.Series(st[bad_pair]).astype(str).map(repr)
-                        + " is not a sub-type of " + pd.Series(et[bad_pair]).astype(str).map(repr)).to_numpy(object)
+    for i in np.flatnonzero(bad_pair):
+        reason[i] = f"sub_event_type: {st[i]!r} is not a sub-type of {et[i]!r}"
     return reason
 
 
@@ -144,11 +182,13 @@ def resolve_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon:
     from geodata.errors import UnknownRegion
     from geodata.regions import regions, resolve_region
 
-    pairs = pd.DataFrame({"n": names.fillna("").astype(str), "c": countries.fillna("").astype(str)})
-    codes, uniques = pd.factorize(pairs["n"] + "\x00" + pairs["c"])
+    n_codes, n_uniq = pd.factorize(names.fillna("").astype(str))
+    c_codes, c_uniq = pd.factorize(countries.fillna("").astype(str))
+    codes, pair_uniq = pd.factorize(n_codes.astype(np.int64) * (len(c_uniq) + 1) + c_codes)
+    uniques = [(n_uniq[k // (len(c_uniq) + 1)], c_uniq[k % (len(c_uniq) + 1)] if len(c_uniq) else "")
+               for k in pair_uniq]
     table = []
-    for u in uniques:
-        name, cc = u.split("\x00")
+    for name, cc in uniques:
         try:
             table.append(resolve_region(name, cc or None).region.code if name else None)
         except UnknownRegion:
@@ -159,6 +199,11 @@ def resolve_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon:
         geo_code, _ = assign_admin1(lon[missing], lat[missing])
         code[missing] = geo_code
     by_code = regions().by_code
-    name = np.array([by_code[c].name if c in by_code else None for c in code], dtype=object) \
-        if len(code) < 1000 else pd.Series(code).map({k: v.name for k, v in by_code.items()}).to_numpy(object)
-    return code, name
+    return code, map_values(pd.Series(code), {k: v.name for k, v in by_code.items()})
+
+
+def map_values(s: pd.Series, mapping: dict, default=None) -> np.ndarray:
+    """s.map(mapping) through its distinct values: one dict lookup per value, not per row."""
+    codes, uniques = pd.factorize(s)
+    looked = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=object)
+    return looked[codes]  # code -1 (missing) takes the trailing default

@@ -113,6 +113,5 @@ def read_geojson(path: Path, dataset: str) -> Imported:
         "country": cc.to_numpy(object), "admin1": name, "admin1_code": code,
         "admin1_source": _pick(d, "admin1"),
         "geocoded_by": f"{dataset} (source coordinates)",
-        "search_text": (title.fillna("") + " " + _pick(d, "notes").fillna("") + " " + loc.fillna("")).str.lower(),
     })
     return Imported(rows.reset_index(drop=True), rejects.frame(), n, "utf-8")

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import (Imported, Rejects, check_coordinates, duplicated, read_csv, replaced_bytes,
-                                   resolve_admin1, to_number)
+from events.importers.base import (Imported, Rejects, check_coordinates, duplicated, read_csv, reasons,
+                                   replaced_bytes, resolve_admin1, to_number)
 
 REQUIRED = ("id", "date_start", "type_of_violence", "latitude", "longitude", "best")
 # type_of_violence -> (event_type, sub_event_type)
@@ -45,17 +45,18 @@ def read_ucdp(path: Path, dataset: str) -> Imported:
     def reject(mask, reason) -> None:
         nonlocal ok
         mask = mask & ok
-        rejects.add(mask, line, ids.to_numpy(object), reason)
+        rejects.add(mask, line, ids, reason)
         ok &= ~mask
 
-    reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
+    if encoding != "utf-8":
+        reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
     reject((ids == "").to_numpy(bool), "id: empty")
     start = pd.to_datetime(df["date_start"].str.strip(), format="%Y-%m-%d", errors="coerce").to_numpy("datetime64[ns]")
-    reject(np.isnat(start), "date_start: " + df["date_start"].map(repr).to_numpy(object) + " is not ISO YYYY-MM-DD")
+    reject(np.isnat(start), reasons("date_start: ", df["date_start"], " is not ISO YYYY-MM-DD"))
     if "date_end" in df:
         end = pd.to_datetime(df["date_end"].str.strip(), format="%Y-%m-%d", errors="coerce").to_numpy("datetime64[ns]")
         reject(np.isnat(end) & (df["date_end"].str.strip() != "").to_numpy(bool),
-               "date_end: " + df["date_end"].map(repr).to_numpy(object) + " is not ISO YYYY-MM-DD")
+               reasons("date_end: ", df["date_end"], " is not ISO YYYY-MM-DD"))
         reject(~np.isnat(end) & (end < start), "date_end: before date_start")
     else:
         end = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -64,7 +65,7 @@ def read_ucdp(path: Path, dataset: str) -> Imported:
     reject(reason != "", reason)
     tov = df["type_of_violence"].str.strip()
     reject(~tov.isin(list(TYPE_MAP)).to_numpy(bool),
-           "type_of_violence: " + tov.map(repr).to_numpy(object) + " is not 1, 2 or 3")
+           reasons("type_of_violence: ", tov, " is not 1, 2 or 3"))
     best = to_number(df["best"])
     reject(np.isnan(best) | (best < 0), "best: not a death count")
     reject(duplicated(ids.where(ok, None)) & ok, "id: duplicated id (first occurrence kept)")
@@ -122,6 +123,5 @@ def read_ucdp(path: Path, dataset: str) -> Imported:
         "country": cc.to_numpy(object), "admin1": name, "admin1_code": code,
         "admin1_source": adm1.replace("", None),
         "geocoded_by": f"{dataset} (source coordinates, where_prec)",
-        "search_text": (where + " " + col("dyad_name") + " " + col("source_headline")).str.lower(),
     })
     return Imported(rows.reset_index(drop=True), rejects.frame(), n, encoding, notes)

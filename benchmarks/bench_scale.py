@@ -1,0 +1,154 @@
+"""A million events: ours against the naive approach on the same synthetic data.
+
+Run: .venv/bin/python -m benchmarks.bench_scale [--events 1000000] [--naive-cap 100000]
+Targets on a 2-core machine at 1,000,000 events: cold load <= 2 s; median filter
+(date range + types + region) <= 50 ms; map build <= 1 s and map HTML <= 3 MB for
+any filter; GeoJSON export >= 150,000 features/s; import >= 100,000 rows/s; peak
+memory <= 1.5 GB. Naive: GeoDataFrame.to_file for export, one folium Marker per
+event for the map, each capped (and reported as such) where it would take too long.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORKER = r"""
+import json, resource, statistics, sys, time, random
+import numpy as np
+t0 = time.perf_counter()
+from events.store import load_store
+cat = load_store(sys.argv[1], sys.argv[2])
+df = cat.events
+load_s = time.perf_counter() - t0
+from events.query import make_filter, mask, apply
+rng = random.Random(5)
+regions = ["UA-14", "UA-23", "UA-63", "Kherson", "RU-KRS", "Donetsk Oblast", "UA-59"]
+types = ["Explosions/Remote violence", "Battles", "Air/drone strike", "Shelling/artillery/missile attack",
+         "Armed clash", "Violence against civilians"]
+mask_t, apply_t, counts = [], [], []
+import datetime as dt
+for _ in range(21):
+    start = dt.date(2022, 3, 1) + dt.timedelta(days=rng.randrange(0, 1100))
+    f = make_filter(date_from=start, date_to=start + dt.timedelta(days=rng.choice([7, 30, 90, 365])),
+                    types=rng.sample(types, 2), regions=rng.sample(regions, rng.choice([1, 2])))
+    t = time.perf_counter(); m = mask(df, f); n = int(m.sum()); mask_t.append(time.perf_counter() - t)
+    t = time.perf_counter(); sub = apply(df, f); apply_t.append(time.perf_counter() - t)
+    counts.append(n)
+from dashboard import mapview
+mapview.boundary_layers(); mapview.full_html(df.iloc[:10])
+maps = []
+probe = {"all": make_filter(), "Donetsk Oblast": make_filter(regions=["UA-14"]),
+         "one month": make_filter(date_from="2024-01-01", date_to="2024-01-31"),
+         "one week in one oblast": make_filter(date_from="2024-01-01", date_to="2024-01-07", regions=["UA-23"]),
+         "one day": make_filter(date_from="2024-01-01", date_to="2024-01-01")}
+for name, f in probe.items():
+    sub = apply(df, f)
+    t = time.perf_counter(); html = mapview.full_html(sub); s = time.perf_counter() - t
+    maps.append({"filter": name, "events": len(sub), "build_s": s, "html_mb": len(html.encode()) / 1e6})
+from events.export import chunks
+t = time.perf_counter(); size = 0
+with open(sys.argv[3], "wb") as fh:
+    for part in chunks(df, "geojson"):
+        b = part.encode(); fh.write(b); size += len(b)
+export_s = time.perf_counter() - t
+print(json.dumps({"events": len(df), "load_s": load_s, "filter_mask_ms": statistics.median(mask_t) * 1000,
+                  "filter_apply_ms": statistics.median(apply_t) * 1000, "filter_counts": counts[:5],
+                  "maps": maps, "export_s": export_s, "export_mb": size / 1e6,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+IMPORT_WORKER = r"""
+import json, resource, sys, time
+from events.datasets import import_file
+t = time.perf_counter()
+m = import_file("acled", sys.argv[1], "bench", sys.argv[2])
+print(json.dumps({"import_s": time.perf_counter() - t, "manifest": m,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def naive_export(df, path: Path) -> float:
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(df[["id", "date", "event_type", "sub_event_type", "location_name", "admin1", "fatalities",
+                               "claim_status"]].assign(date=df["date"].dt.strftime("%Y-%m-%d")),
+                           geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+    t = time.perf_counter()
+    gdf.to_file(path, driver="GeoJSON")
+    return time.perf_counter() - t
+
+
+def naive_map(df) -> tuple[float, float]:
+    import folium
+
+    from dashboard.safe import text
+
+    t = time.perf_counter()
+    m = folium.Map(location=[49, 34], zoom_start=5)
+    for r in df[["lat", "lon", "title", "event_type", "claimed_by"]].itertuples(index=False):
+        folium.Marker([r.lat, r.lon], popup=folium.Popup(f"<b>{text(r.title)}</b><br>{text(r.event_type)}"),
+                      tooltip=text(r.title)).add_to(m)
+    html = m.get_root().render()
+    return time.perf_counter() - t, len(html.encode()) / 1e6
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--naive-cap", type=int, default=100_000, help="rows the naive export is run on")
+    ap.add_argument("--naive-map-cap", type=int, default=10_000, help="markers the naive map is built with")
+    args = ap.parse_args(argv)
+    from benchmarks.synth import synthetic_events
+    from events.export import acled_frame
+    from events.vocab import ACLED_COLUMNS
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        t = time.perf_counter()
+        df = synthetic_events(args.events)
+        acled_frame(df)[list(ACLED_COLUMNS)].to_csv(tmp / "acled.csv", index=False)
+        print(f"generated {args.events:,} synthetic ACLED rows in {time.perf_counter() - t:.1f} s "
+              f"({(tmp / 'acled.csv').stat().st_size / 1e6:.0f} MB CSV)")
+        (tmp / "catalog").mkdir()
+        imp = json.loads(subprocess.run([sys.executable, "-c", IMPORT_WORKER, str(tmp / "acled.csv"), str(tmp / "data")],
+                                        capture_output=True, text=True, check=True).stdout)
+        m = imp["manifest"]
+        print(f"import: {m['imported']:,} imported, {m['rejected']:,} rejected in {imp['import_s']:.1f} s = "
+              f"{m['rows_read'] / imp['import_s']:,.0f} rows/s (target >= 100,000); peak {imp['peak_mb']:.0f} MB")
+        out = subprocess.run([sys.executable, "-c", WORKER, str(tmp / "catalog"), str(tmp / "data"), str(tmp / "x.geojson")],
+                             capture_output=True, text=True)
+        if out.returncode:
+            print(out.stderr[-3000:])
+            raise SystemExit(1)
+        r = json.loads(out.stdout)
+        print(f"cold load of the store ({r['events']:,} events): {r['load_s']:.2f} s (target <= 2 s)")
+        print(f"filter (date range + 2 types + 1-2 regions), median of 21: mask {r['filter_mask_ms']:.1f} ms "
+              f"(target <= 50 ms); mask + materialise rows {r['filter_apply_ms']:.1f} ms")
+        for mp in r["maps"]:
+            print(f"map, {mp['filter']:<24} {mp['events']:>9,} events: build {mp['build_s']:.2f} s, "
+                  f"HTML {mp['html_mb']:.2f} MB (targets <= 1 s, <= 3 MB)")
+        print(f"GeoJSON export, all {r['events']:,}: {r['export_s']:.1f} s = {r['events'] / r['export_s']:,.0f} "
+              f"features/s, {r['export_mb']:.0f} MB (target >= 150,000/s)")
+        print(f"peak memory (load + filters + maps + export): {r['peak_mb']:.0f} MB (target <= 1,500 MB)")
+
+        cap = min(args.naive_cap, len(df))
+        ts = naive_export(df.iloc[:cap], tmp / "naive.geojson")
+        ours_rate = r["events"] / r["export_s"]
+        print(f"naive export (GeoDataFrame.to_file, capped at {cap:,} rows): {cap / ts:,.0f} features/s; "
+              f"ours is {ours_rate / (cap / ts):.1f}x faster")
+        mcap = min(args.naive_map_cap, len(df))
+        tm, size = naive_map(df.iloc[:mcap])
+        ours_all = r["maps"][0]
+        print(f"naive map (one folium Marker per event, capped at {mcap:,}): {tm:.1f} s, {size:.1f} MB; "
+              f"at {r['events']:,} that is ~{tm * r['events'] / mcap:,.0f} s and ~{size * r['events'] / mcap:,.0f} MB "
+              f"(extrapolated); ours {ours_all['build_s']:.2f} s, {ours_all['html_mb']:.2f} MB: "
+              f"~{tm * r['events'] / mcap / ours_all['build_s']:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()
