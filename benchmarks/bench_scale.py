@@ -54,7 +54,7 @@ from events.export import chunks
 t = time.perf_counter(); size = 0
 with open(sys.argv[3], "wb") as fh:
     for part in chunks(df, "geojson"):
-        b = part.encode(); fh.write(b); size += len(b)
+        fh.write(part); size += len(part)
 export_s = time.perf_counter() - t
 print(json.dumps({"events": len(df), "load_s": load_s, "filter_mask_ms": statistics.median(mask_t) * 1000,
                   "filter_apply_ms": statistics.median(apply_t) * 1000, "filter_counts": counts[:5],

@@ -91,10 +91,10 @@ def cmd_export(args) -> int:
     if args.out == "-":
         out = sys.stdout.buffer
         for part in chunks(df, args.format):
-            out.write(part.encode("utf-8"))
+            out.write(part)
         out.flush()
     else:
-        write_stream_atomic(Path(args.out), (part.encode("utf-8") for part in chunks(df, args.format)))
+        write_stream_atomic(Path(args.out), chunks(df, args.format))
         print(f"wrote {len(df)} events to {args.out}", file=sys.stderr)
     return 0
 

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from events.errors import EventsError
-from events.store import ALL_COLUMNS, conform
+from events.store import ALL_COLUMNS, conform, plain
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -123,20 +124,38 @@ def list_datasets(root: Path | None = None) -> list[dict]:
     return out
 
 
+def load_tables(root: Path | None = None) -> list[pa.Table]:
+    """Every dataset as an Arrow table (low-cardinality columns dictionary-encoded)."""
+    from events.store import CATEGORY_COLUMNS
+
+    root = data_dir(root)
+    return [pq.read_table(root / m["dataset"] / "events.parquet", columns=STORED,
+                          read_dictionary=[c for c in CATEGORY_COLUMNS if c in STORED])
+            for m in list_datasets(root)]
+
+
+def to_frame(tables: list[pa.Table], head: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Arrow tables (and an optional small frame of ours first, e.g. the curated records)
+    as one frame in our columns, converted once: no full copy of a million rows."""
+    if head is not None and len(head):
+        schema = tables[0].schema
+        cur = pa.Table.from_pandas(plain(head)[STORED], preserve_index=False)
+        tables = [cur.cast(schema)] + tables
+    if not tables:
+        return pd.DataFrame(columns=ALL_COLUMNS)
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    del tables
+    df = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
+    n_head = len(head) if head is not None else 0
+    for col in CURATED_ONLY:
+        values = np.full(len(df), None, dtype=object)
+        if n_head:
+            values[:n_head] = head[col].to_numpy(object)
+        df[col] = values
+    return df[ALL_COLUMNS]
+
+
 def load_datasets(root: Path | None = None) -> pd.DataFrame:
     """Every dataset as one frame in our columns (no geometry objects: lat/lon columns)."""
-    root = data_dir(root)
-    from events.store import CATEGORY_COLUMNS, concat
-
-    frames = []
-    for m in list_datasets(root):
-        table = pq.read_table(root / m["dataset"] / "events.parquet", columns=STORED,
-                              read_dictionary=[c for c in CATEGORY_COLUMNS if c in STORED])
-        frames.append(table.to_pandas(self_destruct=True, split_blocks=True))
-        del table
-    if not frames:
-        return pd.DataFrame(columns=ALL_COLUMNS)
-    df = concat(frames)
-    for col in CURATED_ONLY:
-        df[col] = None
-    return df[ALL_COLUMNS]
+    return to_frame(load_tables(root))

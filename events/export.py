@@ -33,7 +33,7 @@ PROPERTIES = [
     "admin1_code", "lat", "lon", "geo_precision", "uncertainty_km", "geocoded_by", "geo_flags",
     "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources",
 ]
-CHUNK = 50_000
+CHUNK = 32_000
 
 
 def _clean(v):
@@ -153,17 +153,16 @@ def _feature_strings(df: pd.DataFrame) -> pa.Array:
     return pc.binary_join_element_wise(*pieces, "")
 
 
-def geojson_chunks(df: pd.DataFrame) -> Iterator[str]:
+def geojson_chunks(df: pd.DataFrame) -> Iterator[bytes]:
     """An RFC 7946 FeatureCollection: no crs, [lon, lat] with at most 6 decimals.
 
     Streams in chunks; each chunk is built with column operations (pyarrow), so a
     million features never sit in memory as one document or as Python dicts.
     """
-    def build(start: int) -> str:
-        feats = _feature_strings(df.iloc[start:start + CHUNK])
-        return "".join(feats.to_pylist()) if len(feats) < 64 else _concat(feats)
+    def build(start: int) -> bytes:
+        return _concat(_feature_strings(df.iloc[start:start + CHUNK]))
 
-    yield '{"type":"FeatureCollection","features":['
+    yield b'{"type":"FeatureCollection","features":['
     # Arrow's kernels release the GIL: two chunks are built at once, yielded in order,
     # and never more than two are held, so memory stays bounded however long the export.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -178,15 +177,16 @@ def geojson_chunks(df: pd.DataFrame) -> Iterator[str]:
             text = window.popleft().result()
             yield text[1:] if first else text
             first = False
-    yield "\n]}\n"
+    yield b"\n]}\n"
 
 
-def _concat(arr: pa.Array) -> str:
-    """The strings of an array back to back, straight from Arrow's data buffer."""
-    arr = pa.concat_arrays([arr]) if isinstance(arr, pa.ChunkedArray) else arr
+def _concat(arr: pa.Array) -> bytes:
+    """The strings of an array back to back, straight from Arrow's data buffer (one copy)."""
+    arr = pa.concat_arrays(arr.chunks) if isinstance(arr, pa.ChunkedArray) else arr
+    if len(arr) == 0:
+        return b""
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1]
-    data = arr.buffers()[2]
-    return data.to_pybytes()[offsets[0]:offsets[-1]].decode("utf-8")
+    return arr.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
 
 
 def _text(df: pd.DataFrame, col: str) -> pd.Series:
@@ -255,20 +255,21 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_chunks(df: pd.DataFrame) -> Iterator[str]:
+def csv_chunks(df: pd.DataFrame) -> Iterator[bytes]:
     header = True
     if len(df) == 0:
-        yield ",".join(ACLED_COLUMNS + OUR_COLUMNS) + "\n"
+        yield (",".join(ACLED_COLUMNS + OUR_COLUMNS) + "\n").encode()
         return
     for start in range(0, len(df), 50_000):
         buf = io.StringIO()
         acled_frame(plain(df.iloc[start:start + 50_000])).to_csv(buf, index=False, header=header,
                                                                   lineterminator="\n")
         header = False
-        yield buf.getvalue()
+        yield buf.getvalue().encode("utf-8")
 
 
-def chunks(df: pd.DataFrame, fmt: str) -> Iterator[str]:
+def chunks(df: pd.DataFrame, fmt: str) -> Iterator[bytes]:
+    """The export as a stream of UTF-8 byte chunks."""
     if fmt == "geojson":
         return geojson_chunks(df)
     if fmt == "csv":
@@ -278,14 +279,13 @@ def chunks(df: pd.DataFrame, fmt: str) -> Iterator[str]:
 
 def export_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     """The whole export in memory: for the app's download buttons (filtered sets)."""
-    return "".join(chunks(df, fmt)).encode("utf-8")
+    return b"".join(chunks(df, fmt))
 
 
 def write_export(df: pd.DataFrame, fmt: str, fh: IO[bytes]) -> int:
     """Stream the export to a binary file; returns bytes written."""
     n = 0
     for part in chunks(df, fmt):
-        data = part.encode("utf-8")
-        fh.write(data)
-        n += len(data)
+        fh.write(part)
+        n += len(part)
     return n

@@ -303,14 +303,17 @@ def load_store(directory: str | os.PathLike | None = None, data: str | os.PathLi
     Rows are grouped by source (curated first, then each dataset by date), not
     sorted as a whole: re-sorting a million rows would copy them all again.
     """
-    from events.datasets import load_datasets
+    from events.datasets import load_tables, to_frame
 
     cat = load_catalog(directory, write_cache=write_cache)
-    bulk = load_datasets(data)
-    if len(bulk) == 0:
+    tables = load_tables(data)
+    if not tables:
         return cat
-    curated = pd.DataFrame(cat.events.drop(columns="geometry"))
-    df = concat([curated, bulk])
+    df = to_frame(tables, pd.DataFrame(cat.events.drop(columns="geometry")))
+    del tables
     geom = gpd.points_from_xy(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), crs="EPSG:4326")
     cat.events = gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326", copy=False)
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()  # hand the conversion's scratch memory back
     return cat

@@ -115,7 +115,7 @@ def test_streamed_geojson_is_one_valid_document_in_order_across_chunks(seed, mon
     monkeypatch.setattr(export, "CHUNK", 3)  # 8 events -> chunks of 3, 3, 2, built two at a time
     parts = list(export.chunks(seed, "geojson"))
     assert len(parts) == 5  # header, three chunks, footer
-    assert "".join(parts).encode() == whole
+    assert b"".join(parts) == whole
     assert [f["id"] for f in json.loads(whole)["features"]] == list(seed["id"])
 
 
