@@ -88,6 +88,8 @@ def _json_strings(values: pd.Series) -> pa.Array:
         return pc.fill_null(pc.take(encoded, codes), "null") if len(encoded) else \
             pa.array(["null"] * len(values), type=pa.string())
     arr = pa.array(values.astype("str").where(values.notna(), None), type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):  # columns of a table assembled from several sources
+        arr = arr.combine_chunks()
     dict_arr = pc.dictionary_encode(arr)
     if len(dict_arr.dictionary) * 4 < len(arr):  # few distinct values: encode those, then take
         return pc.fill_null(pc.take(_json_strings(pd.Series(dict_arr.dictionary.to_pandas())), dict_arr.indices),
@@ -108,6 +110,8 @@ def _json_strings(values: pd.Series) -> pa.Array:
 def _json_numbers(values: pd.Series, decimals: int | None = None) -> pa.Array:
     if decimals is None:
         arr = pa.array(values.astype("Int64"), type=pa.int64(), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
     else:
         arr = pa.array(np.round(values.to_numpy(np.float64), decimals), type=pa.float64(), from_pandas=True)
     return pc.fill_null(pc.cast(arr, pa.string()), "null")

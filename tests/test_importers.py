@@ -213,3 +213,23 @@ def test_query_sees_curated_and_datasets_as_one_table(tmp_path):
     assert sorted(tambov["dataset"]) == ["acled-x", "curated"]
     only = apply(cat.events, make_filter(regions=["Tambov"], datasets=["curated"]))
     assert list(only["id"]) == ["kotovsk-drone-impacts-2025-01-11"]
+
+
+def test_export_of_curated_plus_datasets_reads_back_through_gdal(tmp_path):
+    import pyogrio
+
+    from events.export import export_bytes
+    from events.store import load_store
+    from tests.conftest import SEED_CATALOG
+
+    import_file("acled", acled_fixture(tmp_path / "a.csv", bad=False, extra_bytes=False), "acled-x", tmp_path / "d")
+    import_file("ucdp", REAL / "ucdp_ged251_ukraine_2022_2024_sample2000_21col.csv", "ged25", tmp_path / "d") \
+        if REAL.is_dir() else None
+    cat = load_store(SEED_CATALOG, tmp_path / "d", write_cache=False)
+    out = tmp_path / "all.geojson"
+    out.write_bytes(export_bytes(cat.events, "geojson"))
+    back = pyogrio.read_dataframe(out)
+    assert sorted(back["id"]) == sorted(cat.events["id"])
+    assert set(back["dataset"]) >= {"curated", "acled-x"}
+    csv_back = pd.read_csv(io.BytesIO(export_bytes(cat.events, "csv")))
+    assert len(csv_back) == len(cat.events)
