@@ -1,7 +1,17 @@
-"""python -m benchmarks: every benchmark, one after another."""
-from benchmarks import bench_gazetteer, bench_map
+"""python -m benchmarks: every benchmark, one after another (a few minutes at 1,000,000 events).
 
+BENCH_EVENTS=200000 python -m benchmarks runs the scale benchmarks smaller.
+"""
+import os
+
+from benchmarks import bench_browser, bench_gazetteer, bench_map, bench_scale
+
+events = os.environ.get("BENCH_EVENTS", "1000000")
 print("== gazetteer")
 bench_gazetteer.main()
-print("\n== map build")
+print("\n== map build (curated-style events, individual features)")
 bench_map.main([])
+print(f"\n== scale: {int(events):,} events")
+bench_scale.main(["--events", events])
+print("\n== browser: page load to map drawn")
+bench_browser.main(["--events", events])
