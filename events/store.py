@@ -251,6 +251,8 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
             s = s.astype("Int64")
         elif col in FLOAT_COLUMNS:
             s = s.astype(np.float64)
+        elif col in CATEGORY_COLUMNS and isinstance(s.dtype, pd.CategoricalDtype):
+            pass  # already compact (importers build categoricals)
         elif col in TEXT_COLUMNS:
             s = s.astype("str")  # pyarrow-backed; missing stays missing
         out[col] = s

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import (Imported, Rejects, check_coordinates, check_types, duplicated, map_values,
+from events.importers.base import (Imported, Rejects, category, check_coordinates, check_types, duplicated, map_values,
                                    read_csv, reasons, replaced_bytes, resolve_admin1, to_number)
 from events.vocab import ACLED_COLUMNS
 
@@ -69,7 +69,7 @@ def read_acled(path: Path, dataset: str) -> Imported:
     reject(dup, "event_id_cnty: duplicated id (first occurrence kept)")
 
     keep = np.flatnonzero(ok)
-    d = df.iloc[keep]
+    d = df if len(keep) == n else df.iloc[keep]  # no copy of a clean file
     cc = pd.Series(map_values(d["iso"].str.strip(), ISO_NUMERIC), index=d.index)
     cc = cc.fillna(pd.Series(map_values(d["country"].str.strip(), COUNTRY_CODES), index=d.index))
     cc = cc.fillna(d["country"].str.strip())
@@ -80,31 +80,33 @@ def read_acled(path: Path, dataset: str) -> Imported:
         "id": "acled-" + d["event_id_cnty"].str.strip(),
         "dataset": dataset,
         "source_row": d["event_id_cnty"].str.strip(),
-        "title": (d["sub_event_type"].str.strip() + " in " + d["location"].str.strip()).to_numpy(object),
+        "title": (d["sub_event_type"].str.strip() + " in " + d["location"].str.strip()),
         "summary": None,
         "notes": d["notes"].replace("", None),
         "date": date[keep],
         "end_date": pd.NaT,
         "date_precision": map_values(d["time_precision"].str.strip(), TIME_PRECISION, "day"),
-        "event_type": d["event_type"].str.strip(),
-        "sub_event_type": d["sub_event_type"].str.strip(),
-        "actor1": d["actor1"].replace("", None),
-        "actor2": d["actor2"].replace("", None),
-        "location_name": d["location"].str.strip(),
+        "event_type": category(d["event_type"].str.strip()),
+        "sub_event_type": category(d["sub_event_type"].str.strip()),
+        "actor1": category(d["actor1"]),
+        "actor2": category(d["actor2"]),
+        "location_name": category(d["location"].str.strip()),
         "fatalities": fat[keep].astype(np.int64),
         "claim_status": "reported",
         "claimed_by": "ACLED",
-        "source_outlets": d["source"].replace("", None),
+        "source_outlets": category(d["source"]),
         "lat": klat, "lon": klon,
         "geo_precision": gp.to_numpy(),
         "uncertainty_km": np.array([0.0, *GEO_UNCERTAINTY_KM.values()])[gp.to_numpy()],
         "country": cc.to_numpy(object),
         "admin1": name, "admin1_code": code,
-        "admin1_source": d["admin1"].replace("", None),
+        "admin1_source": category(d["admin1"]),
         "geocoded_by": f"{dataset} (source coordinates)",
-        **{c: d[c].replace("", None) for c in ("event_id_cnty", "disorder_type", "assoc_actor_1", "assoc_actor_2",
-                                                "inter1", "inter2", "interaction", "civilian_targeting", "iso",
-                                                "region", "admin2", "admin3", "source_scale", "timestamp")},
-        "acled_tags": d["tags"].replace("", None),
+        "event_id_cnty": d["event_id_cnty"].replace("", None),
+        "timestamp": d["timestamp"].replace("", None),
+        **{c: category(d[c]) for c in ("disorder_type", "assoc_actor_1", "assoc_actor_2", "inter1", "inter2",
+                                       "interaction", "civilian_targeting", "iso", "region", "admin2", "admin3",
+                                       "source_scale")},
+        "acled_tags": category(d["tags"]),
     })
     return Imported(rows.reset_index(drop=True), rejects.frame(), n, encoding)

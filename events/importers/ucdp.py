@@ -71,7 +71,7 @@ def read_ucdp(path: Path, dataset: str) -> Imported:
     reject(duplicated(ids.where(ok, None)) & ok, "id: duplicated id (first occurrence kept)")
 
     keep = np.flatnonzero(ok)
-    d = df.iloc[keep]
+    d = df if len(keep) == n else df.iloc[keep]  # no copy of a clean file
     klat, klon = lat[keep], lon[keep]
     if "where_prec" in d:
         wp = pd.to_numeric(d["where_prec"], errors="coerce").fillna(2).astype(int).clip(1, 7)
