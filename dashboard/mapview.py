@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.layers import LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, EventLayer, Labels, Legend
+from dashboard.layers import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, EventLayer, Labels, Legend
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from events.store import plain
@@ -74,9 +74,12 @@ def city_labels(min_population: int = 300_000) -> list[tuple[str, float, float]]
 
 
 def _local_assets(m: folium.Map) -> folium.Map:
-    """Leaflet from our own static files; folium's jQuery/Bootstrap/FontAwesome are not needed."""
-    m.default_js = LEAFLET_JS
-    m.default_css = LEAFLET_CSS
+    """Leaflet and its clustering plugin from our own static files, on the base map itself:
+    streamlit-folium loads scripts once, when the map first mounts, so a layer that needs
+    the plugin later (filtering down from cells to events) must find it already there.
+    folium's jQuery/Bootstrap/FontAwesome are not needed."""
+    m.default_js = LEAFLET_JS + CLUSTER_JS
+    m.default_css = LEAFLET_CSS + CLUSTER_CSS
     return m
 
 
@@ -171,6 +174,26 @@ def event_group(df: pd.DataFrame) -> tuple[folium.FeatureGroup, str]:
     AggregateLayer(data).add_to(fg)
     return fg, (f"{len(df):,} events, shown as {len(data['n']):,} grid cells of about "
                 f"{data['cell_deg'] * 111:.0f} km; filter down to {MAX_FEATURES:,} or fewer to see individual events.")
+
+
+def bounds_of(state) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) from st_folium's returned state, rounded so that tiny
+    jitter does not count as a move; None before the map has reported a view."""
+    try:
+        b = state["bounds"]
+        vals = (b["_southWest"]["lat"], b["_southWest"]["lng"], b["_northEast"]["lat"], b["_northEast"]["lng"])
+    except (KeyError, TypeError):
+        return None
+    if any(v is None for v in vals):
+        return None
+    return tuple(round(float(v), 3) for v in vals)
+
+
+def within(df: pd.DataFrame, bounds: tuple[float, float, float, float]) -> pd.DataFrame:
+    """The events inside a map view (column comparisons)."""
+    south, west, north, east = bounds
+    lat, lon = df["lat"].to_numpy(), df["lon"].to_numpy()
+    return df[(lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)]
 
 
 def fit_view(df: pd.DataFrame, width_px: int = 900, height_px: int = 600) -> tuple[list[float], int]:

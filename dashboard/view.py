@@ -112,10 +112,23 @@ def render(catalog, export: Callable[[Filter, str], bytes]) -> None:
     from streamlit_folium import st_folium
 
     center, zoom = mapview.fit_view(shown)
-    group, description = mapview.event_group(shown)
+    many = len(shown) > mapview.MAX_FEATURES
+    fkey = filter_key(f)
+    bounds = st.session_state.get("_ce_bounds") if st.session_state.get("_ce_bounds_for") == fkey else None
+    drawn = mapview.within(shown, bounds) if many and bounds else shown
+    group, description = mapview.event_group(drawn)
+    if drawn is not shown:
+        description = f"In the map view: {description} Zoom out to see all {len(shown):,}."
     st.caption(description)
-    st_folium(mapview.base_map(online_tiles=st.session_state.get("f_tiles", False)), feature_group_to_add=group,
-              center=center, zoom=zoom, returned_objects=[], key="event_map", height=580, use_container_width=True)
+    state = st_folium(mapview.base_map(online_tiles=st.session_state.get("f_tiles", False)),
+                      feature_group_to_add=group, center=center, zoom=zoom,
+                      returned_objects=["bounds"] if many else [], key="event_map", height=580,
+                      use_container_width=True)
+    if many:  # zooming in on many events: draw what is in view, in detail once few enough
+        seen = mapview.bounds_of(state)
+        if seen and seen != bounds:
+            st.session_state["_ce_bounds"], st.session_state["_ce_bounds_for"] = seen, fkey
+            st.rerun()
 
     st.subheader("Timeline")
     counts = per_day_by_type(shown)

@@ -252,6 +252,17 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
         assert state["agg"] and state["count"] == 50_009 and state["sum"] == 50_009
         assert 0 < state["cells"] <= 4000
         assert p.page.get_by_text("50,009 events, shown as", exact=False).first.is_visible()
+        # zoom in on Zaporizhzhia: the map reports its view, and the events in it are drawn one by one
+        f.evaluate("() => { window.map.setView([47.64, 35.29], 11); }")
+        deadline = time.time() + 45
+        while time.time() < deadline:
+            f = p.map_frame()
+            state = f.evaluate("() => ({agg: window.conflictEvents.aggregated, n: window.conflictEvents.count})")
+            if not state["agg"]:
+                break
+            p.page.wait_for_timeout(300)
+        assert not state["agg"] and 0 < state["n"] <= 5000, state
+        assert p.page.get_by_text("In the map view:", exact=False).first.is_visible()
         p.page.goto(big_server + "/?dataset=curated")
         ids = p.wait_count(9)
         assert HOSTILE_ID in ids
