@@ -121,9 +121,10 @@ class EventLayer(JSCSSMixin, MacroElement):
 
 
 class AggregateLayer(MacroElement):
-    """Too many events to draw one by one: grid cells sized by count, coloured by their
-    most frequent type. Clicking a cell zooms in on it. data: {"lat", "lon", "n",
-    "t" (dominant type index), "types" (per-cell counts per type)}."""
+    """Too many events to draw one by one: a grid of cells, each coloured by its most
+    frequent type and shaded by its count (log scale). Clicking a cell zooms in on it.
+    data: {"south", "west", "dlat", "dlon", "n", "t" (dominant type index), "types"
+    (per-cell counts per type)}."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -134,14 +135,16 @@ class AggregateLayer(MacroElement):
   var parent = {{ this._parent.get_name() }};
   var group = L.featureGroup();
   var renderer = L.canvas({padding: 0.2});
+  var top = Math.log(1 + Math.max.apply(null, data.n.concat([1])));
   for (var i = 0; i < data.n.length; i++) {
-    var r = 4 + 2.2 * Math.log2(1 + data.n[i]);
-    var c = L.circleMarker([data.lat[i], data.lon[i]], {radius: r, renderer: renderer, color: types[data.t[i]].color,
-      weight: 1, fillOpacity: 0.55});
+    var shade = 0.15 + 0.7 * Math.log(1 + data.n[i]) / top;
+    var c = L.rectangle([[data.south[i], data.west[i]], [data.south[i] + data.dlat, data.west[i] + data.dlon]],
+      {renderer: renderer, color: types[data.t[i]].color, weight: 0.5, opacity: 0.6,
+       fillColor: types[data.t[i]].color, fillOpacity: shade});
     var lines = [];
     for (var k = 0; k < names.length; k++) { if (data.types[i][k]) lines.push(names[k] + ": " + data.types[i][k].toLocaleString()); }
     c.bindTooltip("<b>" + data.n[i].toLocaleString() + " events</b><br>" + lines.join("<br>"));
-    c.on("click", function(e) { parent.setView(e.latlng, Math.min(parent.getZoom() + 2, 14)); });
+    c.on("click", function(e) { parent.setView(e.latlng, Math.min(parent.getZoom() + 3, 14)); });
     c.addTo(group);
   }
   group.addTo(parent);

@@ -149,10 +149,11 @@ def aggregate(df: pd.DataFrame, max_cells: int = MAX_CELLS) -> dict:
             break
         cell *= 1.4
     n = np.bincount(inv, minlength=len(keys))
-    clat = np.bincount(inv, weights=lat, minlength=len(keys)) / n
-    clon = np.bincount(inv, weights=lon, minlength=len(keys)) / n
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv))[::-1]  # a row of each cell, for its grid indices
     per_type = np.bincount(inv * len(TYPE_ORDER) + t, minlength=len(keys) * len(TYPE_ORDER)).reshape(-1, len(TYPE_ORDER))
-    return {"lat": np.round(clat, 4).tolist(), "lon": np.round(clon, 4).tolist(), "n": n.tolist(),
+    return {"south": np.round(iy[first] * cell, 5).tolist(), "west": np.round(ix[first] * (cell / 0.65), 5).tolist(),
+            "dlat": round(cell, 6), "dlon": round(cell / 0.65, 6), "n": n.tolist(),
             "t": per_type.argmax(axis=1).tolist(), "types": per_type.tolist(), "total": int(len(df)),
             "cell_deg": round(cell, 4)}
 

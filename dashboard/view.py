@@ -117,7 +117,7 @@ def render(catalog, export: Callable[[Filter, str], bytes]) -> None:
     bounds = st.session_state.get("_ce_bounds") if st.session_state.get("_ce_bounds_for") == fkey else None
     drawn = mapview.within(shown, bounds) if many and bounds else shown
     group, description = mapview.event_group(drawn)
-    if drawn is not shown:
+    if len(drawn) < len(shown):
         description = f"In the map view: {description} Zoom out to see all {len(shown):,}."
     st.caption(description)
     state = st_folium(mapview.base_map(online_tiles=st.session_state.get("f_tiles", False)),

@@ -252,6 +252,9 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
         assert state["agg"] and state["count"] == 50_009 and state["sum"] == 50_009
         assert 0 < state["cells"] <= 4000
         assert p.page.get_by_text("50,009 events, shown as", exact=False).first.is_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.page.screenshot(path=str(ARTIFACTS / "dashboard-aggregated.png"))
+        print(f"\nscreenshot: {ARTIFACTS / 'dashboard-aggregated.png'}")
         # zoom in on Zaporizhzhia: the map reports its view, and the events in it are drawn one by one
         f.evaluate("() => { window.map.setView([47.64, 35.29], 11); }")
         deadline = time.time() + 45

@@ -175,7 +175,7 @@ def test_many_events_are_aggregated_and_cell_counts_sum_to_the_filtered_count():
     group, description = mapview.event_group(shown)
     assert f"{len(shown):,} events, shown as {len(data['n']):,} grid cells" in description
     html = mapview.full_html(shown)
-    assert "AggregateLayer" in html or "circleMarker" in html
+    assert "L.rectangle(" in html and "L.markerClusterGroup(" not in html  # cells, not events
     assert len(html.encode()) < 3_000_000
 
 
