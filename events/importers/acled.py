@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import (Imported, Rejects, category, check_coordinates, check_types, duplicated, map_values,
+from events.importers.base import (Imported, Screen, category, check_coordinates, check_types, duplicated, map_values,
                                    read_csv, reasons, replaced_bytes, resolve_admin1, to_number)
 from events.vocab import ACLED_COLUMNS
 
@@ -43,15 +43,9 @@ def read_acled(path: Path, dataset: str) -> Imported:
         if col not in df:
             df[col] = ""
     n = len(df)
-    rejects = Rejects()
     ids = df["event_id_cnty"].str.strip()
-    ok = np.ones(n, dtype=bool)
-
-    def reject(mask: np.ndarray, reason) -> None:
-        nonlocal ok
-        mask = mask & ok
-        rejects.add(mask, line, ids, reason)
-        ok &= ~mask
+    screen = Screen(line, ids)
+    reject = screen.reject
 
     if encoding != "utf-8":
         reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
@@ -65,10 +59,10 @@ def read_acled(path: Path, dataset: str) -> Imported:
     reject(type_reason != "", type_reason)
     fat = to_number(df["fatalities"].replace("", "0"))
     reject(np.isnan(fat) | (fat < 0), reasons("fatalities: ", df["fatalities"], " is not a whole number >= 0"))
-    dup = duplicated(ids.where(ok, None)) & ok
+    dup = duplicated(ids.where(screen.ok, None)) & screen.ok
     reject(dup, "event_id_cnty: duplicated id (first occurrence kept)")
 
-    keep = np.flatnonzero(ok)
+    keep = np.flatnonzero(screen.ok)
     d = df if len(keep) == n else df.iloc[keep]  # no copy of a clean file
     cc = pd.Series(map_values(d["iso"].str.strip(), ISO_NUMERIC), index=d.index)
     cc = cc.fillna(pd.Series(map_values(d["country"].str.strip(), COUNTRY_CODES), index=d.index))
@@ -109,4 +103,4 @@ def read_acled(path: Path, dataset: str) -> Imported:
                                        "source_scale")},
         "acled_tags": category(d["tags"]),
     })
-    return Imported(rows.reset_index(drop=True), rejects.frame(), n, encoding)
+    return Imported(rows.reset_index(drop=True), screen.rejects.frame(), n, encoding)

@@ -57,6 +57,22 @@ class Rejects:
         return int(sum(len(x) for x in self.lines))
 
 
+class Screen:
+    """Rows still in the running, and why the others left: each check rejects only rows
+    that passed every earlier check, so a row has one reason and none is counted twice."""
+
+    def __init__(self, line: np.ndarray, ids) -> None:
+        self.line = line
+        self.ids = ids
+        self.ok = np.ones(len(line), dtype=bool)
+        self.rejects = Rejects()
+
+    def reject(self, mask: np.ndarray, reason) -> None:
+        mask = mask & self.ok
+        self.rejects.add(mask, self.line, self.ids, reason)
+        self.ok &= ~mask
+
+
 @dataclass
 class Imported:
     rows: pd.DataFrame  # our columns (events.store.COLUMNS subset), one per imported event

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from events.importers.acled import TIME_PRECISION, parse_dates
-from events.importers.base import (Imported, ImportError_, Rejects, check_coordinates, check_types, duplicated,
+from events.importers.base import (Imported, ImportError_, Screen, check_coordinates, check_types, duplicated,
                                    resolve_admin1)
 
 ALIASES = {
@@ -56,14 +56,8 @@ def read_geojson(path: Path, dataset: str) -> Imported:
     line = np.arange(1, n + 1, dtype=np.int64)  # feature number (GeoJSON has no lines worth naming)
     ids = _pick(gdf, "id").fillna("").astype(str).to_numpy(object)
     ids = np.where(ids == "", "feature-" + line.astype(str), ids)
-    rejects = Rejects()
-    ok = np.ones(n, dtype=bool)
-
-    def reject(mask, reason) -> None:
-        nonlocal ok
-        mask = mask & ok
-        rejects.add(mask, line, ids, reason)
-        ok &= ~mask
+    screen = Screen(line, ids)
+    reject = screen.reject
 
     geom = gdf.geometry.values
     is_point = shapely.get_type_id(geom) == 0
@@ -78,8 +72,8 @@ def read_geojson(path: Path, dataset: str) -> Imported:
     st = gdf["sub_event_type"].astype("str") if "sub_event_type" in gdf else pd.Series([""] * n)
     reason = check_types(et.fillna(""), st.fillna(""))
     reject(reason != "", reason)
-    reject(duplicated(pd.Series(ids).where(ok, None)) & ok, "id: duplicated id (first occurrence kept)")
-    keep = np.flatnonzero(ok)
+    reject(duplicated(pd.Series(ids).where(screen.ok, None)) & screen.ok, "id: duplicated id (first occurrence kept)")
+    keep = np.flatnonzero(screen.ok)
     d = gdf.iloc[keep]
     klat, klon = lat[keep], lon[keep]
     cc = _pick(d, "country").fillna("")
@@ -114,4 +108,4 @@ def read_geojson(path: Path, dataset: str) -> Imported:
         "admin1_source": _pick(d, "admin1"),
         "geocoded_by": f"{dataset} (source coordinates)",
     })
-    return Imported(rows.reset_index(drop=True), rejects.frame(), n, "utf-8")
+    return Imported(rows.reset_index(drop=True), screen.rejects.frame(), n, "utf-8")

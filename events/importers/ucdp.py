@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import (Imported, Rejects, check_coordinates, duplicated, read_csv, reasons,
+from events.importers.base import (Imported, Screen, check_coordinates, duplicated, read_csv, reasons,
                                    replaced_bytes, resolve_admin1, to_number)
 
 REQUIRED = ("id", "date_start", "type_of_violence", "latitude", "longitude", "best")
@@ -38,15 +38,9 @@ def read_ucdp(path: Path, dataset: str) -> Imported:
     df, line, encoding = read_csv(path, REQUIRED)
     n = len(df)
     notes = []
-    rejects = Rejects()
     ids = df["id"].str.strip()
-    ok = np.ones(n, dtype=bool)
-
-    def reject(mask, reason) -> None:
-        nonlocal ok
-        mask = mask & ok
-        rejects.add(mask, line, ids, reason)
-        ok &= ~mask
+    screen = Screen(line, ids)
+    reject = screen.reject
 
     if encoding != "utf-8":
         reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
@@ -68,9 +62,9 @@ def read_ucdp(path: Path, dataset: str) -> Imported:
            reasons("type_of_violence: ", tov, " is not 1, 2 or 3"))
     best = to_number(df["best"])
     reject(np.isnan(best) | (best < 0), "best: not a death count")
-    reject(duplicated(ids.where(ok, None)) & ok, "id: duplicated id (first occurrence kept)")
+    reject(duplicated(ids.where(screen.ok, None)) & screen.ok, "id: duplicated id (first occurrence kept)")
 
-    keep = np.flatnonzero(ok)
+    keep = np.flatnonzero(screen.ok)
     d = df if len(keep) == n else df.iloc[keep]  # no copy of a clean file
     klat, klon = lat[keep], lon[keep]
     if "where_prec" in d:
@@ -124,4 +118,4 @@ def read_ucdp(path: Path, dataset: str) -> Imported:
         "admin1_source": adm1.replace("", None),
         "geocoded_by": f"{dataset} (source coordinates, where_prec)",
     })
-    return Imported(rows.reset_index(drop=True), rejects.frame(), n, encoding, notes)
+    return Imported(rows.reset_index(drop=True), screen.rejects.frame(), n, encoding, notes)
