@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 import json
 import math
 from collections.abc import Iterator
-from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -53,24 +52,6 @@ def _clean(v):
     if isinstance(v, list):
         return [_clean(x) for x in v]
     return v
-
-
-def _columns_for(df: pd.DataFrame, names: list[str]) -> dict[str, list]:
-    """Column-wise Python values (one conversion per column, not per cell)."""
-    out = {}
-    for name in names:
-        if name not in df:
-            out[name] = [None] * len(df)
-            continue
-        col = df[name]
-        if name in ("date", "end_date"):
-            s = col.dt.strftime("%Y-%m-%d")
-            out[name] = [None if isinstance(x, float) or x is None or x is pd.NA else x for x in s.tolist()]
-        elif name in ("lat", "lon"):
-            out[name] = np.round(col.to_numpy(np.float64), 6).tolist()
-        else:
-            out[name] = [_clean(x) for x in col.tolist()]
-    return out
 
 
 _LIST_PROPS = ("tags", "actors", "sources", "geo_flags")
@@ -284,12 +265,3 @@ def chunks(df: pd.DataFrame, fmt: str) -> Iterator[bytes]:
 def export_bytes(df: pd.DataFrame, fmt: str) -> bytes:
     """The whole export in memory: for the app's download buttons (filtered sets)."""
     return b"".join(chunks(df, fmt))
-
-
-def write_export(df: pd.DataFrame, fmt: str, fh: IO[bytes]) -> int:
-    """Stream the export to a binary file; returns bytes written."""
-    n = 0
-    for part in chunks(df, fmt):
-        fh.write(part)
-        n += len(part)
-    return n

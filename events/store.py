@@ -266,31 +266,6 @@ def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
 
 
-def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Stack tables of our columns, keeping categoricals categorical (their categories united)."""
-    from pandas.api.types import union_categoricals
-
-    frames = [f for f in frames if len(f)] or frames[:1]
-    if len(frames) == 1:
-        return frames[0].reset_index(drop=True)
-    out = {}
-    for col in frames[0].columns:
-        parts = [f[col] for f in frames]
-        if col in CATEGORY_COLUMNS:
-            out[col] = pd.Series(union_categoricals([_text_category(p) for p in parts], ignore_order=True))
-        else:
-            out[col] = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
-    return pd.DataFrame(out)
-
-
-def _text_category(s: pd.Series) -> pd.Categorical:
-    """A categorical whose categories are text (whatever the column held), for union."""
-    if not isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype("str").astype("category")  # only small (curated) frames get here
-    cats = pd.Index(s.cat.categories.astype("str"), dtype="str")
-    return pd.Categorical.from_codes(s.cat.codes.to_numpy(), categories=cats)
-
-
 def plain(df: pd.DataFrame) -> pd.DataFrame:
     """Categoricals back to text: for the small frames that are displayed or written row by row."""
     cats = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]

@@ -168,10 +168,6 @@ class RegionTable:
                                 + (f" in {country}" if country else ""))
         raise UnknownRegion(raw, "several regions match: " + ", ".join(m.region.code for m in matches))
 
-    def all_spellings(self) -> list[tuple[str, str]]:
-        """(spelling, code) for every alias: what the tests walk through."""
-        return [(m.matched, m.region.code) for ms in self._by_key.values() for _, m in ms]
-
 
 @lru_cache(maxsize=1)
 def regions() -> RegionTable:
