@@ -143,7 +143,7 @@ def to_frame(tables: list[pa.Table], head: pd.DataFrame | None = None) -> pd.Dat
         tables = [cur.cast(schema)] + tables
     if not tables:
         return pd.DataFrame(columns=ALL_COLUMNS)
-    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
     del tables
     df = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
