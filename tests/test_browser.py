@@ -156,10 +156,15 @@ class Page:
     def close(self):
         self.ctx.close()
 
+    def __enter__(self) -> "Page":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def test_map_draws_every_event_offline_and_screenshot(server, browser):
-    p = Page(browser, height=2100)  # tall, so the screenshot holds map, timeline, table and downloads
-    try:
+    with Page(browser, height=2100) as p:  # tall, so the screenshot holds map, timeline, table and downloads
         p.page.goto(server + "/")
         ids = p.wait_count(9)
         assert HOSTILE_ID in ids
@@ -174,13 +179,10 @@ def test_map_draws_every_event_offline_and_screenshot(server, browser):
         p.page.screenshot(path=str(shot), full_page=True)
         print(f"\nscreenshot: {shot}")
         assert p.blocked == [], f"the page tried to reach the internet: {p.blocked[:5]}"
-    finally:
-        p.close()
 
 
 def test_url_filters_change_the_count_and_the_markers(server, browser):
-    p = Page(browser)
-    try:
+    with Page(browser) as p:
         p.page.goto(server + "/?region=RU&claim=claimed")
         ids = p.wait_count(2)
         assert sorted(ids) == ["kursk-north-korean-soldiers-captured-2025-01-09",
@@ -188,15 +190,12 @@ def test_url_filters_change_the_count_and_the_markers(server, browser):
         p.page.goto(server + "/?region=Donetska%20oblast&type=Battles")
         ids = p.wait_count(3)
         assert all(i.startswith(("kurakhove", "shevchenko")) for i in ids)
-    finally:
-        p.close()
 
 
 def test_geojson_download_is_valid_and_matches_the_filter(server, browser, catalog, tmp_path):
     import pyogrio
 
-    p = Page(browser)
-    try:
+    with Page(browser) as p:
         p.page.goto(server + "/?region=UA-14&claim=claimed")
         p.wait_count(3)
         with p.page.expect_download(timeout=30_000) as dl:
@@ -211,13 +210,10 @@ def test_geojson_download_is_valid_and_matches_the_filter(server, browser, catal
                       "--claim", "claimed", env={"EVENTS_CATALOG": str(catalog)})
         assert path.read_bytes() == cli.stdout.encode()
         assert json.loads(path.read_text())["type"] == "FeatureCollection"
-    finally:
-        p.close()
 
 
 def test_hostile_record_runs_no_script_and_shows_its_text(server, browser):
-    p = Page(browser)
-    try:
+    with Page(browser) as p:
         p.page.goto(server + "/?q=backtick")
         p.wait_count(1)
         f = p.map_frame()
@@ -238,13 +234,10 @@ def test_hostile_record_runs_no_script_and_shows_its_text(server, browser):
         assert p.page.evaluate("() => window.__pwned") is None
         # the title also reaches the table and the page, as text
         assert p.page.get_by_text("Events shown", exact=True).is_visible()
-    finally:
-        p.close()
 
 
 def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(big_server, browser):
-    p = Page(browser)
-    try:
+    with Page(browser) as p:
         p.page.goto(big_server + "/")
         f = p.map_frame(timeout_s=90)
         state = f.evaluate("() => ({agg: window.conflictEvents.aggregated, count: window.conflictEvents.count, "
@@ -270,5 +263,3 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
         ids = p.wait_count(9)
         assert HOSTILE_ID in ids
         assert p.blocked == []
-    finally:
-        p.close()

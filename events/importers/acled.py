@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from events.importers.base import (Imported, Screen, category, check_coordinates, check_types, duplicated, map_values,
-                                   read_csv, reasons, replaced_bytes, resolve_admin1, to_number)
+                                   read_csv, reasons, resolve_admin1, to_number)
 from events.vocab import ACLED_COLUMNS
 
 REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "country", "latitude", "longitude")
@@ -43,13 +43,8 @@ def read_acled(path: Path, dataset: str) -> Imported:
         if col not in df:
             df[col] = ""
     n = len(df)
-    ids = df["event_id_cnty"].str.strip()
-    screen = Screen(line, ids)
-    reject = screen.reject
-
-    if encoding != "utf-8":
-        reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
-    reject((ids == "").to_numpy(bool), "event_id_cnty: empty")
+    screen = Screen.for_csv(df, line, encoding, "event_id_cnty")
+    reject, ids = screen.reject, screen.ids
     date = parse_dates(df["event_date"])
     reject(np.isnat(date), reasons("event_date: ", df["event_date"], " is not ISO, '16 May 2025' or dd-mm-yyyy"))
     lat, lon = to_number(df["latitude"]), to_number(df["longitude"])

@@ -72,6 +72,16 @@ class Screen:
         self.rejects.add(mask, self.line, self.ids, reason)
         self.ok &= ~mask
 
+    @classmethod
+    def for_csv(cls, df: pd.DataFrame, line: np.ndarray, encoding: str, id_column: str) -> "Screen":
+        """The checks every CSV import starts with: bytes that were not UTF-8, and an empty id."""
+        ids = df[id_column].str.strip()
+        screen = cls(line, ids)
+        if encoding != "utf-8":
+            screen.reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
+        screen.reject((ids == "").to_numpy(bool), f"{id_column}: empty")
+        return screen
+
 
 @dataclass
 class Imported:

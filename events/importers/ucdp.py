@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from events.importers.base import (Imported, Screen, check_coordinates, duplicated, read_csv, reasons,
-                                   replaced_bytes, resolve_admin1, to_number)
+                                   resolve_admin1, to_number)
 
 REQUIRED = ("id", "date_start", "type_of_violence", "latitude", "longitude", "best")
 # type_of_violence -> (event_type, sub_event_type)
@@ -38,13 +38,8 @@ def read_ucdp(path: Path, dataset: str) -> Imported:
     df, line, encoding = read_csv(path, REQUIRED)
     n = len(df)
     notes = []
-    ids = df["id"].str.strip()
-    screen = Screen(line, ids)
-    reject = screen.reject
-
-    if encoding != "utf-8":
-        reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
-    reject((ids == "").to_numpy(bool), "id: empty")
+    screen = Screen.for_csv(df, line, encoding, "id")
+    reject, ids = screen.reject, screen.ids
     start = pd.to_datetime(df["date_start"].str.strip(), format="%Y-%m-%d", errors="coerce").to_numpy("datetime64[ns]")
     reject(np.isnat(start), reasons("date_start: ", df["date_start"], " is not ISO YYYY-MM-DD"))
     if "date_end" in df:
