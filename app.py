@@ -5,9 +5,6 @@ another catalogue.
 """
 from __future__ import annotations
 
-import hashlib
-import os
-
 import streamlit as st
 
 from dashboard import view
@@ -34,25 +31,8 @@ def get_export(directory: str, data: str, fingerprint: str, filter_key: tuple, f
     return export_bytes(apply(cat.events, Filter(*filter_key)), fmt)
 
 
-def fingerprint(directory: str, data: str) -> str:
-    """Changes when a record is edited or a dataset re-imported, so changes show without a restart."""
-    h = hashlib.sha1()
-    for folder, wanted in ((directory, (".yaml", ".yml")), (data, ())):
-        try:
-            with os.scandir(folder) as it:
-                for e in sorted(it, key=lambda e: e.name):
-                    if wanted and not e.name.endswith(wanted):
-                        continue
-                    path = os.path.join(e.path, "manifest.json") if e.is_dir() else e.path
-                    s = os.stat(path)
-                    h.update(f"{e.name}:{s.st_mtime_ns}:{s.st_size};".encode())
-        except OSError:
-            continue
-    return h.hexdigest()
-
-
 from events.datasets import data_dir  # noqa: E402
-from events.store import catalog_dir  # noqa: E402
+from events.store import catalog_dir, fingerprint  # noqa: E402
 
 directory, data = str(catalog_dir()), str(data_dir())
 fp = fingerprint(directory, data)

@@ -7,22 +7,22 @@ the valid records still load. Geocoding results come from the reviewable cache
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
-from events import geocache
+from events import geocache, safe_yaml
 from events.errors import Problem
 from events.schema import Event
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "catalog"
 MAX_BYTES = 1_000_000
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+RECORD_SUFFIXES = (".yaml", ".yml")
 
 # Column order of the table every consumer queries. List columns (tags, actors,
 # sources, geo_flags) are filled for curated records only; bulk datasets carry the
@@ -84,16 +84,84 @@ def _short(msg: str) -> str:
     return msg.removeprefix("Value error, ").replace("\n", " ")
 
 
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, never following a link or blocking on a FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise RecordFileError(f"not a regular file ({_kind(st.st_mode)})")
+        if st.st_size > MAX_BYTES:
+            raise RecordFileError(f"file is {st.st_size:,} bytes, over the 1 MB limit")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+
+
+class RecordFileError(Exception):
+    """A catalogue entry that is not a record file we read."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISLNK, "a symbolic link"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def is_record_name(name: str) -> bool:
+    """Record files end in .yaml or .yml, in any case; hidden names are editors' and atomic writes' temp files."""
+    return not name.startswith(".") and name.lower().endswith(RECORD_SUFFIXES)
+
+
+def record_files(root: Path) -> tuple[list[Path], list[Problem]]:
+    """The record files of a catalogue, and a problem for every entry that looks like one but
+    is not a regular file inside it (a link, a directory, a FIFO): named, never followed."""
+    paths: list[Path] = []
+    problems: list[Problem] = []
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError as exc:
+        return [], [Problem(str(root), "(catalog)", f"cannot list the catalogue: {exc.strerror}")]
+    for entry in entries:
+        if not is_record_name(entry.name):
+            continue
+        try:
+            mode = entry.stat(follow_symlinks=False).st_mode
+        except OSError as exc:
+            problems.append(Problem(entry.path, "(file)", f"cannot read: {exc.strerror}"))
+            continue
+        if stat.S_ISLNK(mode):
+            problems.append(Problem(entry.path, "(file)", "a symbolic link: not followed; only regular files "
+                                                          "inside the catalogue are read"))
+        elif not stat.S_ISREG(mode):
+            problems.append(Problem(entry.path, "(file)", f"{_kind(mode)}, not a record file: not read"))
+        else:
+            paths.append(Path(entry.path))
+    return paths, problems
+
+
 def read_record(path: Path) -> tuple[Event | None, list[Problem]]:
-    """Parse and validate one file; never raises for bad content."""
+    """Parse and validate one file; never raises, whatever the file holds."""
     name = str(path)
     try:
-        size = path.stat().st_size
+        return _read_record(path)
+    except RecordFileError as exc:
+        return None, [Problem(name, "(file)", str(exc))]
     except OSError as exc:
-        return None, [Problem(name, "(file)", f"cannot read: {exc.strerror}")]
-    if size > MAX_BYTES:
-        return None, [Problem(name, "(file)", f"file is {size:,} bytes, over the 1 MB limit")]
-    raw = path.read_bytes()
+        return None, [Problem(name, "(file)", f"cannot read: {exc.strerror or exc}")]
+    except Exception as exc:  # noqa: BLE001 - one bad file must never take the catalogue down
+        return None, [Problem(name, "(file)", f"unreadable record ({type(exc).__name__}: {str(exc)[:200]})")]
+
+
+def _read_record(path: Path) -> tuple[Event | None, list[Problem]]:
+    name = str(path)
+    raw = _read_regular(path)
+    if len(raw) > MAX_BYTES:
+        return None, [Problem(name, "(file)", "file grew over the 1 MB limit while being read")]
     if not raw.strip():
         return None, [Problem(name, "(file)", "file is empty")]
     try:
@@ -102,21 +170,22 @@ def read_record(path: Path) -> tuple[Event | None, list[Problem]]:
         return None, [Problem(name, "(file)", f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
                                               "save the file as UTF-8")]
     try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [Problem(name, "(yaml)", f"malformed YAML{where}: {problem}")]
+        data = safe_yaml.load(text)
+    except safe_yaml.YamlError as exc:
+        return None, [Problem(name, "(yaml)", str(exc))]
     if not isinstance(data, dict):
         return None, [Problem(name, "(record)", f"expected a mapping of fields, got {type(data).__name__}")]
     try:
         event = Event.model_validate(data)
     except ValidationError as exc:
         return None, [Problem(name, _field_of(e), _short(e["msg"])) for e in exc.errors()]
-    if event.id != path.stem:
-        return None, [Problem(name, "id", f"id {event.id!r} differs from the file name {path.stem!r}")]
+    if event.id != _stem(path):
+        return None, [Problem(name, "id", f"id {event.id!r} differs from the file name {_stem(path)!r}")]
     return event, []
+
+
+def _stem(path: Path) -> str:
+    return path.name[: -len(path.suffix)] if path.suffix else path.name
 
 
 def _locate(event: Event, geocoder) -> tuple[dict | None, Problem | None, str]:
@@ -141,11 +210,14 @@ def _locate(event: Event, geocoder) -> tuple[dict | None, Problem | None, str]:
 def load_catalog(directory: str | os.PathLike | None = None, *, write_cache: bool = True) -> Catalog:
     """Read, validate and geocode every record; problems are collected, never raised."""
     root = catalog_dir(directory)
-    paths = sorted(p for p in root.glob("*") if p.suffix in (".yaml", ".yml") and p.is_file()) \
-        if root.is_dir() else []
     problems: list[Problem] = []
+    paths: list[Path] = []
+    entries = 0
     if not root.is_dir():
         problems.append(Problem(str(root), "(catalog)", "catalogue directory does not exist"))
+    else:
+        paths, problems = record_files(root)
+    entries = len(paths) + len({p.path for p in problems})
     events: list[tuple[Event, Path]] = []
     for path in paths:
         event, probs = read_record(path)
@@ -180,20 +252,58 @@ def load_catalog(directory: str | os.PathLike | None = None, *, write_cache: boo
                 from geodata.gazetteer import GazetteerGeocoder
 
                 geocoder = GazetteerGeocoder()
-            derived, problem, h = _locate(event, geocoder)
+            try:
+                derived, problem, h = _locate(event, geocoder)
+            except Exception as exc:  # noqa: BLE001 - one record's failure must not hide the others
+                derived, problem = None, Problem("", "location", f"could not be located ({type(exc).__name__}: "
+                                                                 f"{str(exc)[:200]})")
             if problem is not None:
                 problems.append(Problem(str(path), problem.field, problem.message))
                 continue
             derived = {**derived, "id": event.id, "location_hash": h}
+        try:
+            row = _row(event, path, derived)
+        except (KeyError, TypeError, ValueError) as exc:  # a hand-edited geocoding file: locate again next time
+            problems.append(Problem(str(path), "location", f"bad derived values in {geocache.FILENAME} "
+                                                           f"({type(exc).__name__}: {exc}); delete its row"))
+            continue
         fresh[event.id] = derived
-        rows.append(_row(event, path, derived))
+        rows.append(row)
 
     if write_cache and root.is_dir() and fresh != cached:
         try:
             geocache.write(cache_file, fresh)
         except OSError:
             pass  # a read-only catalogue still loads; it just geocodes again next time
-    return Catalog(_frame(rows), problems, len(paths), root)
+    return Catalog(_frame(rows), problems, entries, root)
+
+
+def fingerprint(directory: str | os.PathLike, data: str | os.PathLike) -> str:
+    """Changes whenever a record file or a dataset changes, so a long-running view reloads.
+
+    Every entry is stat'ed on its own (never followed): one odd entry (a directory named
+    x.yaml, a dangling link, an import's leftover temp folder) cannot stop the others
+    from being seen.
+    """
+    import hashlib
+
+    h = hashlib.sha1()
+    for folder, records in ((directory, True), (data, False)):
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            h.update(f"{folder}:absent;".encode())
+            continue
+        for e in entries:
+            if records and not is_record_name(e.name) or not records and e.name.startswith("."):
+                continue
+            for path in (e.path, *(() if records else (os.path.join(e.path, "manifest.json"),))):
+                try:
+                    st = os.stat(path, follow_symlinks=False)
+                    h.update(f"{path}:{st.st_mode}:{st.st_mtime_ns}:{st.st_size};".encode())
+                except OSError:
+                    h.update(f"{path}:missing;".encode())
+    return h.hexdigest()
 
 
 def _row(event: Event, path: Path, d: dict) -> dict:
