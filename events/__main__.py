@@ -33,6 +33,14 @@ def _filter(args):
                        regions=args.regions, claims=args.claims, q=args.q, datasets=args.datasets)
 
 
+def _check_datasets(f, data) -> None:
+    from events.datasets import list_datasets
+    from events.query import check_datasets
+    from events.vocab import CURATED
+
+    check_datasets(f, [CURATED, *(m["dataset"] for m in list_datasets(data))])
+
+
 def _print_problems(problems, stream=sys.stdout) -> None:
     for p in problems:
         print(p, file=stream)
@@ -54,6 +62,7 @@ def cmd_list(args) -> int:
 
     f = _filter(args)
     cat = load_store(args.catalog, args.data)
+    _check_datasets(f, args.data)
     if cat.problems:
         print(f"warning: {len(cat.invalid_files)} invalid file(s) skipped; run 'python -m events validate'",
               file=sys.stderr)
@@ -80,6 +89,7 @@ def cmd_export(args) -> int:
 
     f = _filter(args)
     cat = load_store(args.catalog, args.data)
+    _check_datasets(f, args.data)
     if cat.problems and not args.skip_invalid:
         _print_problems(cat.problems, sys.stderr)
         print(f"export: nothing written: {len(cat.invalid_files)} invalid file(s); fix them or pass "
@@ -90,11 +100,11 @@ def cmd_export(args) -> int:
     df = apply(cat.events, f)
     if args.out == "-":
         out = sys.stdout.buffer
-        for part in chunks(df, args.format):
+        for part in chunks(df, args.format, raw=args.raw):
             out.write(part)
         out.flush()
     else:
-        write_stream_atomic(Path(args.out), chunks(df, args.format))
+        write_stream_atomic(Path(args.out), chunks(df, args.format, raw=args.raw))
         print(f"wrote {len(df)} events to {args.out}", file=sys.stderr)
     return 0
 
@@ -158,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=["geojson", "csv"], required=True)
     ex.add_argument("--out", required=True, metavar="PATH", help="output file, or - for stdout")
     ex.add_argument("--skip-invalid", action="store_true", help="export the valid records, name the others")
+    ex.add_argument("--raw", action="store_true",
+                    help="CSV for machines: cells exactly as stored (no apostrophe before formula-like cells)")
     _add_filters(ex)
     ex.set_defaults(func=cmd_export)
     im = sub.add_parser("import", parents=[common], help="import a bulk dataset (ACLED, UCDP GED, GeoJSON)")
@@ -184,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a disk or permission failure outside our own checks: one line, no traceback
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -24,10 +24,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from events.errors import EventsError
+from events.vocab import DATASET_NAME
 from events.store import ALL_COLUMNS, conform, plain
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME = re.compile(DATASET_NAME)
 CURATED_ONLY = ("tags", "actors", "sources", "geo_flags", "path")
 STORED = [c for c in ALL_COLUMNS if c not in CURATED_ONLY]
 ROW_GROUP = 100_000
@@ -62,7 +63,7 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
     """Import, then swap the new version in atomically; returns the manifest."""
     from events.importers import importer
 
-    if not NAME.match(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise EventsError(f"dataset name {name!r}: use lowercase letters, digits, '-' or '_'")
     if name == "curated":
         raise EventsError("dataset name 'curated' is the hand-curated catalogue's")

@@ -12,6 +12,10 @@ class FilterError(EventsError, ValueError):
     """A filter value that cannot be understood (bad date, unknown region, ...)."""
 
 
+class OutputError(EventsError):
+    """An output path we will not or cannot write: names the path and the reason."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem of one file: printed as `PATH: FIELD: message`."""

@@ -240,25 +240,50 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_chunks(df: pd.DataFrame) -> Iterator[bytes]:
+# OWASP's CSV injection triggers: a spreadsheet runs a cell that starts with one of these
+# as a formula (=HYPERLINK(...), +cmd|..., @SUM(...)), fullwidth forms included.
+_FORMULA_START = r"^[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]"
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+CSV_LINE_END = "\r\n"  # RFC 4180; with it the writer also quotes a field holding a bare CR
+
+
+def _safe_text(s: pd.Series, raw: bool) -> pd.Series:
+    """NUL bytes out (no reader wants them); unless raw, a formula-like cell gets a leading
+    apostrophe, the OWASP way, so a spreadsheet shows it as text instead of running it."""
+    if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+        return s
+    text = s.astype("str")
+    notna = text.notna()
+    text = text.str.replace("\x00", "", regex=False)
+    if not raw:
+        risky = text.str.contains(_FORMULA_START, regex=True).fillna(False) & \
+            ~text.str.fullmatch(_PLAIN_NUMBER).fillna(False)
+        if risky.any():
+            text = text.where(~risky, "'" + text)
+    return text.where(notna, None)
+
+
+def csv_chunks(df: pd.DataFrame, raw: bool = False) -> Iterator[bytes]:
+    """ACLED's columns then ours, RFC 4180 quoting; formula cells neutralised unless raw."""
     header = True
     if len(df) == 0:
-        yield (",".join(ACLED_COLUMNS + OUR_COLUMNS) + "\n").encode()
+        yield (",".join(ACLED_COLUMNS + OUR_COLUMNS) + CSV_LINE_END).encode()
         return
     for start in range(0, len(df), 50_000):
         buf = io.StringIO()
-        acled_frame(plain(df.iloc[start:start + 50_000])).to_csv(buf, index=False, header=header,
-                                                                  lineterminator="\n")
+        frame = acled_frame(plain(df.iloc[start:start + 50_000]))
+        frame = frame.apply(lambda col: _safe_text(col, raw)) if len(frame) else frame
+        frame.to_csv(buf, index=False, header=header, lineterminator=CSV_LINE_END)
         header = False
         yield buf.getvalue().encode("utf-8")
 
 
-def chunks(df: pd.DataFrame, fmt: str) -> Iterator[bytes]:
-    """The export as a stream of UTF-8 byte chunks."""
+def chunks(df: pd.DataFrame, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
+    """The export as a stream of UTF-8 byte chunks. raw: CSV cells exactly as stored (for machines)."""
     if fmt == "geojson":
         return geojson_chunks(df)
     if fmt == "csv":
-        return csv_chunks(df)
+        return csv_chunks(df, raw)
     raise ValueError(f"unknown export format {fmt!r}; one of {FORMATS}")
 
 

@@ -6,13 +6,14 @@ test is a column operation: no Python object per event.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
 from events.errors import FilterError
-from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
+from events.vocab import CLAIM_STATUSES, DATASET_NAME, EVENT_TYPES, SUB_EVENT_TYPES
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,29 @@ def make_filter(*, date_from=None, date_to=None, types=(), regions=(), claims=()
     for t in f.types:
         if t not in EVENT_TYPES and t not in SUB_EVENT_TYPES:
             raise FilterError(f"unknown event or sub-event type {t!r}")
+    for d in f.datasets:
+        if not re.fullmatch(DATASET_NAME, d):
+            raise FilterError(f"dataset {d!r} is not a dataset name (lowercase letters, digits, '-', '_')")
     for c in f.claims:
         if c not in CLAIM_STATUSES:
             raise FilterError(f"unknown claim status {c!r}; one of: {', '.join(CLAIM_STATUSES)}")
     resolve_regions(f.regions)
     return f
+
+
+def check_datasets(f: Filter, known) -> None:
+    """An unknown dataset is an error like an unknown type, not an empty result that looks like news."""
+    unknown = [d for d in f.datasets if d not in set(known)]
+    if unknown:
+        raise FilterError(f"unknown dataset {unknown[0]!r}; known: {', '.join(sorted(known)) or 'none'}")
+
+
+def known_datasets(df: pd.DataFrame) -> list[str]:
+    """The dataset names present in a table (categories count even when no row is left)."""
+    col = df["dataset"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [str(c) for c in col.cat.categories]
+    return [str(c) for c in col.dropna().unique()]
 
 
 def resolve_regions(regions: tuple[str, ...]) -> tuple[set[str], set[str]]:

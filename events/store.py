@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from events import geocache, safe_yaml
-from events.errors import Problem
+from events.errors import EventsError, Problem
 from events.schema import Event
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "catalog"
@@ -273,7 +273,7 @@ def load_catalog(directory: str | os.PathLike | None = None, *, write_cache: boo
     if write_cache and root.is_dir() and fresh != cached:
         try:
             geocache.write(cache_file, fresh)
-        except OSError:
+        except (OSError, EventsError):
             pass  # a read-only catalogue still loads; it just geocodes again next time
     return Catalog(_frame(rows), problems, entries, root)
 

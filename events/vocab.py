@@ -51,3 +51,7 @@ ACLED_COLUMNS = (
 )
 OUR_COLUMNS = ("claim_status", "claimed_by", "source_urls", "uncertainty_km", "id")
 assert len(ACLED_COLUMNS) == 31
+
+# A dataset's name: a folder name and a URL value, so nothing that needs quoting (re.fullmatch).
+DATASET_NAME = r"[a-z0-9][a-z0-9_-]{0,63}"
+CURATED = "curated"  # the hand-curated catalogue's dataset name

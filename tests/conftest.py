@@ -69,9 +69,11 @@ def empty_catalog(tmp_path: Path) -> Path:
     return dest
 
 
-def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT, binary: bool = False,
+            timeout: float = 120) -> subprocess.CompletedProcess:
+    """The command line as a user runs it; binary=True keeps stdout's bytes (CRLF and all)."""
     import os
 
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd, env=full_env,
-                          timeout=120)
+    return subprocess.run([sys.executable, *args], capture_output=True, text=not binary, cwd=cwd, env=full_env,
+                          timeout=timeout)

@@ -80,8 +80,8 @@ def test_filtered_export_contains_exactly_the_filtered_ids(tmp_path, seed):
 def test_export_to_stdout_equals_file_export(tmp_path):
     out = tmp_path / "a.csv"
     run_cli("-m", "events", "export", "--format", "csv", "--out", str(out), "--type", "Battles")
-    res = run_cli("-m", "events", "export", "--format", "csv", "--out", "-", "--type", "Battles")
-    assert res.stdout.encode() == out.read_bytes()
+    res = run_cli("-m", "events", "export", "--format", "csv", "--out", "-", "--type", "Battles", binary=True)
+    assert res.stdout == out.read_bytes()
 
 
 def test_export_with_an_invalid_record_writes_nothing_and_exits_1(seed_catalog, tmp_path):
