@@ -111,13 +111,23 @@ def cmd_export(args) -> int:
 
 def cmd_import(args) -> int:
     from events.datasets import data_dir, import_file
+    from events.importers.csvmap import parse_pairs
 
-    m = import_file(args.format, args.path, args.dataset_name, args.data)
+    options = {"date_format": args.date_format, "replace": args.replace}
+    if args.format == "csv":
+        options.update(columns=parse_pairs(args.map, "--map"), type_map=parse_pairs(args.type_map, "--type-map"),
+                       mapping_file=args.mapping, claimed_by=args.claimed_by)
+    elif args.map or args.type_map or args.mapping:
+        print("error: --map, --type-map and --mapping go with --format csv", file=sys.stderr)
+        return 2
+    m = import_file(args.format, args.path, args.dataset_name, args.data, **options)
     where = data_dir(args.data) / m["dataset"]
     print(f"{m['dataset']}: read {m['rows_read']:,}, imported {m['imported']:,}, rejected {m['rejected']:,} "
           f"in {m['seconds']:.2f} s ({m['source_encoding']}) -> {where}")
     if m["rejected"]:
         print(f"rejected rows with line numbers and reasons: {where / m['rejects_file']}")
+    if m.get("flagged"):
+        print(f"{m['flagged']:,} imported row(s) carry geo_flags (see the notes)")
     for note in m["notes"]:
         print(f"note: {note}")
     return 0
@@ -173,10 +183,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filters(ex)
     ex.set_defaults(func=cmd_export)
     im = sub.add_parser("import", parents=[common], help="import a bulk dataset (ACLED, UCDP GED, GeoJSON)")
-    im.add_argument("--format", choices=["acled", "ucdp", "geojson"], required=True)
+    from events.importers import REGISTRY
+
+    im.add_argument("--format", choices=list(REGISTRY), required=True,
+                    help="; ".join(f"{k}: {v[2]}" for k, v in REGISTRY.items()))
     im.add_argument("path")
     im.add_argument("--dataset", dest="dataset_name", required=True, metavar="NAME",
                     help="dataset name; re-importing replaces it atomically")
+    im.add_argument("--date-format", choices=["dmy", "mdy", "excel"], default=None,
+                    help="order of slash dates when the file cannot tell (dmy 14/08/2020, mdy 08/14/2020), "
+                         "or excel for Excel serial day numbers")
+    im.add_argument("--replace", action="store_true",
+                    help="replace the dataset even when the new file keeps under half of its events")
+    im.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                    help="with --format csv: which column holds each of our fields (repeatable)")
+    im.add_argument("--type-map", action="append", default=[], metavar="CATEGORY=TYPE[/SUB-TYPE]",
+                    help="with --format csv: the ACLED type each of the source's categories means (repeatable)")
+    im.add_argument("--mapping", metavar="FILE", help="with --format csv: columns/types/date_format in a YAML file")
+    im.add_argument("--claimed-by", metavar="WHO", help="with --format csv: who asserts the rows (default: dataset)")
     im.set_defaults(func=cmd_import)
     ds = sub.add_parser("datasets", parents=[common], help="list imported datasets and their manifests")
     ds.set_defaults(func=cmd_datasets)

@@ -24,12 +24,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from events.errors import EventsError
-from events.vocab import DATASET_NAME
+from events.vocab import CURATED, DATASET_NAME
 from events.store import ALL_COLUMNS, conform, plain
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 NAME = re.compile(DATASET_NAME)
-CURATED_ONLY = ("tags", "actors", "sources", "geo_flags", "path")
+CURATED_ONLY = ("tags", "actors", "sources", "path")
+EXTRA_PREFIX = "x_"  # a source column our fields do not cover, kept so an export gives it back
+# A re-import that would keep less than this share of the current version's rows is refused
+# unless --replace says so: an empty or truncated file must not wipe a good dataset.
+REPLACE_SHARE = 0.5
 STORED = [c for c in ALL_COLUMNS if c not in CURATED_ONLY]
 ROW_GROUP = 100_000
 
@@ -50,54 +54,131 @@ def _sha256(path: Path) -> str:
 
 
 def write_dataset(rows: pd.DataFrame, target: Path) -> None:
-    """rows in our columns -> GeoParquet at target/events.parquet."""
+    """rows in our columns (plus x_* columns kept from the source) -> GeoParquet at target/events.parquet."""
     import geopandas as gpd
 
+    extras = [c for c in rows.columns if c.startswith(EXTRA_PREFIX)]
     df = conform(rows)[STORED].reset_index(drop=True)  # source order: re-sorting a million rows costs more than it saves
+    for c in extras:
+        df[c] = rows[c].to_numpy(object)
+    df["geo_flags"] = _flags(rows)
     geom = gpd.points_from_xy(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), crs="EPSG:4326")
     gdf = gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
     gdf.to_parquet(target / "events.parquet", write_covering_bbox=True, row_group_size=ROW_GROUP, index=False)
 
 
-def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None = None) -> dict:
-    """Import, then swap the new version in atomically; returns the manifest."""
+def _flags(rows: pd.DataFrame) -> np.ndarray:
+    if "geo_flags" not in rows:
+        return np.full(len(rows), None, dtype=object)
+    return np.asarray([list(v) if isinstance(v, (list, tuple, np.ndarray)) and len(v) else None
+                       for v in rows["geo_flags"]], dtype=object)
+
+
+class DatasetError(EventsError):
+    """An import that would lose data, or that another import of the same dataset is running."""
+
+
+def _current_count(root: Path, name: str) -> int | None:
+    try:
+        return int(json.loads((root / name / "manifest.json").read_text())["imported"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None = None, *,
+                replace: bool = False, **options) -> dict:
+    """Import, then swap the new version in atomically; returns the manifest.
+
+    options go to the format's reader (date_format, columns, type_map, mapping_file). One
+    import of a dataset at a time (a lock file beside it); a file that would shrink the
+    dataset below REPLACE_SHARE of its rows is refused unless replace.
+    """
     from events.importers import importer
 
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise EventsError(f"dataset name {name!r}: use lowercase letters, digits, '-' or '_'")
-    if name == "curated":
+    if name == CURATED:
         raise EventsError("dataset name 'curated' is the hand-curated catalogue's")
     root = data_dir(root)
     path = Path(path)
-    t0 = time.perf_counter()
-    result = importer(fmt)(path, name)
-    assert result.read == len(result.rows) + len(result.rejects), "rows read must equal imported + rejected"
     root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".{name}.importing-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        write_dataset(result.rows, tmp)
-        result.rejects.to_csv(tmp / "rejects.csv", index=False)
-        manifest = {
-            "dataset": name, "format": fmt, "source_file": str(path.resolve()), "source_sha256": _sha256(path),
-            "source_encoding": result.encoding,
-            "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "rows_read": result.read, "imported": len(result.rows), "rejected": len(result.rejects),
-            "rejects_file": "rejects.csv", "notes": result.notes,
-            "seconds": round(time.perf_counter() - t0, 3),
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        final = root / name
-        old = root / f".{name}.old-{os.getpid()}"
-        if final.exists():
-            os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    with _lock(root, name):
+        t0 = time.perf_counter()
+        result = importer(fmt)(path, name, **options)
+        if result.read != len(result.rows) + len(result.rejects):
+            raise EventsError(f"internal: {path}: rows read ({result.read}) != imported ({len(result.rows)}) "
+                              f"+ rejected ({len(result.rejects)}); nothing was replaced")
+        current = _current_count(root, name)
+        if current and not replace and len(result.rows) < REPLACE_SHARE * current:
+            raise DatasetError(
+                f"{path}: would replace dataset {name!r} ({current:,} events) with {len(result.rows):,} "
+                f"({result.read:,} rows read, {len(result.rejects):,} rejected); nothing was replaced. "
+                f"Pass --replace if that is meant")
+        tmp = root / f".{name}.importing-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        tmp.mkdir()
+        try:
+            write_dataset(result.rows, tmp)
+            result.rejects.to_csv(tmp / "rejects.csv", index=False)
+            flagged = int(pd.Series(_flags(result.rows)).notna().sum())
+            manifest = {
+                "dataset": name, "format": fmt, "source_file": str(path.resolve()), "source_sha256": _sha256(path),
+                "source_encoding": result.encoding,
+                "source_columns": getattr(result, "source_columns", None),
+                "extra_columns": [c[len(EXTRA_PREFIX):] for c in result.rows.columns
+                                  if c.startswith(EXTRA_PREFIX)],
+                "options": {k: v for k, v in options.items() if v},
+                "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "rows_read": result.read, "imported": len(result.rows), "rejected": len(result.rejects),
+                "flagged": flagged, "replaced": current,
+                "rejects_file": "rejects.csv", "notes": result.notes,
+                "seconds": round(time.perf_counter() - t0, 3),
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+            final = root / name
+            old = root / f".{name}.old-{os.getpid()}"
+            if final.exists():
+                os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return manifest
+
+
+class _lock:
+    """An exclusive lock on one dataset's name: a second import of it is refused at once, with
+    who holds it, rather than racing to be the last writer. The kernel drops the lock when the
+    holder dies, so a killed import never leaves it stuck."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.path = root / f".{name}.lock"
+        self.fh = None
+
+    def __enter__(self):
+        import fcntl
+
+        self.fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip() or "another process"
+            self.fh.close()
+            raise DatasetError(f"dataset {self.path.name[1:-5]!r} is being imported by {holder}; "
+                               "try again when it has finished") from None
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(f"pid {os.getpid()}")
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
 
 
 def _recover(root: Path) -> None:
@@ -125,26 +206,61 @@ def list_datasets(root: Path | None = None) -> list[dict]:
     return out
 
 
-def load_tables(root: Path | None = None) -> list[pa.Table]:
-    """Every dataset as an Arrow table (low-cardinality columns dictionary-encoded)."""
+def load_tables(root: Path | None = None, problems: list | None = None) -> list[pa.Table]:
+    """Every dataset as an Arrow table (low-cardinality columns dictionary-encoded).
+
+    A dataset being swapped by a concurrent import is read again once the swap is done;
+    a damaged one is skipped and named in problems (when given), never raised.
+    """
+    from events.errors import Problem
     from events.store import CATEGORY_COLUMNS
 
     root = data_dir(root)
-    return [pq.read_table(root / m["dataset"] / "events.parquet", columns=STORED,
-                          read_dictionary=[c for c in CATEGORY_COLUMNS if c in STORED])
-            for m in list_datasets(root)]
+    for attempt in range(50):
+        tables = []
+        try:
+            for m in list_datasets(root):
+                path = root / m["dataset"] / "events.parquet"
+                try:
+                    names = pq.read_schema(path).names
+                    cols = [c for c in STORED if c in names] + [c for c in names if c.startswith(EXTRA_PREFIX)]
+                    tables.append(pq.read_table(path, columns=cols,
+                                                read_dictionary=[c for c in CATEGORY_COLUMNS if c in cols]))
+                except FileNotFoundError:
+                    raise
+                except (OSError, pa.ArrowException) as exc:
+                    if problems is not None:
+                        problems.append(Problem(str(path), "(dataset)", f"unreadable, not shown: {str(exc)[:200]}"))
+            return tables
+        except FileNotFoundError:  # between the two renames of a re-import: a moment later it is there
+            time.sleep(0.02 * (attempt + 1))
+    raise EventsError(f"{root}: datasets kept changing while being read; try again")
+
+
+def _unify(tables: list[pa.Table]) -> list[pa.Table]:
+    """The same columns and types in every table (datasets of other vintages or layouts differ)."""
+    schema = pa.unify_schemas([t.schema for t in tables], promote_options="permissive")
+    out = []
+    for t in tables:
+        cols = [t.column(f.name) if f.name in t.schema.names else pa.nulls(len(t), f.type) for f in schema]
+        out.append(pa.Table.from_arrays(cols, schema=schema) if t.schema != schema
+                   else t)
+    return out
 
 
 def to_frame(tables: list[pa.Table], head: pd.DataFrame | None = None) -> pd.DataFrame:
     """Arrow tables (and an optional small frame of ours first, e.g. the curated records)
     as one frame in our columns, converted once: no full copy of a million rows."""
     if head is not None and len(head):
-        schema = tables[0].schema
         cur = pa.Table.from_pandas(plain(head)[STORED], preserve_index=False)
-        tables = [cur.cast(schema)] + tables
+        schema = tables[0].schema
+        fields = [pa.field(c, pa.list_(pa.string())) if c == "geo_flags" else
+                  schema.field(c) if c in schema.names else cur.schema.field(c) for c in cur.schema.names]
+        tables = [cur.cast(pa.schema(fields))] + tables
     if not tables:
         return pd.DataFrame(columns=ALL_COLUMNS)
-    table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+    tables = _unify(tables) if len(tables) > 1 else tables
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
     del tables
     df = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
@@ -154,7 +270,16 @@ def to_frame(tables: list[pa.Table], head: pd.DataFrame | None = None) -> pd.Dat
         if n_head:
             values[:n_head] = head[col].to_numpy(object)
         df[col] = values
-    return df[ALL_COLUMNS]
+    if "geo_flags" not in df:
+        df["geo_flags"] = None
+    flags = df["geo_flags"].to_numpy(object)
+    has = np.flatnonzero(pd.notna(flags))
+    if len(has):  # Arrow lists come back as arrays: lists, like the curated records'
+        flags = flags.copy()
+        flags[has] = [list(v) for v in flags[has]]
+        df["geo_flags"] = flags
+    extras = [c for c in df.columns if c.startswith(EXTRA_PREFIX)]
+    return df[ALL_COLUMNS + extras]
 
 
 def load_datasets(root: Path | None = None) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from events.vocab import ACLED_COLUMNS, DATE_PRECISION, DISORDER_TYPE, OUR_COLUMNS
 from events.store import plain
+from events.datasets import EXTRA_PREFIX
 from geodata.regions import COUNTRIES
 
 FORMATS = ("geojson", "csv")
@@ -100,8 +101,12 @@ def _json_numbers(values: pd.Series, decimals: int | None = None) -> pa.Array:
 
 def _json_lists(values: pd.Series, fallback: pa.Array | None = None) -> pa.Array:
     """JSON arrays for list columns: curated rows have lists; bulk rows get the fallback or []."""
-    out = [None if not isinstance(v, list) else json.dumps(_clean(v), ensure_ascii=False, separators=(",", ":"))
-           for v in values] if values.notna().any() else [None] * len(values)
+    raw = values.to_numpy(object)
+    out = np.full(len(raw), None, dtype=object)
+    for i in np.flatnonzero(pd.notna(raw)):  # only the rows that hold a list (few, in bulk datasets)
+        v = raw[i]
+        if isinstance(v, (list, tuple, np.ndarray)):
+            out[i] = json.dumps(_clean(list(v)), ensure_ascii=False, separators=(",", ":"))
     arr = pa.array(out, type=pa.string())
     if fallback is not None:
         arr = pc.coalesce(arr, fallback)
@@ -237,6 +242,10 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
         "uncertainty_km": df["uncertainty_km"],
         "id": df["id"],
     }, columns=list(ACLED_COLUMNS + OUR_COLUMNS))
+    for col in [c for c in df.columns if c.startswith(EXTRA_PREFIX)]:  # the source's own other columns, back
+        if df[col].notna().any():
+            name = col[len(EXTRA_PREFIX):]
+            out["source_" + name if name in out.columns else name] = df[col]
     return out
 
 

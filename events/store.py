@@ -393,7 +393,7 @@ def load_store(directory: str | os.PathLike | None = None, data: str | os.PathLi
     from events.datasets import load_tables, to_frame
 
     cat = load_catalog(directory, write_cache=write_cache)
-    tables = load_tables(data)
+    tables = load_tables(data, cat.problems)
     if not tables:
         return cat
     df = to_frame(tables, pd.DataFrame(cat.events.drop(columns="geometry")))

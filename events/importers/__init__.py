@@ -1,29 +1,31 @@
-"""Importers of bulk datasets (ACLED, UCDP GED, GeoJSON) into the store's columns.
+"""Importers of bulk datasets into the store's columns, behind one registry.
 
-Each importer is a function path -> Imported (rows in our columns, rejects, counts),
-behind one interface, like geopy's geocoders.
+Each format is one function path, dataset, **options -> Imported (rows in our
+columns, rejects, counts, notes), like geopy's geocoders behind get_geocoder_for_service.
 """
 from __future__ import annotations
 
+from importlib import import_module
+
 from events.importers.base import Imported, ImportError_, Rejects
 
-FORMATS = ("acled", "ucdp", "geojson")
+# format -> (module, function, one line for --help)
+REGISTRY = {
+    "acled": ("events.importers.acled", "read_acled", "ACLED export (full, partial or reduced columns)"),
+    "ucdp": ("events.importers.ucdp", "read_ucdp", "UCDP GED CSV (49 columns, or reduced extracts)"),
+    "geojson": ("events.importers.geojson", "read_geojson", "GeoJSON points (our export, or ACLED-named properties)"),
+    "csv": ("events.importers.csvmap", "read_mapped_csv", "any CSV, with --map FIELD=COLUMN and --type-map"),
+}
+FORMATS = tuple(REGISTRY)
 
 
 def importer(fmt: str):
-    if fmt == "acled":
-        from events.importers.acled import read_acled
-
-        return read_acled
-    if fmt == "ucdp":
-        from events.importers.ucdp import read_ucdp
-
-        return read_ucdp
-    if fmt == "geojson":
-        from events.importers.geojson import read_geojson
-
-        return read_geojson
-    raise ImportError_(f"unknown import format {fmt!r}; one of {', '.join(FORMATS)}")
+    """The reader of a format; ImportError_ names the known ones."""
+    try:
+        module, func, _ = REGISTRY[fmt]
+    except KeyError:
+        raise ImportError_(f"unknown import format {fmt!r}; one of {', '.join(FORMATS)}") from None
+    return getattr(import_module(module), func)
 
 
-__all__ = ["FORMATS", "Imported", "ImportError_", "Rejects", "importer"]
+__all__ = ["FORMATS", "REGISTRY", "Imported", "ImportError_", "Rejects", "importer"]

@@ -57,6 +57,11 @@ class Rejects:
         return int(sum(len(x) for x in self.lines))
 
 
+MAX_COUNT = 1_000_000  # more deaths or injuries in one event than this is a typo or a total, not an event
+MAX_ROW_CHARS = 1_000_000  # one row longer than this is not an event record
+FUTURE_DAYS = 1  # an event dated tomorrow in UTC may be today where it happened
+
+
 class Screen:
     """Rows still in the running, and why the others left: each check rejects only rows
     that passed every earlier check, so a row has one reason and none is counted twice."""
@@ -66,6 +71,11 @@ class Screen:
         self.ids = ids
         self.ok = np.ones(len(line), dtype=bool)
         self.rejects = Rejects()
+        self.extra_read = 0  # rows the reader could not split into fields: rejected before they had any
+
+    @property
+    def read(self) -> int:
+        return len(self.line) + self.extra_read
 
     def reject(self, mask: np.ndarray, reason) -> None:
         mask = mask & self.ok
@@ -73,14 +83,64 @@ class Screen:
         self.ok &= ~mask
 
     @classmethod
-    def for_csv(cls, df: pd.DataFrame, line: np.ndarray, encoding: str, id_column: str) -> "Screen":
-        """The checks every CSV import starts with: bytes that were not UTF-8, and an empty id."""
-        ids = df[id_column].str.strip()
-        screen = cls(line, ids)
-        if encoding != "utf-8":
+    def for_csv(cls, table: "CsvTable", id_column: str | None) -> "Screen":
+        """The checks every CSV import starts with: rows the reader could not split, bytes that
+        were not UTF-8, over-long rows, and an empty id."""
+        df = table.frame
+        ids = df[id_column].str.strip() if id_column else pd.Series([""] * len(df), index=df.index)
+        screen = cls(table.line, ids)
+        if len(table.malformed):
+            m = table.malformed
+            screen.rejects.add(np.ones(len(m), dtype=bool), m["line"].to_numpy(np.int64),
+                               pd.Series([""] * len(m)), m["reason"].to_numpy(object))
+            screen.extra_read = len(m)
+        if table.encoding != "utf-8":
             screen.reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
-        screen.reject((ids == "").to_numpy(bool), f"{id_column}: empty")
+        screen.reject(row_chars(df) > MAX_ROW_CHARS, f"row: over {MAX_ROW_CHARS:,} characters; not an event record")
+        if id_column:
+            screen.reject((ids == "").to_numpy(bool), f"{id_column}: empty")
         return screen
+
+    def dates(self, start: np.ndarray, start_reason: np.ndarray, end: np.ndarray | None = None,
+              end_reason: np.ndarray | None = None, names: tuple[str, str] = ("date", "end_date")) -> None:
+        """Unreadable, future, and end-before-start dates, each with the field named."""
+        self.reject(np.isnat(start), start_reason)
+        if end is not None:
+            self.reject(end_reason != "", end_reason)
+        limit = np.datetime64(pd.Timestamp.now(tz="UTC").date(), "ns") + np.timedelta64(FUTURE_DAYS, "D")
+        self.reject(~np.isnat(start) & (start > limit), f"{names[0]}: in the future")
+        if end is not None:
+            self.reject(~np.isnat(end) & (end > limit), f"{names[1]}: in the future")
+            self.reject(~np.isnat(end) & ~np.isnat(start) & (end < start), f"{names[1]}: before {names[0]}")
+
+    def count(self, raw: pd.Series | np.ndarray, name: str, blank_is_zero: bool = False) -> np.ndarray:
+        """A whole number >= 0 per row (NaN where blank), rejecting text, fractions, negatives,
+        infinities and the implausibly large; a count is never made up from a bad value."""
+        if isinstance(raw, pd.Series) and (pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw)):
+            text = raw.astype("str").str.strip()
+            blank = text.isna() | (text == "")
+            values = to_number(text.fillna(""))
+        else:
+            values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(np.float64)
+            blank = pd.isna(pd.Series(raw)).to_numpy(bool)
+            text = pd.Series(raw).astype("str")
+        blank = np.asarray(blank, dtype=bool)
+        bad = ~blank & (np.isnan(values) | ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
+                        | (values > MAX_COUNT))
+        self.reject(bad, reasons(f"{name}: ", pd.Series(np.asarray(text, dtype=object)),
+                                 f" is not a whole number from 0 to {MAX_COUNT:,}"))
+        values = np.where(bad, np.nan, values)
+        if blank_is_zero:
+            values = np.where(blank, 0.0, values)
+        return values
+
+    def positive(self, raw, name: str, upper: float) -> np.ndarray:
+        """A number in (0, upper] per row, NaN where blank."""
+        values = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(np.float64)
+        given = ~pd.isna(pd.Series(raw)).to_numpy(bool) & (pd.Series(raw).astype("str").str.strip() != "").to_numpy(bool)
+        bad = given & (np.isnan(values) | ~(values > 0) | ~(values <= upper))
+        self.reject(bad, reasons(f"{name}: ", pd.Series(raw), f" is not a number above 0 and at most {upper:g}"))
+        return np.where(bad, np.nan, values)
 
 
 @dataclass
@@ -112,43 +172,126 @@ def decode(raw: bytes) -> tuple[str | None, str]:
     return raw.decode("utf-8", errors="replace"), "utf-8 (invalid bytes replaced; those rows rejected)"
 
 
-def read_csv(path: Path, required: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """All columns as text, and each row's first line number in the file."""
+@dataclass
+class CsvTable:
+    """A CSV file as text columns, each row's first line in the file, and the rows the reader
+    could not split into the header's fields (line, reason)."""
+
+    frame: pd.DataFrame
+    line: np.ndarray
+    encoding: str
+    malformed: pd.DataFrame
+    columns: list[str]
+
+
+def _header(data: bytes, path: Path) -> list[str]:
+    end = data.find(b"\n")
+    first = (data if end < 0 else data[:end]).decode("utf-8", errors="replace").rstrip("\r")
+    csv.field_size_limit(1 << 30)
+    names = next(csv.reader([first]), [])
+    if not names or not any(n.strip() for n in names):
+        raise ImportError_(f"{path}: empty file, no header row")
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names, start=1):
+        if n in seen:
+            raise ImportError_(f"{path}: the header names column {n!r} twice (columns {seen[n]} and {i}); "
+                               "rename one")
+        seen[n] = i
+    if "" in seen:
+        raise ImportError_(f"{path}: column {seen['']} of the header has no name")
+    return names
+
+
+def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
+    """All columns as text, each row's first line number in the file, and a reason for each row
+    the reader had to skip (too many or too few fields, an unclosed quote)."""
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise ImportError_(f"{path}: cannot read: {exc.strerror}") from None
     text, encoding = decode(raw)
     data = raw.removeprefix(b"\xef\xbb\xbf") if text is None else text.encode("utf-8")
-    end = data.find(b"\n")
-    first = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
-    names = next(csv.reader([first]), [])
-    if not names:
-        raise ImportError_(f"{path}: empty file, no header row")
-    try:  # Arrow's multi-threaded reader; every column as text, quoted newlines allowed
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise ImportError_(f"{path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
-    del raw, data, text  # the file's bytes are no longer needed: keep the peak down
+    del raw, text
+    names = _header(data, Path(path))
+    bad_rows: list[tuple[int, int, str]] = []
+
+    def skip(row) -> str:  # Arrow calls this for a row whose field count differs from the header's
+        bad_rows.append((row.expected_columns, row.actual_columns, row.text))
+        return "skip"
+
+    block = 1 << 24
+    while True:
+        try:  # Arrow's multi-threaded reader; every column as text, quoted newlines allowed
+            table = pacsv.read_csv(
+                io.BytesIO(data),
+                read_options=pacsv.ReadOptions(use_threads=True, block_size=block),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+            break
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            if "straddling" in str(exc) and block < len(data) + 1 and block < (1 << 30):
+                block = min(max(block * 4, len(data) + 1), 1 << 30)  # a row longer than a block
+                bad_rows.clear()
+                continue
+            raise ImportError_(f"{path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
+    malformed = _malformed(data, bad_rows)
+    del data
     df = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
     pa.default_memory_pool().release_unused()
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise ImportError_(f"{path}: missing column(s) {', '.join(missing)}; is this the right --format?")
-    # Line of each record = 2 + index + newlines inside earlier records' quoted fields.
+    # Line of each record = 2 + index + newlines inside earlier records' quoted fields ...
     newlines = np.zeros(len(df), dtype=np.int64)
     for col in df.columns:
         s = df[col]
         if s.str.contains("\n", regex=False).any():
             newlines += s.str.count("\n").to_numpy(np.int64)
     line = 2 + np.arange(len(df), dtype=np.int64) + np.concatenate([[0], np.cumsum(newlines)[:-1]])
-    return df, line, encoding
+    # ... + the lines of the skipped rows before it.
+    found = malformed[malformed["line"] > 0].sort_values("line")
+    if len(found):
+        delta = np.zeros(len(line) + 1, dtype=np.int64)
+        before = 0
+        for start, span in zip(found["line"].to_numpy(np.int64), found["span"].to_numpy(np.int64)):
+            delta[np.searchsorted(line, start - before, side="left")] += span
+            before += span
+        line += np.cumsum(delta[:-1])
+    return CsvTable(df, line, encoding, malformed[["line", "reason"]], names)
+
+
+def _malformed(data: bytes, bad_rows: list[tuple[int, int, str]]) -> pd.DataFrame:
+    """Where each skipped row starts (its line) and why, found by its text in the file."""
+    lines, spans, why = [], [], []
+    cursor = 0
+    for expected, actual, text in bad_rows:
+        needle = text.encode("utf-8")
+        at = data.find(needle, cursor)
+        if at < 0:
+            at = data.find(needle)
+        line = data.count(b"\n", 0, at) + 1 if at >= 0 else -1
+        cursor = at + len(needle) if at >= 0 else cursor
+        span = text.count("\n") + 1
+        reason = f"row: {actual} field(s) where the header has {expected}"
+        if span > 1 and actual < expected:
+            reason += f"; it runs over {span} lines from here: an unclosed quote?"
+        lines.append(line)
+        spans.append(span)
+        why.append(reason)
+    return pd.DataFrame({"line": np.asarray(lines, dtype=np.int64), "span": np.asarray(spans, dtype=np.int64),
+                         "reason": np.asarray(why, dtype=object)})
+
+
+def row_chars(df: pd.DataFrame) -> np.ndarray:
+    """Characters per row over every column, column-wise."""
+    total = np.zeros(len(df), dtype=np.int64)
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s):
+            total += s.str.len().fillna(0).to_numpy(np.int64)
+    return total
 
 
 def to_number(s: pd.Series) -> np.ndarray:
@@ -172,8 +315,8 @@ def check_coordinates(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     reason[np.isnan(lat) | np.isnan(lon)] = "latitude/longitude: missing or not a number"
     bad = ~np.isnan(lat) & ~np.isnan(lon) & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
     reason[bad] = "latitude/longitude: out of range"
-    zero = (lat == 0) & (lon == 0)
-    reason[zero] = "latitude/longitude: 0,0 (no location)"
+    null_island = (np.abs(lat) <= 1) & (np.abs(lon) <= 1)  # nothing is there but the usual "no location" value
+    reason[null_island] = "latitude/longitude: at or next to 0,0, the usual stand-in for a missing location"
     return reason
 
 
@@ -202,33 +345,6 @@ def replaced_bytes(df: pd.DataFrame) -> np.ndarray:
 def duplicated(ids: pd.Series) -> np.ndarray:
     """Second and later occurrences of an id."""
     return ids.duplicated(keep="first").to_numpy(bool)
-
-
-def resolve_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(ISO 3166-2 code, canonical name): the name through geodata's region table
-    (once per distinct name), else the point's admin-1 polygon."""
-    from geodata.boundaries import assign_admin1
-    from geodata.errors import UnknownRegion
-    from geodata.regions import regions, resolve_region
-
-    n_codes, n_uniq = pd.factorize(names.fillna("").astype(str))
-    c_codes, c_uniq = pd.factorize(countries.fillna("").astype(str))
-    codes, pair_uniq = pd.factorize(n_codes.astype(np.int64) * (len(c_uniq) + 1) + c_codes)
-    uniques = [(n_uniq[k // (len(c_uniq) + 1)], c_uniq[k % (len(c_uniq) + 1)] if len(c_uniq) else "")
-               for k in pair_uniq]
-    table = []
-    for name, cc in uniques:
-        try:
-            table.append(resolve_region(name, cc or None).region.code if name else None)
-        except UnknownRegion:
-            table.append(None)
-    code = np.asarray(table, dtype=object)[codes] if len(table) else np.full(len(names), None, dtype=object)
-    missing = pd.isna(code)
-    if missing.any():
-        geo_code, _ = assign_admin1(lon[missing], lat[missing])
-        code[missing] = geo_code
-    by_code = regions().by_code
-    return code, map_values(pd.Series(code), {k: v.name for k, v in by_code.items()})
 
 
 def category(s: pd.Series) -> pd.Series:

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.acled import TIME_PRECISION, parse_dates
-from events.importers.base import (Imported, ImportError_, Screen, check_coordinates, check_types, duplicated,
-                                   resolve_admin1)
+from events.importers.base import Imported, ImportError_, Screen, check_coordinates, check_types, duplicated
+from events.importers.dates import parse_dates
+from events.importers.places import locate_admin1
+from events.importers.table import TIME_PRECISION
 
 ALIASES = {
     "id": ("id", "event_id_cnty", "event_id"),
@@ -44,20 +45,36 @@ def _pick(df: pd.DataFrame, key: str) -> pd.Series:
     return out
 
 
-def read_geojson(path: Path, dataset: str) -> Imported:
+def _sniff(path: Path) -> None:
+    """A CSV or anything else handed to the GeoJSON reader gets a message, not GDAL's guesswork."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        raise ImportError_(f"{path}: cannot read: {exc.strerror}") from None
+    if not head.startswith(b"{"):
+        hint = " (it looks like CSV: use --format acled, ucdp or csv)" if b"," in head.split(b"\n")[0] else ""
+        raise ImportError_(f"{path}: not GeoJSON: a GeoJSON file starts with '{{'{hint}")
+
+
+def read_geojson(path: Path, dataset: str, *, date_format: str | None = None, **_) -> Imported:
     import pyogrio
     import shapely
 
+    _sniff(path)
     try:
         gdf = pyogrio.read_dataframe(path)
     except Exception as exc:  # GDAL's errors: not GeoJSON, unreadable
-        raise ImportError_(f"{path}: not a readable GeoJSON: {exc}") from None
+        raise ImportError_(f"{path}: not a readable GeoJSON: {str(exc)[:300]}") from None
+    if getattr(gdf, "geometry", None) is None or "geometry" not in gdf:
+        raise ImportError_(f"{path}: no geometries: not a GeoJSON FeatureCollection of points")
     n = len(gdf)
     line = np.arange(1, n + 1, dtype=np.int64)  # feature number (GeoJSON has no lines worth naming)
     ids = _pick(gdf, "id").fillna("").astype(str).to_numpy(object)
     ids = np.where(ids == "", "feature-" + line.astype(str), ids)
-    screen = Screen(line, ids)
+    screen = Screen(line, pd.Series(ids))
     reject = screen.reject
+    notes: list[str] = []
 
     geom = gdf.geometry.values
     is_point = shapely.get_type_id(geom) == 0
@@ -66,28 +83,36 @@ def read_geojson(path: Path, dataset: str) -> Imported:
     lat = np.where(is_point, shapely.get_y(geom), np.nan)
     reason = check_coordinates(lat, lon)
     reject(reason != "", reason)
-    date = parse_dates(_pick(gdf, "date").fillna(""))
-    reject(np.isnat(date), "date: missing or not a date")
-    et = gdf["event_type"].astype("str") if "event_type" in gdf else pd.Series([""] * n)
-    st = gdf["sub_event_type"].astype("str") if "sub_event_type" in gdf else pd.Series([""] * n)
+    start_text, end_text = _pick(gdf, "date").fillna(""), _pick(gdf, "end_date").fillna("")
+    parsed = parse_dates({"date": start_text, "end_date": end_text}, date_format=date_format, where=str(path))
+    if parsed.order:
+        notes.append(f"dates: {parsed.decision}")
+    given_end = (end_text != "").to_numpy(bool)
+    end = np.where(given_end, parsed.values[1], np.datetime64("NaT"))
+    screen.dates(parsed.values[0], parsed.reasons[0], end, np.where(given_end, parsed.reasons[1], ""))
+    date = parsed.values[0]
+    et = gdf["event_type"].astype("str").fillna("") if "event_type" in gdf else pd.Series([""] * n)
+    st = gdf["sub_event_type"].astype("str").fillna("") if "sub_event_type" in gdf else pd.Series([""] * n)
     reason = check_types(et.fillna(""), st.fillna(""))
     reject(reason != "", reason)
+    fat = screen.count(_pick(gdf, "fatalities"), "fatalities")
+    inj = screen.count(gdf["injured"], "injured") if "injured" in gdf else np.full(n, np.nan)
+    unc_given = screen.positive(gdf["uncertainty_km"], "uncertainty_km", 2000) if "uncertainty_km" in gdf else None
     reject(duplicated(pd.Series(ids).where(screen.ok, None)) & screen.ok, "id: duplicated id (first occurrence kept)")
     keep = np.flatnonzero(screen.ok)
     d = gdf.iloc[keep]
     klat, klon = lat[keep], lon[keep]
     cc = _pick(d, "country").fillna("")
-    code, name = resolve_admin1(_pick(d, "admin1").fillna(""), cc.where(cc.str.len() == 2, ""), klat, klon)
-    from geodata.boundaries import assign_admin1
-
-    _, poly_cc = assign_admin1(klon, klat)
-    cc = pd.Series(np.where(cc.str.len() == 2, cc, poly_cc), index=d.index)
+    placed = locate_admin1(_pick(d, "admin1").fillna(""), cc.where(cc.str.len() == 2, ""), klat, klon)
+    notes.extend(placed.notes)
+    cc = pd.Series(np.where(cc.str.len() == 2, cc, placed.country), index=d.index)
     gp = pd.to_numeric(d["geo_precision"], errors="coerce") if "geo_precision" in d else pd.Series(1.0, index=d.index)
     gp = gp.fillna(1).astype(int).clip(1, 3)
-    unc = pd.to_numeric(d["uncertainty_km"], errors="coerce") if "uncertainty_km" in d else gp.map({1: 2.0, 2: 25.0, 3: 100.0})
+    unc = gp.map({1: 2.0, 2: 25.0, 3: 100.0}).to_numpy(np.float64)
+    if unc_given is not None:
+        unc = np.where(np.isnan(unc_given[keep]), unc, unc_given[keep])
     dp = d["date_precision"].astype("str") if "date_precision" in d else (
         d["time_precision"].astype("str").map(TIME_PRECISION) if "time_precision" in d else None)
-    fat = pd.to_numeric(_pick(d, "fatalities"), errors="coerce")
     title = _pick(d, "title")
     loc = _pick(d, "location_name")
     claim = _pick(d, "claim_status")
@@ -96,16 +121,18 @@ def read_geojson(path: Path, dataset: str) -> Imported:
         "dataset": dataset, "source_row": ids[keep],
         "title": title.fillna(st.iloc[keep].set_axis(d.index) + " in " + loc.fillna("?")),
         "notes": _pick(d, "notes"),
-        "date": date[keep], "end_date": parse_dates(_pick(d, "end_date").fillna("")),
-        "date_precision": (dp.fillna("day") if dp is not None else "day"),
+        "date": date[keep], "end_date": end[keep],
+        "date_precision": (dp.where(dp.isin(["day", "week", "month"]), "day") if dp is not None else "day"),
         "event_type": et.iloc[keep].to_numpy(object), "sub_event_type": st.iloc[keep].to_numpy(object),
         "location_name": loc.fillna(""),
-        "fatalities": fat.astype("Int64"),
+        "fatalities": pd.array(fat[keep], dtype="Float64").astype("Int64"),
+        "injured": pd.array(inj[keep], dtype="Float64").astype("Int64"),
         "claim_status": claim.where(claim.isin(["reported", "claimed", "confirmed", "disputed"]), "reported"),
         "claimed_by": _pick(d, "claimed_by").fillna(dataset),
-        "lat": klat, "lon": klon, "geo_precision": gp.to_numpy(), "uncertainty_km": unc.to_numpy(np.float64),
-        "country": cc.to_numpy(object), "admin1": name, "admin1_code": code,
+        "lat": klat, "lon": klon, "geo_precision": gp.to_numpy(), "uncertainty_km": unc,
+        "country": cc.to_numpy(object), "admin1": placed.name, "admin1_code": placed.code,
         "admin1_source": _pick(d, "admin1"),
         "geocoded_by": f"{dataset} (source coordinates)",
+        "geo_flags": placed.flags,
     })
-    return Imported(rows.reset_index(drop=True), screen.rejects.frame(), n, "utf-8")
+    return Imported(rows.reset_index(drop=True), screen.rejects.frame(), n, "utf-8", notes)

@@ -1,0 +1,272 @@
+"""Any table of events with named columns, read through a declared mapping.
+
+ACLED exports (full, partial and reduced), and other people's layouts (a
+civil-harm table with MM/DD/YYYY dates and its own categories) go through this
+one pipeline: the mapping says which column holds which of our fields, the
+type map says which ACLED type each of the source's own categories means (the
+user states it: no type is invented), and whatever the mapping does not use is
+kept beside the row so an export gives it back. Every check rejects rows, never
+the file, unless the header itself lacks the essentials.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from events.importers.base import (Imported, ImportError_, Screen, category, check_coordinates, check_types,
+                                   duplicated, map_values, read_csv, to_number)
+from events.importers.dates import parse_dates
+from events.importers.places import locate_admin1, locate_names
+from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
+
+# Our fields a mapping may name, and what each means.
+FIELDS = {
+    "id": "the source's own id of the row (else one is derived from the row's content)",
+    "date": "event date (ISO, 15 April 2022, dd/mm/yyyy or mm/dd/yyyy: the order is decided per file)",
+    "end_date": "last day of the event, when it spans days",
+    "year": "a year column to cross-check the dates",
+    "event_type": "ACLED event type",
+    "sub_event_type": "ACLED sub-event type",
+    "category": "the source's own category, turned into an ACLED type by the stated type map",
+    "lat": "latitude (WGS84)", "lon": "longitude (WGS84)",
+    "location": "place name (geocoded offline when a row has no coordinates)",
+    "country": "country name or ISO code", "iso": "ISO 3166-1 numeric country code",
+    "admin1": "first-level region in the source's naming",
+    "fatalities": "deaths (blank = unknown)", "injured": "injured (blank = unknown)",
+    "notes": "description", "title": "short title",
+    "actor1": "first actor", "actor2": "second actor",
+    "source": "outlet(s)", "source_url": "link(s) to the source",
+    "time_precision": "ACLED time precision 1 day, 2 week, 3 month",
+    "geo_precision": "ACLED geo precision 1 place, 2 near, 3 region",
+    "claim_status": "reported, claimed, confirmed or disputed", "claimed_by": "who asserts it",
+}
+TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
+GEO_UNCERTAINTY_KM = {1: 2.0, 2: 25.0, 3: 100.0}
+ISO_NUMERIC = {"804": "UA", "643": "RU", "112": "BY", "498": "MD", "616": "PL", "642": "RO", "703": "SK",
+               "348": "HU"}
+CLAIM_STATUSES = ("reported", "claimed", "confirmed", "disputed")
+EXTRA_PREFIX = "x_"  # stored name of a source column the mapping does not use
+_SPLIT = re.compile(r"\s*[;|,]\s*")
+
+
+@dataclass
+class TableSpec:
+    """How one layout maps onto our fields."""
+
+    name: str
+    columns: dict[str, str]  # our field -> source column name
+    type_map: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # source category -> (type, sub)
+    admin1_meaning: str = "default"  # 'acled': a bare Ukrainian oblast name means the oblast (Kyiv vs Kyiv City)
+    passthrough: tuple[str, ...] = ()  # columns stored under their own name (ACLED's)
+    claimed_by: str | None = None  # who asserts the rows when no column says
+    date_format: str | None = None
+    date_convention: str | None = None  # the order this layout always writes slash dates in, if any
+    required: tuple[str, ...] = ()  # columns a full export of this layout always has
+    keep_extras: bool = True
+
+
+def _derived_ids(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """A stable id from a row's content (and its occurrence, for identical rows)."""
+    key = df[cols].astype("str").fillna("").agg("\x1f".join, axis=1) if cols else pd.Series([""] * len(df))
+    digest = key.map(lambda k: hashlib.blake2b(k.encode(), digest_size=6).hexdigest())
+    occurrence = digest.groupby(digest).cumcount()
+    return (digest + np.where(occurrence > 0, "-" + (occurrence + 1).astype(str), "")).to_numpy(object)
+
+
+def _types(screen: Screen, d: pd.DataFrame, spec: TableSpec, cols: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    n = len(d)
+    if "category" in cols and spec.type_map:
+        cats = d[cols["category"]].fillna("").astype(str)
+        codes, uniques = pd.factorize(cats)
+        ordered = list(spec.type_map.items())
+        et_u, st_u, why_u = [], [], []
+        for text in uniques:
+            parts = [p for p in _SPLIT.split(text.strip()) if p] or [text.strip()]
+            hit = next(((t, s) for key, (t, s) in ordered for p in parts if p.lower() == key.lower()), None)
+            if hit is None:
+                et_u.append(None), st_u.append(None)
+                why_u.append(f"{cols['category']}: {text[:60]!r} has no stated type mapping; add "
+                             f"--type-map '{parts[0][:40]}=Event type/Sub-event type'")
+            else:
+                et_u.append(hit[0]), st_u.append(hit[1]), why_u.append("")
+        et = np.asarray(et_u + [None], dtype=object)[codes]
+        st = np.asarray(st_u + [None], dtype=object)[codes]
+        why = np.asarray(why_u + ["category: empty"], dtype=object)[codes]
+        screen.reject(why != "", why)
+        return et, st
+    et = d[cols["event_type"]].fillna("").astype(str).str.strip().to_numpy(object)
+    if "sub_event_type" in cols:
+        st = d[cols["sub_event_type"]].fillna("").astype(str).str.strip().to_numpy(object)
+        reason = check_types(pd.Series(et), pd.Series(st))
+        screen.reject(reason != "", reason)
+    else:  # a reduced export: the type alone
+        st = np.full(n, None, dtype=object)
+        known = pd.Series(et).isin(list(EVENT_TYPES)).to_numpy(bool)
+        screen.reject(~known, lambda where: [f"event_type: unknown {et[i]!r}" for i in where])
+    return et, st
+
+
+def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
+    table = read_csv(path, spec.required)
+    df = table.frame
+    cols = {f: c for f, c in spec.columns.items() if c}
+    absent = [f"{c!r} (for {f})" for f, c in cols.items() if c not in df.columns]
+    if spec.name == "csv" and absent:  # a user's mapping names a column the file lacks: say so
+        raise ImportError_(f"{path}: the mapping names column(s) the file lacks: {', '.join(absent)}; "
+                           f"its columns are: {', '.join(table.columns)}")
+    cols = {f: c for f, c in cols.items() if c in df.columns}
+    missing = []
+    if "date" not in cols:
+        missing.append("a date")
+    if "event_type" not in cols and not ("category" in cols and spec.type_map):
+        missing.append("an event type (or a category column with a stated --type-map)")
+    if not ({"lat", "lon"} <= set(cols) or "location" in cols):
+        missing.append("coordinates (latitude and longitude) or a place name")
+    if missing:
+        raise ImportError_(f"{path}: lacks {', '.join(missing)}; its columns are: {', '.join(table.columns)}"
+                           + ("; map them with --map FIELD=COLUMN" if spec.name == "csv" else
+                              "; is this the right --format?"))
+    notes: list[str] = []
+    screen = Screen.for_csv(table, cols.get("id"))
+    if "id" not in cols:
+        content = [c for c in table.columns]
+        screen.ids = pd.Series(_derived_ids(df, content), index=df.index)
+        notes.append("id: no id column; each row's id is a hash of its content")
+
+    date_cols = {cols["date"]: df[cols["date"]]}
+    if "end_date" in cols:
+        date_cols[cols["end_date"]] = df[cols["end_date"]]
+    parsed = parse_dates(date_cols, date_format=spec.date_format, where=str(path),
+                         years=df[cols["year"]] if "year" in cols else None, convention=spec.date_convention)
+    date = parsed.values[0]
+    end = parsed.values[1] if len(parsed.values) > 1 else None
+    if parsed.order:
+        notes.append(f"dates: {parsed.decision}")
+    end_reason = None
+    if end is not None:
+        given = (df[cols["end_date"]].fillna("").str.strip() != "").to_numpy(bool)
+        end_reason = np.where(given, parsed.reasons[1], "")
+        end = np.where(given, end, np.datetime64("NaT"))
+    screen.dates(date, parsed.reasons[0], end, end_reason, names=(cols["date"], cols.get("end_date", "end_date")))
+
+    lat = to_number(df[cols["lat"]]) if "lat" in cols else np.full(len(df), np.nan)
+    lon = to_number(df[cols["lon"]]) if "lon" in cols else np.full(len(df), np.nan)
+    blank = np.isnan(lat) & np.isnan(lon)
+    if "location" in cols and blank.any():  # no coordinates: the place name, geocoded offline
+        glat, glon, why, gprec, gunc = locate_names(df[cols["location"]], _country_hint(df, cols),
+                                                    df[cols["admin1"]] if "admin1" in cols else None, blank)
+        lat, lon = np.where(blank, glat, lat), np.where(blank, glon, lon)
+        screen.reject(blank & (why != ""), why)
+        geocoded = blank & (why == "")
+        if geocoded.any():
+            notes.append(f"coordinates: {int(geocoded.sum()):,} row(s) had none; located by place name "
+                         "in the offline gazetteer")
+    else:
+        geocoded = np.zeros(len(df), dtype=bool)
+        gprec = gunc = None
+    coord = check_coordinates(lat, lon)
+    screen.reject(coord != "", coord)
+    et, st = _types(screen, df, spec, cols)
+    fat = screen.count(df[cols["fatalities"]], cols["fatalities"]) if "fatalities" in cols \
+        else np.full(len(df), np.nan)
+    inj = screen.count(df[cols["injured"]], cols["injured"]) if "injured" in cols else np.full(len(df), np.nan)
+    screen.reject(duplicated(screen.ids.where(screen.ok, None)) & screen.ok,
+                  f"{cols.get('id', 'id')}: duplicated id (first occurrence kept)")
+
+    keep = np.flatnonzero(screen.ok)
+    d = df if len(keep) == len(df) else df.iloc[keep]  # no copy of a clean file
+    klat, klon = lat[keep], lon[keep]
+
+    def col(f: str) -> pd.Series:
+        return d[cols[f]] if f in cols else pd.Series([None] * len(d), index=d.index, dtype=object)
+
+    def text(f: str) -> pd.Series:
+        return col(f).fillna("").astype(str).str.strip().replace("", None)
+
+    cc = pd.Series(map_values(text("iso"), ISO_NUMERIC), index=d.index)
+    cc = cc.fillna(pd.Series(map_values(text("country"), _country_codes()), index=d.index))
+    placed = locate_admin1(text("admin1"), cc, klat, klon, spec.admin1_meaning)
+    derived_cc = cc.isna().to_numpy(bool) & (placed.country != None)  # noqa: E711 - element-wise
+    cc = cc.fillna(pd.Series(placed.country, index=d.index)).fillna(text("country"))
+    if derived_cc.any():
+        notes.append(f"country: {int(derived_cc.sum()):,} row(s) had none; taken from their coordinates")
+    notes.extend(placed.notes)
+    gp = pd.to_numeric(text("geo_precision"), errors="coerce").fillna(
+        2 if "geo_precision" in cols else 1).astype(int).clip(1, 3).to_numpy()
+    unc = np.array([0.0, *GEO_UNCERTAINTY_KM.values()])[gp]
+    if gprec is not None:
+        g = geocoded[keep]
+        gp = np.where(g, gprec[keep], gp)
+        unc = np.where(g, gunc[keep], unc)
+    source_url = text("source_url")
+    claim = text("claim_status").str.lower()
+    ids = screen.ids.to_numpy(object)[keep]
+    rows = pd.DataFrame({
+        "id": f"{dataset}-" + pd.Series(ids, index=d.index).astype(str),
+        "dataset": dataset,
+        "source_row": ids,
+        "title": text("title").fillna(pd.Series(np.where(pd.isna(st[keep]), et[keep], st[keep]), index=d.index)
+                                      + " in " + text("location").fillna("?")),
+        "summary": None,
+        "notes": text("notes"),
+        "date": date[keep],
+        "end_date": end[keep] if end is not None else pd.NaT,
+        "date_precision": map_values(text("time_precision"), TIME_PRECISION, "day"),
+        "event_type": category(pd.Series(et[keep], index=d.index).fillna("")),
+        "sub_event_type": category(pd.Series(st[keep], index=d.index).fillna("")),
+        "actor1": category(text("actor1").fillna("")),
+        "actor2": category(text("actor2").fillna("")),
+        "location_name": category(text("location").fillna("")),
+        "fatalities": pd.array(fat[keep], dtype="Float64").astype("Int64"),
+        "injured": pd.array(inj[keep], dtype="Float64").astype("Int64"),
+        "claim_status": claim.where(claim.isin(CLAIM_STATUSES), "reported"),
+        "claimed_by": text("claimed_by").fillna(spec.claimed_by or dataset),
+        "source_outlets": category(text("source").fillna("")),
+        "source_urls": source_url.where(source_url.str.match(r"^https?://", case=False, na=False), None),
+        "lat": klat, "lon": klon,
+        "geo_precision": gp,
+        "uncertainty_km": unc,
+        "country": cc.to_numpy(object),
+        "admin1": placed.name, "admin1_code": placed.code,
+        "admin1_source": category(text("admin1").fillna("")),
+        "geocoded_by": np.where(geocoded[keep], "gazetteer (place name)", f"{dataset} (source coordinates)"),
+        "geo_flags": placed.flags,
+    })
+    for c in spec.passthrough:
+        if c in d:
+            rows[c] = category(d[c].fillna("")) if c != "timestamp" else d[c].replace("", None)
+    if spec.keep_extras:
+        used = set(cols.values()) | set(spec.passthrough)
+        for c in table.columns:
+            if c not in used:
+                rows[EXTRA_PREFIX + c] = d[c].replace("", None).to_numpy(object)
+    result = Imported(rows.reset_index(drop=True), screen.rejects.frame(), screen.read, table.encoding, notes)
+    result.source_columns = list(table.columns)
+    return result
+
+
+def _country_hint(df: pd.DataFrame, cols: dict[str, str]) -> pd.Series:
+    if "iso" in cols:
+        return pd.Series(map_values(df[cols["iso"]].fillna("").str.strip(), ISO_NUMERIC), index=df.index)
+    if "country" in cols:
+        return pd.Series(map_values(df[cols["country"]].fillna("").str.strip(), _country_codes()), index=df.index)
+    return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def _country_codes() -> dict[str, str]:
+    from geodata.regions import COUNTRIES
+
+    out = {name: cc for cc, (name, _, _) in COUNTRIES.items()}
+    out.update({cc: cc for cc in COUNTRIES})
+    out.update({a3: cc for cc, (_, _, a3) in COUNTRIES.items()})
+    out["Russia (Soviet Union)"] = "RU"
+    return out
+
+
+def is_known_type(value: str) -> bool:
+    return value in EVENT_TYPES or value in SUB_EVENT_TYPES
