@@ -34,6 +34,7 @@ EXTRA_PREFIX = "x_"  # a source column our fields do not cover, kept so an expor
 # A re-import that would keep less than this share of the current version's rows is refused
 # unless --replace says so: an empty or truncated file must not wipe a good dataset.
 REPLACE_SHARE = 0.5
+LOCK_WAIT_S = 3.0  # how long a second import waits for the dataset before it is refused
 STORED = [c for c in ALL_COLUMNS if c not in CURATED_ONLY]
 ROW_GROUP = 100_000
 
@@ -70,8 +71,13 @@ def write_dataset(rows: pd.DataFrame, target: Path) -> None:
 def _flags(rows: pd.DataFrame) -> np.ndarray:
     if "geo_flags" not in rows:
         return np.full(len(rows), None, dtype=object)
-    return np.asarray([list(v) if isinstance(v, (list, tuple, np.ndarray)) and len(v) else None
-                       for v in rows["geo_flags"]], dtype=object)
+    out = np.full(len(rows), None, dtype=object)  # filled one by one: equal-length lists must not become 2-D
+    values = rows["geo_flags"].to_numpy(object)
+    for i in np.flatnonzero(pd.notna(values)):
+        v = values[i]
+        if isinstance(v, (list, tuple, np.ndarray)) and len(v):
+            out[i] = list(v)
+    return out
 
 
 class DatasetError(EventsError):
@@ -160,14 +166,20 @@ class _lock:
         import fcntl
 
         self.fh = open(self.path, "a+")
-        try:
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.fh.seek(0)
-            holder = self.fh.read().strip() or "another process"
-            self.fh.close()
-            raise DatasetError(f"dataset {self.path.name[1:-5]!r} is being imported by {holder}; "
-                               "try again when it has finished") from None
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:  # a reader's recovery check holds it for a moment
+                    time.sleep(0.05)
+                    continue
+                self.fh.seek(0)
+                holder = self.fh.read().strip() or "another process"
+                self.fh.close()
+                raise DatasetError(f"dataset {self.path.name[1:-5]!r} is being imported by {holder}; "
+                                   "try again when it has finished") from None
         self.fh.seek(0)
         self.fh.truncate()
         self.fh.write(f"pid {os.getpid()}")
@@ -182,14 +194,31 @@ class _lock:
 
 
 def _recover(root: Path) -> None:
-    """A crash between the two renames leaves .<name>.old-*: put it back."""
+    """A crash between the two renames leaves .<name>.old-*: put it back. Only when no import
+    of that dataset is running (its lock is free): mid-swap, the old version is meant to be there."""
+    import fcntl
+
     for old in root.glob(".*.old-*"):
         name = old.name[1:].rsplit(".old-", 1)[0]
-        if not (root / name).exists():
-            os.replace(old, root / name)
+        try:
+            fh = open(root / f".{name}.lock", "a+")
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # an import is swapping it right now
+            if old.exists() and not (root / name).exists():
+                os.replace(old, root / name)
+        finally:
+            fh.close()
     for tmp in root.glob(".*.importing-*"):
-        if time.time() - tmp.stat().st_mtime > 3600:
-            shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            if time.time() - tmp.stat().st_mtime > 3600:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def list_datasets(root: Path | None = None) -> list[dict]:

@@ -45,7 +45,9 @@ def test_a_crash_mid_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
         raise OSError("disk pulled out")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    from events.errors import OutputError
+
+    with pytest.raises(OutputError, match=f"cannot write {target}: disk pulled out"):
         atomic.write_bytes_atomic(target, b"new content that never lands")
     assert target.read_bytes() == b"old complete content\n"
     assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]  # no temp file left behind

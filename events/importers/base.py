@@ -275,8 +275,8 @@ def _malformed(data: bytes, bad_rows: list[tuple[int, int, str]]) -> pd.DataFram
         cursor = at + len(needle) if at >= 0 else cursor
         span = text.count("\n") + 1
         reason = f"row: {actual} field(s) where the header has {expected}"
-        if span > 1 and actual < expected:
-            reason += f"; it runs over {span} lines from here: an unclosed quote?"
+        if text.count('"') % 2:
+            reason += "; an unclosed quote? (it swallows what follows it)"
         lines.append(line)
         spans.append(span)
         why.append(reason)

@@ -48,6 +48,8 @@ class ParsedDates:
 
 
 def _ymd(y: int, m: int, d: int) -> np.datetime64:
+    if not 1678 <= y <= 2261:  # outside what a nanosecond timestamp holds, and outside any event
+        return np.datetime64("NaT", "ns")
     try:
         return np.datetime64(pd.Timestamp(year=y, month=m, day=d).date(), "ns")
     except (ValueError, OverflowError):
@@ -162,5 +164,8 @@ def _one(text: str, kind, parts, order, date_format) -> tuple[np.datetime64, str
         return nat, f"{text[:40]!r} is not a date we read (ISO 2025-01-31, 31 January 2025, 31/01/2025" \
                     + (", an Excel serial with --date-format excel" if kind == "serial" else "") + ")"
     if np.isnat(d):
+        year = int(parts[0] if kind == "iso" else parts[2]) if kind in ("iso", "numeric", "words", "words_us") else 0
+        if year > 2261:
+            return nat, f"{text[:40]!r} is in the future"
         return nat, f"{text[:40]!r} is not a calendar date"
     return d, ""
