@@ -4,6 +4,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PORT    ?= 8501
+HOST    ?= 127.0.0.1
 CHROMIUM ?= /usr/bin/chromium
 PIP_QUIET := --quiet --disable-pip-version-check
 
@@ -30,7 +31,7 @@ browser:
 	else echo "warning: $(CHROMIUM) missing and not root; browser tests will be skipped"; fi
 
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(HOST) --server.headless true
 
 test: setup browser
 	$(PY) -m pytest -q tests

@@ -21,20 +21,22 @@ def get_catalog(directory: str, data: str, fingerprint: str):
     return load_store(directory, data)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def get_export(directory: str, data: str, fingerprint: str, filter_key: tuple, fmt: str) -> bytes:
-    """Exactly what `python -m events export` writes for the same filter (cached on plain values)."""
-    from events.export import export_bytes
-    from events.query import Filter, apply
-
-    cat = get_catalog(directory, data, fingerprint)
-    return export_bytes(apply(cat.events, Filter(*filter_key)), fmt)
-
-
 from events.datasets import data_dir  # noqa: E402
 from events.store import catalog_dir, fingerprint  # noqa: E402
 
 directory, data = str(catalog_dir()), str(data_dir())
 fp = fingerprint(directory, data)
 catalog = get_catalog(directory, data, fp)
-view.render(catalog, export=lambda f, fmt: get_export(directory, data, fp, view.filter_key(f), fmt))
+
+
+def export(f, fmt: str) -> bytes:
+    """Exactly what `python -m events export` writes for the same filter; built on the first click,
+    shared by every session through a cache bounded by bytes."""
+    from dashboard.shared import downloads
+    from events.export import export_bytes
+    from events.query import apply
+
+    return downloads.get((fp, view.filter_key(f), fmt), lambda: export_bytes(apply(catalog.events, f), fmt))
+
+
+view.render(catalog, export=export, fingerprint=fp)

@@ -165,16 +165,27 @@ def type_codes(s: pd.Series) -> np.ndarray:
     return lookup[codes] if len(uniques) else np.zeros(len(s), dtype=np.int64)
 
 
+def layer_payload(df: pd.DataFrame) -> tuple[str, dict, str]:
+    """(kind, plain data, a sentence saying what the map shows) for the filtered events:
+    each event drawn when few enough, else grid cells. Plain data, so it can be shared."""
+    if len(df) <= MAX_FEATURES:
+        return "events", layer_data(df), f"{len(df):,} events, each drawn individually (overlapping ones clustered)."
+    data = aggregate(df)
+    return "grid", data, (f"{len(df):,} events, shown as {len(data['n']):,} grid cells of about "
+                          f"{data['cell_deg'] * 111:.0f} km; filter down to {MAX_FEATURES:,} or fewer to see "
+                          "individual events.")
+
+
+def group_of(kind: str, payload: dict) -> folium.FeatureGroup:
+    fg = folium.FeatureGroup(name="Events")
+    (EventLayer if kind == "events" else AggregateLayer)(payload).add_to(fg)
+    return fg
+
+
 def event_group(df: pd.DataFrame) -> tuple[folium.FeatureGroup, str]:
     """The filtered events as one layer, and a sentence saying what the map shows."""
-    fg = folium.FeatureGroup(name="Events")
-    if len(df) <= MAX_FEATURES:
-        EventLayer(layer_data(df)).add_to(fg)
-        return fg, f"{len(df):,} events, each drawn individually (overlapping ones clustered)."
-    data = aggregate(df)
-    AggregateLayer(data).add_to(fg)
-    return fg, (f"{len(df):,} events, shown as {len(data['n']):,} grid cells of about "
-                f"{data['cell_deg'] * 111:.0f} km; filter down to {MAX_FEATURES:,} or fewer to see individual events.")
+    kind, payload, description = layer_payload(df)
+    return group_of(kind, payload), description
 
 
 def bounds_of(state) -> tuple[float, float, float, float] | None:

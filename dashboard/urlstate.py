@@ -53,7 +53,7 @@ def parse_query(params: Mapping[str, list[str] | str]) -> tuple[Filter, list[str
             make_filter(regions=[r])
             regions.append(r)
         except FilterError as exc:
-            notices.append(f"Ignored URL parameter region: {exc}")
+            notices.append(f"Ignored URL parameter region: {str(exc).removeprefix('region: ')}")
     q = " ".join(_values(params, "q"))[:200]
     datasets = _values(params, "dataset")
     f = make_filter(types=types, claims=claims, regions=regions, q=q, datasets=datasets, **kw)

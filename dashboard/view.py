@@ -14,7 +14,10 @@ from events.query import Filter, apply, make_filter
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
 
 TYPE_OPTIONS = list(EVENT_TYPES) + list(SUB_EVENT_TYPES)
-TABLE_ROWS = 2000  # the table shows the latest events; a browser table of a million rows helps nobody
+TABLE_ROWS = 2000  # the table shows the newest events; a browser table of a million rows helps nobody
+TABLE_COLUMNS = ("date", "end_date", "date_precision", "title", "event_type", "sub_event_type", "location_name",
+                 "admin1", "country", "geo_precision", "uncertainty_km", "fatalities", "injured", "claim_status",
+                 "claimed_by", "id")
 DOWNLOAD_MAX = 200_000  # larger exports belong to the CLI, which streams
 
 
@@ -72,7 +75,9 @@ def sidebar(df: pd.DataFrame) -> Filter:
                         claims=st.session_state.get("f_claims"), q=st.session_state.get("f_q"),
                         datasets=st.session_state.get("f_datasets"))
     except FilterError as exc:
-        sb.error(f"Filter ignored: {exc}")
+        from dashboard.safe import notice_html
+
+        sb.html(notice_html(f"Filter ignored: {exc}", "error"))
         f = Filter()
     st.query_params.from_dict(to_query(f))
     sb.caption("The filters live in the URL: copy it to share this view.")
@@ -82,18 +87,22 @@ def sidebar(df: pd.DataFrame) -> Filter:
     return f
 
 
-def render(catalog, export: Callable[[Filter, str], bytes]) -> None:
-    from dashboard import mapview
-    from dashboard.timeline import colours, per_day_by_type
+def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) -> None:
+    from streamlit_folium import st_folium
+
+    from dashboard import mapview, shared
+    from dashboard.safe import notice_html
+    from dashboard.timeline import colours
 
     df = catalog.events
     f = sidebar(df)
-    shown = apply(df, f)
+    fkey = filter_key(f)
+    v = shared.view(fingerprint, fkey, df)
 
     st.title("Conflict event map")
     st.caption("Located incidents from news reports, with who claims what and how precise each place and date is.")
     for notice in st.session_state.get("_ce_notices", []):
-        st.info(notice, icon="🔗")
+        st.html(notice_html(notice))
     if catalog.problems:
         with st.container(border=True):
             st.warning(f"{len(catalog.invalid_files)} invalid record file(s) are not shown; "
@@ -101,27 +110,23 @@ def render(catalog, export: Callable[[Filter, str], bytes]) -> None:
             st.code("\n".join(str(p) for p in catalog.problems), language=None)
 
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Events shown", f"{len(shown):,}")
+    m1.metric("Events shown", f"{v.count:,}")
     m2.metric("Events in store", f"{len(df):,}")
-    m3.metric("Fatalities (shown)", f"{int(shown['fatalities'].sum(skipna=True)):,}")
-    m4.metric("Claimed or disputed (shown)", f"{int(shown['claim_status'].isin(['claimed', 'disputed']).sum()):,}")
+    m3.metric("Fatalities reported (shown)", f"{v.fatalities_reported:,}",
+              help=f"Claimed or disputed, counted apart: {v.fatalities_claimed:,}. Injured: {v.injured:,}.")
+    m4.metric("Claimed or disputed (shown)", f"{v.claimed_or_disputed:,}")
 
-    if shown.empty:
+    if v.count == 0:
         st.info("No events match these filters. Widen the dates or clear a filter.", icon="🔍")
 
-    from streamlit_folium import st_folium
-
-    center, zoom = mapview.fit_view(shown)
-    many = len(shown) > mapview.MAX_FEATURES
-    fkey = filter_key(f)
+    many = v.count > mapview.MAX_FEATURES
     bounds = st.session_state.get("_ce_bounds") if st.session_state.get("_ce_bounds_for") == fkey else None
-    drawn = mapview.within(shown, bounds) if many and bounds else shown
-    group, description = mapview.event_group(drawn)
-    if len(drawn) < len(shown):
-        description = f"In the map view: {description} Zoom out to see all {len(shown):,}."
+    kind, payload, description, in_view = shared.map_layer(fingerprint, fkey, bounds if many else None, df, v)
+    if in_view < v.count:
+        description = f"In the map view: {description} Zoom out to see all {v.count:,}."
     st.caption(description)
     state = st_folium(mapview.base_map(online_tiles=st.session_state.get("f_tiles", False)),
-                      feature_group_to_add=group, center=center, zoom=zoom,
+                      feature_group_to_add=mapview.group_of(kind, payload), center=list(v.center), zoom=v.zoom,
                       returned_objects=["bounds"] if many else [], key="event_map", height=580,
                       use_container_width=True)
     if many:  # zooming in on many events: draw what is in view, in detail once few enough
@@ -131,29 +136,29 @@ def render(catalog, export: Callable[[Filter, str], bytes]) -> None:
             st.rerun()
 
     st.subheader("Timeline")
-    counts = per_day_by_type(shown)
+    counts = shared.timeline(fingerprint, fkey, df, v)
     if counts.empty:
         st.caption("No events to chart.")
     else:
         st.bar_chart(counts, color=colours(counts.columns), height=220, x_label="date", y_label="events per day")
 
     st.subheader("Events")
-    if len(shown) > TABLE_ROWS:
-        st.caption(f"The latest {TABLE_ROWS:,} of {len(shown):,} events; the downloads hold them all.")
-    table = shown.iloc[-TABLE_ROWS:].iloc[::-1][["date", "end_date", "date_precision", "title", "event_type", "sub_event_type", "location_name",
-                   "admin1", "country", "geo_precision", "uncertainty_km", "fatalities", "injured",
-                   "claim_status", "claimed_by", "id"]]
+    if v.count > TABLE_ROWS:
+        st.caption(f"The newest {TABLE_ROWS:,} of {v.count:,} events; the downloads hold them all.")
+    table = shared.newest(fingerprint, fkey, df, v, TABLE_COLUMNS)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "end_date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
-    if len(shown) > DOWNLOAD_MAX:
-        st.info(f"{len(shown):,} events are too many to download from the page; filter down to "
+    if v.count > DOWNLOAD_MAX:
+        st.info(f"{v.count:,} events are too many to download from the page; filter down to "
                 f"{DOWNLOAD_MAX:,} or export them with `python -m events export` and the same filters.")
     else:
         d1, d2, _ = st.columns([1, 1, 3])
-        d1.download_button("Download GeoJSON", export(f, "geojson"), file_name="events.geojson",
-                           mime="application/geo+json", key="dl_geojson")
-        d2.download_button("Download CSV", export(f, "csv"), file_name="events.csv", mime="text/csv", key="dl_csv")
-    st.caption("Downloads hold exactly the events shown. Places: GeoNames (CC BY 4.0); boundaries: "
-               "Natural Earth (public domain).")
+        # Built only when clicked (on its own thread), then kept in a cache bounded by bytes.
+        d1.download_button("Download GeoJSON", lambda: export(f, "geojson"), file_name="events.geojson",
+                           mime="application/geo+json", key="dl_geojson", on_click="ignore")
+        d2.download_button("Download CSV", lambda: export(f, "csv"), file_name="events.csv", mime="text/csv",
+                           key="dl_csv", on_click="ignore")
+    st.caption("Downloads hold exactly the events shown (CSV cells that a spreadsheet would run as formulas "
+               "start with an apostrophe). Places: GeoNames (CC BY 4.0); boundaries: Natural Earth (public domain).")

@@ -42,7 +42,7 @@ def test_filters_come_from_the_url(monkeypatch, seed_catalog):
 def test_a_bad_url_value_falls_back_with_a_visible_notice(monkeypatch, seed_catalog):
     at = run_app(monkeypatch, seed_catalog, **{"from": "not-a-date", "region": "Atlantis"})
     assert metric(at, "Events shown") == "8"
-    notices = " ".join(i.value for i in at.info)
+    notices = " ".join(str(h.proto.body) for h in at.get("html"))  # plain-text notices
     assert "not-a-date" in notices and "Atlantis" in notices
 
 

@@ -263,3 +263,22 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
         ids = p.wait_count(9)
         assert HOSTILE_ID in ids
         assert p.blocked == []
+
+
+def test_url_text_is_shown_literally_never_as_a_link_or_image(server, browser):
+    from urllib.parse import quote
+
+    url = (server + "/?region=" + quote("[login](https://evil.example/phish)") + "&type="
+           + quote("![x](http://evil.example/p.png)") + "&q=" + quote("<img src=x onerror=alert(1)>"))
+    with Page(browser) as p:
+        p.page.goto(url)
+        p.map_frame()
+        p.page.wait_for_timeout(1000)
+        body = p.page.inner_text("body")
+        assert "[login](https://evil.example/phish)" in body and "![x](http://evil.example/p.png)" in body
+        links = p.page.evaluate("() => [...document.querySelectorAll('a')].map(a => a.href)")
+        images = p.page.evaluate("() => [...document.querySelectorAll('img')].map(i => i.src)")
+        assert not [h for h in links if "evil.example" in h], links
+        assert not [s for s in images if "evil.example" in s], images
+        assert not [u for u in p.blocked if "evil.example" in u], p.blocked
+        assert p.dialogs == []
