@@ -26,15 +26,22 @@ class _Strict(BaseModel):
 
 
 class Near(_Strict):
-    """'about 10 kilometers northwest of Kurakhove'."""
+    """'about 10 kilometers northwest of Kurakhove', 'north of Kupiansk', or just 'near Kupiansk'.
+
+    Without a distance and bearing the place lies within NEAR_RADIUS_KM of the reference
+    (geodata.locate), and a namesake of the location far from it is not taken for it.
+    """
 
     place: str = Field(min_length=1, description="Reference place, geocoded like a location name")
-    distance_km: float = Field(ge=0, le=1000)
-    bearing: str | float = Field(description="Compass point (N, NW, NNW, north-west) or degrees")
+    distance_km: float | None = Field(None, ge=0, le=1000, description="Omit for plain 'near X'")
+    bearing: str | float | None = Field(
+        None, description="Compass point (N, NW, NNW, north-west) or degrees; omit for plain 'near X'")
 
     @field_validator("bearing")
     @classmethod
     def _bearing(cls, v):
+        if v is None:
+            return v
         from geodata.relative import bearing_degrees
 
         bearing_degrees(v)

@@ -325,7 +325,11 @@ def _row(event: Event, path: Path, d: dict) -> dict:
         "actor1": event.actors[0] if event.actors else None,
         "actor2": event.actors[1] if len(event.actors) > 1 else None,
         "location_name": event.location.name,
-        "location_near": (f"{near.distance_km:g} km {near.bearing} of {near.place}" if near else None),
+        "location_near": (None if not near else f"{near.distance_km:g} km {near.bearing} of {near.place}"
+                          if near.distance_km is not None and near.bearing is not None
+                          else f"{near.bearing} of {near.place}" if near.bearing is not None
+                          else f"within {near.distance_km:g} km of {near.place}" if near.distance_km is not None
+                          else f"near {near.place}"),
         "fatalities": event.fatalities,
         "injured": event.injured,
         "claim_status": event.claim.status,

@@ -23,6 +23,9 @@ _REGION_WORDS = re.compile(r"\b(region|oblast|province|krai|kray|republic|обл
 _AGREE_FACTOR = 1.5
 # 'Around X' (precision 2 on a plain place) widens the place's own radius by this much.
 AROUND_KM = 5.0
+# 'Near X' with no distance: within this radius of X (a front-line village is rarely farther from
+# the town a report names it by; a namesake beyond it is another place).
+NEAR_RADIUS_KM = 15.0
 
 
 class LocationMismatch(GeodataError):
@@ -118,6 +121,8 @@ def locate(location: dict, geocoder: GazetteerGeocoder | None = None) -> Located
         return _finish(out, stated, country, strict=True)
 
     near = location.get("near")
+    if near and (near.get("distance_km") is None or near.get("bearing") is None):
+        return _near_reference(geocoder, location, near, name, country, stated, contested, override)
     if near:
         base = geocoder.resolve(str(near["place"]), country=country or None,
                                 admin1=stated.code if stated else None)
@@ -150,6 +155,54 @@ def locate(location: dict, geocoder: GazetteerGeocoder | None = None) -> Located
     out = Located(place.lat, place.lon, override or 1, unc, place.country, None, None, how,
                   contested_name=contested)
     return _finish(out, stated, country, strict=False)
+
+
+def _near_reference(geocoder: GazetteerGeocoder, location: dict, near: dict, name: str, country: str,
+                    stated: Region | None, contested: str | None, override) -> Located:
+    """'near Kupiansk', 'north of Kupiansk', '5 km from Kupiansk': the named place if the gazetteer
+    holds one within the radius of the reference, else the reference's area, flagged. A namesake
+    far away (a town of the same name 126 km off) is never taken for the place."""
+    base = geocoder.resolve(str(near["place"]), country=country or None, admin1=stated.code if stated else None)
+    d = near.get("distance_km")
+    radius = NEAR_RADIUS_KM if d is None else round(float(d) * 1.3 + base.uncertainty_km(), 1)
+    wording = (f"within {radius:g} km of {base.name}" + (f" ({near['bearing']})" if near.get("bearing") else ""))
+    cands: list[Place] = []
+    if name and name_key_differs(name, base.name):
+        try:
+            cands = geocoder.candidates(name, country=country or None)
+        except (PlaceNotFound, UnknownRegion):
+            cands = []
+    scored = sorted(((geodesic((base.lat, base.lon), (p.lat, p.lon)).km, p) for p in cands), key=lambda x: x[0])
+    inside = [(km, p) for km, p in scored if km <= radius]
+    flags: list[str] = []
+    if inside:
+        km, place = inside[0]
+        how = f"{place.source} ({place.name}, {km:.0f} km from the reference {base.name})"
+        if len(inside) > 1:
+            flags.append(f"several-namesakes-near-reference: {len(inside)} places called {name!r} lie {wording}; "
+                         "took the nearest, curator to confirm")
+        far = [f"{p.source} {k:.0f} km" for k, p in scored if k > radius][:3]
+        if far:
+            flags.append(f"far-namesakes-ignored: {', '.join(far)} from {base.name}")
+        out = Located(place.lat, place.lon, override or 1, place.uncertainty_km(), place.country, None, None, how,
+                      flags=flags, contested_name=contested)
+        return _finish(out, stated, country, strict=False)
+    if scored:
+        km, p = scored[0]
+        flags.append(f"name-not-near-reference: the nearest {name!r} in the gazetteer ({p.source}) lies {km:.0f} km "
+                     f"from {base.name}, outside {radius:g} km: not taken; placed in the reference's area")
+    elif name and name_key_differs(name, base.name):
+        flags.append(f"name-not-in-gazetteer: no {name!r} in the gazetteer; placed in the reference's area")
+    how = f"{base.source} ({base.name}) area, {wording}"
+    out = Located(base.lat, base.lon, override or 2, round(radius, 1), base.country, None, None, how,
+                  flags=flags, contested_name=contested)
+    return _finish(out, stated, country, strict=False)
+
+
+def name_key_differs(a: str, b: str) -> bool:
+    from geodata.names import name_key
+
+    return name_key(a) != name_key(b)
 
 
 def _check_name_against_offset(geocoder: GazetteerGeocoder, name: str, country: str,
