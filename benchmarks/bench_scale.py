@@ -124,7 +124,11 @@ def main(argv=None) -> None:
         tmp = Path(tmp)
         t = time.perf_counter()
         df = synthetic_events(args.events)
-        acled_frame(df)[list(ACLED_COLUMNS)].to_csv(tmp / "acled.csv", index=False)
+        frame = acled_frame(df)[list(ACLED_COLUMNS)]
+        frame["notes"] = df["notes"].to_numpy(object)  # ACLED-length unique notes, as a real export has
+        frame["event_id_cnty"] = df["id"].to_numpy(object)
+        frame.to_csv(tmp / "acled.csv", index=False)
+        del frame
         print(f"generated {args.events:,} synthetic ACLED rows in {time.perf_counter() - t:.1f} s "
               f"({(tmp / 'acled.csv').stat().st_size / 1e6:.0f} MB CSV)")
         (tmp / "catalog").mkdir()
