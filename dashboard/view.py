@@ -88,9 +88,7 @@ def sidebar(df: pd.DataFrame) -> Filter:
 
 
 def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) -> None:
-    from streamlit_folium import st_folium
-
-    from dashboard import mapview, shared
+    from dashboard import foliummap, mapview, shared
     from dashboard.safe import notice_html
     from dashboard.timeline import colours
 
@@ -125,10 +123,9 @@ def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) ->
     if in_view < v.count:
         description = f"In the map view: {description} Zoom out to see all {v.count:,}."
     st.caption(description)
-    state = st_folium(mapview.base_map(online_tiles=st.session_state.get("f_tiles", False)),
-                      feature_group_to_add=mapview.group_of(kind, payload), center=list(v.center), zoom=v.zoom,
-                      returned_objects=["bounds"] if many else [], key="event_map", height=580,
-                      use_container_width=True)
+    state = foliummap.show(foliummap.base(bool(st.session_state.get("f_tiles", False))),
+                           mapview.group_of(kind, payload), key="event_map", height=580, center=list(v.center),
+                           zoom=v.zoom, returned_objects=["bounds"] if many else [])
     if many:  # zooming in on many events: draw what is in view, in detail once few enough
         seen = mapview.bounds_of(state)
         if seen and seen != bounds:

@@ -183,6 +183,27 @@ def _text(df: pd.DataFrame, col: str) -> pd.Series:
     return df[col] if col in df else pd.Series([None] * len(df), index=df.index, dtype=object)
 
 
+def _acled_admin1(codes: pd.Series, names: pd.Series) -> pd.Series:
+    """Admin-1 names as ACLED writes them, so that our ACLED importer reads each back to the same
+    region: ACLED's bare 'Kyiv' is the oblast, so the city is written 'Kyiv City'."""
+    from events.importers.places import _name_codes
+
+    pairs = pd.DataFrame({"code": codes.astype(object), "name": names.astype(object)})
+    key = pairs["code"].fillna("").astype(str) + "\x1f" + pairs["name"].fillna("").astype(str)
+    inv, uniques = pd.factorize(key)
+    out = []
+    for k in uniques:
+        code, name = k.split("\x1f")
+        pick = name or None
+        if code and name:
+            for candidate in (name, f"{name} City", code):
+                if _name_codes(pd.Series([candidate]), pd.Series([code[:2]]), "acled")[0] == code:
+                    pick = candidate
+                    break
+        out.append(pick)
+    return pd.Series(np.asarray(out + [None], dtype=object)[inv], index=codes.index)
+
+
 def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Our table in ACLED's 31 columns, then ours. ACLED imports give their own values
     back (kept as text); other rows get values derived from ours."""
@@ -224,7 +245,7 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
         "iso": passthrough("iso", cc.map(lambda c: str(COUNTRIES[c][1]) if c in COUNTRIES else "")),
         "region": passthrough("region", cc.map(lambda c: "Europe" if c in COUNTRIES else "")),
         "country": cc.map(lambda c: COUNTRIES.get(c, (c, 0, ""))[0]),
-        "admin1": _text(df, "admin1_source").where(is_acled, df["admin1"]),
+        "admin1": _text(df, "admin1_source").where(is_acled, _acled_admin1(df["admin1_code"], df["admin1"])),
         "admin2": passthrough("admin2", blank), "admin3": passthrough("admin3", blank),
         "location": df["location_name"],
         "latitude": np.round(df["lat"].to_numpy(np.float64), 6),

@@ -294,7 +294,7 @@ def test_a_huge_row_is_rejected_and_the_others_import(tmp_path):
     rows = [acled_row(event_id_cnty="UKR1", notes="x" * 20_000_000), acled_row(event_id_cnty="UKR2")]
     m = import_file("acled", acled_file(tmp_path / "a.csv", rows), "a", tmp_path / "data")
     assert (m["imported"], m["rejected"]) == (1, 1)
-    assert "characters" in rejects_of(tmp_path / "data", "a")["reason"][0]
+    assert "bytes" in rejects_of(tmp_path / "data", "a")["reason"][0]
 
 
 def _geojson(path: Path, features: list[dict]) -> Path:

@@ -58,7 +58,7 @@ class Rejects:
 
 
 MAX_COUNT = 1_000_000  # more deaths or injuries in one event than this is a typo or a total, not an event
-MAX_ROW_CHARS = 1_000_000  # one row longer than this is not an event record
+MAX_ROW_BYTES = 1_000_000  # one row longer than this is not an event record
 FUTURE_DAYS = 1  # an event dated tomorrow in UTC may be today where it happened
 
 
@@ -96,7 +96,7 @@ class Screen:
             screen.extra_read = len(m)
         if table.encoding != "utf-8":
             screen.reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
-        screen.reject(row_chars(df) > MAX_ROW_CHARS, f"row: over {MAX_ROW_CHARS:,} characters; not an event record")
+        screen.reject(table.row_bytes > MAX_ROW_BYTES, f"row: over {MAX_ROW_BYTES:,} bytes; not an event record")
         if id_column:
             screen.reject((ids == "").to_numpy(bool), f"{id_column}: empty")
         return screen
@@ -182,6 +182,7 @@ class CsvTable:
     encoding: str
     malformed: pd.DataFrame
     columns: list[str]
+    row_bytes: np.ndarray  # bytes per row over every field
 
 
 def _header(data: bytes, path: Path) -> list[str]:
@@ -237,18 +238,21 @@ def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
             raise ImportError_(f"{path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
     malformed = _malformed(data, bad_rows)
     del data
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        raise ImportError_(f"{path}: missing column(s) {', '.join(missing)}; is this the right --format?")
+    # Per row, on the Arrow columns (no Python strings): its bytes, and the newlines inside its
+    # quoted fields, which push every later record's line down.
+    n = table.num_rows
+    newlines = np.zeros(n, dtype=np.int64)
+    row_bytes = np.zeros(n, dtype=np.int64)
+    for col in table.columns:
+        row_bytes += pc.binary_length(col).to_numpy().astype(np.int64, copy=False)
+        if pc.any(pc.match_substring(col, "\n")).as_py():
+            newlines += pc.count_substring(col, "\n").to_numpy().astype(np.int64, copy=False)
     df = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
     pa.default_memory_pool().release_unused()
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise ImportError_(f"{path}: missing column(s) {', '.join(missing)}; is this the right --format?")
-    # Line of each record = 2 + index + newlines inside earlier records' quoted fields ...
-    newlines = np.zeros(len(df), dtype=np.int64)
-    for col in df.columns:
-        s = df[col]
-        if s.str.contains("\n", regex=False).any():
-            newlines += s.str.count("\n").to_numpy(np.int64)
     line = 2 + np.arange(len(df), dtype=np.int64) + np.concatenate([[0], np.cumsum(newlines)[:-1]])
     # ... + the lines of the skipped rows before it.
     found = malformed[malformed["line"] > 0].sort_values("line")
@@ -259,7 +263,7 @@ def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
             delta[np.searchsorted(line, start - before, side="left")] += span
             before += span
         line += np.cumsum(delta[:-1])
-    return CsvTable(df, line, encoding, malformed[["line", "reason"]], names)
+    return CsvTable(df, line, encoding, malformed[["line", "reason"]], names, row_bytes)
 
 
 def _malformed(data: bytes, bad_rows: list[tuple[int, int, str]]) -> pd.DataFrame:
@@ -282,16 +286,6 @@ def _malformed(data: bytes, bad_rows: list[tuple[int, int, str]]) -> pd.DataFram
         why.append(reason)
     return pd.DataFrame({"line": np.asarray(lines, dtype=np.int64), "span": np.asarray(spans, dtype=np.int64),
                          "reason": np.asarray(why, dtype=object)})
-
-
-def row_chars(df: pd.DataFrame) -> np.ndarray:
-    """Characters per row over every column, column-wise."""
-    total = np.zeros(len(df), dtype=np.int64)
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s):
-            total += s.str.len().fillna(0).to_numpy(np.int64)
-    return total
 
 
 def to_number(s: pd.Series) -> np.ndarray:

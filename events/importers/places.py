@@ -63,7 +63,13 @@ def locate_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: 
 
     n = len(lat)
     named = _name_codes(names, countries, meaning) if n else np.empty(0, dtype=object)
-    poly, poly_cc, outside = assign_admin1_detail(lon, lat)
+    # Events repeat their place's point: test each distinct point once (1M rows, ~20,000 points).
+    pairs = pd.DataFrame({"lat": lat, "lon": lon})
+    first = ~pairs.duplicated().to_numpy()
+    inverse = pairs.groupby(["lat", "lon"], sort=False, dropna=False).ngroup().to_numpy() if n else np.empty(0, int)
+    order = np.flatnonzero(first)  # ngroup numbers groups in order of first appearance
+    u_poly, u_cc, u_out = assign_admin1_detail(lon[order], lat[order])
+    poly, poly_cc, outside = u_poly[inverse], u_cc[inverse], u_out[inverse]
     code = np.where(pd.isna(named), poly, named).astype(object)
     flags = np.full(n, None, dtype=object)
     notes: list[str] = []
@@ -71,7 +77,11 @@ def locate_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: 
     both = ~pd.isna(named) & ~pd.isna(poly) & (named != poly)
     if both.any():
         rows = np.flatnonzero(both)
-        km = km_outside(lon[rows], lat[rows], named[rows])
+        key = pd.DataFrame({"lat": lat[rows], "lon": lon[rows], "code": named[rows]})
+        distinct = ~key.duplicated().to_numpy()
+        k_inv = key.groupby(["lat", "lon", "code"], sort=False, dropna=False).ngroup().to_numpy()
+        d_rows = rows[distinct]
+        km = km_outside(lon[d_rows], lat[d_rows], named[d_rows])[k_inv]
         real = rows[~np.isnan(km) & (km > MISMATCH_KM)]
         src = names.to_numpy(object)
         kms = dict(zip(rows, km))
