@@ -12,6 +12,7 @@ st_folium gives it.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import folium
@@ -69,13 +70,26 @@ def layer_script(fg: folium.FeatureGroup, rendered: RenderedMap) -> str:
     return sf._get_feature_group_string(fg, map=host, idx=0)
 
 
-def show(rendered: RenderedMap, fg: folium.FeatureGroup, *, key: str, height: int, center, zoom: int,
+@st.cache_resource(show_spinner=False, max_entries=32)
+def layer_js(key: tuple, _kind: str, _payload: dict, _rendered: RenderedMap) -> str:
+    """The events layer's JS for one (store, filter, view bounds, base map) key, shared by sessions."""
+    from dashboard.mapview import group_of
+
+    return layer_script(group_of(_kind, _payload), _rendered)
+
+
+@functools.lru_cache(maxsize=8)
+def _hash_key(script: str, key: str) -> str:
+    return sf.generate_js_hash(script, key, False)  # a regex over the 1 MB script: once, not per run
+
+
+def show(rendered: RenderedMap, layer: str, *, key: str, height: int, center, zoom: int,
          returned_objects: list[str]):
-    """st_folium(base map, feature_group_to_add=fg, ...) with the base map pre-rendered."""
+    """st_folium(base map, feature_group_to_add=..., ...) with the base map and the layer pre-rendered."""
     (south, west), (north, east) = rendered.bounds
     bounds = {"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}}
     defaults = {k: v for k, v in {"bounds": bounds, "zoom": rendered.zoom}.items() if k in returned_objects}
-    hash_key = sf.generate_js_hash(rendered.script, key, False)
+    hash_key = _hash_key(rendered.script, key)
 
     def on_change():
         st.session_state[key] = st.session_state.get(hash_key, {})
@@ -83,6 +97,6 @@ def show(rendered: RenderedMap, fg: folium.FeatureGroup, *, key: str, height: in
     return sf._component_func(
         script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id, key=hash_key,
         height=height, width=None, returned_objects=returned_objects, default=defaults, zoom=zoom,
-        center=center, feature_group=layer_script(fg, rendered), return_on_hover=False, layer_control=None,
+        center=center, feature_group=layer, return_on_hover=False, layer_control=None,
         pixelated=False, css_links=list(rendered.css_links), js_links=list(rendered.js_links),
         on_change=on_change, wrap_longitude=False)

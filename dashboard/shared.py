@@ -64,6 +64,30 @@ def view(fingerprint: str, filter_key: tuple, _df: pd.DataFrame) -> View:
                 int(claimed.sum()), tuple(center), zoom)
 
 
+@dataclass(frozen=True)
+class StoreFacts:
+    """What the sidebar offers, from the whole store: computed once per store version."""
+
+    first: object
+    last: object
+    regions: tuple[str, ...]
+    datasets: tuple[str, ...]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def facts(fingerprint: str, _df: pd.DataFrame) -> StoreFacts:
+    def distinct(col: str) -> list[str]:
+        s = _df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            used = np.unique(s.cat.codes.to_numpy())
+            return sorted(str(s.cat.categories[c]) for c in used if c >= 0)
+        return sorted(str(x) for x in s.dropna().unique())
+
+    dates = _df["date"]
+    return StoreFacts(dates.min().date() if len(_df) else None, dates.max().date() if len(_df) else None,
+                      tuple(distinct("country") + distinct("admin1")), tuple(distinct("dataset")) if len(_df) else ())
+
+
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
 def timeline(fingerprint: str, filter_key: tuple, _df: pd.DataFrame, _view: View) -> pd.DataFrame:
     from dashboard.timeline import per_day_by_type

@@ -42,30 +42,28 @@ def _init_from_url(df: pd.DataFrame) -> None:
     st.session_state["_ce_init"] = True
 
 
-def _region_options(df: pd.DataFrame, chosen: list[str]) -> list[str]:
-    countries = sorted(df["country"].dropna().unique())
-    admin1 = sorted(df["admin1"].dropna().unique())
-    return list(dict.fromkeys([*countries, *admin1, *chosen]))
+def sidebar(df: pd.DataFrame, fingerprint: str) -> Filter:
+    from dashboard import shared
 
-
-def sidebar(df: pd.DataFrame) -> Filter:
     _init_from_url(df)
+    facts = shared.facts(fingerprint, df)
     sb = st.sidebar
     sb.header("Filters")
     c1, c2 = sb.columns(2)
-    lo = df["date"].min().date() if len(df) else dt.date(2022, 1, 1)
-    hi = df["date"].max().date() if len(df) else dt.date.today()
+    lo = facts.first or dt.date(2022, 1, 1)
+    hi = facts.last or dt.date.today()
     c1.date_input("From", key="f_from", value=None, min_value=dt.date(1989, 1, 1), format="YYYY-MM-DD",
                   help=f"Earliest event: {lo}")
     c2.date_input("To", key="f_to", value=None, min_value=dt.date(1989, 1, 1), format="YYYY-MM-DD",
                   help=f"Latest event: {hi}")
     sb.multiselect("Event type or sub-type", TYPE_OPTIONS, key="f_types")
-    sb.multiselect("Region (country or admin-1)", _region_options(df, st.session_state.get("f_regions", [])),
+    sb.multiselect("Region (country or admin-1)",
+                   list(dict.fromkeys([*facts.regions, *st.session_state.get("f_regions", [])])),
                    key="f_regions", help="Country code or oblast; any spelling works in the URL")
     sb.multiselect("Claim status", list(CLAIM_STATUSES), key="f_claims",
                    help="reported · claimed (one side, unverified) · confirmed · disputed")
     sb.text_input("Search text", key="f_q", help="Title, summary, notes and source quotes")
-    datasets = sorted(df["dataset"].dropna().unique()) if len(df) else []
+    datasets = list(facts.datasets)
     if len(datasets) > 1 or st.session_state.get("f_datasets"):
         sb.multiselect("Dataset", list(dict.fromkeys([*datasets, *st.session_state.get("f_datasets", [])])),
                        key="f_datasets", help="'curated' is the hand-curated catalogue; the others are imports")
@@ -93,7 +91,7 @@ def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) ->
     from dashboard.timeline import colours
 
     df = catalog.events
-    f = sidebar(df)
+    f = sidebar(df, fingerprint)
     fkey = filter_key(f)
     v = shared.view(fingerprint, fkey, df)
 
@@ -123,9 +121,11 @@ def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) ->
     if in_view < v.count:
         description = f"In the map view: {description} Zoom out to see all {v.count:,}."
     st.caption(description)
-    state = foliummap.show(foliummap.base(bool(st.session_state.get("f_tiles", False))),
-                           mapview.group_of(kind, payload), key="event_map", height=580, center=list(v.center),
-                           zoom=v.zoom, returned_objects=["bounds"] if many else [])
+    online = bool(st.session_state.get("f_tiles", False))
+    rendered = foliummap.base(online)
+    layer = foliummap.layer_js((fingerprint, fkey, bounds if many else None, online), kind, payload, rendered)
+    state = foliummap.show(rendered, layer, key="event_map", height=580, center=list(v.center), zoom=v.zoom,
+                           returned_objects=["bounds"] if many else [])
     if many:  # zooming in on many events: draw what is in view, in detail once few enough
         seen = mapview.bounds_of(state)
         if seen and seen != bounds:
