@@ -165,13 +165,22 @@ def type_codes(s: pd.Series) -> np.ndarray:
     return lookup[codes] if len(uniques) else np.zeros(len(s), dtype=np.int64)
 
 
-def layer_payload(df: pd.DataFrame) -> tuple[str, dict, str]:
-    """(kind, plain data, a sentence saying what the map shows) for the filtered events:
-    each event drawn when few enough, else grid cells. Plain data, so it can be shared."""
-    if len(df) <= MAX_FEATURES:
-        return "events", layer_data(df), f"{len(df):,} events, each drawn individually (overlapping ones clustered)."
-    data = aggregate(df)
-    return "grid", data, (f"{len(df):,} events, shown as {len(data['n']):,} grid cells of about "
+GRID_COLUMNS = ["lat", "lon", "event_type"]  # what aggregate() reads
+
+
+def layer_payload(df: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[str, dict, str]:
+    """(kind, plain data, a sentence saying what the map shows) for the filtered events (the rows
+    of df at positions rows, or all): each event drawn when few enough, else grid cells. Plain
+    data, so it can be shared; only the columns each kind needs are taken."""
+    from events.query import take
+
+    n = len(df) if rows is None else len(rows)
+    if n <= MAX_FEATURES:
+        sub = df if rows is None else take(df, rows)
+        return "events", layer_data(sub), f"{n:,} events, each drawn individually (overlapping ones clustered)."
+    sub = df if rows is None else take(df, rows, GRID_COLUMNS)
+    data = aggregate(sub)
+    return "grid", data, (f"{n:,} events, shown as {len(data['n']):,} grid cells of about "
                           f"{data['cell_deg'] * 111:.0f} km; filter down to {MAX_FEATURES:,} or fewer to see "
                           "individual events.")
 

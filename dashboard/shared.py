@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from events.query import Filter, mask
+from events.query import Filter, mask, take
 
 TABLE_ROWS = 2000
 VIEWS_KEPT = 32
@@ -55,7 +55,7 @@ def view(fingerprint: str, filter_key: tuple, _df: pd.DataFrame) -> View:
     from dashboard.mapview import fit_view
 
     rows = _positions(_df, Filter(*filter_key))
-    sub = _df.iloc[rows] if len(rows) < len(_df) else _df
+    sub = take(_df, rows, ["fatalities", "claim_status", "injured", "lat", "lon", "uncertainty_km"])
     fat = sub["fatalities"].astype("Float64").fillna(0).to_numpy(np.float64)
     claimed = sub["claim_status"].isin(["claimed", "disputed"]).to_numpy(bool)
     inj = sub["injured"].astype("Float64").fillna(0).to_numpy(np.float64)
@@ -92,7 +92,7 @@ def facts(fingerprint: str, _df: pd.DataFrame) -> StoreFacts:
 def timeline(fingerprint: str, filter_key: tuple, _df: pd.DataFrame, _view: View) -> pd.DataFrame:
     from dashboard.timeline import per_day_by_type
 
-    return per_day_by_type(_df.iloc[_view.rows][["date", "event_type"]])
+    return per_day_by_type(take(_df, _view.rows, ["date", "event_type"]))
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
@@ -105,7 +105,7 @@ def newest(fingerprint: str, filter_key: tuple, _df: pd.DataFrame, _view: View, 
     else:
         top = np.arange(len(rows))
     order = top[np.lexsort((_df["id"].to_numpy(object)[rows[top]].astype(str), -dates[top]))]
-    return _df.iloc[rows[order]][list(columns)]
+    return take(_df, rows[order], list(columns))
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
@@ -120,8 +120,7 @@ def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _df: pd
         south, west, north, east = bounds
         lat, lon = _df["lat"].to_numpy()[rows], _df["lon"].to_numpy()[rows]
         rows = rows[(lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)]
-    sub = _df.iloc[rows]
-    kind, payload, description = mapview.layer_payload(sub)
+    kind, payload, description = mapview.layer_payload(_df, rows)
     return kind, payload, description, len(rows)
 
 

@@ -69,3 +69,23 @@ def test_bad_filter_values_raise_a_named_error(kwargs, fragment):
 def test_cli_list_with_bad_filter_exits_1_without_traceback():
     res = run_cli("-m", "events", "list", "--from", "yesterday")
     assert res.returncode == 1 and "not a date" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_take_gives_the_rows_asked_for_in_order_across_arrow_chunks():
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from events.query import take
+
+    notes = pa.chunked_array([pa.array(["a", "b", None]), pa.array(["c", "d"]), pa.array(["e"])])
+    index = np.arange(10, 16)
+    df = pd.DataFrame({"notes": pd.Series(pd.arrays.ArrowStringArray(notes), index=index),
+                       "n": pd.Series(np.arange(6), index=index)})
+    rows = np.array([5, 0, 3, 2, 3])
+    got = take(df, rows)
+    want = df.iloc[rows]
+    assert got["notes"].tolist()[:2] == ["e", "a"] and pd.isna(got["notes"].iloc[3])
+    assert got["notes"].fillna("-").tolist() == want["notes"].fillna("-").tolist()
+    assert got["n"].tolist() == want["n"].tolist() and got.index.tolist() == want.index.tolist()
+    assert take(df, np.array([], dtype=np.int64), ["n"]).empty
