@@ -63,7 +63,7 @@ def write_dataset(rows: pd.DataFrame, target: Path) -> None:
     extras = [c for c in rows.columns if c.startswith(EXTRA_PREFIX)]
     df = conform(rows)[STORED].reset_index(drop=True)  # source order: re-sorting a million rows costs more than it saves
     for c in extras:
-        df[c] = rows[c].to_numpy(object)
+        df[c] = rows[c].array
     df["geo_flags"] = _flags(rows)
     table = pa.Table.from_pandas(df, preserve_index=False)
     del df
@@ -75,7 +75,10 @@ def write_dataset(rows: pd.DataFrame, target: Path) -> None:
     meta = dict(table.schema.metadata or {})
     meta[b"geo"] = json.dumps(_geo_metadata(lon, lat)).encode()
     table = table.replace_schema_metadata(meta)
-    pq.write_table(table, target / "events.parquet", row_group_size=ROW_GROUP)
+    # Dictionary pages only where values repeat (types, places, actors): trying them on a million
+    # distinct notes costs a hash per row for nothing.
+    repeated = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+    pq.write_table(table, target / "events.parquet", row_group_size=ROW_GROUP, use_dictionary=repeated or False)
 
 
 def _wkb_points(lon: np.ndarray, lat: np.ndarray) -> pa.Array:

@@ -379,6 +379,28 @@ def duplicated(ids: pd.Series) -> np.ndarray:
     return ids.duplicated(keep="first").to_numpy(bool)
 
 
+def clean_category(s: pd.Series) -> pd.Series:
+    """A text column of few distinct values, whitespace-trimmed, blank as missing, as a categorical:
+    the work is done once per distinct value (a million rows name a few thousand places)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    cleaned = pd.Index(uniques, dtype=object).astype(str).str.strip().to_numpy(object) if len(uniques) else \
+        np.empty(0, dtype=object)
+    cleaned[cleaned == ""] = None
+    new_codes, categories = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
+    final = np.where(codes >= 0, np.append(new_codes, -1)[codes], -1)
+    return pd.Series(pd.Categorical.from_codes(final, categories=pd.Index(categories, dtype=object).astype(str)),
+                     index=s.index)
+
+
+def clean_long_text(s: pd.Series) -> pd.Series:
+    """A text column of mostly distinct values (notes), trimmed, blank as missing, in Arrow."""
+    arr = pa.array(s, type=pa.string(), from_pandas=True) if not isinstance(
+        getattr(s.array, "_pa_array", None), pa.ChunkedArray) else s.array._pa_array
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=s.index)
+
+
 def category(s: pd.Series) -> pd.Series:
     """A text column as a categorical, empty text as missing: a million repeated actor or
     place names cost a small integer each instead of a string each."""

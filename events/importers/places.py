@@ -34,7 +34,7 @@ def _name_codes(names: pd.Series, countries: pd.Series, meaning: str) -> np.ndar
     from geodata.errors import UnknownRegion
     from geodata.regions import resolve_region
 
-    key = names.fillna("").astype(str) + "\x1f" + countries.fillna("").astype(str)
+    key = names.astype(object).fillna("").astype(str) + "\x1f" + countries.astype(object).fillna("").astype(str)
     codes, uniques = pd.factorize(key)
     table = []
     for k in uniques:

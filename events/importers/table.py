@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from events.importers.base import (Imported, ImportError_, Screen, category, check_coordinates, check_types,
-                                   duplicated, map_values, read_csv, to_number)
+                                   clean_category, clean_long_text, duplicated, map_values, read_csv, to_number)
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1, locate_names
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
@@ -51,6 +51,7 @@ ISO_NUMERIC = {"804": "UA", "643": "RU", "112": "BY", "498": "MD", "616": "PL", 
                "348": "HU"}
 CLAIM_STATUSES = ("reported", "claimed", "confirmed", "disputed")
 EXTRA_PREFIX = "x_"  # stored name of a source column the mapping does not use
+LONG_TEXT = ("notes", "title", "source_url")  # mostly distinct per row: trimmed in Arrow, not per distinct value
 _SPLIT = re.compile(r"\s*[;|,]\s*")
 
 
@@ -186,7 +187,10 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         return d[cols[f]] if f in cols else pd.Series([None] * len(d), index=d.index, dtype=object)
 
     def text(f: str) -> pd.Series:
-        return col(f).fillna("").astype(str).str.strip().replace("", None)
+        """A field as trimmed text, blank as missing (per distinct value; notes and titles in Arrow)."""
+        if f not in cols:
+            return pd.Series([None] * len(d), index=d.index, dtype=object)
+        return clean_long_text(d[cols[f]]) if f in LONG_TEXT else clean_category(d[cols[f]])
 
     cc = pd.Series(map_values(text("iso"), ISO_NUMERIC), index=d.index)
     cc = cc.fillna(pd.Series(map_values(text("country"), _country_codes()), index=d.index))
@@ -196,8 +200,8 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
     if derived_cc.any():
         notes.append(f"country: {int(derived_cc.sum()):,} row(s) had none; taken from their coordinates")
     notes.extend(placed.notes)
-    gp = pd.to_numeric(text("geo_precision"), errors="coerce").fillna(
-        2 if "geo_precision" in cols else 1).astype(int).clip(1, 3).to_numpy()
+    gp = map_values(text("geo_precision"), {"1": 1, "2": 2, "3": 3}, 2 if "geo_precision" in cols else 1
+                    ).astype(np.int64)
     unc = np.array([0.0, *GEO_UNCERTAINTY_KM.values()])[gp]
     if gprec is not None:
         g = geocoded[keep]
@@ -211,7 +215,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         "dataset": dataset,
         "source_row": ids,
         "title": text("title").fillna(pd.Series(np.where(pd.isna(st[keep]), et[keep], st[keep]), index=d.index)
-                                      + " in " + text("location").fillna("?")),
+                                      + " in " + text("location").astype(object).fillna("?")),
         "summary": None,
         "notes": text("notes"),
         "date": date[keep],
@@ -219,21 +223,21 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         "date_precision": map_values(text("time_precision"), TIME_PRECISION, "day"),
         "event_type": category(pd.Series(et[keep], index=d.index).fillna("")),
         "sub_event_type": category(pd.Series(st[keep], index=d.index).fillna("")),
-        "actor1": category(text("actor1").fillna("")),
-        "actor2": category(text("actor2").fillna("")),
-        "location_name": category(text("location").fillna("")),
+        "actor1": text("actor1"),
+        "actor2": text("actor2"),
+        "location_name": text("location"),
         "fatalities": pd.array(fat[keep], dtype="Float64").astype("Int64"),
         "injured": pd.array(inj[keep], dtype="Float64").astype("Int64"),
         "claim_status": claim.where(claim.isin(CLAIM_STATUSES), "reported"),
-        "claimed_by": text("claimed_by").fillna(spec.claimed_by or dataset),
-        "source_outlets": category(text("source").fillna("")),
+        "claimed_by": text("claimed_by").astype(object).fillna(spec.claimed_by or dataset),
+        "source_outlets": text("source"),
         "source_urls": source_url.where(source_url.str.match(r"^https?://", case=False, na=False), None),
         "lat": klat, "lon": klon,
         "geo_precision": gp,
         "uncertainty_km": unc,
         "country": cc.to_numpy(object),
         "admin1": placed.name, "admin1_code": placed.code,
-        "admin1_source": category(text("admin1").fillna("")),
+        "admin1_source": text("admin1"),
         "geocoded_by": np.where(geocoded[keep], "gazetteer (place name)", f"{dataset} (source coordinates)"),
         "geo_flags": placed.flags,
     })
@@ -244,7 +248,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         used = set(cols.values()) | set(spec.passthrough)
         for c in table.columns:
             if c not in used:
-                rows[EXTRA_PREFIX + c] = d[c].replace("", None).to_numpy(object)
+                rows[EXTRA_PREFIX + c] = clean_long_text(d[c]).array
     result = Imported(rows.reset_index(drop=True), screen.rejects.frame(), screen.read, table.encoding, notes)
     result.source_columns = list(table.columns)
     return result
