@@ -250,3 +250,45 @@ class Labels(MacroElement):
 
         self.places_json = script_json([[text(n), round(la, 4), round(lo, 4)] for n, la, lo in places])
         self.min_zoom = min_zoom
+
+
+class StaticGeoJson(MacroElement):
+    """A GeoJSON layer the browser fetches from our own static files, under the events.
+
+    Inlined, the boundaries made the map's script 1 MB, sent and parsed again for every
+    session and rerun; fetched, the browser caches the file and the script stays small.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function() {
+  var map = {{ this._parent.get_name() }};
+  var pane = map.getPane({{ this.pane_json }}) || map.createPane({{ this.pane_json }});
+  pane.style.zIndex = {{ this.z_index }};  // under the overlay pane (400) where events and cells draw
+  var renderer = L.canvas({pane: {{ this.pane_json }}});
+  fetch({{ this.url_json }}).then(function(r) { return r.json(); }).then(function(data) {
+    var layer = L.geoJSON(data, {style: {{ this.style_json }}, smoothFactor: 1.0, pane: {{ this.pane_json }},
+      renderer: renderer, interactive: {{ "true" if this.tooltip_fields else "false" }}});
+    {% if this.tooltip_fields %}
+    layer.bindTooltip(function(l) {
+      var p = l.feature.properties;
+      return {{ this.tooltip_fields_json }}.map(function(k) { return p[k]; }).join(" ");
+    }, {sticky: true});
+    {% endif %}
+    layer.addTo(map);
+    window.conflictBase = window.conflictBase || {};
+    window.conflictBase[{{ this.layer_name_json }}] = layer;
+  });
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, url: str, style: dict, name: str, z_index: int, tooltip_fields: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.pane_json = script_json(f"ce-{name}")
+        self.z_index = int(z_index)
+        self.url_json = script_json(url)
+        self.style_json = script_json(style)
+        self.layer_name_json = script_json(name)
+        self.tooltip_fields = tooltip_fields
+        self.tooltip_fields_json = script_json(list(tooltip_fields))

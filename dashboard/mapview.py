@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import math
 from functools import lru_cache
+from pathlib import Path
 
 import folium
 import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.layers import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, EventLayer, Labels, Legend
+from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, EventLayer,
+                              Labels, Legend, StaticGeoJson)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from events.store import plain
@@ -45,6 +47,30 @@ def boundary_layers() -> tuple[dict, dict]:
         shapely.simplify(countries.geometry.values, SIMPLIFY_DEG * 2, preserve_topology=True), 1e-3)
     return (json.loads(countries.to_json(drop_id=True, to_wgs84=False)),
             json.loads(a1.to_json(drop_id=True, to_wgs84=False)))
+
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_URL = "/app/static"
+
+
+@lru_cache(maxsize=1)
+def boundary_urls() -> tuple[str, str]:
+    """(countries, admin-1) boundary files under static/generated/, named by their content's
+    hash (so a browser's cached copy is never stale), written once, atomically."""
+    import hashlib
+
+    from events.atomic import write_bytes_atomic
+
+    urls = []
+    folder = STATIC_DIR / "generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, layer in zip(("countries", "admin1"), boundary_layers()):
+        data = json.dumps(layer, separators=(",", ":"), ensure_ascii=False).encode()
+        file = folder / f"{name}-{hashlib.sha256(data).hexdigest()[:12]}.json"
+        if not file.exists():
+            write_bytes_atomic(file, data)
+        urls.append(f"{STATIC_URL}/generated/{file.name}")
+    return urls[0], urls[1]
 
 
 @lru_cache(maxsize=256)
@@ -90,15 +116,12 @@ def base_map(online_tiles: bool = False) -> folium.Map:
     # With no tile layer Leaflet has no zoom range, and marker clustering needs one.
     m.options.update({"minZoom": 3, "maxZoom": 14})
     BaseStyle().add_to(m)
-    countries, a1 = boundary_layers()
-    folium.GeoJson(countries, name="Countries", control=False,
-                   style_function=lambda f: {"color": "#8c8c8c", "weight": 1, "fillColor": "#f6f3ec", "fillOpacity": 1},
-                   smooth_factor=1.0, tooltip=None).add_to(m)
-    folium.GeoJson(a1, name="Admin-1 boundaries", control=False,
-                   style_function=lambda f: {"color": "#9a9a9a", "weight": 0.8, "fillOpacity": 0,
-                                             "dashArray": "2 3"},
-                   tooltip=folium.GeoJsonTooltip(fields=["name_en", "iso_3166_2"], aliases=["", ""],
-                                                 labels=False, sticky=True)).add_to(m)
+    countries_url, a1_url = boundary_urls()
+    # Each in a pane of its own under the events, so the order holds whichever file arrives first.
+    StaticGeoJson(countries_url, {"color": "#8c8c8c", "weight": 1, "fillColor": "#f6f3ec", "fillOpacity": 1},
+                  "countries", z_index=250).add_to(m)
+    StaticGeoJson(a1_url, {"color": "#9a9a9a", "weight": 0.8, "fillOpacity": 0, "dashArray": "2 3"},
+                  "admin1", z_index=260, tooltip_fields=("name_en", "iso_3166_2")).add_to(m)
     if online_tiles:  # optional: fails quietly (blank tiles) with no network
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr="© OpenStreetMap contributors",
                          opacity=0.6).add_to(m)
