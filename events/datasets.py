@@ -174,16 +174,31 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
                 "seconds": round(time.perf_counter() - t0, 3),
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-            final = root / name
-            old = root / f".{name}.old-{os.getpid()}"
-            if final.exists():
-                os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
+            _swap_in(root, name, tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return manifest
+
+
+def _swap_in(root: Path, name: str, built: Path) -> None:
+    """Make the built folder the dataset in one atomic step: NAME is a symbolic link to a hidden
+    version folder, and a new link replaces it with rename(2), so a reader always finds NAME,
+    old or new, never a gap. Older versions are removed afterwards (a reader holding one of
+    their files open keeps reading it)."""
+    final = root / name
+    version = root / f".{name}.v{time.time_ns()}"
+    os.replace(built, version)
+    if final.exists() and not final.is_symlink():  # a dataset from before versions: moved aside once
+        os.replace(final, root / f".{name}.v0")
+        os.symlink(f".{name}.v0", final)
+    link = root / f".{name}.link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    os.symlink(version.name, link)
+    os.replace(link, final)
+    for old in root.glob(f".{name}.v*"):
+        if old.name != version.name:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 class _lock:
@@ -254,11 +269,21 @@ def _recover(root: Path) -> None:
             continue
 
 
+def _mid_swap(root: Path) -> bool:
+    """A re-import is between its two renames: the old version is aside and the new not yet in."""
+    return any(not (root / old.name[1:].rsplit(".old-", 1)[0]).exists() for old in root.glob(".*.old-*"))
+
+
 def list_datasets(root: Path | None = None) -> list[dict]:
     root = data_dir(root)
     if not root.is_dir():
         return []
     _recover(root)
+    for attempt in range(100):  # a swap takes microseconds; a reader waits for it, never sees a gap
+        if not _mid_swap(root):
+            break
+        time.sleep(0.01)
+        _recover(root)
     out = []
     for d in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:

@@ -180,7 +180,9 @@ def test_reimport_replaces_atomically_and_an_interrupted_import_leaves_the_old_v
     monkeypatch.undo()
     again = load_datasets(root)
     assert list(again["id"]) == list(first["id"])
-    assert [p.name for p in root.iterdir() if p.suffix != ".lock"] == ["ds"]  # no half-written version left behind
+    names = sorted(p.name for p in root.iterdir() if p.suffix != ".lock")
+    assert len(names) == 2 and names[1] == "ds" and names[0].startswith(".ds.v")  # the link and its one version
+    assert (root / "ds").is_symlink() and not any(".importing" in n for n in names)  # nothing half-written left
 
 
 def test_a_crash_between_the_two_renames_is_recovered(tmp_path):
