@@ -4,8 +4,9 @@ Layout under the data directory ($EVENTS_DATA, default ./data):
   <name>/events.parquet   GeoParquet with a bbox covering column, row groups of 100,000
   <name>/manifest.json    source file and hash, import time, counts read/imported/rejected
   <name>/rejects.csv      every rejected row: line, source id, reason
-A re-import builds the new version beside the old and swaps directories, so a
-crash mid-import leaves the previous version readable.
+<name> is a symbolic link to a hidden version folder (.<name>.v<time>): a re-import builds
+the new version beside the old and swaps the link in one rename, so a crash mid-import
+leaves the previous version readable and a reader never finds the dataset missing.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Load the curated catalogue (one YAML file per event) into one GeoDataFrame.
+"""Load the curated catalogue (one YAML file per event) into one table (lat/lon columns).
 
 Every file is checked; each problem becomes a Problem naming file and field, and
 the valid records still load. Geocoding results come from the reviewable cache
@@ -11,7 +11,6 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
@@ -65,7 +64,7 @@ def catalog_dir(override: str | os.PathLike | None = None) -> Path:
 
 @dataclass
 class Catalog:
-    events: gpd.GeoDataFrame
+    events: pd.DataFrame  # WGS84 points as lat/lon columns: no geometry object per event
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
     directory: Path | None = None
@@ -373,11 +372,9 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
+def _frame(rows: list[dict]) -> pd.DataFrame:
     df = conform(pd.DataFrame(rows, columns=COLUMNS))
-    df = df.sort_values(["date", "id"], kind="stable").reset_index(drop=True)
-    geom = gpd.points_from_xy(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), crs="EPSG:4326")
-    return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
+    return df.sort_values(["date", "id"], kind="stable").reset_index(drop=True)
 
 
 def plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -400,10 +397,8 @@ def load_store(directory: str | os.PathLike | None = None, data: str | os.PathLi
     tables = load_tables(data, cat.problems)
     if not tables:
         return cat
-    df = to_frame(tables, pd.DataFrame(cat.events.drop(columns="geometry")))
+    cat.events = to_frame(tables, cat.events)
     del tables
-    geom = gpd.points_from_xy(df["lon"].to_numpy(np.float64), df["lat"].to_numpy(np.float64), crs="EPSG:4326")
-    cat.events = gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326", copy=False)
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()  # hand the conversion's scratch memory back
