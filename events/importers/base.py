@@ -392,12 +392,27 @@ def clean_category(s: pd.Series) -> pd.Series:
                      index=s.index)
 
 
-def clean_long_text(s: pd.Series) -> pd.Series:
-    """A text column of mostly distinct values (notes), trimmed, blank as missing, in Arrow."""
-    arr = pa.array(s, type=pa.string(), from_pandas=True) if not isinstance(
-        getattr(s.array, "_pa_array", None), pa.ChunkedArray) else s.array._pa_array
-    arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+def clean_long_text(s: pd.Series, trim: bool = True) -> pd.Series:
+    """A text column of mostly distinct values (notes), blank as missing, in Arrow.
+
+    trim=False leaves the text as the file has it and only marks empty values missing, by a new
+    validity bitmap over the same buffers: no copy of a million notes."""
+    chunked = getattr(s.array, "_pa_array", None)
+    arr = chunked if isinstance(chunked, pa.ChunkedArray) else pa.chunked_array(
+        [pa.array(s, type=pa.string(), from_pandas=True)])
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    if trim:
+        arr = pc.utf8_trim_whitespace(arr)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    else:
+        chunks = []
+        for ch in arr.chunks:
+            keep = pc.and_(pc.greater(pc.binary_length(ch), 0), pc.is_valid(ch))
+            bitmap = keep.buffers()[1] if keep.offset == 0 else pc.if_else(keep, True, False).buffers()[1]
+            chunks.append(pa.Array.from_buffers(pa.string(), len(ch), [bitmap, *ch.buffers()[1:]], offset=ch.offset)
+                          if ch.offset == 0 else pc.if_else(keep, ch, pa.scalar(None, pa.string())))
+        arr = pa.chunked_array(chunks, type=pa.string())
     return pd.Series(pd.arrays.ArrowStringArray(arr), index=s.index)
 
 

@@ -34,11 +34,17 @@ def _name_codes(names: pd.Series, countries: pd.Series, meaning: str) -> np.ndar
     from geodata.errors import UnknownRegion
     from geodata.regions import resolve_region
 
-    key = names.astype(object).fillna("").astype(str) + "\x1f" + countries.astype(object).fillna("").astype(str)
-    codes, uniques = pd.factorize(key)
+    n_codes, n_uniq = pd.factorize(names, use_na_sentinel=True)
+    c_codes, c_uniq = pd.factorize(countries, use_na_sentinel=True)
+    n_uniq = [("" if pd.isna(x) else str(x)) for x in n_uniq] + [""]
+    c_uniq = [("" if pd.isna(x) else str(x)) for x in c_uniq] + [""]
+    # one key per (name, country) pair, from the two small code arrays (no string per row)
+    pair = np.where(n_codes < 0, len(n_uniq) - 1, n_codes).astype(np.int64) * len(c_uniq) \
+        + np.where(c_codes < 0, len(c_uniq) - 1, c_codes)
+    codes, uniques = pd.factorize(pair)
     table = []
     for k in uniques:
-        name, cc = k.split("\x1f")
+        name, cc = n_uniq[int(k) // len(c_uniq)], c_uniq[int(k) % len(c_uniq)]
         code = None
         if name:
             tries = [name]
@@ -64,10 +70,9 @@ def locate_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: 
     n = len(lat)
     named = _name_codes(names, countries, meaning) if n else np.empty(0, dtype=object)
     # Events repeat their place's point: test each distinct point once (1M rows, ~20,000 points).
-    pairs = pd.DataFrame({"lat": lat, "lon": lon})
-    first = ~pairs.duplicated().to_numpy()
-    inverse = pairs.groupby(["lat", "lon"], sort=False, dropna=False).ngroup().to_numpy() if n else np.empty(0, int)
-    order = np.flatnonzero(first)  # ngroup numbers groups in order of first appearance
+    inverse, _ = pd.factorize(np.asarray(lat, np.float64) + 1j * np.asarray(lon, np.float64))
+    order = np.zeros(inverse.max() + 1 if n else 0, dtype=np.int64)
+    order[inverse[::-1]] = np.arange(n)[::-1]  # a row of each distinct point
     u_poly, u_cc, u_out = assign_admin1_detail(lon[order], lat[order])
     poly, poly_cc, outside = u_poly[inverse], u_cc[inverse], u_out[inverse]
     code = np.where(pd.isna(named), poly, named).astype(object)

@@ -190,6 +190,8 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         """A field as trimmed text, blank as missing (per distinct value; notes and titles in Arrow)."""
         if f not in cols:
             return pd.Series([None] * len(d), index=d.index, dtype=object)
+        if f == "notes":  # hundreds of characters per row: only blanks made missing, no copy
+            return clean_long_text(d[cols[f]], trim=False)
         return clean_long_text(d[cols[f]]) if f in LONG_TEXT else clean_category(d[cols[f]])
 
     cc = pd.Series(map_values(text("iso"), ISO_NUMERIC), index=d.index)
@@ -248,7 +250,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         used = set(cols.values()) | set(spec.passthrough)
         for c in table.columns:
             if c not in used:
-                rows[EXTRA_PREFIX + c] = clean_long_text(d[c]).array
+                rows[EXTRA_PREFIX + c] = clean_long_text(d[c], trim=False).array
     result = Imported(rows.reset_index(drop=True), screen.rejects.frame(), screen.read, table.encoding, notes)
     result.source_columns = list(table.columns)
     return result
