@@ -4,20 +4,9 @@ from __future__ import annotations
 import threading
 import tomllib
 
-from streamlit.testing.v1 import AppTest
-
 from dashboard.shared import ByteBudgetCache
 from tests.conftest import ROOT
-
-
-def _run(monkeypatch, catalog, **params):
-    monkeypatch.setenv("EVENTS_CATALOG", str(catalog))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.test_app import run_app
 
 
 def test_rendering_a_view_builds_no_download(monkeypatch, seed_catalog):
@@ -26,8 +15,8 @@ def test_rendering_a_view_builds_no_download(monkeypatch, seed_catalog):
     calls = []
     real = export.export_bytes
     monkeypatch.setattr(export, "export_bytes", lambda *a, **k: calls.append(a) or real(*a, **k))
-    _run(monkeypatch, seed_catalog)
-    _run(monkeypatch, seed_catalog, region="UA-14")
+    run_app(monkeypatch, seed_catalog)
+    run_app(monkeypatch, seed_catalog, region="UA-14")
     assert calls == []  # eager building was 169 MB + 60 MB per 200,000-event view, per session
 
 
@@ -38,14 +27,14 @@ def test_sessions_on_the_same_view_share_its_work(monkeypatch, seed_catalog):
     real = shared._positions
     monkeypatch.setattr(shared, "_positions", lambda df, f: calls.append(f) or real(df, f))
     for _ in range(3):
-        _run(monkeypatch, seed_catalog, claim="claimed")
+        run_app(monkeypatch, seed_catalog, claim="claimed")
     assert len(calls) == 1
-    _run(monkeypatch, seed_catalog, claim="reported")
+    run_app(monkeypatch, seed_catalog, claim="reported")
     assert len(calls) == 2
 
 
 def test_the_table_is_newest_first_across_sources(monkeypatch, seed_catalog):
-    at = _run(monkeypatch, seed_catalog)
+    at = run_app(monkeypatch, seed_catalog)
     dates = list(at.dataframe[0].value["date"])
     assert dates == sorted(dates, reverse=True) and len(dates) == 8
 

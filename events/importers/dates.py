@@ -12,7 +12,7 @@ million rows hold a few thousand distinct dates.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,6 @@ class ParsedDates:
     reasons: list[np.ndarray]
     order: str | None  # 'dmy', 'mdy' or None when no numeric slash dates were present
     decision: str
-    notes: list[str] = field(default_factory=list)
 
 
 def _ymd(y: int, m: int, d: int) -> np.datetime64:

@@ -22,7 +22,7 @@ from events.importers.base import (Imported, ImportError_, Screen, category, che
                                    clean_category, clean_long_text, duplicated, map_values, read_csv, to_number)
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1, locate_names
-from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
+from events.vocab import EVENT_TYPES
 
 # Our fields a mapping may name, and what each means.
 FIELDS = {
@@ -273,6 +273,3 @@ def _country_codes() -> dict[str, str]:
     out["Russia (Soviet Union)"] = "RU"
     return out
 
-
-def is_known_type(value: str) -> bool:
-    return value in EVENT_TYPES or value in SUB_EVENT_TYPES
