@@ -357,7 +357,10 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     n = len(df)
     out = {}
     for col in ALL_COLUMNS:
-        s = df[col] if col in df else pd.Series([None] * n, index=df.index, dtype=object)
+        if col not in df:  # an empty column of the right type, made whole (not from a million Nones)
+            out[col] = _empty(col, n, df.index)
+            continue
+        s = df[col]
         if col in ("date", "end_date"):
             s = pd.to_datetime(s).astype("datetime64[ns]")
         elif col in INT_COLUMNS:
@@ -370,6 +373,25 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
             s = s.astype("str")  # pyarrow-backed; missing stays missing
         out[col] = s
     return pd.DataFrame(out, index=df.index)
+
+
+def _empty(col: str, n: int, index) -> pd.Series:
+    import pyarrow as pa
+
+    if col in ("date", "end_date"):
+        values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    elif col in INT_COLUMNS:
+        values = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    elif col in FLOAT_COLUMNS:
+        values = np.full(n, np.nan)
+    elif col in CATEGORY_COLUMNS:
+        values = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=pd.Index([], dtype="str"))
+    elif col in TEXT_COLUMNS:
+        values = pa.nulls(n, pa.string()).to_pandas(
+            types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get).array
+    else:
+        values = np.full(n, None, dtype=object)
+    return pd.Series(values, index=index)
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:

@@ -242,7 +242,6 @@ def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
     if bad_rows and data is None:
         data = path.read_bytes()  # only to say on which line each skipped row starts
     malformed = _malformed(data, bad_rows)
-    del data
     missing = [c for c in required if c not in table.column_names]
     if missing:
         raise ImportError_(f"{path}: missing column(s) {', '.join(missing)}; is this the right --format?")
@@ -251,10 +250,16 @@ def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
     n = table.num_rows
     newlines = np.zeros(n, dtype=np.int64)
     row_bytes = np.zeros(n, dtype=np.int64)
-    for col in table.columns:
-        row_bytes += pc.binary_length(col).to_numpy().astype(np.int64, copy=False)
-        if pc.any(pc.match_substring(col, "\n")).as_py():
-            newlines += pc.count_substring(col, "\n").to_numpy().astype(np.int64, copy=False)
+    longest = [pc.max(pc.binary_length(col)).as_py() or 0 for col in table.columns]
+    if sum(longest) > MAX_ROW_BYTES:  # only then can a row be over the limit: sum it per row
+        for col in table.columns:
+            row_bytes += pc.binary_length(col).to_numpy().astype(np.int64, copy=False)
+    skipped_lines = int(malformed["span"].sum()) if len(malformed) else 0
+    if _physical_lines(path, data) != 1 + n + skipped_lines:  # some field holds a line break: find where
+        for col in table.columns:
+            if pc.any(pc.match_substring(col, "\n")).as_py():
+                newlines += pc.count_substring(col, "\n").to_numpy().astype(np.int64, copy=False)
+    del data
     df = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
     pa.default_memory_pool().release_unused()
@@ -269,6 +274,20 @@ def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
             before += span
         line += np.cumsum(delta[:-1])
     return CsvTable(df, line, encoding, malformed[["line", "reason"]], names, row_bytes)
+
+
+def _physical_lines(path: Path, data: bytes | None) -> int:
+    """Lines in the file (a last line without a line break counts), counted at memchr speed in
+    blocks: equal to header + records when no field holds a line break, the usual case."""
+    if data is not None:
+        count, last = data.count(b"\n"), data[-1:]
+    else:
+        count, last = 0, b""
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 24):
+                count += block.count(b"\n")
+                last = block[-1:]
+    return count + (1 if last and last != b"\n" else 0)
 
 
 class _NotUtf8(Exception):
