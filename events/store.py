@@ -45,7 +45,7 @@ TEXT_COLUMNS = ["id", "dataset", "source_row", "title", "summary", "notes", "dat
                 "admin1_source", "geocoded_by", "contested_name", "search_text", "path", *ACLED_PASSTHROUGH]
 # Few distinct values each: held as categoricals (dictionary-encoded in Parquet), so a
 # million rows cost one small integer each and filters compare codes, not strings.
-CATEGORY_COLUMNS = ["dataset", "date_precision", "event_type", "sub_event_type", "claim_status", "claimed_by",
+CATEGORY_COLUMNS = ["dataset", "title", "date_precision", "event_type", "sub_event_type", "claim_status", "claimed_by",
                     "country", "admin1", "admin1_code", "admin1_source", "geocoded_by", "actor1", "actor2",
                     "source_outlets", "location_name", "location_near", "contested_name", "disorder_type",
                     "assoc_actor_1", "assoc_actor_2", "inter1", "inter2", "interaction", "civilian_targeting", "iso",

@@ -130,7 +130,9 @@ def parse_dates(columns: dict[str, pd.Series], *, date_format: str | None = None
         reasons.append(np.array([f"{name}: {r}" if r else "" for r in reason], dtype=object)
                        if (reason != "").any() else np.full(len(out), "", dtype=object))
     if years is not None and len(values):
-        y = pd.to_numeric(years, errors="coerce").to_numpy(np.float64)
+        y_codes, y_uniq = pd.factorize(years)  # a few distinct years, not a million parses
+        y = np.append(pd.to_numeric(pd.Series(y_uniq, dtype=object), errors="coerce").to_numpy(np.float64),
+                      np.nan)[y_codes]
         got = pd.DatetimeIndex(values[0]).year.to_numpy(np.float64)
         bad = ~np.isnan(y) & ~np.isnan(got) & (y != got)
         if bad.any():

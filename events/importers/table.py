@@ -211,18 +211,19 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         unc = np.where(g, gunc[keep], unc)
     source_url = text("source_url")
     claim = text("claim_status").str.lower()
-    ids = screen.ids.to_numpy(object)[keep]
+    ids = screen.ids if len(keep) == len(screen.ids) else screen.ids.iloc[keep]  # text, kept in Arrow
+    ids = pd.Series(ids.to_numpy() if not hasattr(ids, "array") else ids.array, index=d.index)
+    what = np.where(pd.isna(st[keep]), et[keep], st[keep])
     rows = pd.DataFrame({
-        "id": f"{dataset}-" + pd.Series(ids, index=d.index).astype(str),
-        "dataset": dataset,
-        "source_row": ids,
-        "title": text("title").fillna(pd.Series(np.where(pd.isna(st[keep]), et[keep], st[keep]), index=d.index)
-                                      + " in " + text("location").astype(object).fillna("?")),
+        "id": f"{dataset}-" + ids.astype("str"),
+        "dataset": pd.Categorical.from_codes(np.zeros(len(d), dtype=np.int8), categories=[dataset]),
+        "source_row": ids.astype("str"),
+        "title": _titles(text("title"), what, text("location")),
         "summary": None,
         "notes": text("notes"),
         "date": date[keep],
         "end_date": end[keep] if end is not None else pd.NaT,
-        "date_precision": map_values(text("time_precision"), TIME_PRECISION, "day"),
+        "date_precision": pd.Categorical(map_values(text("time_precision"), TIME_PRECISION, "day")),
         "event_type": category(pd.Series(et[keep], index=d.index).fillna("")),
         "sub_event_type": category(pd.Series(st[keep], index=d.index).fillna("")),
         "actor1": text("actor1"),
@@ -230,7 +231,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         "location_name": text("location"),
         "fatalities": pd.array(fat[keep], dtype="Float64").astype("Int64"),
         "injured": pd.array(inj[keep], dtype="Float64").astype("Int64"),
-        "claim_status": claim.where(claim.isin(CLAIM_STATUSES), "reported"),
+        "claim_status": pd.Categorical(claim.where(claim.isin(CLAIM_STATUSES), "reported")),
         "claimed_by": text("claimed_by").astype(object).fillna(spec.claimed_by or dataset),
         "source_outlets": text("source"),
         "source_urls": source_url.where(source_url.str.match(r"^https?://", case=False, na=False), None),
@@ -240,12 +241,13 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         "country": cc.to_numpy(object),
         "admin1": placed.name, "admin1_code": placed.code,
         "admin1_source": text("admin1"),
-        "geocoded_by": np.where(geocoded[keep], "gazetteer (place name)", f"{dataset} (source coordinates)"),
+        "geocoded_by": pd.Categorical.from_codes(geocoded[keep].astype(np.int8), categories=[
+            f"{dataset} (source coordinates)", "gazetteer (place name)"]),
         "geo_flags": placed.flags,
     })
     for c in spec.passthrough:
         if c in d:
-            rows[c] = category(d[c].fillna("")) if c != "timestamp" else d[c].replace("", None)
+            rows[c] = clean_category(d[c]) if c != "timestamp" else clean_long_text(d[c], trim=False).array
     if spec.keep_extras:
         used = set(cols.values()) | set(spec.passthrough)
         for c in table.columns:
@@ -254,6 +256,24 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
     result = Imported(rows.reset_index(drop=True), screen.rejects.frame(), screen.read, table.encoding, notes)
     result.source_columns = list(table.columns)
     return result
+
+
+def _titles(given: pd.Series, what: np.ndarray, place: pd.Series) -> pd.Series:
+    """The source's title, else 'Sub-event type in Place', built once per distinct (type, place)
+    from the two columns' codes (no string per row)."""
+    w_codes, w_uniq = pd.factorize(what)
+    place = place if isinstance(place.dtype, pd.CategoricalDtype) else place.astype("category")
+    p_codes = place.cat.codes.to_numpy().astype(np.int64)
+    p_names = np.append(place.cat.categories.astype(str).to_numpy(object), "?")
+    p_codes = np.where(p_codes < 0, len(p_names) - 1, p_codes)
+    pair_codes, pairs = pd.factorize(w_codes.astype(np.int64) * len(p_names) + p_codes)
+    made = [f"{w_uniq[k // len(p_names)]} in {p_names[k % len(p_names)]}" for k in pairs]
+    m_codes, m_uniq = pd.factorize(pd.Series(made, dtype=object))  # two pairs may spell the same title
+    derived = pd.Series(pd.Categorical.from_codes(m_codes[pair_codes], categories=pd.Index(m_uniq, dtype=str)),
+                        index=given.index)
+    if given.notna().any():
+        return given.astype(object).fillna(derived.astype(object))
+    return derived
 
 
 def _country_hint(df: pd.DataFrame, cols: dict[str, str]) -> pd.Series:
