@@ -60,9 +60,16 @@ _INT_PROPS = ("geo_precision", "fatalities", "injured")
 _FLOAT_PROPS = ("lat", "lon", "uncertainty_km")
 
 
-def _json_strings(values: pd.Series) -> pa.Array:
+def _json_strings(values: pd.Series, encoded: pa.Array | None = None) -> pa.Array:
     """JSON string literals for a text column, column-wise (json.dumps only for the
-    rare values holding control characters); null -> null."""
+    rare values holding control characters); null -> null. encoded: the column's categories
+    already encoded (an export encodes them once, not once per chunk)."""
+    if encoded is not None and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        return pc.fill_null(pc.take(encoded, pa.array(codes, type=pa.int32(), mask=codes < 0)), "null") \
+            if len(encoded) else pa.array(["null"] * len(values), type=pa.string())
+    if isinstance(values.dtype, pd.CategoricalDtype) and len(values.cat.categories) > len(values) // 2:
+        values = values.astype("str")  # more categories than this chunk's rows: encode the values instead
     if isinstance(values.dtype, pd.CategoricalDtype):  # encode each category once, then take
         encoded = _json_strings(pd.Series(values.cat.categories.astype("str")))
         codes = pa.array(values.cat.codes.to_numpy(), type=pa.int32(), mask=values.cat.codes.to_numpy() < 0)
@@ -131,8 +138,17 @@ def _json_lists(values: pd.Series, fallback: pa.Array | None = None) -> pa.Array
     return pc.fill_null(arr, "[]")
 
 
-def _feature_strings(df: pd.DataFrame) -> pa.Array:
+def encoded_categories(df: pd.DataFrame) -> dict[str, pa.Array]:
+    """JSON literals of each categorical column's categories, computed once per export."""
+    return {name: _json_strings(pd.Series(df[name].cat.categories.astype("str")))
+            for name in [*PROPERTIES, "source_outlets"]
+            if name in df and isinstance(df[name].dtype, pd.CategoricalDtype)
+            and len(df[name].cat.categories) <= max(len(df) // 2, 1)}
+
+
+def _feature_strings(df: pd.DataFrame, encoded: dict[str, pa.Array] | None = None) -> pa.Array:
     """One GeoJSON Feature per row, built column by column."""
+    encoded = encoded or {}
     cols: dict[str, pa.Array] = {}
     for name in PROPERTIES:
         col = df[name] if name in df else pd.Series([None] * len(df), index=df.index, dtype=object)
@@ -145,13 +161,13 @@ def _feature_strings(df: pd.DataFrame) -> pa.Array:
         elif name in _LIST_PROPS:
             fallback = None
             if name == "sources" and "source_outlets" in df:  # bulk rows: their dataset's source, as an object
-                outlet = _json_strings(df["source_outlets"])
+                outlet = _json_strings(df["source_outlets"], encoded.get("source_outlets"))
                 fallback = pc.if_else(pc.equal(outlet, "null"), pa.scalar(None, pa.string()),
                                       pc.binary_join_element_wise(pa.scalar('[{"outlet":'), outlet,
                                                                   pa.scalar(',"url":null,"published":null,"quote":null}]'), ""))
             cols[name] = _json_lists(col, fallback)
         else:
-            cols[name] = _json_strings(col)
+            cols[name] = _json_strings(col, encoded.get(name))
     pieces: list = [pa.scalar(',\n{"type":"Feature","id":'), cols["id"],
                     pa.scalar(',"geometry":{"type":"Point","coordinates":['), cols["lon"], pa.scalar(","), cols["lat"],
                     pa.scalar(']},"properties":{')]
@@ -167,8 +183,10 @@ def geojson_chunks(df: pd.DataFrame) -> Iterator[bytes]:
     Streams in chunks; each chunk is built with column operations (pyarrow), so a
     million features never sit in memory as one document or as Python dicts.
     """
+    encoded = encoded_categories(df)
+
     def build(start: int) -> bytes:
-        return _concat(_feature_strings(df.iloc[start:start + CHUNK]))
+        return _concat(_feature_strings(df.iloc[start:start + CHUNK], encoded))
 
     yield b'{"type":"FeatureCollection","features":['
     # Arrow's kernels release the GIL: two chunks are built at once, yielded in order,
