@@ -281,7 +281,7 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
         "iso": passthrough("iso", cc.map(lambda c: str(COUNTRIES[c][1]) if c in COUNTRIES else "")),
         "region": passthrough("region", cc.map(lambda c: "Europe" if c in COUNTRIES else "")),
         "country": cc.map(lambda c: COUNTRIES.get(c, (c, 0, ""))[0]),
-        "admin1": _text(df, "admin1_source").where(is_acled, _acled_admin1(df["admin1_code"], df["admin1"])),
+        "admin1": _text(df, "admin1_source").astype(object).where(is_acled, _acled_admin1(df["admin1_code"], df["admin1"])),
         "admin2": passthrough("admin2", blank), "admin3": passthrough("admin3", blank),
         "location": df["location_name"],
         "latitude": np.round(df["lat"].to_numpy(np.float64), 6),
