@@ -206,4 +206,4 @@ def apply(df: pd.DataFrame, f: Filter) -> pd.DataFrame:
     """The rows that pass, in the table's order."""
     if f.is_empty():
         return df
-    return df[mask(df, f)]
+    return take(df, np.flatnonzero(mask(df, f)))  # chunk by chunk: no copy of whole text columns
