@@ -40,3 +40,7 @@ def export(f, fmt: str) -> bytes:
 
 
 view.render(catalog, export=export, fingerprint=fp)
+
+from dashboard.shared import tidy_memory  # noqa: E402
+
+tidy_memory()

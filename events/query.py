@@ -175,6 +175,12 @@ def take(df: pd.DataFrame, rows: np.ndarray, columns=None) -> pd.DataFrame:
         chunked = getattr(s.array, "_pa_array", None)
         if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
             out[c] = pd.Series(type(s.array)(_take_chunked(chunked, rows)), name=c)
+        elif isinstance(s.dtype, pd.CategoricalDtype) and len(s.cat.categories) > max(len(rows), 1000):
+            # a few rows of a column with a huge dictionary (unique titles): their values, not the whole
+            # dictionary, which a table or a popup would otherwise carry along
+            codes = s.cat.codes.to_numpy()[rows]
+            values = s.cat.categories.to_numpy(dtype=object)[np.maximum(codes, 0)]
+            out[c] = pd.Series(np.where(codes >= 0, values, None), name=c, dtype=object).astype("str")
         else:
             out[c] = s.iloc[rows].reset_index(drop=True)
     frame = pd.DataFrame(out, columns=cols)
