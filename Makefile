@@ -31,7 +31,7 @@ browser:
 	else echo "warning: $(CHROMIUM) missing and not root; browser tests will be skipped"; fi
 
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(HOST) --server.headless true
+	$(PY) -m dashboard.serve --server.port $(PORT) --server.address $(HOST) --server.headless true
 
 test: setup browser
 	$(PY) -m pytest -q tests

@@ -1,31 +1,18 @@
 """Conflict event map: the dashboard. A thin view over events/ and geodata/.
 
-Run with `make run` (or `streamlit run app.py`). EVENTS_CATALOG=DIR shows
-another catalogue.
+Run with `make run` (python -m dashboard.serve, which loads the store as the server starts),
+or `streamlit run app.py`. EVENTS_CATALOG=DIR shows another catalogue.
 """
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import view
+from dashboard.data import get_catalog, location
 
 st.set_page_config(page_title="Conflict event map", page_icon="🗺️", layout="wide")
 
-
-@st.cache_resource(show_spinner="Loading the event store…", max_entries=2)
-def get_catalog(directory: str, data: str, fingerprint: str):
-    """The curated catalogue plus every dataset, loaded once per process and state,
-    shared by every session."""
-    from events.store import load_store
-
-    return load_store(directory, data)
-
-
-from events.datasets import data_dir  # noqa: E402
-from events.store import catalog_dir, fingerprint  # noqa: E402
-
-directory, data = str(catalog_dir()), str(data_dir())
-fp = fingerprint(directory, data)
+directory, data, fp = location()
 catalog = get_catalog(directory, data, fp)
 
 

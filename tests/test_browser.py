@@ -282,3 +282,39 @@ def test_url_text_is_shown_literally_never_as_a_link_or_image(server, browser):
         assert not [s for s in images if "evil.example" in s], images
         assert not [u for u in p.blocked if "evil.example" in u], p.blocked
         assert p.dialogs == []
+
+
+def test_the_launcher_loads_the_store_before_the_first_visitor(catalog, tmp_path):
+    """`make run` starts python -m dashboard.serve: the store is loaded in the background as the
+    server starts, so the first page finds it in the shared cache (the page says nothing about
+    loading and the first run is as quick as a later one)."""
+    import asyncio
+
+    from benchmarks.bench_load import one_session
+
+    port = free_port()
+    env = {**os.environ, "EVENTS_CATALOG": str(catalog), "EVENTS_DATA": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard.serve", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        import threading
+
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(l.decode(errors="replace") for l in proc.stdout),
+                         daemon=True).start()
+        deadline = time.time() + 90
+        while time.time() < deadline:  # before anyone has opened the page
+            if any(l.startswith("event store loaded in the background: 9 events") for l in list(lines)):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the store was not loaded at start-up: " + "".join(lines)[-2000:])
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:  # Playwright's loop may be running in this thread
+            first = pool.submit(lambda: asyncio.run(one_session(port))).result()
+            second = pool.submit(lambda: asyncio.run(one_session(port))).result()
+        assert first < max(3 * second, 1.0), (first, second)
+    finally:
+        stop_app(proc)

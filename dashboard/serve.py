@@ -1,0 +1,40 @@
+"""python -m dashboard.serve [streamlit options]: the dashboard, with the store loaded in the
+background as soon as the server starts (Streamlit has no start-up hook; this is it).
+
+Everything after the module name goes to `streamlit run app.py` unchanged
+(--server.port, --server.address, ...). A failure while warming is only logged: the first
+page loads the store itself then, and shows any problem as usual.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def _warm() -> None:
+    import time
+
+    t = time.perf_counter()
+    try:
+        from dashboard.data import warm
+
+        n = warm()
+        print(f"event store loaded in the background: {n:,} events in {time.perf_counter() - t:.1f} s", flush=True)
+    except Exception:  # noqa: BLE001 - the page will load (and report) it itself
+        logging.getLogger(__name__).exception("background load of the store failed")
+
+
+def main(argv: list[str] | None = None) -> None:
+    threading.Thread(target=_warm, name="warm-store", daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()
