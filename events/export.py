@@ -222,7 +222,7 @@ def _text(df: pd.DataFrame, col: str) -> pd.Series:
 def _acled_admin1(codes: pd.Series, names: pd.Series) -> pd.Series:
     """Admin-1 names as ACLED writes them, so that our ACLED importer reads each back to the same
     region: ACLED's bare 'Kyiv' is the oblast, so the city is written 'Kyiv City'."""
-    from events.importers.places import _name_codes
+    from events.importers.places import region_codes
 
     pairs = pd.DataFrame({"code": codes.astype(object), "name": names.astype(object)})
     key = pairs["code"].fillna("").astype(str) + "\x1f" + pairs["name"].fillna("").astype(str)
@@ -233,7 +233,7 @@ def _acled_admin1(codes: pd.Series, names: pd.Series) -> pd.Series:
         pick = name or None
         if code and name:
             for candidate in (name, f"{name} City", code):
-                if _name_codes(pd.Series([candidate]), pd.Series([code[:2]]), "acled")[0] == code:
+                if region_codes(pd.Series([candidate]), pd.Series([code[:2]]), "acled")[0] == code:
                     pick = candidate
                     break
         out.append(pick)

@@ -113,6 +113,11 @@ class Screen:
             self.reject(~np.isnat(end) & (end > limit), f"{names[1]}: in the future")
             self.reject(~np.isnat(end) & ~np.isnat(start) & (end < start), f"{names[1]}: before {names[0]}")
 
+    def coordinates(self, lat: np.ndarray, lon: np.ndarray) -> None:
+        """Missing, out-of-range and null-island coordinates, each rejected with its reason."""
+        reason = check_coordinates(lat, lon)
+        self.reject(reason != "", reason)
+
     def count(self, raw: pd.Series | np.ndarray, name: str, blank_is_zero: bool = False) -> np.ndarray:
         """A whole number >= 0 per row (NaN where blank), rejecting text, fractions, negatives,
         infinities and the implausibly large; a count is never made up from a bad value."""

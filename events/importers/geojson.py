@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import Imported, ImportError_, Screen, check_coordinates, check_types, duplicated
+from events.importers.base import Imported, ImportError_, Screen, check_types, duplicated
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1
 from events.importers.table import TIME_PRECISION
@@ -81,8 +81,7 @@ def read_geojson(path: Path, dataset: str, *, date_format: str | None = None, **
     reject(~is_point, "geometry: not a Point")
     lon = np.where(is_point, shapely.get_x(geom), np.nan)
     lat = np.where(is_point, shapely.get_y(geom), np.nan)
-    reason = check_coordinates(lat, lon)
-    reject(reason != "", reason)
+    screen.coordinates(lat, lon)
     start_text, end_text = _pick(gdf, "date").fillna(""), _pick(gdf, "end_date").fillna("")
     parsed = parse_dates({"date": start_text, "end_date": end_text}, date_format=date_format, where=str(path))
     if parsed.order:

@@ -25,7 +25,7 @@ class Placed:
     notes: list[str] = field(default_factory=list)
 
 
-def _name_codes(names: pd.Series, countries: pd.Series, meaning: str) -> np.ndarray:
+def region_codes(names: pd.Series, countries: pd.Series, meaning: str) -> np.ndarray:
     """ISO code per row from the region name, resolved once per distinct (name, country).
 
     meaning 'acled': ACLED writes a Ukrainian oblast by its bare name ('Kyiv' is Kyiv Oblast)
@@ -68,7 +68,7 @@ def locate_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: 
     from geodata.regions import regions
 
     n = len(lat)
-    named = _name_codes(names, countries, meaning) if n else np.empty(0, dtype=object)
+    named = region_codes(names, countries, meaning) if n else np.empty(0, dtype=object)
     # Events repeat their place's point: test each distinct point once (1M rows, ~20,000 points).
     inverse, _ = pd.factorize(np.asarray(lat, np.float64) + 1j * np.asarray(lon, np.float64))
     order = np.zeros(inverse.max() + 1 if n else 0, dtype=np.int64)

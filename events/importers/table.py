@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import (Imported, ImportError_, Screen, category, check_coordinates, check_types,
+from events.importers.base import (Imported, ImportError_, Screen, category, check_types,
                                    clean_category, clean_long_text, duplicated, map_values, read_csv, to_number)
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1, locate_names
@@ -170,8 +170,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
     else:
         geocoded = np.zeros(len(df), dtype=bool)
         gprec = gunc = None
-    coord = check_coordinates(lat, lon)
-    screen.reject(coord != "", coord)
+    screen.coordinates(lat, lon)
     et, st = _types(screen, df, spec, cols)
     fat = screen.count(df[cols["fatalities"]], cols["fatalities"]) if "fatalities" in cols \
         else np.full(len(df), np.nan)

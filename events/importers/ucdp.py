@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import Imported, Screen, check_coordinates, duplicated, read_csv, reasons
+from events.importers.base import Imported, Screen, duplicated, read_csv, reasons, to_number
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1
 
@@ -94,7 +94,8 @@ def read_ucdp(path: Path, dataset: str, *, date_format: str | None = None, **_) 
     else:
         end = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         screen.dates(start, parsed.reasons[0], names=("date_start", "date_end"))
-    lat, lon = screen_coordinates(screen, df)
+    lat, lon = to_number(df["latitude"]), to_number(df["longitude"])
+    screen.coordinates(lat, lon)
     tov = df["type_of_violence"].str.strip()
     reject(~tov.isin(list(TYPE_MAP)).to_numpy(bool), reasons("type_of_violence: ", tov, " is not 1, 2 or 3"))
     best = screen.count(df["best"], "best")
@@ -173,11 +174,3 @@ def read_ucdp(path: Path, dataset: str, *, date_format: str | None = None, **_) 
     })
     return Imported(rows.reset_index(drop=True), screen.rejects.frame(), screen.read, table.encoding, notes)
 
-
-def screen_coordinates(screen: Screen, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    from events.importers.base import to_number
-
-    lat, lon = to_number(df["latitude"]), to_number(df["longitude"])
-    reason = check_coordinates(lat, lon)
-    screen.reject(reason != "", reason)
-    return lat, lon
