@@ -1,0 +1,418 @@
+"""Every filter as one object: how it reads itself from a URL or a command line, applies
+itself (a column mask in memory, a SQL clause in PostGIS) and describes itself.
+
+Adding a filter means adding one Term to TERMS: the Filter value, the CLI flags, the URL
+keys, the in-memory mask and the SQL all come from this list (Datasette's filters.py is
+the model). A Filter is a frozen, hashable value, so views can be cached on it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import astuple, field, fields, make_dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from events.errors import FilterError
+from events.vocab import CLAIM_STATUSES, DATASET_NAME, EVENT_TYPES, REVIEW_STATES, SUB_EVENT_TYPES
+
+MAX_QUERY = 200  # characters of free text searched
+
+
+class Term:
+    """One filter. Subclasses say how a value is read, tested and written back."""
+
+    name: str  # attribute of Filter
+    url: str  # URL parameter
+    flag: str  # command-line option
+    metavar: str = "X"
+    help: str = ""
+    many: bool = True  # repeatable (a tuple) or one value
+    default: Any = ()
+
+    def item(self, text: str) -> Any:
+        """One value from text (URL, CLI, widget); FilterError names what is wrong."""
+        return text
+
+    def check(self, value: Any) -> Any:
+        """The normalised value of this term from user input (a list, one text, a date...)."""
+        if self.many:
+            return tuple(self.item(v) for v in (value or ()))
+        return self.default if value in (None, "") else self.item(value)
+
+    def active(self, value: Any) -> bool:
+        return value != self.default
+
+    def mask(self, df: pd.DataFrame, value: Any) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def sql(self, value: Any) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def describe(self, value: Any) -> str:
+        return f"{self.url}: {', '.join(map(str, value)) if self.many else value}"
+
+    def to_text(self, value: Any) -> list[str] | str:
+        return [str(v) for v in value] if self.many else str(value)
+
+    def add_argument(self, parser) -> None:
+        if self.many:
+            parser.add_argument(self.flag, dest=self.name, action="append", default=[], metavar=self.metavar,
+                                help=self.help + " (repeatable)")
+        else:
+            parser.add_argument(self.flag, dest=self.name, default=None, metavar=self.metavar, help=self.help)
+
+
+class _Date(Term):
+    many = False
+    default = None
+    metavar = "DATE"
+
+    def item(self, text) -> dt.date:
+        if isinstance(text, dt.datetime):
+            return text.date()
+        if isinstance(text, dt.date):
+            return text
+        try:
+            return dt.date.fromisoformat(str(text).strip())
+        except ValueError:
+            raise FilterError(f"{self.url} {text!r} is not a date (use YYYY-MM-DD)") from None
+
+    def to_text(self, value) -> str:
+        return value.isoformat()
+
+
+class DateFrom(_Date):
+    """Events that end on or after the day (an event spanning days matches any overlap)."""
+
+    name, url, flag, help = "date_from", "from", "--from", "first day, inclusive (YYYY-MM-DD)"
+
+    def mask(self, df, value):
+        start = df["date"].to_numpy("datetime64[ns]")
+        end = df["end_date"].to_numpy("datetime64[ns]")
+        return np.where(np.isnat(end), start, end) >= np.datetime64(value, "ns")
+
+    def sql(self, value):
+        return "coalesce(end_date, date) >= %s", [value]
+
+
+class DateTo(_Date):
+    name, url, flag, help = "date_to", "to", "--to", "last day, inclusive (YYYY-MM-DD)"
+
+    def mask(self, df, value):
+        return df["date"].to_numpy("datetime64[ns]") <= np.datetime64(value, "ns")
+
+    def sql(self, value):
+        return "date <= %s", [value]
+
+
+def _isin(df: pd.DataFrame, col: str, wanted) -> np.ndarray:
+    if col not in df:
+        return np.zeros(len(df), dtype=bool)
+    return df[col].isin(set(wanted)).to_numpy(bool)
+
+
+class Types(Term):
+    name, url, flag, metavar = "types", "type", "--type", "T"
+    help = "event or sub-event type"
+
+    def item(self, text):
+        t = str(text).strip()
+        if t not in EVENT_TYPES and t not in SUB_EVENT_TYPES:
+            raise FilterError(f"unknown event or sub-event type {t!r}")
+        return t
+
+    def mask(self, df, value):
+        return _isin(df, "event_type", value) | _isin(df, "sub_event_type", value)
+
+    def sql(self, value):
+        return "(event_type = ANY(%s) OR sub_event_type = ANY(%s))", [list(value), list(value)]
+
+
+class Regions(Term):
+    name, url, flag, metavar = "regions", "region", "--region", "R"
+    help = "country code (RU), ISO 3166-2 (UA-14) or admin-1 name (Donetsk Oblast)"
+
+    def item(self, text):
+        resolve_regions((str(text),))
+        return str(text).strip()
+
+    def mask(self, df, value):
+        countries, admin1 = resolve_regions(value)
+        return _isin(df, "country", countries) | _isin(df, "admin1_code", admin1)
+
+    def sql(self, value):
+        countries, admin1 = resolve_regions(value)
+        return "(country = ANY(%s) OR admin1_code = ANY(%s))", [sorted(countries), sorted(admin1)]
+
+
+class Claims(Term):
+    name, url, flag, metavar = "claims", "claim", "--claim", "STATUS"
+    help = "reported, claimed, confirmed or disputed"
+
+    def item(self, text):
+        c = str(text).strip().lower()
+        if c not in CLAIM_STATUSES:
+            raise FilterError(f"unknown claim status {text!r}; one of: {', '.join(CLAIM_STATUSES)}")
+        return c
+
+    def mask(self, df, value):
+        return _isin(df, "claim_status", value)
+
+    def sql(self, value):
+        return "claim_status = ANY(%s)", [list(value)]
+
+
+# Searched by the free-text filter: the curated records' search text (title, summary, notes,
+# quotes) and, for bulk rows, their title, notes, place and actors.
+SEARCHED = ("search_text", "title", "notes", "location_name", "actor1", "actor2")
+
+
+class Text(Term):
+    name, url, flag, metavar = "q", "q", "--q", "TEXT"
+    help = "text in title, summary, notes, quotes, place or actors (case-insensitive)"
+    many = False
+    default = ""
+
+    def check(self, value):
+        return " ".join(str(value or "").split())[:MAX_QUERY]
+
+    def mask(self, df, value):
+        return text_match(df, value)
+
+    def sql(self, value):
+        like = "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        ors = " OR ".join(f"{c} ILIKE %s" for c in SEARCHED)
+        return f"({ors})", [like] * len(SEARCHED)
+
+    def to_text(self, value):
+        return value
+
+
+class Datasets(Term):
+    name, url, flag, metavar = "datasets", "dataset", "--dataset", "NAME"
+    help = "only these datasets ('curated' = the catalogue)"
+
+    def item(self, text):
+        d = str(text)
+        if not re.fullmatch(DATASET_NAME, d):
+            raise FilterError(f"dataset {d!r} is not a dataset name (lowercase letters, digits, '-', '_')")
+        return d
+
+    def mask(self, df, value):
+        return _isin(df, "dataset", value)
+
+    def sql(self, value):
+        return "dataset = ANY(%s)", [list(value)]
+
+
+class Review(Term):
+    """Review state. Without it only approved events are shown, as a published map should;
+    'all' (or the states asked for) shows drafts and the rest too."""
+
+    name, url, flag, metavar = "review", "review", "--review", "STATE"
+    help = f"review state: {', '.join(REVIEW_STATES)} or all (default: approved only)"
+
+    def item(self, text):
+        r = str(text).strip().lower().replace(" ", "_")
+        if r != "all" and r not in REVIEW_STATES:
+            raise FilterError(f"unknown review state {text!r}; one of: {', '.join(REVIEW_STATES)}, all")
+        return r
+
+    def check(self, value):
+        got = tuple(dict.fromkeys(self.item(v) for v in (value or ())))
+        return ("all",) if "all" in got else got
+
+    def states(self, value) -> tuple[str, ...] | None:
+        """The states shown, or None for all of them."""
+        if "all" in value:
+            return None
+        return value or ("approved",)
+
+    def mask(self, df, value):
+        states = self.states(value)
+        if states is None:
+            return None
+        if "review" not in df:  # a store without review states: everything in it is published
+            return np.full(len(df), "approved" in states)
+        # rows without a state (imported datasets) are published, i.e. approved
+        return _isin(df, "review", states) | ("approved" in states) & df["review"].isna().to_numpy(bool)
+
+    def sql(self, value):
+        states = self.states(value)
+        return ("TRUE", []) if states is None else ("review = ANY(%s)", [list(states)])  # NOT NULL in SQL
+
+    def active(self, value):
+        return True  # 'approved only' is a restriction too
+
+    def describe(self, value):
+        states = self.states(value)
+        return "all review states" if states is None else f"review: {', '.join(states)}"
+
+
+TERMS: tuple[Term, ...] = (DateFrom(), DateTo(), Types(), Regions(), Claims(), Text(), Datasets(), Review())
+BY_NAME = {t.name: t for t in TERMS}
+
+
+def _is_empty(self) -> bool:
+    """No restriction beyond the default (approved events only)."""
+    return self == Filter()
+
+
+def _as_dict(self) -> dict:
+    return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+Filter = make_dataclass(
+    "Filter", [(t.name, Any, field(default=t.default)) for t in TERMS], frozen=True,
+    namespace={"is_empty": _is_empty, "as_dict": _as_dict,
+               "__doc__": "What to show; one attribute per Term (empty means no restriction). Dates are "
+                          "inclusive and match any overlap with an event's [date, end_date]."})
+Filter.__module__ = __name__
+
+
+def make_filter(**values) -> Filter:
+    """A checked Filter from user input; FilterError names the bad value."""
+    unknown = set(values) - set(BY_NAME)
+    if unknown:
+        raise TypeError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+    f = Filter(**{name: BY_NAME[name].check(v) for name, v in values.items()})
+    if f.date_from and f.date_to and f.date_to < f.date_from:
+        raise FilterError(f"to {f.date_to} is before from {f.date_from}")
+    return f
+
+
+def key(f: Filter) -> tuple:
+    """A plain tuple of the filter (for caches keyed on it); Filter(*key(f)) == f."""
+    return astuple(f)
+
+
+def mask(df: pd.DataFrame, f: Filter) -> np.ndarray:
+    """Boolean mask of the rows that pass, from each term's column operation."""
+    m = np.ones(len(df), dtype=bool)
+    for t in TERMS:
+        value = getattr(f, t.name)
+        if t.active(value):
+            part = t.mask(df, value)
+            if part is not None:
+                m &= part
+    return m
+
+
+def where(f: Filter) -> tuple[str, list]:
+    """The SQL WHERE clause of a filter (with %s placeholders) and its parameters."""
+    clauses, params = [], []
+    for t in TERMS:
+        value = getattr(f, t.name)
+        if t.active(value):
+            clause, p = t.sql(value)
+            clauses.append(clause)
+            params.extend(p)
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def describe(f: Filter) -> list[str]:
+    return [t.describe(getattr(f, t.name)) for t in TERMS if t.active(getattr(f, t.name))]
+
+
+def add_arguments(parser) -> None:
+    for t in TERMS:
+        t.add_argument(parser)
+
+
+def from_args(args) -> Filter:
+    return make_filter(**{t.name: getattr(args, t.name) for t in TERMS if hasattr(args, t.name)})
+
+
+def _values(params, key: str) -> list[str]:
+    raw = params.get(key) or []
+    if isinstance(raw, str):
+        raw = [raw]
+    out: list[str] = []
+    for v in raw:
+        out.extend(p.strip() for p in str(v).split(",") if p.strip())
+    return out
+
+
+def from_query(params) -> tuple[Filter, list[str]]:
+    """(filter, notices) from URL parameters; each bad value is dropped with a notice, never raised."""
+    notices: list[str] = []
+    kw: dict[str, Any] = {}
+    for t in TERMS:
+        vals = _values(params, t.url)
+        if not vals:
+            continue
+        if t.name == "q":
+            kw[t.name] = " ".join(vals)
+            continue
+        good = []
+        for v in vals if t.many else vals[:1]:
+            try:
+                good.append(t.item(v))
+            except FilterError as exc:
+                notices.append(f"Ignored URL parameter {t.url}: {str(exc).removeprefix('region: ')}")
+        if good:
+            kw[t.name] = good if t.many else good[0]
+    if kw.get("date_from") and kw.get("date_to") and kw["date_to"] < kw["date_from"]:
+        notices.append(f"Ignored URL parameters from/to: 'to' {kw['date_to']} is before 'from' {kw['date_from']}")
+        kw.pop("date_from"), kw.pop("date_to")
+    return make_filter(**kw), notices
+
+
+def to_query(f: Filter) -> dict[str, list[str] | str]:
+    """The URL parameters of a filter (defaults left out)."""
+    out: dict[str, list[str] | str] = {}
+    for t in TERMS:
+        value = getattr(f, t.name)
+        if value != t.default:
+            out[t.url] = t.to_text(value)
+    return out
+
+
+URL_KEYS = tuple(t.url for t in TERMS)
+
+
+def check_datasets(f: Filter, known) -> None:
+    """An unknown dataset is an error like an unknown type, not an empty result that looks like news."""
+    unknown = [d for d in f.datasets if d not in set(known)]
+    if unknown:
+        raise FilterError(f"unknown dataset {unknown[0]!r}; known: {', '.join(sorted(known)) or 'none'}")
+
+
+def resolve_regions(regions) -> tuple[set[str], set[str]]:
+    """(country codes, ISO 3166-2 codes) for the region terms."""
+    from geodata.errors import UnknownRegion
+    from geodata.regions import resolve_area
+
+    countries, admin1 = set(), set()
+    for r in regions:
+        try:
+            kind, code = resolve_area(r)
+        except UnknownRegion as exc:
+            raise FilterError(f"region: {exc}") from None
+        (countries if kind == "country" else admin1).add(code)
+    return countries, admin1
+
+
+def text_match(df: pd.DataFrame, q: str) -> np.ndarray:
+    """Case-insensitive substring in any searched column (each distinct value of a
+    categorical tested once)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    hit = np.zeros(len(df), dtype=bool)
+    for col in SEARCHED:
+        if col not in df:
+            continue
+        s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = pa.array(s.cat.categories.astype("str"), type=pa.string())
+            ok = pc.fill_null(pc.match_substring(cats, q, ignore_case=True), False).to_numpy(zero_copy_only=False)
+            codes = s.cat.codes.to_numpy()
+            hit |= (codes >= 0) & ok[np.maximum(codes, 0)] if len(ok) else False
+        else:
+            arr = pa.array(s.astype("str"), type=pa.string(), from_pandas=True)
+            hit |= pc.fill_null(pc.match_substring(arr, q, ignore_case=True), False).to_numpy(zero_copy_only=False)
+    return hit
