@@ -157,36 +157,13 @@ def layer_data(df: pd.DataFrame) -> dict:
 
 
 def aggregate(df: pd.DataFrame, max_cells: int = MAX_CELLS) -> dict:
-    """Grid cells over the filtered events (column operations only): the cell size
-    adapts to the events' extent so that there are at most about max_cells cells."""
-    lat = df["lat"].to_numpy(np.float64)
-    lon = df["lon"].to_numpy(np.float64)
-    t = type_codes(df["event_type"])
-    span = max(float(np.ptp(lat)) if len(lat) else 0, float(np.ptp(lon)) * 0.65 if len(lon) else 0, 0.01)
-    cell = max(span / math.sqrt(max_cells) * 1.2, 0.005)
-    while True:
-        ix = np.floor(lon / (cell / 0.65)).astype(np.int64)
-        iy = np.floor(lat / cell).astype(np.int64)
-        inv, keys = pd.factorize(ix * 1_000_003 + iy)  # hashing: faster than sorting a million keys
-        if len(keys) <= max_cells:
-            break
-        cell *= 1.4
-    n = np.bincount(inv, minlength=len(keys))
-    first = np.zeros(len(keys), dtype=np.int64)
-    first[inv[::-1]] = np.arange(len(inv))[::-1]  # a row of each cell, for its grid indices
-    per_type = np.bincount(inv * len(TYPE_ORDER) + t, minlength=len(keys) * len(TYPE_ORDER)).reshape(-1, len(TYPE_ORDER))
-    return {"south": np.round(iy[first] * cell, 5).tolist(), "west": np.round(ix[first] * (cell / 0.65), 5).tolist(),
-            "dlat": round(cell, 6), "dlon": round(cell / 0.65, 6), "n": n.tolist(),
-            "t": per_type.argmax(axis=1).tolist(), "types": per_type.tolist(), "total": int(len(df)),
-            "cell_deg": round(cell, 4)}
+    """Grid cells over the filtered events (events/aggregate.py, shared with the database backend)."""
+    from events.aggregate import aggregate as grid
+
+    return grid(df, max_cells)
 
 
-def type_codes(s: pd.Series) -> np.ndarray:
-    """Index of each event's type in TYPE_ORDER (one hash pass over distinct values)."""
-    codes, uniques = pd.factorize(s)
-    lookup = np.array([TYPE_ORDER.index(u) if u in TYPE_ORDER else 0 for u in uniques], dtype=np.int64)
-    return lookup[codes] if len(uniques) else np.zeros(len(s), dtype=np.int64)
-
+from events.aggregate import type_codes  # noqa: E402,F401  (the layers' type index)
 
 GRID_COLUMNS = ["lat", "lon", "event_type"]  # what aggregate() reads
 

@@ -12,7 +12,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -183,27 +183,40 @@ def geojson_chunks(df: pd.DataFrame) -> Iterator[bytes]:
     Streams in chunks; each chunk is built with column operations (pyarrow), so a
     million features never sit in memory as one document or as Python dicts.
     """
+    return geojson_stream([df])
+
+
+def geojson_stream(frames: Iterable[pd.DataFrame]) -> Iterator[bytes]:
+    """One FeatureCollection from frames that arrive one after another (a database cursor's
+    batches): the same bytes as one frame of all their rows."""
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    for df in frames:
+        for text in _feature_chunks(df):
+            if first and text:
+                text, first = text[1:], False  # no comma before the first feature
+            if text:
+                yield text
+    yield b"\n]}\n"
+
+
+def _feature_chunks(df: pd.DataFrame) -> Iterator[bytes]:
+    """The features of a frame, each led by ',\\n', CHUNK rows at a time."""
     encoded = encoded_categories(df)
 
     def build(start: int) -> bytes:
         return _concat(_feature_strings(df.iloc[start:start + CHUNK], encoded))
 
-    yield b'{"type":"FeatureCollection","features":['
     # Arrow's kernels release the GIL: two chunks are built at once, yielded in order,
     # and never more than two are held, so memory stays bounded however long the export.
     with ThreadPoolExecutor(max_workers=2) as pool:
         window: deque = deque()
-        for i, start in enumerate(range(0, len(df), CHUNK)):
+        for start in range(0, len(df), CHUNK):
             window.append(pool.submit(build, start))
             if len(window) == 2:
-                text = window.popleft().result()
-                yield text[1:] if i == 1 else text  # no comma before the first feature
-        first = len(df) <= CHUNK
+                yield window.popleft().result()
         while window:
-            text = window.popleft().result()
-            yield text[1:] if first else text
-            first = False
-    yield b"\n]}\n"
+            yield window.popleft().result()
 
 
 def _concat(arr: pa.Array) -> bytes:
@@ -331,25 +344,35 @@ def _safe_text(s: pd.Series, raw: bool) -> pd.Series:
 
 def csv_chunks(df: pd.DataFrame, raw: bool = False) -> Iterator[bytes]:
     """ACLED's columns then ours, RFC 4180 quoting; formula cells neutralised unless raw."""
+    return csv_stream([df], raw)
+
+
+def csv_stream(frames: Iterable[pd.DataFrame], raw: bool = False) -> Iterator[bytes]:
+    """One CSV from frames that arrive one after another: the same bytes as one frame."""
     header = True
-    if len(df) == 0:
+    for df in frames:
+        for start in range(0, len(df), 50_000):
+            buf = io.StringIO()
+            frame = acled_frame(plain(df.iloc[start:start + 50_000]))
+            frame = frame.apply(lambda col: _safe_text(col, raw)) if len(frame) else frame
+            frame.to_csv(buf, index=False, header=header, lineterminator=CSV_LINE_END)
+            header = False
+            yield buf.getvalue().encode("utf-8")
+    if header:  # no rows at all: the header alone
         yield (",".join(ACLED_COLUMNS + OUR_COLUMNS) + CSV_LINE_END).encode()
-        return
-    for start in range(0, len(df), 50_000):
-        buf = io.StringIO()
-        frame = acled_frame(plain(df.iloc[start:start + 50_000]))
-        frame = frame.apply(lambda col: _safe_text(col, raw)) if len(frame) else frame
-        frame.to_csv(buf, index=False, header=header, lineterminator=CSV_LINE_END)
-        header = False
-        yield buf.getvalue().encode("utf-8")
 
 
 def chunks(df: pd.DataFrame, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
     """The export as a stream of UTF-8 byte chunks. raw: CSV cells exactly as stored (for machines)."""
+    return stream([df], fmt, raw=raw)
+
+
+def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False) -> Iterator[bytes]:
+    """The export of rows arriving as several frames (in order)."""
     if fmt == "geojson":
-        return geojson_chunks(df)
+        return geojson_stream(frames)
     if fmt == "csv":
-        return csv_chunks(df, raw)
+        return csv_stream(frames, raw)
     raise ValueError(f"unknown export format {fmt!r}; one of {FORMATS}")
 
 

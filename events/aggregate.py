@@ -1,0 +1,83 @@
+"""Counts for the map's grid and the timeline, from columns (in memory) or from counts a
+database has already grouped: both backends end in the same payload builders here."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from events.vocab import EVENT_TYPES
+
+TYPE_ORDER = list(EVENT_TYPES)
+ASPECT = 0.65  # a cell is 1/0.65 times wider in degrees of longitude: about square at 50° N
+
+
+def type_codes(s: pd.Series) -> np.ndarray:
+    """Index of each event's type in TYPE_ORDER (one hash pass over distinct values)."""
+    codes, uniques = pd.factorize(s)
+    lookup = np.array([TYPE_ORDER.index(u) if u in TYPE_ORDER else 0 for u in uniques], dtype=np.int64)
+    return lookup[codes] if len(uniques) else np.zeros(len(s), dtype=np.int64)
+
+
+def first_cell(lat_span: float, lon_span: float, max_cells: int) -> float:
+    """Cell height in degrees so that the events' extent holds about max_cells cells."""
+    span = max(lat_span, lon_span * ASPECT, 0.01)
+    return max(span / math.sqrt(max_cells) * 1.2, 0.005)
+
+
+def grid_payload(ix: np.ndarray, iy: np.ndarray, t: np.ndarray, n: np.ndarray, cell: float, total: int) -> dict:
+    """The grid layer's data from per (cell, type) counts: cells in (ix, iy) order."""
+    keys = ix.astype(np.int64) * 1_000_003 + iy.astype(np.int64)
+    uniq, inv = np.unique(keys, return_inverse=True)
+    per_type = np.zeros((len(uniq), len(TYPE_ORDER)), dtype=np.int64)
+    np.add.at(per_type, (inv, t.astype(np.int64)), n.astype(np.int64))
+    first = np.zeros(len(uniq), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv))[::-1]
+    return {"south": np.round(iy[first] * cell, 5).tolist(), "west": np.round(ix[first] * (cell / ASPECT), 5).tolist(),
+            "dlat": round(cell, 6), "dlon": round(cell / ASPECT, 6), "n": per_type.sum(axis=1).tolist(),
+            "t": per_type.argmax(axis=1).tolist(), "types": per_type.tolist(), "total": int(total),
+            "cell_deg": round(cell, 4)}
+
+
+def aggregate(df: pd.DataFrame, max_cells: int) -> dict:
+    """Grid cells over the events of df (column operations only): the cell size adapts to
+    their extent so that there are at most about max_cells cells."""
+    lat = df["lat"].to_numpy(np.float64)
+    lon = df["lon"].to_numpy(np.float64)
+    t = type_codes(df["event_type"])
+    cell = first_cell(float(np.ptp(lat)) if len(lat) else 0, float(np.ptp(lon)) if len(lon) else 0, max_cells)
+    while True:
+        ix = np.floor(lon / (cell / ASPECT)).astype(np.int64)
+        iy = np.floor(lat / cell).astype(np.int64)
+        inv, keys = pd.factorize(ix * 1_000_003 + iy)  # hashing: faster than sorting a million keys
+        if len(keys) <= max_cells:
+            break
+        cell *= 1.4
+    # one count per (cell, type), then the shared builder
+    k = inv.astype(np.int64) * len(TYPE_ORDER) + t
+    counts = np.bincount(k, minlength=len(keys) * len(TYPE_ORDER))
+    nz = np.flatnonzero(counts)
+    cell_of, type_of = nz // len(TYPE_ORDER), nz % len(TYPE_ORDER)
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv))[::-1]
+    return grid_payload(ix[first][cell_of], iy[first][cell_of], type_of, counts[nz], cell, len(df))
+
+
+def per_day(dates: np.ndarray, types: np.ndarray, counts: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows: days (no gaps; weeks beyond 400 days), columns: event types present; values: counts.
+    dates: datetime64 values; types: indexes into TYPE_ORDER; counts: per row (1 when None)."""
+    if len(dates) == 0:
+        return pd.DataFrame()
+    days = np.asarray(dates).astype("datetime64[D]")
+    first = days.min()
+    offset = (days - first).astype(np.int64)
+    ndays = int(offset.max()) + 1
+    weights = None if counts is None else np.asarray(counts, dtype=np.int64)
+    grid = np.bincount(offset * len(TYPE_ORDER) + np.asarray(types, dtype=np.int64), weights=weights,
+                       minlength=ndays * len(TYPE_ORDER)).astype(np.int64).reshape(ndays, -1)
+    index = pd.DatetimeIndex(first + np.arange(ndays).astype("timedelta64[D]"), name="date")
+    frame = pd.DataFrame(grid, index=index, columns=TYPE_ORDER)
+    if ndays > 400:  # years of data: weekly bars read better than thousands of days
+        frame = frame.resample("W-MON", label="left", closed="left").sum()
+    return frame[[c for c in TYPE_ORDER if frame[c].any()]]
