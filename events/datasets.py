@@ -30,7 +30,7 @@ from events.store import ALL_COLUMNS, conform, plain
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 NAME = re.compile(DATASET_NAME)
-CURATED_ONLY = ("tags", "actors", "sources", "path")
+CURATED_ONLY = ("tags", "actors", "sources", "path", "review")
 EXTRA_PREFIX = "x_"  # a source column our fields do not cover, kept so an export gives it back
 # A re-import that would keep less than this share of the current version's rows is refused
 # unless --replace says so: an empty or truncated file must not wipe a good dataset.
@@ -354,7 +354,7 @@ def to_frame(tables: list[pa.Table], head: pd.DataFrame | None = None) -> pd.Dat
     del table
     n_head = len(head) if head is not None else 0
     for col in CURATED_ONLY:
-        values = np.full(len(df), None, dtype=object)
+        values = np.full(len(df), "approved" if col == "review" else None, dtype=object)  # imports are published
         if n_head:
             values[:n_head] = head[col].to_numpy(object)
         df[col] = values

@@ -26,3 +26,19 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.field}: {self.message}"
+
+
+class StorageError(EventsError):
+    """A store that cannot be opened or used (database unreachable, schema too old...)."""
+
+
+class NotFound(StorageError):
+    """No curated event with that id."""
+
+
+class StaleVersion(StorageError):
+    """A save against a version that someone else has changed since it was read: nothing written."""
+
+
+class ReviewError(StorageError):
+    """A review step that is not allowed (approving one's own change, approving a draft...)."""

@@ -116,6 +116,8 @@ class Event(_Strict):
     injured: int | None = Field(None, ge=0)
     claim: Claim
     sources: list[Source] = Field(min_length=1)
+    review: Literal["draft", "in_review", "approved", "rejected"] = Field(
+        "approved", description="Review state: only approved events are shown by default")
 
     @field_validator("event_type")
     @classmethod

@@ -31,7 +31,7 @@ COLUMNS = [
     "event_type", "sub_event_type", "actors", "actor1", "actor2", "location_name", "location_near",
     "fatalities", "fatalities_low", "fatalities_high", "injured", "claim_status", "claimed_by", "sources",
     "source_outlets", "source_urls", "lat", "lon", "geo_precision", "uncertainty_km", "country", "admin1",
-    "admin1_code", "admin1_source", "geocoded_by", "geo_flags", "contested_name", "search_text", "path",
+    "admin1_code", "admin1_source", "geocoded_by", "geo_flags", "contested_name", "search_text", "path", "review",
 ]
 # ACLED's own columns, kept as text for ACLED imports so an export gives them back unchanged.
 ACLED_PASSTHROUGH = [
@@ -42,7 +42,8 @@ ALL_COLUMNS = COLUMNS + ACLED_PASSTHROUGH
 TEXT_COLUMNS = ["id", "dataset", "source_row", "title", "summary", "notes", "date_precision", "event_type",
                 "sub_event_type", "actor1", "actor2", "location_name", "location_near", "claim_status",
                 "claimed_by", "source_outlets", "source_urls", "country", "admin1", "admin1_code",
-                "admin1_source", "geocoded_by", "contested_name", "search_text", "path", *ACLED_PASSTHROUGH]
+                "admin1_source", "geocoded_by", "contested_name", "search_text", "path", "review",
+                *ACLED_PASSTHROUGH]
 # Few distinct values each: held as categoricals (dictionary-encoded in Parquet), so a
 # million rows cost one small integer each and filters compare codes, not strings.
 CATEGORY_COLUMNS = ["dataset", "title", "date_precision", "event_type", "sub_event_type", "claim_status", "claimed_by",
@@ -349,6 +350,7 @@ def _row(event: Event, path: Path, d: dict) -> dict:
         "contested_name": d.get("contested_name") or None,
         "search_text": " ".join(x for x in (event.title, event.summary, event.notes, quotes) if x).lower(),
         "path": str(path),
+        "review": event.review,
     }
 
 

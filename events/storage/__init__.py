@@ -1,0 +1,27 @@
+"""The store every view goes through: open_storage() picks the backend.
+
+EVENTS_DB=postgresql://... (or --db) selects PostGIS; otherwise the embedded store
+(YAML catalogue + GeoParquet datasets) is used, which needs no server.
+"""
+from __future__ import annotations
+
+import os
+
+from events.storage.base import Change, Storage, StoreFacts, Stored, Summary, current_user  # noqa: F401
+
+
+def database_url(override: str | None = None) -> str | None:
+    """--db beats $EVENTS_DB; None means the embedded store."""
+    url = override or os.environ.get("EVENTS_DB") or None
+    return url.strip() if url and url.strip() else None
+
+
+def open_storage(db: str | None = None, catalog=None, data=None, *, write_cache: bool = True) -> Storage:
+    url = database_url(db)
+    if url:
+        from events.storage.postgis import PostgisStorage
+
+        return PostgisStorage(url)
+    from events.storage.embedded import EmbeddedStorage
+
+    return EmbeddedStorage(catalog, data, write_cache=write_cache)

@@ -1,0 +1,172 @@
+"""What every consumer needs from a store, as one interface (Datasette's Database is the model).
+
+The dashboard, the CLI and the exports call only these methods. Two backends implement
+them: the embedded store (YAML catalogue + GeoParquet datasets, events/storage/embedded.py)
+and PostGIS (events/storage/postgis.py). Filters arrive as events.filters.Filter values;
+each backend applies them its own way (column masks, SQL), with the same result.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from events.errors import Problem
+from events.filters import Filter
+
+# Review steps a user may take, and from which states.
+TRANSITIONS = {"draft": ("in_review", "rejected"), "in_review": ("approved", "rejected", "draft"),
+               "approved": ("in_review",), "rejected": ("draft",)}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The numbers a view shows above the map, for one filter."""
+
+    count: int
+    fatalities_reported: int
+    fatalities_claimed: int
+    injured: int
+    claimed_or_disputed: int
+    extent: tuple[float, float, float, float] | None  # south, west, north, east (uncertainty included)
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """What the sidebar offers, from the whole store."""
+
+    first: dt.date | None
+    last: dt.date | None
+    regions: tuple[str, ...]
+    datasets: tuple[str, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A curated event as stored: the record (the YAML's fields), its version and review state."""
+
+    id: str
+    record: dict
+    version: str
+    review: str
+    author: str | None = None  # who last changed its content (may not approve it)
+    updated_by: str | None = None
+    updated_at: str | None = None
+    retracted: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of an event's append-only history."""
+
+    event_id: str
+    at: str
+    who: str
+    action: str  # create, edit, review:STATE, retract, push, refused
+    version: str | None
+    before: dict | None = None
+    after: dict | None = None
+    note: str = ""
+
+
+@dataclass
+class Loaded:
+    """Problems met while reading the store (invalid record files), shown to the user."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def invalid_files(self) -> list[str]:
+        return sorted({p.path for p in self.problems})
+
+
+def current_user(header_value: str | None = None) -> str:
+    """Who is acting: the name the team's sign-in proxy put in a header (dashboard), else
+    $EVENTS_USER, else the login name (command line)."""
+    for name in (header_value, os.environ.get("EVENTS_USER")):
+        if name and name.strip():
+            return name.strip()[:200]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class Storage(ABC):
+    """One store of events. Every method that takes a Filter applies all of it."""
+
+    kind: str = "?"
+
+    # --- reading -----------------------------------------------------------------------
+    @abstractmethod
+    def fingerprint(self) -> str:
+        """Changes whenever the store's content changes (caches key on it)."""
+
+    @abstractmethod
+    def problems(self) -> list[Problem]:
+        """Invalid records met while reading (never raised)."""
+
+    @abstractmethod
+    def facts(self) -> StoreFacts: ...
+
+    @abstractmethod
+    def datasets(self) -> list[str]:
+        """Every dataset name, 'curated' included."""
+
+    @abstractmethod
+    def select(self, f: Filter, columns: list[str] | None = None, *, newest: int | None = None,
+               bounds: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+        """The events that pass, in the store's order (or the newest N, newest first),
+        only the columns asked for; bounds = (south, west, north, east) of a map view."""
+
+    @abstractmethod
+    def count(self, f: Filter, bounds: tuple[float, float, float, float] | None = None) -> int: ...
+
+    @abstractmethod
+    def summary(self, f: Filter) -> Summary: ...
+
+    @abstractmethod
+    def distinct(self, column: str, f: Filter | None = None) -> list[str]: ...
+
+    @abstractmethod
+    def grid(self, f: Filter, max_cells: int, bounds: tuple[float, float, float, float] | None = None) -> dict:
+        """The map's grid cells (dashboard.mapview.aggregate's payload), aggregated where the data is."""
+
+    @abstractmethod
+    def per_day(self, f: Filter) -> pd.DataFrame:
+        """Events per day (index) and event type (columns), for the timeline."""
+
+    @abstractmethod
+    def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
+        """The export of the events that pass, streamed (same bytes on every backend)."""
+
+    def extent(self, f: Filter) -> tuple[float, float, float, float] | None:
+        return self.summary(f).extent
+
+    # --- curated events ------------------------------------------------------------------
+    @abstractmethod
+    def get(self, event_id: str) -> Stored: ...
+
+    @abstractmethod
+    def save(self, record: dict, *, version: str | None, user: str) -> Stored:
+        """Create (version None) or change a curated event. A version that is no longer the
+        current one raises StaleVersion and writes nothing; every attempt is in the history."""
+
+    @abstractmethod
+    def review(self, event_id: str, state: str, *, version: str, user: str, note: str = "") -> Stored:
+        """Move an event along draft -> in_review -> approved/rejected; the approver is not the author."""
+
+    @abstractmethod
+    def retract(self, event_id: str, *, version: str, user: str, note: str = "") -> None: ...
+
+    @abstractmethod
+    def history(self, event_id: str) -> list[Change]: ...
+
+    def close(self) -> None:
+        pass

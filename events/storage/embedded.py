@@ -1,0 +1,382 @@
+"""The embedded store: the YAML catalogue plus the GeoParquet datasets, held in memory as one
+table. `make run` needs nothing else. Filters are column masks (events/filters.py).
+
+Curated records are edited as their YAML files: a record's version is a hash of its file's
+bytes, so a hand edit on disk counts as a change too, and a save against an older version is
+refused. Each change is appended to `.history/ID.jsonl` inside the catalogue (hidden: the
+catalogue reader skips it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from events import safe_yaml
+from events.errors import NotFound, Problem, ReviewError, StaleVersion, StorageError
+from events.filters import Filter, key, mask
+from events.storage.base import TRANSITIONS, Change, Storage, StoreFacts, Stored, Summary
+from events.vocab import CURATED
+
+VIEWS_KEPT = 32
+HISTORY = ".history"
+
+
+def padded_extent(lat: np.ndarray, lon: np.ndarray, unc_km: np.ndarray) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) of points with their uncertainty (capped at 300 km)."""
+    if len(lat) == 0:
+        return None
+    pad = np.clip(np.nan_to_num(unc_km, nan=0.0), 0, 300) / 111.0
+    south, north = float(np.min(lat - pad)), float(np.max(lat + pad))
+    west = float(np.min(lon - pad / np.cos(np.radians(lat))))
+    east = float(np.max(lon + pad / np.cos(np.radians(lat))))
+    return south, west, north, east
+
+
+def in_bounds(lat: np.ndarray, lon: np.ndarray, bounds) -> np.ndarray:
+    south, west, north, east = bounds
+    return (lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)
+
+
+def summarise(sub: pd.DataFrame) -> Summary:
+    """The view's numbers from its rows' columns."""
+    fat = sub["fatalities"].astype("Float64").fillna(0).to_numpy(np.float64)
+    claimed = sub["claim_status"].isin(["claimed", "disputed"]).to_numpy(bool)
+    inj = sub["injured"].astype("Float64").fillna(0).to_numpy(np.float64)
+    ext = padded_extent(sub["lat"].to_numpy(np.float64), sub["lon"].to_numpy(np.float64),
+                        sub["uncertainty_km"].to_numpy(np.float64))
+    return Summary(len(sub), int(fat[~claimed].sum()), int(fat[claimed].sum()), int(inj.sum()), int(claimed.sum()), ext)
+
+
+def _version(raw: bytes) -> str:
+    return hashlib.sha1(raw).hexdigest()[:12]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class EmbeddedStorage(Storage):
+    kind = "embedded"
+
+    def __init__(self, catalog: str | os.PathLike | None = None, data: str | os.PathLike | None = None, *,
+                 write_cache: bool = True) -> None:
+        from events.datasets import data_dir
+        from events.store import catalog_dir
+
+        self.catalog = catalog_dir(catalog)
+        self.data = data_dir(data)
+        self._write_cache = write_cache
+        self._loaded = None
+        self._load_lock = threading.Lock()
+        self._views: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._views_lock = threading.Lock()
+
+    # --- the table -------------------------------------------------------------------------
+    @property
+    def loaded(self):
+        """The store read once (catalogue + datasets); reload() after a change."""
+        if self._loaded is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    from events.store import load_store
+
+                    self._loaded = load_store(self.catalog, self.data, write_cache=self._write_cache)
+        return self._loaded
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.loaded.events
+
+    def reload(self) -> None:
+        with self._load_lock:
+            self._loaded = None
+        with self._views_lock:
+            self._views.clear()
+
+    def fingerprint(self) -> str:
+        from events.store import fingerprint
+
+        return fingerprint(self.catalog, self.data)
+
+    def problems(self) -> list[Problem]:
+        return list(self.loaded.problems)
+
+    def positions(self, f: Filter) -> np.ndarray:
+        """Row positions that pass f, in table order; the last VIEWS_KEPT filters are remembered."""
+        k = key(f)
+        with self._views_lock:
+            hit = self._views.get(k)
+            if hit is not None:
+                self._views.move_to_end(k)
+                return hit
+        rows = np.flatnonzero(mask(self.table, f)).astype(np.int64)
+        with self._views_lock:
+            self._views[k] = rows
+            while len(self._views) > VIEWS_KEPT:
+                self._views.popitem(last=False)
+        return rows
+
+    def _rows(self, f: Filter, bounds=None) -> np.ndarray:
+        rows = self.positions(f)
+        if bounds is not None:
+            df = self.table
+            rows = rows[in_bounds(df["lat"].to_numpy()[rows], df["lon"].to_numpy()[rows], bounds)]
+        return rows
+
+    # --- reading -------------------------------------------------------------------------
+    def facts(self) -> StoreFacts:
+        df = self.table
+        dates = df["date"]
+        return StoreFacts(dates.min().date() if len(df) else None, dates.max().date() if len(df) else None,
+                          tuple(self.distinct("country") + self.distinct("admin1")), tuple(self.datasets()), len(df))
+
+    def datasets(self) -> list[str]:
+        from events.datasets import list_datasets
+
+        return [CURATED, *(m["dataset"] for m in list_datasets(self.data))]
+
+    def select(self, f: Filter, columns=None, *, newest=None, bounds=None) -> pd.DataFrame:
+        from events.query import take
+
+        df = self.table
+        rows = self._rows(f, bounds)
+        if newest is not None:
+            dates = df["date"].to_numpy("datetime64[ns]")[rows].astype(np.int64)
+            top = np.argpartition(-dates, newest - 1)[:newest] if len(rows) > newest else np.arange(len(rows))
+            order = top[np.lexsort((df["id"].to_numpy(object)[rows[top]].astype(str), -dates[top]))]
+            rows = rows[order]
+        elif len(rows) == len(df) and columns is None:
+            return df
+        return take(df, rows, columns).reset_index(drop=True)
+
+    def count(self, f: Filter, bounds=None) -> int:
+        return len(self._rows(f, bounds))
+
+    def summary(self, f: Filter) -> Summary:
+        from events.query import take
+
+        return summarise(take(self.table, self.positions(f),
+                              ["fatalities", "claim_status", "injured", "lat", "lon", "uncertainty_km"]))
+
+    def distinct(self, column: str, f: Filter | None = None) -> list[str]:
+        s = self.table[column]
+        if f is not None:
+            from events.query import take
+
+            s = take(self.table, self.positions(f), [column])[column]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            used = np.unique(s.cat.codes.to_numpy())
+            return sorted(str(s.cat.categories[c]) for c in used if c >= 0)
+        return sorted(str(x) for x in s.dropna().unique())
+
+    def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
+        from events.aggregate import aggregate
+        from events.query import take
+
+        return aggregate(take(self.table, self._rows(f, bounds), ["lat", "lon", "event_type"]), max_cells)
+
+    def per_day(self, f: Filter) -> pd.DataFrame:
+        from events.aggregate import per_day, type_codes
+        from events.query import take
+
+        sub = take(self.table, self.positions(f), ["date", "event_type"])
+        return per_day(sub["date"].to_numpy("datetime64[ns]"), type_codes(sub["event_type"]))
+
+    def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
+        from events.export import chunks
+        from events.query import apply
+
+        return chunks(apply(self.table, f), fmt, raw=raw)
+
+    # --- curated events ----------------------------------------------------------------------
+    def _path(self, event_id: str) -> Path:
+        from events.schema import SLUG
+
+        import re
+
+        if not re.match(SLUG, event_id or "") or len(event_id) > 120:
+            raise NotFound(f"{event_id!r} is not an event id (lowercase slug)")
+        for suffix in (".yaml", ".yml"):
+            p = self.catalog / f"{event_id}{suffix}"
+            if p.exists():
+                return p
+        return self.catalog / f"{event_id}.yaml"
+
+    def _read(self, path: Path) -> tuple[bytes, dict]:
+        from events.store import _read_regular
+
+        raw = _read_regular(path)
+        data = safe_yaml.load(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise StorageError(f"{path}: not a record (a mapping of fields)")
+        return raw, data
+
+    def get(self, event_id: str) -> Stored:
+        path = self._path(event_id)
+        if not path.exists():
+            raise NotFound(f"no curated event {event_id!r} in {self.catalog}")
+        raw, data = self._read(path)
+        last = self._last_change(event_id)
+        return Stored(event_id, data, _version(raw), str(data.get("review", "approved")),
+                      author=self._author(event_id), updated_by=last.who if last else None,
+                      updated_at=last.at if last else None)
+
+    def _lock(self):
+        class _Lock:
+            def __init__(s, path: Path) -> None:
+                s.path = path
+
+            def __enter__(s):
+                s.fd = os.open(s.path, os.O_CREAT | os.O_RDWR, 0o644)
+                fcntl.flock(s.fd, fcntl.LOCK_EX)
+                return s
+
+            def __exit__(s, *exc):
+                fcntl.flock(s.fd, fcntl.LOCK_UN)
+                os.close(s.fd)
+
+        return _Lock(self.catalog / ".catalog.lock")
+
+    def _write(self, event_id: str, record: dict, *, expected: str | None, user: str, action: str,
+               note: str = "") -> Stored:
+        """Validate, check the version, write atomically and append to the history, under the lock."""
+        from events.atomic import write_bytes_atomic
+        from events.schema import Event
+
+        from pydantic import ValidationError
+
+        try:
+            event = Event.model_validate(record)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first.get("loc", ())) or "(record)"
+            raise StorageError(f"{event_id}: {where}: {first['msg'].removeprefix('Value error, ')}") from None
+        if event.id != event_id:
+            raise StorageError(f"{event_id}: id: the record's id is {event.id!r}")
+        text = dump_record(event)
+        with self._lock():
+            path = self._path(event_id)
+            before = None
+            current = None
+            if path.exists():
+                raw, before = self._read(path)
+                current = _version(raw)
+            if current != expected:
+                last = self._last_change(event_id)
+                self._append(Change(event_id, _now(), user, "refused", expected, None, record,
+                                    f"{action} against version {expected}, current is {current}"))
+                if current is None:
+                    raise StaleVersion(f"{event_id}: no longer exists (retracted or renamed) since you opened it")
+                if expected is None:
+                    raise StaleVersion(f"{event_id}: already exists; open it and edit it instead")
+                who = last.who if last and last.version == current else "someone (the file was edited on disk)"
+                at = last.at if last and last.version == current else dt.datetime.fromtimestamp(
+                    path.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+                raise StaleVersion(f"{event_id}: changed by {who} at {at} since you opened it; nothing was "
+                                   "saved: reopen it and apply your change again")
+            write_bytes_atomic(path, text.encode("utf-8"))
+            version = _version(text.encode("utf-8"))
+            after = safe_yaml.load(text)
+            self._append(Change(event_id, _now(), user, action, version, before, after, note))
+        self.reload()
+        return self.get(event_id)
+
+    def save(self, record: dict, *, version: str | None, user: str) -> Stored:
+        event_id = str(record.get("id", ""))
+        record = dict(record)
+        if version is not None:
+            current = self.get(event_id)
+            if record.get("review", current.review) == current.review and current.review in ("approved", "rejected"):
+                record["review"] = "draft" if current.review == "rejected" else "in_review"  # a change is reviewed again
+        else:
+            record.setdefault("review", "draft")
+        return self._write(event_id, record, expected=version, user=user,
+                           action="create" if version is None else "edit")
+
+    def review(self, event_id: str, state: str, *, version: str, user: str, note: str = "") -> Stored:
+        current = self.get(event_id)
+        check_review(current, state, user)
+        record = dict(current.record, review=state)
+        return self._write(event_id, record, expected=version, user=user, action=f"review:{state}", note=note)
+
+    def retract(self, event_id: str, *, version: str, user: str, note: str = "") -> None:
+        with self._lock():
+            path = self._path(event_id)
+            if not path.exists():
+                raise NotFound(f"no curated event {event_id!r}")
+            raw, before = self._read(path)
+            if _version(raw) != version:
+                self._append(Change(event_id, _now(), user, "refused", version, None, None,
+                                    f"retract against version {version}, current is {_version(raw)}"))
+                last = self._last_change(event_id)
+                raise StaleVersion(f"{event_id}: changed by {last.who if last else 'someone'} at "
+                                   f"{last.at if last else '?'} since you opened it; not retracted")
+            path.unlink()
+            self._append(Change(event_id, _now(), user, "retract", None, before, None, note))
+        self.reload()
+
+    def history(self, event_id: str) -> list[Change]:
+        path = self.catalog / HISTORY / f"{event_id}.jsonl"
+        out = []
+        try:
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    try:
+                        out.append(Change(**json.loads(line)))
+                    except (ValueError, TypeError):
+                        continue
+        except FileNotFoundError:
+            pass
+        return out
+
+    def _last_change(self, event_id: str) -> Change | None:
+        done = [c for c in self.history(event_id) if c.action != "refused"]
+        return done[-1] if done else None
+
+    def _author(self, event_id: str) -> str | None:
+        content = [c for c in self.history(event_id) if c.action in ("create", "edit", "push")]
+        return content[-1].who if content else None
+
+    def _append(self, change: Change) -> None:
+        folder = self.catalog / HISTORY
+        folder.mkdir(exist_ok=True)
+        line = json.dumps(change.__dict__, ensure_ascii=False, default=str) + "\n"
+        fd = os.open(folder / f"{change.event_id}.jsonl", os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o644)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def check_review(current: Stored, state: str, user: str) -> None:
+    """The review rules, the same on every backend."""
+    from events.vocab import REVIEW_STATES
+
+    if state not in REVIEW_STATES:
+        raise ReviewError(f"unknown review state {state!r}; one of: {', '.join(REVIEW_STATES)}")
+    if state not in TRANSITIONS.get(current.review, ()):
+        raise ReviewError(f"{current.id}: cannot go from {current.review} to {state}; from {current.review}: "
+                          f"{', '.join(TRANSITIONS.get(current.review, ())) or 'nothing'}")
+    if state in ("approved", "rejected") and current.author and current.author == user:
+        raise ReviewError(f"{current.id}: {user} made the last change, so someone else must review it")
+
+
+def dump_record(event) -> str:
+    """A record as YAML, fields in the schema's order, defaults left out (review: approved included
+    only when not the default)."""
+    import yaml
+
+    data = event.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    data = {"id": event.id, **{k: v for k, v in data.items() if k != "id"}}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
