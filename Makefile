@@ -8,7 +8,7 @@ HOST    ?= 127.0.0.1
 CHROMIUM ?= /usr/bin/chromium
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: setup run test browser index benchmark clean
+.PHONY: setup run test browser postgres index benchmark clean
 
 setup: $(STAMP) index
 
@@ -30,10 +30,20 @@ browser:
 	  || echo "warning: could not install chromium; browser tests will be skipped"; \
 	else echo "warning: $(CHROMIUM) missing and not root; browser tests will be skipped"; fi
 
+# PostgreSQL 15 + PostGIS 3 from Debian for the database tests (each test run starts its own
+# throwaway cluster on a free port; nothing is left running).
+PG_BIN ?= /usr/lib/postgresql/15/bin
+postgres:
+	@if [ -x "$(PG_BIN)/initdb" ] && ls /usr/share/postgresql/15/extension/postgis--*.sql >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null) \
+	  || echo "warning: could not install PostgreSQL/PostGIS; database tests will be skipped"; \
+	else echo "warning: PostgreSQL/PostGIS missing and not root; database tests will be skipped"; fi
+
 run: setup
 	$(PY) -m dashboard.serve --server.port $(PORT) --server.address $(HOST) --server.headless true
 
-test: setup browser
+test: setup browser postgres
 	$(PY) -m pytest -q tests
 
 benchmark: setup

@@ -13,32 +13,15 @@ from events.errors import EventsError
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="first day, inclusive (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive (YYYY-MM-DD)")
-    p.add_argument("--type", dest="types", action="append", default=[], metavar="T",
-                   help="event or sub-event type (repeatable)")
-    p.add_argument("--region", dest="regions", action="append", default=[], metavar="R",
-                   help="country code (RU), ISO 3166-2 (UA-14) or admin-1 name (Donetsk Oblast); repeatable")
-    p.add_argument("--claim", dest="claims", action="append", default=[], metavar="STATUS",
-                   help="reported, claimed, confirmed or disputed (repeatable)")
-    p.add_argument("--q", default="", metavar="TEXT", help="text in title, summary, notes or quotes")
-    p.add_argument("--dataset", dest="datasets", action="append", default=[], metavar="NAME",
-                   help="only these datasets ('curated' = the catalogue; repeatable)")
+    from events.filters import add_arguments
+
+    add_arguments(p)
 
 
 def _filter(args):
-    from events.query import make_filter
+    from events.filters import from_args
 
-    return make_filter(date_from=args.date_from, date_to=args.date_to, types=args.types,
-                       regions=args.regions, claims=args.claims, q=args.q, datasets=args.datasets)
-
-
-def _check_datasets(f, data) -> None:
-    from events.datasets import list_datasets
-    from events.query import check_datasets
-    from events.vocab import CURATED
-
-    check_datasets(f, [CURATED, *(m["dataset"] for m in list_datasets(data))])
+    return from_args(args)
 
 
 def _print_problems(problems, stream=sys.stdout) -> None:
@@ -56,56 +39,145 @@ def cmd_validate(args) -> int:
     return 1 if cat.problems else 0
 
 
-def cmd_list(args) -> int:
-    from events.query import apply
-    from events.store import load_store
+def _storage(args):
+    from events.storage import open_storage
 
+    return open_storage(getattr(args, "db", None), args.catalog, args.data)
+
+
+def _check_store_datasets(f, store) -> None:
+    from events.filters import check_datasets
+
+    check_datasets(f, store.datasets())
+
+
+def cmd_list(args) -> int:
     f = _filter(args)
-    cat = load_store(args.catalog, args.data)
-    _check_datasets(f, args.data)
-    if cat.problems:
-        print(f"warning: {len(cat.invalid_files)} invalid file(s) skipped; run 'python -m events validate'",
+    store = _storage(args)
+    _check_store_datasets(f, store)
+    problems = store.problems()
+    if problems:
+        print(f"warning: {len({p.path for p in problems})} invalid file(s) skipped; run 'python -m events validate'",
               file=sys.stderr)
-    df = apply(cat.events, f)
+    df = store.select(f, ["date", "id", "dataset", "event_type", "location_name", "admin1", "country",
+                          "geo_precision", "claim_status", "review", "fatalities"])
     if df.empty:
         print("no events match")
         return 0
-    view = df[["date", "id", "dataset", "event_type", "location_name", "admin1", "country", "geo_precision",
-               "claim_status", "fatalities"]].copy()
+    view = df.copy()
+    if (view["review"] == "approved").all():
+        view = view.drop(columns=["review"])
     view["date"] = view["date"].dt.strftime("%Y-%m-%d")
     import pandas as pd
 
     with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 48):
         print(view.to_string(index=False))
-    print(f"\n{len(df)} of {len(cat.events)} events")
+    print(f"\n{len(df)} of {store.facts().total} events")
     return 0
 
 
 def cmd_export(args) -> int:
     from events.atomic import write_stream_atomic
-    from events.export import chunks
-    from events.query import apply
-    from events.store import load_store
 
     f = _filter(args)
-    cat = load_store(args.catalog, args.data)
-    _check_datasets(f, args.data)
-    if cat.problems and not args.skip_invalid:
-        _print_problems(cat.problems, sys.stderr)
-        print(f"export: nothing written: {len(cat.invalid_files)} invalid file(s); fix them or pass "
+    store = _storage(args)
+    _check_store_datasets(f, store)
+    problems = store.problems()
+    invalid = sorted({p.path for p in problems})
+    if problems and not args.skip_invalid:
+        _print_problems(problems, sys.stderr)
+        print(f"export: nothing written: {len(invalid)} invalid file(s); fix them or pass "
               "--skip-invalid", file=sys.stderr)
         return 1
-    for path in cat.invalid_files:
+    for path in invalid:
         print(f"skipped invalid record: {path}", file=sys.stderr)
-    df = apply(cat.events, f)
+    parts = store.export(f, args.format, raw=args.raw)
     if args.out == "-":
         out = sys.stdout.buffer
-        for part in chunks(df, args.format, raw=args.raw):
+        for part in parts:
             out.write(part)
         out.flush()
     else:
-        write_stream_atomic(Path(args.out), chunks(df, args.format, raw=args.raw))
-        print(f"wrote {len(df)} events to {args.out}", file=sys.stderr)
+        write_stream_atomic(Path(args.out), parts)
+        print(f"wrote {store.count(f):,} events to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _postgis(args):
+    from events.errors import StorageError
+    from events.storage import database_url
+
+    url = database_url(getattr(args, "db", None))
+    if not url:
+        raise StorageError("no database: pass --db postgresql://... or set EVENTS_DB")
+    return url
+
+
+def cmd_db(args) -> int:
+    from events.storage import current_user
+    from events.storage.postgis import PostgisStorage, migrate
+
+    url = _postgis(args)
+    if args.db_cmd == "init":
+        applied = migrate(url)
+        print(f"schema up to date; applied: {', '.join(applied) or 'nothing (already current)'}")
+        return 0
+    store = PostgisStorage(url)
+    try:
+        if args.db_cmd == "push":
+            import time
+
+            t = time.perf_counter()
+            out = store.push(args.catalog, args.data, user=current_user())
+            for p in out["problems"]:
+                print(f"not pushed: {p}", file=sys.stderr)
+            sets = ", ".join(f"{k} {v:,}" for k, v in out["datasets"].items()) or "no datasets"
+            print(f"pushed {out['curated']:,} curated events ({out['curated_changed']:,} new or changed) and {sets} "
+                  f"in {time.perf_counter() - t:.1f} s")
+            return 1 if out["problems"] else 0
+        n = store.pull(args.out)
+        print(f"wrote {n:,} curated events to {args.out}")
+        return 0
+    finally:
+        store.close()
+
+
+def cmd_event(args) -> int:
+    """Curated events through the store: get, save (with the version you read), review, retract, history."""
+    from events import safe_yaml
+    from events.storage import current_user
+
+    store = _storage(args)
+    user = current_user()
+    if args.event_cmd == "get":
+        got = store.get(args.id)
+        print(f"# version: {got.version}  review: {got.review}  last change: {got.updated_by or '-'} "
+              f"{got.updated_at or ''}")
+        import yaml
+
+        sys.stdout.write(yaml.safe_dump(got.record, sort_keys=False, allow_unicode=True))
+        return 0
+    if args.event_cmd == "save":
+        from events.store import read_record
+
+        event, problems = read_record(Path(args.file))
+        if event is None:
+            _print_problems(problems, sys.stderr)
+            return 1
+        record = safe_yaml.load(Path(args.file).read_text(encoding="utf-8"))
+        saved = store.save(record, version=args.version, user=user)
+        print(f"saved {saved.id}: version {saved.version}, review {saved.review}")
+        return 0
+    if args.event_cmd == "review":
+        saved = store.review(args.id, args.state, version=args.version, user=user, note=args.note or "")
+        print(f"{saved.id}: {saved.review} (version {saved.version})")
+        return 0
+    if args.event_cmd == "retract":
+        store.retract(args.id, version=args.version, user=user, note=args.note or "")
+        print(f"retracted {args.id}")
+        return 0
+    for c in store.history(args.id):
+        print(f"{c.at}  {c.who:<16} {c.action:<16} v{c.version or '-'}  {c.note}")
     return 0
 
 
@@ -164,11 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="catalogue directory (default: $EVENTS_CATALOG, else events/catalog)")
     ap.add_argument("--data", default=None,
                     help="bulk datasets directory (default: $EVENTS_DATA, else ./data)")
+    ap.add_argument("--db", default=None, metavar="URL",
+                    help="PostgreSQL + PostGIS store (default: $EVENTS_DB; without one, the embedded store)")
     sub = ap.add_subparsers(dest="cmd", required=True)
     # --catalog is accepted after the sub-command too: `python -m events validate --catalog DIR`.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--catalog", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("--data", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     v = sub.add_parser("validate", parents=[common], help="check every record; one line per problem")
     v.set_defaults(func=cmd_validate)
     li = sub.add_parser("list", parents=[common], help="a table of the (filtered) events")
@@ -204,6 +279,33 @@ def build_parser() -> argparse.ArgumentParser:
     im.set_defaults(func=cmd_import)
     ds = sub.add_parser("datasets", parents=[common], help="list imported datasets and their manifests")
     ds.set_defaults(func=cmd_datasets)
+    db = sub.add_parser("db", parents=[common], help="the PostGIS store: init (create/migrate), push, pull")
+    dbs = db.add_subparsers(dest="db_cmd", required=True)
+    dbs.add_parser("init", parents=[common], help="create the schema or apply new migrations")
+    dbs.add_parser("push", parents=[common], help="load the YAML catalogue and imported datasets (one transaction)")
+    pl = dbs.add_parser("pull", parents=[common], help="write the curated events back as YAML files")
+    pl.add_argument("--out", required=True, metavar="DIR")
+    db.set_defaults(func=cmd_db)
+    ev = sub.add_parser("event", parents=[common], help="curated events: get, save, review, retract, history "
+                                                        "(who: $EVENTS_USER)")
+    evs = ev.add_subparsers(dest="event_cmd", required=True)
+    g = evs.add_parser("get", parents=[common], help="print a record and its version")
+    g.add_argument("id")
+    sv = evs.add_parser("save", parents=[common], help="create (no --version) or change a record from a YAML file")
+    sv.add_argument("file")
+    sv.add_argument("--version", default=None, help="the version you read (from `event get`); refused if stale")
+    rv = evs.add_parser("review", parents=[common], help="in_review, approved, rejected or draft")
+    rv.add_argument("id")
+    rv.add_argument("state")
+    rv.add_argument("--version", required=True)
+    rv.add_argument("--note", default="")
+    rt = evs.add_parser("retract", parents=[common], help="remove a record (kept in the history)")
+    rt.add_argument("id")
+    rt.add_argument("--version", required=True)
+    rt.add_argument("--note", default="")
+    hi = evs.add_parser("history", parents=[common], help="every change of a record, refused attempts included")
+    hi.add_argument("id")
+    ev.set_defaults(func=cmd_event)
     sc = sub.add_parser("schema", help="print (or --write) the JSON Schema of a record")
     sc.add_argument("--write", action="store_true")
     sc.set_defaults(func=cmd_schema)

@@ -1,0 +1,652 @@
+"""PostgreSQL + PostGIS behind the storage interface, for a team sharing one store.
+
+Filters become SQL (events/filters.py Term.sql) over indexed columns; the map's grid and
+the timeline are grouped in the database; rows travel as CSV through COPY both ways and
+are parsed by Arrow column-wise (no Python object per event), so an export streams from
+the server in batches. Curated edits use optimistic locking on a version number, and
+every change (refused attempts included) lands in the append-only event_history.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from events.errors import NotFound, Problem, StaleVersion, StorageError
+from events.filters import Filter, where
+from events.storage.base import Change, Storage, StoreFacts, Stored, Summary
+from events.vocab import CURATED
+
+COLUMNS_SQL = None  # filled lazily: the table's columns in order
+LIST_COLUMNS = ("tags", "actors", "sources", "geo_flags")
+DATE_COLUMNS = ("date", "end_date")
+BATCH_BYTES = 1 << 24  # Arrow reads the COPY stream in blocks of this size
+EXTRA = re.compile(r"^x_[A-Za-z0-9_ .\-()/]{1,50}$")
+# The embedded store's order: curated (by date, then id), then each dataset by name, in source order.
+ORDER = ("(dataset <> 'curated'), CASE WHEN dataset = 'curated' THEN date END, "
+         "CASE WHEN dataset = 'curated' THEN id END COLLATE \"C\", dataset COLLATE \"C\", seq")
+
+
+def _connect(dsn: str):
+    import psycopg
+
+    try:
+        return psycopg.connect(dsn, autocommit=False, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StorageError(f"cannot connect to the database: {first}") from None
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, SQL) of every migration shipped, in order."""
+    out = []
+    for entry in sorted(resources.files("events.storage").joinpath("migrations").iterdir(), key=lambda p: p.name):
+        m = re.match(r"^(\d{4})_(.+)\.sql$", entry.name)
+        if m:
+            out.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return out
+
+
+def migrate(dsn: str) -> list[str]:
+    """Create or bring the schema up to date; returns the migrations applied. Each migration is
+    one transaction; an advisory lock keeps two migrating processes apart."""
+    applied = []
+    with _connect(dsn) as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(815240)")
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+                        " applied_at timestamptz NOT NULL DEFAULT now())")
+            cur.execute("SELECT version FROM schema_migrations")
+            done = {r[0] for r in cur.fetchall()}
+            for version, name, sql in migrations():
+                if version in done:
+                    continue
+                cur.execute(sql)
+                cur.execute("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)", (version, name))
+                applied.append(f"{version:04d}_{name}")
+        conn.commit()
+    return applied
+
+
+class _CopyReader(io.RawIOBase):
+    """A file-like view of a COPY ... TO STDOUT stream, for Arrow's streaming CSV reader."""
+
+    def __init__(self, copy) -> None:
+        self._it = iter(copy)
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self._buf:
+            try:
+                self._buf = bytes(next(self._it))
+            except StopIteration:
+                return 0
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+
+class PostgisStorage(Storage):
+    kind = "postgis"
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.conn = _connect(dsn)
+        self.conn.autocommit = True
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT max(version) FROM schema_migrations")
+                have = cur.fetchone()[0]
+        except Exception:  # noqa: BLE001 - any failure here means: no schema yet
+            self.conn.rollback()
+            have = None
+        want = max(v for v, _, _ in migrations())
+        if have is None or have < want:
+            self.conn.close()
+            raise StorageError(f"the database schema is at version {have or 'none'}, this version needs {want}: "
+                               "run `python -m events db init` first")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- columns ----------------------------------------------------------------------------
+    def columns(self) -> list[str]:
+        """Our table's columns (ALL_COLUMNS) plus the x_* columns datasets brought."""
+        from events.store import ALL_COLUMNS
+
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
+                        "AND table_schema = current_schema() AND column_name LIKE 'x\\_%%' ORDER BY ordinal_position")
+            extras = [r[0] for r in cur.fetchall()]
+        return ALL_COLUMNS + extras
+
+    # --- reading ------------------------------------------------------------------------------
+    def fingerprint(self) -> str:
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT n FROM store_version")
+            return f"postgis:{cur.fetchone()[0]}"
+
+    def problems(self) -> list[Problem]:
+        return []
+
+    def _where(self, f: Filter, bounds=None) -> tuple[str, list]:
+        clause, params = where(f)
+        if bounds is not None:
+            south, west, north, east = bounds
+            clause += " AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
+            params = params + [west, south, east, north]
+        return clause, params
+
+    def _scalar(self, sql: str, params=()):
+        with self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()
+
+    def count(self, f: Filter, bounds=None) -> int:
+        clause, params = self._where(f, bounds)
+        return int(self._scalar(f"SELECT count(*) FROM events WHERE {clause}", params)[0])
+
+    def summary(self, f: Filter) -> Summary:
+        clause, params = self._where(f)
+        pad = "(least(coalesce(uncertainty_km, 0), 300) / 111.0)"
+        row = self._scalar(
+            "SELECT count(*),"
+            " coalesce(sum(fatalities) FILTER (WHERE claim_status NOT IN ('claimed', 'disputed')), 0),"
+            " coalesce(sum(fatalities) FILTER (WHERE claim_status IN ('claimed', 'disputed')), 0),"
+            " coalesce(sum(injured), 0), count(*) FILTER (WHERE claim_status IN ('claimed', 'disputed')),"
+            f" min(lat - {pad}), min(lon - {pad} / cos(radians(lat))), max(lat + {pad}),"
+            f" max(lon + {pad} / cos(radians(lat)))"
+            f" FROM events WHERE {clause}", params)
+        extent = None if row[0] == 0 else tuple(float(x) for x in row[5:9])
+        return Summary(int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]), extent)
+
+    def facts(self) -> StoreFacts:
+        first, last, total = self._scalar("SELECT min(date), max(date), count(*) FROM events")
+        return StoreFacts(first, last, tuple(self.distinct("country") + self.distinct("admin1")),
+                          tuple(self.datasets()), int(total))
+
+    def datasets(self) -> list[str]:
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT name FROM datasets ORDER BY name COLLATE \"C\"")
+            return [CURATED, *(r[0] for r in cur.fetchall() if r[0] != CURATED)]
+
+    def distinct(self, column: str, f: Filter | None = None) -> list[str]:
+        if column not in self.columns():
+            raise StorageError(f"no column {column!r}")
+        clause, params = self._where(f) if f is not None else ("TRUE", [])
+        with self.conn.cursor() as cur:
+            cur.execute(f'SELECT v FROM (SELECT DISTINCT "{column}"::text AS v FROM events WHERE {clause} '
+                        f'AND "{column}" IS NOT NULL) d ORDER BY v COLLATE "C"', params)
+            return [r[0] for r in cur.fetchall()]
+
+    def _copy_frames(self, sql: str, params, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """Rows of a query, streamed through COPY and read by Arrow in batches, as our frames."""
+        from psycopg import sql as psql
+
+        import psycopg
+
+        query = psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
+            psql.SQL(psycopg.ClientCursor(self.conn).mogrify(sql, params)))
+        with self.conn.cursor() as cur:
+            with cur.copy(query) as copy:
+                reader = pacsv.open_csv(
+                    io.BufferedReader(_CopyReader(copy), buffer_size=1 << 20),
+                    read_options=pacsv.ReadOptions(block_size=BATCH_BYTES, use_threads=True),
+                    parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                    convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
+                                                         strings_can_be_null=True,
+                                                         quoted_strings_can_be_null=False))
+                for batch in reader:
+                    yield _frame(pa.Table.from_batches([batch]), columns)
+
+    def _query(self, f: Filter, columns: list[str] | None, *, newest=None, bounds=None) -> tuple[str, list, list[str]]:
+        cols = self.columns() if columns is None else list(columns)
+        clause, params = self._where(f, bounds)
+        select = ", ".join(f'"{c}"' for c in cols)
+        if newest is not None:
+            sql = f"SELECT {select} FROM events WHERE {clause} ORDER BY date DESC, id COLLATE \"C\" LIMIT {int(newest)}"
+        else:
+            sql = f"SELECT {select} FROM events WHERE {clause} ORDER BY {ORDER}"
+        return sql, params, cols
+
+    def select(self, f: Filter, columns=None, *, newest=None, bounds=None) -> pd.DataFrame:
+        sql, params, cols = self._query(f, columns, newest=newest, bounds=bounds)
+        frames = list(self._copy_frames(sql, params, cols))
+        if not frames:
+            return _frame(pa.table({c: pa.array([], pa.string()) for c in cols}), cols)
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+    def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
+        from events.export import stream
+
+        sql, params, cols = self._query(f, None)
+        return stream(self._copy_frames(sql, params, cols), fmt, raw=raw)
+
+    def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
+        from events.aggregate import ASPECT, TYPE_ORDER, first_cell, grid_payload
+
+        clause, params = self._where(f, bounds)
+        n, lat0, lat1, lon0, lon1 = self._scalar(
+            f"SELECT count(*), min(lat), max(lat), min(lon), max(lon) FROM events WHERE {clause}", params)
+        if not n:
+            return grid_payload(*(np.zeros(0, dtype=np.int64),) * 4, 0.01, 0)
+        cell = first_cell(lat1 - lat0, lon1 - lon0, max_cells)
+        while True:
+            cells = self._scalar(f"SELECT count(DISTINCT (floor(lon / %s), floor(lat / %s))) FROM events "
+                                 f"WHERE {clause}", [cell / ASPECT, cell, *params])[0]
+            if cells <= max_cells:
+                break
+            cell *= 1.4
+        with self.conn.cursor() as cur:
+            cur.execute(f"SELECT floor(lon / %s)::bigint, floor(lat / %s)::bigint, event_type, count(*) FROM events "
+                        f"WHERE {clause} GROUP BY 1, 2, 3", [cell / ASPECT, cell, *params])
+            rows = cur.fetchall()
+        ix, iy, t, k = (np.array([r[i] for r in rows]) for i in range(4))
+        index = {name: i for i, name in enumerate(TYPE_ORDER)}
+        t = np.array([index.get(x, 0) for x in t], dtype=np.int64)
+        return grid_payload(ix.astype(np.int64), iy.astype(np.int64), t, k.astype(np.int64), cell, int(n))
+
+    def per_day(self, f: Filter) -> pd.DataFrame:
+        from events.aggregate import TYPE_ORDER, per_day
+
+        clause, params = self._where(f)
+        with self.conn.cursor() as cur:
+            cur.execute(f"SELECT date, event_type, count(*) FROM events WHERE {clause} GROUP BY 1, 2", params)
+            rows = cur.fetchall()
+        index = {name: i for i, name in enumerate(TYPE_ORDER)}
+        return per_day(np.array([r[0] for r in rows], dtype="datetime64[D]"),
+                       np.array([index.get(r[1], 0) for r in rows], dtype=np.int64),
+                       np.array([r[2] for r in rows], dtype=np.int64))
+
+    # --- loading ---------------------------------------------------------------------------------
+    def push(self, catalog=None, data=None, *, user: str) -> dict:
+        """The YAML catalogue and every imported dataset into the database, in one transaction:
+        datasets are replaced whole; curated records are inserted or, when changed, updated with a
+        new version (and a history line). Records in the database that the folder lacks stay."""
+        from events.datasets import list_datasets, load_tables, to_frame
+        from events.store import load_catalog
+
+        cat = load_catalog(catalog)
+        texts = {}
+        records = {}
+        from events import safe_yaml
+
+        for path in cat.events["path"].dropna():
+            text = open(path, encoding="utf-8").read()
+            rid = cat.events.loc[cat.events["path"] == path, "id"].iloc[0]
+            texts[rid], records[rid] = text, safe_yaml.load(text)
+        out = {"curated": 0, "curated_changed": 0, "datasets": {}, "problems": [str(p) for p in cat.problems]}
+        with self.conn.transaction():
+            with self.conn.cursor() as cur:
+                cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+                if len(cat.events):
+                    out["curated"] = len(cat.events)
+                    out["curated_changed"] = self._upsert_curated(cur, cat.events, records, texts, user)
+                manifests = {m["dataset"]: m for m in list_datasets(data)}
+                for table in load_tables(data):
+                    name = _dataset_of(table)
+                    if name is None or name not in manifests:
+                        continue
+                    m = manifests[name]
+                    frame = to_frame([table])
+                    del table
+                    cur.execute("DELETE FROM events WHERE dataset = %s", (name,))
+                    self._copy_in(cur, "events", frame, seq=np.arange(len(frame), dtype=np.int64))
+                    cur.execute("INSERT INTO datasets (name, manifest) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
+                                "SET manifest = excluded.manifest, pushed_at = now()", (name, json.dumps(m)))
+                    out["datasets"][name] = len(frame)
+                    del frame
+        return out
+
+    def _ensure_extras(self, cur, names: Iterable[str]) -> None:
+        from psycopg import sql as psql
+
+        for c in names:
+            if not EXTRA.match(c):
+                raise StorageError(f"column {c!r}: not a name a dataset column may have")
+            cur.execute(psql.SQL("ALTER TABLE events ADD COLUMN IF NOT EXISTS {} text").format(psql.Identifier(c)))
+
+    def _copy_in(self, cur, table: str, frame: pd.DataFrame, *, seq: np.ndarray, extra_cols=()) -> None:
+        """Rows of our frame into a table through COPY (CSV built by Arrow)."""
+        from psycopg import sql as psql
+
+        from events.store import ALL_COLUMNS
+
+        extras = [c for c in frame.columns if c.startswith("x_")]
+        self._ensure_extras(cur, extras)
+        cols = ALL_COLUMNS + extras + list(extra_cols)
+        data = _csv_of(frame, ALL_COLUMNS + extras, seq, frame[list(extra_cols)] if extra_cols else None)
+        stmt = psql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+            psql.Identifier(table), psql.SQL(", ").join(psql.Identifier(c) for c in ["seq", *cols]))
+        with cur.copy(stmt) as copy:
+            view = memoryview(data)
+            for start in range(0, len(view), 1 << 20):
+                copy.write(view[start:start + (1 << 20)])
+
+    def _upsert_curated(self, cur, frame: pd.DataFrame, records: dict, texts: dict, user: str) -> int:
+        from events.store import ALL_COLUMNS
+
+        cur.execute("CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP")
+        cur.execute("ALTER TABLE incoming DROP COLUMN geom")
+        frame = frame.assign(_record=[json.dumps(records.get(i)) for i in frame["id"]],
+                             _text=[texts.get(i) for i in frame["id"]])
+        self._copy_in_incoming(cur, frame)
+        cols = [c for c in ALL_COLUMNS]
+        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c != "id")
+        cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after) "
+                    "SELECT i.id, %s, CASE WHEN e.id IS NULL THEN 'create' ELSE 'push' END, "
+                    "coalesce(e.version + 1, 1), e.record, i.record FROM incoming i LEFT JOIN events e ON e.id = i.id "
+                    "WHERE e.id IS NULL OR e.record IS DISTINCT FROM i.record", (user,))
+        changed = cur.rowcount
+        cur.execute(f"INSERT INTO events (seq, {', '.join(chr(34) + c + chr(34) for c in cols)}, record, source_text, "
+                    f"author, updated_by) SELECT 0, {', '.join('i.' + chr(34) + c + chr(34) for c in cols)}, i.record, "
+                    f"i.source_text, %s, %s FROM incoming i ON CONFLICT (id) DO UPDATE SET {sets}, "
+                    "record = excluded.record, source_text = excluded.source_text, version = events.version + 1, "
+                    "author = excluded.author, updated_by = excluded.updated_by, updated_at = now() "
+                    "WHERE events.record IS DISTINCT FROM excluded.record", (user, user))
+        return changed
+
+    def _copy_in_incoming(self, cur, frame: pd.DataFrame) -> None:
+        from psycopg import sql as psql
+
+        from events.store import ALL_COLUMNS
+
+        data = _csv_of(frame, ALL_COLUMNS, np.zeros(len(frame), dtype=np.int64),
+                       frame[["_record", "_text"]].rename(columns={"_record": "record", "_text": "source_text"}))
+        stmt = psql.SQL("COPY incoming ({}) FROM STDIN WITH (FORMAT csv)").format(
+            psql.SQL(", ").join(psql.Identifier(c) for c in ["seq", *ALL_COLUMNS, "record", "source_text"]))
+        with cur.copy(stmt) as copy:
+            copy.write(data)
+
+    def pull(self, out_dir) -> int:
+        """The curated events as YAML files in out_dir: a record unchanged since it was pushed comes
+        back as the very text that was pushed; one edited in the database is written afresh."""
+        from pathlib import Path
+
+        from events.atomic import write_bytes_atomic
+        from events.schema import Event
+        from events.storage.embedded import dump_record
+
+        out = Path(out_dir)
+        if not out.is_dir():
+            raise StorageError(f"{out}: folder does not exist (create it first)")
+        n = 0
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT id, record, source_text FROM events WHERE dataset = 'curated' ORDER BY id")
+            for event_id, record, text in cur:
+                if text is None or _same_record(text, record):
+                    body = text if text is not None else dump_record(Event.model_validate(record))
+                else:
+                    body = dump_record(Event.model_validate(record))
+                write_bytes_atomic(out / f"{event_id}.yaml", body.encode("utf-8"))
+                n += 1
+        return n
+
+    # --- curated events ---------------------------------------------------------------------------
+    def get(self, event_id: str) -> Stored:
+        row = self._scalar("SELECT record, version, review, author, updated_by, updated_at FROM events "
+                           "WHERE id = %s AND dataset = 'curated'", (event_id,))
+        if row is None:
+            raise NotFound(f"no curated event {event_id!r}")
+        record, version, review, author, by, at = row
+        return Stored(event_id, record, str(version), review, author, by, at.isoformat(timespec="seconds"))
+
+    def _refuse(self, event_id: str, user: str, action: str, version, record=None) -> None:
+        with self.conn.transaction():
+            with self.conn.cursor() as cur:
+                cur.execute("INSERT INTO event_history (event_id, who, action, version, after, note) "
+                            "VALUES (%s, %s, 'refused', %s, %s, %s)",
+                            (event_id, user, _int(version), json.dumps(record) if record is not None else None,
+                             f"{action} against version {version}"))
+
+    def _stale(self, event_id: str, user: str, action: str, version, record=None) -> StaleVersion:
+        self._refuse(event_id, user, action, version, record)
+        row = self._scalar("SELECT updated_by, updated_at, version FROM events WHERE id = %s", (event_id,))
+        if row is None:
+            return StaleVersion(f"{event_id}: no longer exists (retracted) since you opened it; nothing was saved")
+        return StaleVersion(f"{event_id}: changed by {row[0] or 'someone'} at {row[1].isoformat(timespec='seconds')} "
+                            f"since you opened it (your version {version}, now {row[2]}); nothing was saved: reopen "
+                            "it and apply your change again")
+
+    def save(self, record: dict, *, version: str | None, user: str) -> Stored:
+        from events.store import _locate, _row
+        from events.schema import Event
+
+        from pydantic import ValidationError
+
+        event_id = str(record.get("id", ""))
+        current = None
+        if version is not None:
+            try:
+                current = self.get(event_id)
+            except NotFound:
+                raise self._stale(event_id, user, "edit", version, record) from None
+        record = dict(record)
+        record["review"] = _review_after_edit(current)
+        try:
+            event = Event.model_validate(record)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where_ = ".".join(str(x) for x in first.get("loc", ())) or "(record)"
+            raise StorageError(f"{event_id}: {where_}: {first['msg'].removeprefix('Value error, ')}") from None
+        from geodata.gazetteer import GazetteerGeocoder
+
+        derived, problem, h = _locate(event, GazetteerGeocoder())
+        if problem is not None:
+            raise StorageError(f"{event_id}: {problem.field}: {problem.message}")
+        row = _row(event, f"postgis:{event_id}", {**derived, "id": event.id, "location_hash": h})
+        from events.store import conform
+
+        frame = conform(pd.DataFrame([row]))
+        stored = json.loads(json.dumps(event.model_dump(mode="json", exclude_none=True, exclude_defaults=True)))
+        stored = {"id": event.id, **{k: v for k, v in stored.items() if k != "id"}}
+        if event.review != "approved":
+            stored["review"] = event.review
+        frame = frame.assign(_record=[json.dumps(stored)], _text=[None])
+        try:
+            self._write_row(frame, event_id, version, user, stored, current)
+        except _Rollback:
+            if version is None:
+                self._refuse(event_id, user, "create", version, stored)
+                raise StaleVersion(f"{event_id}: already exists; open it and edit it instead") from None
+            raise self._stale(event_id, user, "edit", version, stored) from None
+        return self.get(event_id)
+
+    def _write_row(self, frame, event_id, version, user, stored, current) -> None:
+        with self.conn.transaction():
+            with self.conn.cursor() as cur:
+                from events.store import ALL_COLUMNS
+
+                cur.execute("CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP")
+                cur.execute("ALTER TABLE incoming DROP COLUMN geom")
+                self._copy_in_incoming(cur, frame)
+                cols = ", ".join(f'"{c}"' for c in ALL_COLUMNS)
+                if version is None:
+                    cur.execute(f"INSERT INTO events (seq, {cols}, record, author, updated_by) SELECT 0, {cols}, "
+                                "record, %s, %s FROM incoming ON CONFLICT (id) DO NOTHING", (user, user))
+                    if cur.rowcount == 0:
+                        raise _Rollback()
+                    cur.execute("INSERT INTO event_history (event_id, who, action, version, after) "
+                                "VALUES (%s, %s, 'create', 1, %s)", (event_id, user, json.dumps(stored)))
+                else:
+                    sets = ", ".join(f'"{c}" = i."{c}"' for c in ALL_COLUMNS if c != "id")
+                    cur.execute(f"UPDATE events e SET {sets}, record = i.record, source_text = NULL, "
+                                "version = e.version + 1, author = %s, updated_by = %s, updated_at = now() "
+                                "FROM incoming i WHERE e.id = i.id AND e.version = %s RETURNING e.version",
+                                (user, user, _int(version)))
+                    got = cur.fetchone()
+                    if got is None:
+                        raise _Rollback()
+                    cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after) "
+                                "VALUES (%s, %s, 'edit', %s, %s, %s)",
+                                (event_id, user, got[0], json.dumps(current.record), json.dumps(stored)))
+
+    def review(self, event_id: str, state: str, *, version: str, user: str, note: str = "") -> Stored:
+        from events.storage.embedded import check_review
+
+        current = self.get(event_id)
+        check_review(current, state, user)
+        record = dict(current.record)
+        record.pop("review", None)
+        if state != "approved":
+            record["review"] = state
+        with self.conn.transaction():
+            with self.conn.cursor() as cur:
+                cur.execute("UPDATE events SET review = %s, record = %s, source_text = NULL, version = version + 1, "
+                            "updated_by = %s, updated_at = now() WHERE id = %s AND version = %s RETURNING version",
+                            (state, json.dumps(record), user, event_id, _int(version)))
+                got = cur.fetchone()
+                if got is not None:
+                    cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after, note) "
+                                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                                (event_id, user, f"review:{state}", got[0], json.dumps(current.record),
+                                 json.dumps(record), note))
+        if got is None:
+            raise self._stale(event_id, user, f"review:{state}", version)
+        return self.get(event_id)
+
+    def retract(self, event_id: str, *, version: str, user: str, note: str = "") -> None:
+        with self.conn.transaction():
+            with self.conn.cursor() as cur:
+                cur.execute("DELETE FROM events WHERE id = %s AND dataset = 'curated' AND version = %s "
+                            "RETURNING record, version", (event_id, _int(version)))
+                got = cur.fetchone()
+                if got is not None:
+                    cur.execute("INSERT INTO event_history (event_id, who, action, version, before, note) "
+                                "VALUES (%s, %s, 'retract', %s, %s, %s)", (event_id, user, got[1], json.dumps(got[0]), note))
+        if got is None:
+            raise self._stale(event_id, user, "retract", version)
+
+    def history(self, event_id: str) -> list[Change]:
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT at, who, action, version, before, after, note FROM event_history WHERE event_id = %s "
+                        "ORDER BY seq", (event_id,))
+            return [Change(event_id, at.isoformat(timespec="seconds"), who, action,
+                           None if v is None else str(v), before, after, note)
+                    for at, who, action, v, before, after, note in cur.fetchall()]
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _int(version) -> int:
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        raise StaleVersion(f"version {version!r} is not a version of this store") from None
+
+
+def _review_after_edit(current: Stored | None) -> str:
+    """A new record starts as a draft; a changed approved one is reviewed again; a rejected one is a draft."""
+    if current is None:
+        return "draft"
+    return {"approved": "in_review", "rejected": "draft"}.get(current.review, current.review)
+
+
+def _same_record(text: str, record) -> bool:
+    from events import safe_yaml
+
+    try:
+        return safe_yaml.load(text) == record
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _dataset_of(t: pa.Table) -> str | None:
+    col = t.column("dataset")
+    first = col[0].as_py() if len(col) else None
+    return first
+
+
+def _json_column(values: pd.Series) -> pa.Array:
+    """Lists (tags, actors, sources, geo_flags) as JSON text; only the rows that have one are encoded."""
+    arr = values.to_numpy(object)
+    out = np.full(len(arr), None, dtype=object)
+    has = np.flatnonzero(pd.notna(arr)) if len(arr) else np.zeros(0, dtype=np.int64)
+    for i in has:
+        v = arr[i]
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        if isinstance(v, (list, tuple)):
+            out[i] = json.dumps(list(v), ensure_ascii=False)
+    return pa.array(out, type=pa.string())
+
+
+def _csv_of(frame: pd.DataFrame, columns: list[str], seq: np.ndarray, tail: pd.DataFrame | None = None) -> bytes:
+    """Our frame as COPY-ready CSV (no header): seq first, then columns, then tail's columns.
+    Nulls are unquoted empty fields, text always quoted (so '' stays an empty string)."""
+    from events.store import FLOAT_COLUMNS, INT_COLUMNS
+
+    arrays, names = [pa.array(seq, type=pa.int64())], ["seq"]
+    for c in columns:
+        s = frame[c] if c in frame else pd.Series([None] * len(frame), dtype=object)
+        if c in LIST_COLUMNS:
+            a = _json_column(s)
+        elif c in DATE_COLUMNS:
+            a = pa.array(pd.to_datetime(s).to_numpy("datetime64[ns]"), type=pa.timestamp("ns"),
+                         from_pandas=True).cast(pa.date32())
+        elif c in INT_COLUMNS:
+            a = pa.array(pd.array(s, dtype="Int64"), type=pa.int64())
+        elif c in FLOAT_COLUMNS:
+            a = pa.array(s.to_numpy(np.float64), type=pa.float64(), from_pandas=True)
+        else:
+            a = pa.array(s.astype("str") if not isinstance(s.dtype, pd.CategoricalDtype) else s.astype("str"),
+                         type=pa.string(), from_pandas=True)
+        arrays.append(a)
+        names.append(c)
+    if tail is not None:
+        for c in tail.columns:
+            arrays.append(pa.array(tail[c].to_numpy(object), type=pa.string(), from_pandas=True))
+            names.append(c)
+    buf = io.BytesIO()
+    pacsv.write_csv(pa.Table.from_arrays(arrays, names=names), buf,
+                    write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return buf.getvalue()
+
+
+def _frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
+    """A batch of COPY output (all text) in our columns and types, as the embedded store has them."""
+    from events.store import CATEGORY_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, conform
+
+    out = {}
+    for c in columns:
+        col = table.column(c)
+        if c in DATE_COLUMNS:
+            out[c] = pd.Series(col.cast(pa.date32()).cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False))
+        elif c in INT_COLUMNS:
+            out[c] = pd.Series(col.cast(pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        elif c in FLOAT_COLUMNS:
+            out[c] = pd.Series(col.cast(pa.float64()).to_numpy(zero_copy_only=False))
+        elif c in LIST_COLUMNS:
+            values = col.to_numpy(zero_copy_only=False)
+            parsed = np.full(len(values), None, dtype=object)
+            for i in np.flatnonzero(pd.notna(values)):
+                parsed[i] = json.loads(values[i])
+            out[c] = pd.Series(parsed, dtype=object)
+        elif c in CATEGORY_COLUMNS:
+            out[c] = pd.Series(col.dictionary_encode().to_pandas())
+        else:
+            out[c] = pd.Series(col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get))
+    df = pd.DataFrame(out)
+    known = [c for c in columns if not c.startswith("x_")]
+    from events.store import ALL_COLUMNS
+
+    if set(ALL_COLUMNS) <= set(columns):
+        extras = [c for c in columns if c.startswith("x_")]
+        full = conform(df[known])
+        for c in extras:
+            full[c] = df[c].array
+        return full
+    return df
