@@ -77,3 +77,34 @@ def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT, binary: bool 
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, *args], capture_output=True, text=not binary, cwd=cwd, env=full_env,
                           timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A real PostgreSQL + PostGIS on a free local port for the whole run, with a template
+    database that already holds the schema; stopped and deleted at the end."""
+    from tests.pgcluster import Cluster, available
+
+    why = available()
+    if why:
+        pytest.skip(why)
+    cluster = Cluster().start()
+    try:
+        cluster.sql("CREATE DATABASE events_template")
+        from events.storage.postgis import migrate
+
+        migrate(cluster.url("events_template"))
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, request):
+    """A fresh database cloned from the template, for one test."""
+    import re as _re
+
+    name = "t_" + _re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:40] + f"_{id(request) % 100000}"
+    pg_cluster.sql(f"CREATE DATABASE {name} TEMPLATE events_template")
+    yield pg_cluster.url(name)
+    pg_cluster.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
