@@ -1,41 +1,70 @@
-"""The store the dashboard shows, loaded once per process and shared by every session.
+"""The store the dashboard shows, opened once per process and shared by every session.
 
 A module of its own (not app.py, which Streamlit re-runs as a script) so that the
 launcher (dashboard/serve.py) can load the store in the background when the server
 starts, into the same cache the page reads: the first visitor does not pay for it.
+EVENTS_DB=postgresql://... shows the team's PostGIS store instead of the embedded one.
 """
 from __future__ import annotations
+
+import os
 
 import streamlit as st
 
 from events.datasets import data_dir
+from events.storage import database_url
 from events.store import catalog_dir, fingerprint
 
+# The header the team's sign-in proxy sets to the signed-in user's name (oauth2-proxy:
+# X-Forwarded-User / X-Auth-Request-User). Only trust it behind such a proxy.
+USER_HEADER = os.environ.get("EVENTS_USER_HEADER", "X-Forwarded-User")
 
-def location() -> tuple[str, str, str]:
-    """(catalogue folder, datasets folder, fingerprint of their current contents)."""
+
+def location() -> tuple[str, str, str, str]:
+    """(database URL or '', catalogue folder, datasets folder, fingerprint of the current contents)."""
+    db = database_url() or ""
     directory, data = str(catalog_dir()), str(data_dir())
-    return directory, data, fingerprint(directory, data)
+    if db:
+        return db, directory, data, get_storage(db, directory, data, "").fingerprint()
+    return db, directory, data, fingerprint(directory, data)
 
 
 @st.cache_resource(show_spinner="Loading the event store…", max_entries=2)
-def get_catalog(directory: str, data: str, fingerprint: str):
-    """The curated catalogue plus every dataset, loaded once per process and state."""
-    from events.store import load_store
+def get_storage(db: str, directory: str, data: str, fingerprint: str):
+    """The store, opened once per process (and, for the embedded store, per version of its files:
+    a database tells its own version, so one connection serves every version)."""
+    from events.storage import open_storage
 
-    return load_store(directory, data)
+    store = open_storage(db or None, directory, data)
+    if not db:
+        _ = store.table  # load now, under the spinner
+    return store
+
+
+def storage():
+    db, directory, data, fp = location()
+    return get_storage(db, directory, data, "" if db else fp), fp
+
+
+def user() -> str:
+    """Who is using the page: the sign-in proxy's header, else $EVENTS_USER, else the server's login."""
+    from events.storage import current_user
+
+    try:
+        header = st.context.headers.get(USER_HEADER)
+    except Exception:  # noqa: BLE001 - no request context (background warm-up)
+        header = None
+    return current_user(header)
 
 
 def warm() -> int:
-    """Load the store and compute the default view and the base map, as the first visitor would."""
+    """Open the store and compute the default view and the base map, as the first visitor would."""
     from dashboard import foliummap, shared
-    from dashboard.view import filter_key
-    from events.query import Filter
+    from events.filters import Filter, key
 
-    directory, data, fp = location()
-    catalog = get_catalog(directory, data, fp)
-    shared.facts(fp, catalog.events)
-    v = shared.view(fp, filter_key(Filter()), catalog.events)
-    shared.timeline(fp, filter_key(Filter()), catalog.events, v)
+    store, fp = storage()
+    shared.facts(fp, store)
+    shared.view(fp, key(Filter()), store)
+    shared.timeline(fp, key(Filter()), store)
     foliummap.base(False)
-    return len(catalog.events)
+    return shared.facts(fp, store).total

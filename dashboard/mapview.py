@@ -219,13 +219,18 @@ def within(df: pd.DataFrame, bounds: tuple[float, float, float, float]) -> pd.Da
 
 def fit_view(df: pd.DataFrame, width_px: int = 900, height_px: int = 600) -> tuple[list[float], int]:
     """Center and zoom that show every filtered event (and its uncertainty)."""
-    if df.empty:
+    from events.storage.embedded import padded_extent
+
+    return fit_extent(padded_extent(df["lat"].to_numpy(np.float64), df["lon"].to_numpy(np.float64),
+                                    df["uncertainty_km"].to_numpy(np.float64)), width_px, height_px)
+
+
+def fit_extent(extent: tuple[float, float, float, float] | None, width_px: int = 900,
+               height_px: int = 600) -> tuple[list[float], int]:
+    """Center and zoom that show an extent (south, west, north, east); the default view for none."""
+    if extent is None:
         return [49.0, 34.0], 5
-    pad = df["uncertainty_km"].fillna(0).clip(upper=300).to_numpy() / 111.0
-    lat, lon = df["lat"].to_numpy(), df["lon"].to_numpy()
-    south, north = float(np.min(lat - pad)), float(np.max(lat + pad))
-    west = float(np.min(lon - pad / np.cos(np.radians(lat))))
-    east = float(np.max(lon + pad / np.cos(np.radians(lat))))
+    south, west, north, east = extent
     center = [(south + north) / 2, (west + east) / 2]
 
     def merc(y: float) -> float:

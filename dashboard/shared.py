@@ -18,11 +18,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from events.query import Filter, mask, take
+from events.filters import Filter
+from events.storage.base import StoreFacts
 
 TABLE_ROWS = 2000
 VIEWS_KEPT = 32
@@ -31,9 +31,8 @@ DOWNLOAD_CACHE_BYTES = int(os.environ.get("DASHBOARD_DOWNLOAD_CACHE_MB", "256"))
 
 @dataclass(frozen=True)
 class View:
-    """A filtered view of the store, as positions plus what the page shows above the fold."""
+    """A filtered view of the store: what the page shows above the fold."""
 
-    rows: np.ndarray  # positions of the rows that pass, in table order
     count: int
     fatalities_reported: int
     fatalities_claimed: int
@@ -43,85 +42,54 @@ class View:
     zoom: int
 
 
-def _positions(df: pd.DataFrame, f: Filter) -> np.ndarray:
-    if f.is_empty():
-        return np.arange(len(df), dtype=np.int64)
-    return np.flatnonzero(mask(df, f)).astype(np.int64)
-
-
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
-def view(fingerprint: str, filter_key: tuple, _df: pd.DataFrame) -> View:
-    """The rows a filter keeps and the page's numbers, once per (store version, filter)."""
-    from dashboard.mapview import fit_view
+def view(fingerprint: str, filter_key: tuple, _store) -> View:
+    """The page's numbers for a filter, once per (store version, filter)."""
+    from dashboard.mapview import fit_extent
 
-    rows = _positions(_df, Filter(*filter_key))
-    sub = take(_df, rows, ["fatalities", "claim_status", "injured", "lat", "lon", "uncertainty_km"])
-    fat = sub["fatalities"].astype("Float64").fillna(0).to_numpy(np.float64)
-    claimed = sub["claim_status"].isin(["claimed", "disputed"]).to_numpy(bool)
-    inj = sub["injured"].astype("Float64").fillna(0).to_numpy(np.float64)
-    center, zoom = fit_view(sub[["lat", "lon", "uncertainty_km"]])
-    return View(rows, len(rows), int(fat[~claimed].sum()), int(fat[claimed].sum()), int(inj.sum()),
-                int(claimed.sum()), tuple(center), zoom)
-
-
-@dataclass(frozen=True)
-class StoreFacts:
-    """What the sidebar offers, from the whole store: computed once per store version."""
-
-    first: object
-    last: object
-    regions: tuple[str, ...]
-    datasets: tuple[str, ...]
+    s = _store.summary(Filter(*filter_key))
+    center, zoom = fit_extent(s.extent)
+    return View(s.count, s.fatalities_reported, s.fatalities_claimed, s.injured, s.claimed_or_disputed,
+                tuple(center), zoom)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def facts(fingerprint: str, _df: pd.DataFrame) -> StoreFacts:
-    def distinct(col: str) -> list[str]:
-        s = _df[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            used = np.unique(s.cat.codes.to_numpy())
-            return sorted(str(s.cat.categories[c]) for c in used if c >= 0)
-        return sorted(str(x) for x in s.dropna().unique())
-
-    dates = _df["date"]
-    return StoreFacts(dates.min().date() if len(_df) else None, dates.max().date() if len(_df) else None,
-                      tuple(distinct("country") + distinct("admin1")), tuple(distinct("dataset")) if len(_df) else ())
+def facts(fingerprint: str, _store) -> StoreFacts:
+    return _store.facts()
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
-def timeline(fingerprint: str, filter_key: tuple, _df: pd.DataFrame, _view: View) -> pd.DataFrame:
-    from dashboard.timeline import per_day_by_type
-
-    return per_day_by_type(take(_df, _view.rows, ["date", "event_type"]))
+def timeline(fingerprint: str, filter_key: tuple, _store) -> pd.DataFrame:
+    return _store.per_day(Filter(*filter_key))
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
-def newest(fingerprint: str, filter_key: tuple, _df: pd.DataFrame, _view: View, columns: tuple) -> pd.DataFrame:
-    """The newest TABLE_ROWS rows of the view, newest first, across the catalogue and every dataset."""
-    rows = _view.rows
-    dates = _df["date"].to_numpy("datetime64[ns]")[rows].astype(np.int64)
-    if len(rows) > TABLE_ROWS:
-        top = np.argpartition(-dates, TABLE_ROWS - 1)[:TABLE_ROWS]
-    else:
-        top = np.arange(len(rows))
-    order = top[np.lexsort((_df["id"].to_numpy(object)[rows[top]].astype(str), -dates[top]))]
-    return take(_df, rows[order], list(columns))
+def newest(fingerprint: str, filter_key: tuple, _store, columns: tuple) -> pd.DataFrame:
+    """The newest TABLE_ROWS events of the view, newest first, across the catalogue and every dataset."""
+    return _store.select(Filter(*filter_key), list(columns), newest=TABLE_ROWS)
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
-def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _df: pd.DataFrame,
-              _view: View) -> tuple[str, dict, str, int]:
+def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _store,
+              count: int) -> tuple[str, dict, str, int]:
     """(kind, payload, description, events in view) of the events layer; the payload is plain data
-    so each session builds its own small folium object around it."""
+    so each session builds its own small folium object around it. Beyond MAX_FEATURES events the
+    store aggregates them into grid cells where they are (in SQL for the database)."""
     from dashboard import mapview
 
-    rows = _view.rows
-    if bounds is not None and len(rows) > mapview.MAX_FEATURES:
-        south, west, north, east = bounds
-        lat, lon = _df["lat"].to_numpy()[rows], _df["lon"].to_numpy()[rows]
-        rows = rows[(lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)]
-    kind, payload, description = mapview.layer_payload(_df, rows)
-    return kind, payload, description, len(rows)
+    f = Filter(*filter_key)
+    if bounds is not None and count > mapview.MAX_FEATURES:
+        count = _store.count(f, bounds)
+    else:
+        bounds = None
+    if count <= mapview.MAX_FEATURES:
+        sub = _store.select(f, None, bounds=bounds)
+        return "events", mapview.layer_data(sub), f"{count:,} events, each drawn individually " \
+                                                  "(overlapping ones clustered).", count
+    data = _store.grid(f, mapview.MAX_CELLS, bounds)
+    return "grid", data, (f"{count:,} events, shown as {len(data['n']):,} grid cells of about "
+                          f"{data['cell_deg'] * 111:.0f} km; filter down to {mapview.MAX_FEATURES:,} or fewer "
+                          "to see individual events."), count
 
 
 class ByteBudgetCache:

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import astuple
 
-import pandas as pd
 import streamlit as st
 
 from dashboard.urlstate import KEYS, parse_query, to_query
-from events.errors import FilterError
-from events.query import Filter, apply, make_filter
+from events.errors import EventsError, FilterError
+from events.filters import Filter, key, make_filter
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
 
 TYPE_OPTIONS = list(EVENT_TYPES) + list(SUB_EVENT_TYPES)
@@ -22,10 +20,10 @@ DOWNLOAD_MAX = 200_000  # larger exports belong to the CLI, which streams
 
 
 def filter_key(f: Filter) -> tuple:
-    return astuple(f)
+    return key(f)
 
 
-def _init_from_url(df: pd.DataFrame) -> None:
+def _init_from_url() -> None:
     """Seed the widgets from the URL once per session; later the widgets lead."""
     if st.session_state.get("_ce_init"):
         return
@@ -39,14 +37,16 @@ def _init_from_url(df: pd.DataFrame) -> None:
     st.session_state["f_claims"] = list(f.claims)
     st.session_state["f_q"] = f.q
     st.session_state["f_datasets"] = list(f.datasets)
+    st.session_state["_ce_review_url"] = list(f.review)
+    st.session_state["f_unreviewed"] = bool(f.review)
     st.session_state["_ce_init"] = True
 
 
-def sidebar(df: pd.DataFrame, fingerprint: str) -> Filter:
+def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     from dashboard import shared
 
-    _init_from_url(df)
-    facts = shared.facts(fingerprint, df)
+    _init_from_url()
+    facts = shared.facts(fingerprint, store)
     sb = st.sidebar
     sb.header("Filters")
     c1, c2 = sb.columns(2)
@@ -67,11 +67,14 @@ def sidebar(df: pd.DataFrame, fingerprint: str) -> Filter:
     if len(datasets) > 1 or st.session_state.get("f_datasets"):
         sb.multiselect("Dataset", list(dict.fromkeys([*datasets, *st.session_state.get("f_datasets", [])])),
                        key="f_datasets", help="'curated' is the hand-curated catalogue; the others are imports")
+    sb.toggle("Show unreviewed events too", key="f_unreviewed",
+              help="Drafts, events in review and rejected ones; by default the map shows approved events only")
+    review = (st.session_state.get("_ce_review_url") or ["all"]) if st.session_state.get("f_unreviewed") else []
     try:
         f = make_filter(date_from=st.session_state.get("f_from"), date_to=st.session_state.get("f_to"),
                         types=st.session_state.get("f_types"), regions=st.session_state.get("f_regions"),
                         claims=st.session_state.get("f_claims"), q=st.session_state.get("f_q"),
-                        datasets=st.session_state.get("f_datasets"))
+                        datasets=st.session_state.get("f_datasets"), review=review)
     except FilterError as exc:
         from dashboard.safe import notice_html
 
@@ -82,32 +85,35 @@ def sidebar(df: pd.DataFrame, fingerprint: str) -> Filter:
     sb.divider()
     sb.toggle("Online basemap (OpenStreetMap)", key="f_tiles", value=False,
               help="Needs internet. Without it the offline boundaries and labels stay readable.")
+    sb.text(f"Store: {'PostGIS' if store.kind == 'postgis' else 'embedded (YAML + GeoParquet)'} · "
+            f"signed in as {user or 'unknown'}")  # text, not markdown: the name comes from a header
     return f
 
 
-def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) -> None:
+def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user: str = "") -> None:
     from dashboard import foliummap, mapview, shared
     from dashboard.safe import notice_html
     from dashboard.timeline import colours
 
-    df = catalog.events
-    f = sidebar(df, fingerprint)
+    f = sidebar(store, fingerprint, user)
     fkey = filter_key(f)
-    v = shared.view(fingerprint, fkey, df)
+    v = shared.view(fingerprint, fkey, store)
+    facts = shared.facts(fingerprint, store)
+    problems = store.problems()
 
     st.title("Conflict event map")
     st.caption("Located incidents from news reports, with who claims what and how precise each place and date is.")
     for notice in st.session_state.get("_ce_notices", []):
         st.html(notice_html(notice))
-    if catalog.problems:
+    if problems:
         with st.container(border=True):
-            st.warning(f"{len(catalog.invalid_files)} invalid record file(s) are not shown; "
+            st.warning(f"{len({p.path for p in problems})} invalid record file(s) are not shown; "
                        "the valid events are. Fix them and run `python -m events validate`.", icon="⚠️")
-            st.code("\n".join(str(p) for p in catalog.problems), language=None)
+            st.code("\n".join(str(p) for p in problems), language=None)
 
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Events shown", f"{v.count:,}")
-    m2.metric("Events in store", f"{len(df):,}")
+    m2.metric("Events in store", f"{facts.total:,}")
     m3.metric("Fatalities reported (shown)", f"{v.fatalities_reported:,}",
               help=f"Claimed or disputed, counted apart: {v.fatalities_claimed:,}. Injured: {v.injured:,}.")
     m4.metric("Claimed or disputed (shown)", f"{v.claimed_or_disputed:,}")
@@ -117,7 +123,8 @@ def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) ->
 
     many = v.count > mapview.MAX_FEATURES
     bounds = st.session_state.get("_ce_bounds") if st.session_state.get("_ce_bounds_for") == fkey else None
-    kind, payload, description, in_view = shared.map_layer(fingerprint, fkey, bounds if many else None, df, v)
+    kind, payload, description, in_view = shared.map_layer(fingerprint, fkey, bounds if many else None, store,
+                                                           v.count)
     if in_view < v.count:
         description = f"In the map view: {description} Zoom out to see all {v.count:,}."
     st.caption(description)
@@ -133,7 +140,7 @@ def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) ->
             st.rerun()
 
     st.subheader("Timeline")
-    counts = shared.timeline(fingerprint, fkey, df, v)
+    counts = shared.timeline(fingerprint, fkey, store)
     if counts.empty:
         st.caption("No events to chart.")
     else:
@@ -142,7 +149,7 @@ def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) ->
     st.subheader("Events")
     if v.count > TABLE_ROWS:
         st.caption(f"The newest {TABLE_ROWS:,} of {v.count:,} events; the downloads hold them all.")
-    table = shared.newest(fingerprint, fkey, df, v, TABLE_COLUMNS)
+    table = shared.newest(fingerprint, fkey, store, TABLE_COLUMNS)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "end_date": st.column_config.DateColumn(format="YYYY-MM-DD")})
@@ -157,5 +164,31 @@ def render(catalog, export: Callable[[Filter, str], bytes], fingerprint: str) ->
                            mime="application/geo+json", key="dl_geojson", on_click="ignore")
         d2.download_button("Download CSV", lambda: export(f, "csv"), file_name="events.csv", mime="text/csv",
                            key="dl_csv", on_click="ignore")
+    history_panel(store)
     st.caption("Downloads hold exactly the events shown (CSV cells that a spreadsheet would run as formulas "
                "start with an apostrophe). Places: GeoNames (CC BY 4.0); boundaries: Natural Earth (public domain).")
+
+
+def history_panel(store) -> None:
+    """Every change of one curated event (who, when, what), refused attempts included."""
+    import pandas as pd
+
+    with st.expander("History of a curated event"):
+        event_id = st.text_input("Event id", key="h_id", placeholder="e.g. kurakhove-russian-capture-claim-2025-01-06")
+        if not event_id:
+            return
+        try:
+            current = store.get(event_id.strip())
+            changes = store.history(event_id.strip())
+        except EventsError as exc:
+            from dashboard.safe import notice_html
+
+            st.html(notice_html(str(exc), "error"))
+            return
+        st.text(f"Version {current.version} · review: {current.review} · last change by "  # text: never markup
+                f"{current.updated_by or 'nobody recorded'} {current.updated_at or ''}")
+        if not changes:
+            st.caption("No recorded changes (the record predates the history, or was edited as a file).")
+            return
+        st.dataframe(pd.DataFrame([{"when": c.at, "who": c.who, "action": c.action, "version": c.version,
+                                    "note": c.note} for c in changes]), hide_index=True, width="stretch")

@@ -23,9 +23,11 @@ def test_rendering_a_view_builds_no_download(monkeypatch, seed_catalog):
 def test_sessions_on_the_same_view_share_its_work(monkeypatch, seed_catalog):
     import dashboard.shared as shared
 
+    from events.storage.embedded import EmbeddedStorage
+
     calls = []
-    real = shared._positions
-    monkeypatch.setattr(shared, "_positions", lambda df, f: calls.append(f) or real(df, f))
+    real = EmbeddedStorage.summary
+    monkeypatch.setattr(EmbeddedStorage, "summary", lambda self, f: calls.append(f) or real(self, f))
     for _ in range(3):
         run_app(monkeypatch, seed_catalog, claim="claimed")
     assert len(calls) == 1

@@ -232,3 +232,20 @@ def test_cli_edit_cycle_through_the_database(both, tmp_path):
     assert stale.returncode == 1 and "changed by dana" in stale.stderr
     hist = run_cli("-m", "events", "--db", url, "event", "history", eid)
     assert "dana" in hist.stdout and "erik" in hist.stdout and "refused" in hist.stdout
+
+
+def test_dashboard_on_postgis_shows_approved_events_toggle_shows_drafts_and_history(both, monkeypatch):
+    from tests.conftest import record
+    from tests.test_app import metric, run_app
+
+    _, pg, catalog, _ = both
+    pg.save(record(id="a-draft-strike"), version=None, user="alice")
+    monkeypatch.setenv("EVENTS_DB", pg.dsn)
+    at = run_app(monkeypatch, catalog, dataset="curated")
+    assert metric(at, "Events shown") == "8"
+    at.toggle(key="f_unreviewed").set_value(True).run()
+    assert metric(at, "Events shown") == "9"
+    at.text_input(key="h_id").set_value("a-draft-strike").run()
+    shown = at.dataframe[-1].value
+    assert list(shown["who"]) == ["alice"] and list(shown["action"]) == ["create"]
+    assert any("PostGIS" in t.value for t in at.text)
