@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from events.errors import Problem
+from events.errors import Problem, ReviewError
 from events.filters import Filter
 
 # Review steps a user may take, and from which states.
@@ -170,3 +170,41 @@ class Storage(ABC):
 
     def close(self) -> None:
         pass
+
+
+def check_review(current: Stored, state: str, user: str) -> None:
+    """The review rules, the same on every backend."""
+    from events.vocab import REVIEW_STATES
+
+    if state not in REVIEW_STATES:
+        raise ReviewError(f"unknown review state {state!r}; one of: {', '.join(REVIEW_STATES)}")
+    if state not in TRANSITIONS.get(current.review, ()):
+        raise ReviewError(f"{current.id}: cannot go from {current.review} to {state}; from {current.review}: "
+                          f"{', '.join(TRANSITIONS.get(current.review, ())) or 'nothing'}")
+    if state in ("approved", "rejected") and current.author and current.author == user:
+        raise ReviewError(f"{current.id}: {user} made the last change, so someone else must review it")
+
+
+def review_after_edit(current: Stored | None) -> str:
+    """A new record starts as a draft; a changed approved one is reviewed again; a rejected one is a draft."""
+    if current is None:
+        return "draft"
+    return {"approved": "in_review", "rejected": "draft"}.get(current.review, current.review)
+
+
+def validate_record(record: dict, event_id: str):
+    """The record as an Event, or StorageError naming the event and its first bad field."""
+    from pydantic import ValidationError
+
+    from events.errors import StorageError
+    from events.schema import Event
+
+    try:
+        event = Event.model_validate(record)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ())) or "(record)"
+        raise StorageError(f"{event_id}: {where}: {first['msg'].removeprefix('Value error, ')}") from None
+    if event.id != event_id:
+        raise StorageError(f"{event_id}: id: the record's id is {event.id!r}")
+    return event

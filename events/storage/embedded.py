@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from events import safe_yaml
-from events.errors import NotFound, Problem, ReviewError, StaleVersion, StorageError
+from events.errors import NotFound, Problem, StaleVersion, StorageError
 from events.filters import Filter, key, mask
-from events.storage.base import TRANSITIONS, Change, Storage, StoreFacts, Stored, Summary
+from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review,
+                                 review_after_edit, validate_record)
 from events.vocab import CURATED
 
 VIEWS_KEPT = 32
@@ -251,18 +252,8 @@ class EmbeddedStorage(Storage):
                note: str = "") -> Stored:
         """Validate, check the version, write atomically and append to the history, under the lock."""
         from events.atomic import write_bytes_atomic
-        from events.schema import Event
 
-        from pydantic import ValidationError
-
-        try:
-            event = Event.model_validate(record)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(x) for x in first.get("loc", ())) or "(record)"
-            raise StorageError(f"{event_id}: {where}: {first['msg'].removeprefix('Value error, ')}") from None
-        if event.id != event_id:
-            raise StorageError(f"{event_id}: id: the record's id is {event.id!r}")
+        event = validate_record(record, event_id)
         text = dump_record(event)
         with self._lock():
             path = self._path(event_id)
@@ -293,13 +284,8 @@ class EmbeddedStorage(Storage):
 
     def save(self, record: dict, *, version: str | None, user: str) -> Stored:
         event_id = str(record.get("id", ""))
-        record = dict(record)
-        if version is not None:
-            current = self.get(event_id)
-            if record.get("review", current.review) == current.review and current.review in ("approved", "rejected"):
-                record["review"] = "draft" if current.review == "rejected" else "in_review"  # a change is reviewed again
-        else:
-            record.setdefault("review", "draft")
+        current = self.get(event_id) if version is not None and self._path(event_id).exists() else None
+        record = dict(record, review=review_after_edit(current))  # review moves only through review()
         return self._write(event_id, record, expected=version, user=user,
                            action="create" if version is None else "edit")
 
@@ -357,19 +343,6 @@ class EmbeddedStorage(Storage):
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def check_review(current: Stored, state: str, user: str) -> None:
-    """The review rules, the same on every backend."""
-    from events.vocab import REVIEW_STATES
-
-    if state not in REVIEW_STATES:
-        raise ReviewError(f"unknown review state {state!r}; one of: {', '.join(REVIEW_STATES)}")
-    if state not in TRANSITIONS.get(current.review, ()):
-        raise ReviewError(f"{current.id}: cannot go from {current.review} to {state}; from {current.review}: "
-                          f"{', '.join(TRANSITIONS.get(current.review, ())) or 'nothing'}")
-    if state in ("approved", "rejected") and current.author and current.author == user:
-        raise ReviewError(f"{current.id}: {user} made the last change, so someone else must review it")
 
 
 def dump_record(event) -> str:

@@ -1,0 +1,115 @@
+"""The PostGIS store at a million realistic events, beside the embedded store, same data, same run.
+
+Run: .venv/bin/python -m benchmarks.bench_postgis [--events 1000000]
+Targets (issue 10, this 2-core machine): push >= 100,000 rows/s; a filtered count <= 200 ms;
+a filter to the map's payload <= 1 s; export >= 100,000 features/s.
+A throwaway cluster (tests/pgcluster.py) is started on a free port and removed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+FILTERS = {
+    "one oblast, one month": dict(regions=["UA-14"], date_from="2024-01-01", date_to="2024-01-31"),
+    "two types, a year": dict(types=["Battles", "Air/drone strike"], date_from="2023-01-01", date_to="2023-12-31"),
+    "one week everywhere": dict(date_from="2024-03-01", date_to="2024-03-07"),
+    "claimed, Russia": dict(claims=["claimed"], regions=["RU"]),
+    "everything": dict(),
+}
+
+
+def _time(fn, repeat: int = 5) -> tuple[float, object]:
+    out, times = None, []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def _map_payload(store, f) -> tuple[str, int]:
+    from dashboard import mapview
+
+    n = store.count(f)
+    if n <= mapview.MAX_FEATURES:
+        mapview.layer_data(store.select(f))
+        return "events", n
+    return "grid", len(store.grid(f, mapview.MAX_CELLS)["n"])
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=1_000_000)
+    args = ap.parse_args(argv)
+    from benchmarks.synth import synthetic_events
+    from events.datasets import import_file
+    from events.export import acled_frame
+    from events.filters import make_filter
+    from events.storage.embedded import EmbeddedStorage
+    from events.storage.postgis import PostgisStorage, migrate
+    from tests.pgcluster import Cluster
+
+    work = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    csv = work / "events.csv"
+    acled_frame(synthetic_events(args.events, seed=11)).to_csv(csv, index=False)
+    data = work / "data"
+    data.mkdir()
+    empty = work / "catalog"
+    empty.mkdir()
+    t = time.perf_counter()
+    import_file("acled", csv, "bench", data)
+    print(f"import into the embedded store: {args.events:,} rows in {time.perf_counter() - t:.1f} s")
+    csv.unlink()
+    cluster = Cluster().start()
+    try:
+        cluster.sql("CREATE DATABASE bench")
+        url = cluster.url("bench")
+        migrate(url)
+        pg = PostgisStorage(url)
+        t = time.perf_counter()
+        pg.push(empty, data, user="bench")
+        push_s = time.perf_counter() - t
+        print(f"push: {args.events:,} rows in {push_s:.1f} s = {args.events / push_s:,.0f} rows/s (target >= 100,000)")
+        with pg.conn.cursor() as cur:
+            cur.execute("VACUUM ANALYZE events") if pg.conn.autocommit else None
+        em = EmbeddedStorage(empty, data)
+        t = time.perf_counter()
+        _ = em.table
+        print(f"embedded cold load: {time.perf_counter() - t:.2f} s")
+        print(f"{'filter':<24} {'events':>9} {'count pg ms':>12} {'count emb ms':>13} {'map pg s':>9} "
+              f"{'map emb s':>10}  map kind")
+        for name, spec in FILTERS.items():
+            f = make_filter(**spec)
+            pg_count_s, n = _time(lambda: pg.count(f))
+            em_count_s, n2 = _time(lambda: (em._views.clear(), em.count(f))[1])
+            assert n == n2, (name, n, n2)
+            pg_map_s, (kind, size) = _time(lambda: _map_payload(pg, f), 3)
+            em_map_s, _ = _time(lambda: (em._views.clear(), _map_payload(em, f))[1], 3)
+            print(f"{name:<24} {n:>9,} {pg_count_s * 1000:>12.0f} {em_count_s * 1000:>13.0f} {pg_map_s:>9.2f} "
+                  f"{em_map_s:>10.2f}  {kind} ({size:,})")
+        for label, store in (("pg", pg), ("embedded", em)):
+            t = time.perf_counter()
+            size = 0
+            with open(work / f"export-{label}.geojson", "wb") as fh:
+                for part in store.export(make_filter(), "geojson"):
+                    fh.write(part)
+                    size += len(part)
+            s = time.perf_counter() - t
+            print(f"export geojson ({label}): {args.events:,} features in {s:.1f} s = {args.events / s:,.0f} "
+                  f"features/s, {size / 1e6:,.0f} MB (target >= 100,000/s)")
+        same = (work / "export-pg.geojson").read_bytes() == (work / "export-embedded.geojson").read_bytes()
+        print(f"exports byte-identical: {same}")
+        pg.close()
+    finally:
+        cluster.stop()
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
