@@ -4,7 +4,7 @@ BENCH_EVENTS=200000 python -m benchmarks runs the scale benchmarks smaller.
 """
 import os
 
-from benchmarks import bench_browser, bench_gazetteer, bench_map, bench_scale
+from benchmarks import bench_browser, bench_gazetteer, bench_map, bench_postgis, bench_scale
 
 events = os.environ.get("BENCH_EVENTS", "1000000")
 print("== gazetteer")
@@ -15,3 +15,5 @@ print(f"\n== scale: {int(events):,} events")
 bench_scale.main(["--events", events])
 print("\n== browser: page load to map drawn")
 bench_browser.main(["--events", events])
+print(f"\n== PostGIS beside the embedded store: {int(events):,} events")
+bench_postgis.main(["--events", events])
