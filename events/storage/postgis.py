@@ -25,7 +25,6 @@ from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, c
                                  validate_record)
 from events.vocab import CURATED
 
-COLUMNS_SQL = None  # filled lazily: the table's columns in order
 LIST_COLUMNS = ("tags", "actors", "sources", "geo_flags")
 DATE_COLUMNS = ("date", "end_date")
 BATCH_BYTES = 1 << 24
@@ -280,15 +279,13 @@ class PostgisStorage(Storage):
         from events.datasets import list_datasets, load_tables, to_frame
         from events.store import load_catalog
 
-        cat = load_catalog(catalog)
-        texts = {}
-        records = {}
         from events import safe_yaml
 
-        for path in cat.events["path"].dropna():
-            text = open(path, encoding="utf-8").read()
-            rid = cat.events.loc[cat.events["path"] == path, "id"].iloc[0]
-            texts[rid], records[rid] = text, safe_yaml.load(text)
+        cat = load_catalog(catalog)
+        texts, records = {}, {}
+        for rid, path in zip(cat.events["id"].astype(str), cat.events["path"].astype(str)):
+            texts[rid] = open(path, encoding="utf-8").read()
+            records[rid] = safe_yaml.load(texts[rid])
         out = {"curated": 0, "curated_changed": 0, "datasets": {}, "problems": [str(p) for p in cat.problems]}
         with self.conn.transaction():
             with self.conn.cursor() as cur:
@@ -602,8 +599,7 @@ def _csv_of(frame: pd.DataFrame, columns: list[str], seq: np.ndarray, tail: pd.D
         elif c in FLOAT_COLUMNS:
             a = pa.array(s.to_numpy(np.float64), type=pa.float64(), from_pandas=True)
         else:
-            a = pa.array(s.astype("str") if not isinstance(s.dtype, pd.CategoricalDtype) else s.astype("str"),
-                         type=pa.string(), from_pandas=True)
+            a = pa.array(s.astype("str"), type=pa.string(), from_pandas=True)
         arrays.append(a)
         names.append(c)
     if tail is not None:
