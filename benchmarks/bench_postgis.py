@@ -74,8 +74,6 @@ def main(argv=None) -> None:
         pg.push(empty, data, user="bench")
         push_s = time.perf_counter() - t
         print(f"push: {args.events:,} rows in {push_s:.1f} s = {args.events / push_s:,.0f} rows/s (target >= 100,000)")
-        with pg.conn.cursor() as cur:
-            cur.execute("VACUUM ANALYZE events") if pg.conn.autocommit else None
         em = EmbeddedStorage(empty, data)
         t = time.perf_counter()
         _ = em.table

@@ -249,3 +249,33 @@ def test_dashboard_on_postgis_shows_approved_events_toggle_shows_drafts_and_hist
     shown = at.dataframe[-1].value
     assert list(shown["who"]) == ["alice"] and list(shown["action"]) == ["create"]
     assert any("PostGIS" in t.value for t in at.text)
+
+
+def test_one_storage_serves_many_sessions_at_once(both):
+    """The dashboard's sessions share one storage object: exports streaming in some threads while
+    others count must all get the answers a lone caller gets (connections come from a pool)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, pg, _, _ = both
+    f = make_filter(regions=["UA"])
+    want_bytes, want_count = b"".join(pg.export(f, "geojson")), pg.count(f)
+
+    def export_while_counting(i: int) -> tuple[bytes, int]:
+        stream = pg.export(f, "geojson")
+        first = next(stream)  # the COPY is under way on this thread's connection
+        n = pg.count(f)
+        return first + b"".join(stream), n
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        got = list(pool.map(export_while_counting, range(12)))
+    assert got == [(want_bytes, want_count)] * 12
+
+
+def test_an_export_abandoned_half_way_frees_its_connection(both):
+    _, pg, _, _ = both
+    f = make_filter()
+    for _ in range(pg.pool.max_size + 2):  # more than the pool holds: each must come back
+        stream = pg.export(f, "csv")
+        next(stream)
+        stream.close()
+    assert pg.count(f) > 0

@@ -55,3 +55,55 @@ def test_an_invalid_record_is_refused_with_its_field(seed_catalog):
     with pytest.raises(StorageError, match="date"):
         store.save(record(id="bad-date", date="2025-02-30"), version=None, user="alice")
     assert not (seed_catalog / "bad-date.yaml").exists()
+
+
+def test_grid_from_grouped_points_equals_grid_from_every_row():
+    """A database sends (lat, lon, type, count) groups; the cells must be the ones computed from
+    every event, including the cell size chosen."""
+    import numpy as np
+    import pandas as pd
+
+    from events.aggregate import TYPE_ORDER, aggregate, aggregate_points
+
+    rng = np.random.default_rng(3)
+    places = rng.uniform([44.0, 22.0], [52.5, 40.5], size=(400, 2)).round(4)
+    pick = rng.integers(0, len(places), 20_000)
+    df = pd.DataFrame({"lat": places[pick, 0], "lon": places[pick, 1],
+                       "event_type": rng.choice(TYPE_ORDER[:4], 20_000)})
+    groups = df.groupby(["lat", "lon", "event_type"]).size().reset_index(name="n")
+    codes = np.array([TYPE_ORDER.index(t) for t in groups["event_type"]])
+    for cells in (30, 400, 5000):
+        want = aggregate(df, cells)
+        got = aggregate_points(groups["lat"].to_numpy(), groups["lon"].to_numpy(), codes, groups["n"].to_numpy(),
+                               cells)
+        assert got == want
+        assert got["total"] == len(df)
+
+
+def test_read_ahead_stops_its_producer_when_the_consumer_stops():
+    from events.storage.postgis import _read_ahead
+
+    closed = []
+
+    def produce():
+        try:
+            for i in range(1_000_000):
+                yield i
+        finally:
+            closed.append(True)
+
+    it = _read_ahead(produce(), depth=2)
+    assert [next(it) for _ in range(5)] == [0, 1, 2, 3, 4]
+    it.close()
+    assert closed == [True]
+
+    def broken():
+        yield 1
+        raise ValueError("bad row 2")
+
+    it = _read_ahead(broken(), depth=2)
+    assert next(it) == 1
+    import pytest
+
+    with pytest.raises(ValueError, match="bad row 2"):
+        next(it)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from importlib import resources
 
@@ -27,21 +28,31 @@ from events.vocab import CURATED
 
 LIST_COLUMNS = ("tags", "actors", "sources", "geo_flags")
 DATE_COLUMNS = ("date", "end_date")
-BATCH_BYTES = 1 << 24
+BATCH_BYTES = 1 << 26
 PUSH_ROWS = 100_000
 REBUILD_FROM = 100_000  # pushing this many dataset rows or more: indexes are rebuilt, not updated  # Arrow reads the COPY stream in blocks of this size
 EXTRA = re.compile(r"^x_[A-Za-z0-9_ .\-()/]{1,50}$")
 # The embedded store's order: curated (by date, then id), then each dataset by name, in source order.
-ORDER = ("(dataset <> 'curated'), CASE WHEN dataset = 'curated' THEN date END, "
-         "CASE WHEN dataset = 'curated' THEN id END COLLATE \"C\", dataset COLLATE \"C\", seq")
+# Read as two queries one after the other, so the big one walks events_dataset_order_idx and
+# nothing is sorted.
+CURATED_ORDER = 'date, id COLLATE "C"'
+DATASET_ORDER = 'dataset COLLATE "C", seq'
+
+
+def _options(dsn: str) -> str:
+    """The connection's server options: the URL's own, and JIT off (compiling costs 100-400 ms
+    per query, and ours are short scans)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    return ((conninfo_to_dict(dsn).get("options") or "") + " -c jit=off").strip()
 
 
 def _connect(dsn: str):
     import psycopg
 
     try:
-        return psycopg.connect(dsn, autocommit=False, connect_timeout=10)
-    except psycopg.OperationalError as exc:
+        return psycopg.connect(dsn, autocommit=False, connect_timeout=10, options=_options(dsn))
+    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:  # unreachable; a malformed URL
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StorageError(f"cannot connect to the database: {first}") from None
 
@@ -82,52 +93,74 @@ class _CopyReader(io.RawIOBase):
 
     def __init__(self, copy) -> None:
         self._it = iter(copy)
-        self._buf = b""
+        self._buf = memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b) -> int:
-        while not self._buf:
-            try:
-                self._buf = bytes(next(self._it))
-            except StopIteration:
-                return 0
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
-        return n
+        """Fill b from as many rows as fit (libpq hands COPY data over one row at a time, so a
+        read of one row per call would cost a Python round trip per row)."""
+        view = memoryview(b).cast("B")
+        size, pos = len(view), 0
+        while pos < size:
+            if not self._buf:
+                try:
+                    self._buf = next(self._it)
+                except StopIteration:
+                    break
+            n = min(size - pos, len(self._buf))
+            view[pos:pos + n] = self._buf[:n]
+            self._buf = self._buf[n:]
+            pos += n
+        return pos
 
 
 class PostgisStorage(Storage):
     kind = "postgis"
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, *, pool_size: int | None = None) -> None:
+        """Connections come from a pool (EVENTS_DB_POOL, default 8): the dashboard's sessions run
+        in threads, and a connection streaming one user's export cannot answer another's count."""
+        import os
+
+        from psycopg_pool import ConnectionPool
+
         self.dsn = dsn
-        self.conn = _connect(dsn)
-        self.conn.autocommit = True
-        try:
-            with self.conn.cursor() as cur:
-                cur.execute("SELECT max(version) FROM schema_migrations")
-                have = cur.fetchone()[0]
-        except Exception:  # noqa: BLE001 - any failure here means: no schema yet
-            self.conn.rollback()
-            have = None
+        with _connect(dsn) as conn:  # the plain connection first: its failure message is the clear one
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("SELECT max(version) FROM schema_migrations")
+                    have = cur.fetchone()[0]
+            except Exception:  # noqa: BLE001 - any failure here means: no schema yet
+                have = None
         want = max(v for v, _, _ in migrations())
         if have is None or have < want:
-            self.conn.close()
             raise StorageError(f"the database schema is at version {have or 'none'}, this version needs {want}: "
                                "run `python -m events db init` first")
+        size = pool_size or int(os.environ.get("EVENTS_DB_POOL", "8") or 8)
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=max(size, 1), open=True, timeout=30,
+                                   kwargs={"autocommit": True, "options": _options(dsn)}, name="events")
+
+    @contextmanager
+    def _cursor(self):
+        with self.pool.connection() as conn, conn.cursor() as cur:
+            yield cur
+
+    @contextmanager
+    def _transaction(self):
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
 
     def close(self) -> None:
-        self.conn.close()
+        self.pool.close()
 
     # --- columns ----------------------------------------------------------------------------
     def columns(self) -> list[str]:
         """Our table's columns (ALL_COLUMNS) plus the x_* columns datasets brought."""
         from events.store import ALL_COLUMNS
 
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
                         "AND table_schema = current_schema() AND column_name LIKE 'x\\_%%' ORDER BY ordinal_position")
             extras = [r[0] for r in cur.fetchall()]
@@ -135,7 +168,7 @@ class PostgisStorage(Storage):
 
     # --- reading ------------------------------------------------------------------------------
     def fingerprint(self) -> str:
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute("SELECT n FROM store_version")
             return f"postgis:{cur.fetchone()[0]}"
 
@@ -151,7 +184,7 @@ class PostgisStorage(Storage):
         return clause, params
 
     def _scalar(self, sql: str, params=()):
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchone()
 
@@ -179,7 +212,7 @@ class PostgisStorage(Storage):
                           tuple(self.datasets()), int(total))
 
     def datasets(self) -> list[str]:
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute("SELECT name FROM datasets ORDER BY name COLLATE \"C\"")
             return [CURATED, *(r[0] for r in cur.fetchall() if r[0] != CURATED)]
 
@@ -187,83 +220,96 @@ class PostgisStorage(Storage):
         if column not in self.columns():
             raise StorageError(f"no column {column!r}")
         clause, params = self._where(f) if f is not None else ("TRUE", [])
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute(f'SELECT v FROM (SELECT DISTINCT "{column}"::text AS v FROM events WHERE {clause} '
                         f'AND "{column}" IS NOT NULL) d ORDER BY v COLLATE "C"', params)
             return [r[0] for r in cur.fetchall()]
 
-    def _copy_frames(self, sql: str, params, columns: list[str]) -> Iterator[pd.DataFrame]:
-        """Rows of a query, streamed through COPY and read by Arrow in batches, as our frames."""
+    def _copy_batches(self, sql: str, params, column_types: dict) -> Iterator[pa.RecordBatch]:
+        """Rows of a query, streamed through COPY and read by Arrow in batches. The connection is
+        held until the last batch is read (or the caller stops)."""
         from psycopg import sql as psql
 
         import psycopg
 
-        query = psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
-            psql.SQL(psycopg.ClientCursor(self.conn).mogrify(sql, params)))
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
+            query = psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
+                psql.SQL(psycopg.ClientCursor(cur.connection).mogrify(sql, params)))
             with cur.copy(query) as copy:
                 reader = pacsv.open_csv(
                     io.BufferedReader(_CopyReader(copy), buffer_size=1 << 20),
                     read_options=pacsv.ReadOptions(block_size=BATCH_BYTES, use_threads=True),
                     parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                    convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in columns},
-                                                         strings_can_be_null=True,
+                    convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True,
                                                          quoted_strings_can_be_null=False))
-                for batch in reader:
-                    yield _frame(pa.Table.from_batches([batch]), columns)
+                yield from reader
 
-    def _query(self, f: Filter, columns: list[str] | None, *, newest=None, bounds=None) -> tuple[str, list, list[str]]:
+    def _copy_table(self, sql: str, params, column_types: dict) -> pa.Table:
+        batches = list(self._copy_batches(sql, params, column_types))
+        if not batches:
+            return pa.table({c: pa.array([], t) for c, t in column_types.items()})
+        return pa.Table.from_batches(batches)
+
+    def _copy_frames(self, sql: str, params, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """Rows of a query as our frames (all text on the wire; typed by _frame)."""
+        for batch in self._copy_batches(sql, params, {c: pa.string() for c in columns}):
+            yield _frame(pa.Table.from_batches([batch]), columns)
+
+    def _parts(self, f: Filter, columns: list[str] | None, *, newest=None, bounds=None) -> tuple[list, list[str]]:
+        """(sql, params) of the queries whose rows, one after the other, are the selection in the
+        embedded store's order; and the columns they give."""
         cols = self.columns() if columns is None else list(columns)
         clause, params = self._where(f, bounds)
         select = ", ".join(f'"{c}"' for c in cols)
         if newest is not None:
-            sql = f"SELECT {select} FROM events WHERE {clause} ORDER BY date DESC, id COLLATE \"C\" LIMIT {int(newest)}"
-        else:
-            sql = f"SELECT {select} FROM events WHERE {clause} ORDER BY {ORDER}"
-        return sql, params, cols
+            return [(f"SELECT {select} FROM events WHERE {clause} ORDER BY date DESC, id COLLATE \"C\" "
+                     f"LIMIT {int(newest)}", params)], cols
+        return [(f"SELECT {select} FROM events WHERE dataset = 'curated' AND {clause} ORDER BY {CURATED_ORDER}",
+                 params),
+                (f"SELECT {select} FROM events WHERE dataset <> 'curated' AND {clause} ORDER BY {DATASET_ORDER}",
+                 params)], cols
+
+    def _frames(self, parts: list, cols: list[str]) -> Iterator[pd.DataFrame]:
+        """The parts' rows as frames, read ahead in a thread: the server keeps sending and Arrow
+        keeps parsing while the caller encodes the previous frame (two cores, both busy)."""
+        def produce() -> Iterator[pd.DataFrame]:
+            for sql, params in parts:
+                yield from self._copy_frames(sql, params, cols)
+
+        return _read_ahead(produce(), depth=2)
 
     def select(self, f: Filter, columns=None, *, newest=None, bounds=None) -> pd.DataFrame:
-        sql, params, cols = self._query(f, columns, newest=newest, bounds=bounds)
-        frames = list(self._copy_frames(sql, params, cols))
+        parts, cols = self._parts(f, columns, newest=newest, bounds=bounds)
+        frames = list(self._frames(parts, cols))
         if not frames:
             return _frame(pa.table({c: pa.array([], pa.string()) for c in cols}), cols)
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
-        from events.export import stream
+        from events.export import export_columns, stream
 
-        sql, params, cols = self._query(f, None)
-        return stream(self._copy_frames(sql, params, cols), fmt, raw=raw)
+        wanted = export_columns(fmt)
+        parts, cols = self._parts(f, None if wanted is None else [c for c in wanted if c in self.columns()])
+        return stream(self._frames(parts, cols), fmt, raw=raw)
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
-        from events.aggregate import ASPECT, TYPE_ORDER, first_cell, grid_payload
+        from events.aggregate import TYPE_ORDER, aggregate_points
 
         clause, params = self._where(f, bounds)
-        n, lat0, lat1, lon0, lon1 = self._scalar(
-            f"SELECT count(*), min(lat), max(lat), min(lon), max(lon) FROM events WHERE {clause}", params)
-        if not n:
-            return grid_payload(*(np.zeros(0, dtype=np.int64),) * 4, 0.01, 0)
-        cell = first_cell(lat1 - lat0, lon1 - lon0, max_cells)
-        while True:
-            cells = self._scalar(f"SELECT count(DISTINCT (floor(lon / %s), floor(lat / %s))) FROM events "
-                                 f"WHERE {clause}", [cell / ASPECT, cell, *params])[0]
-            if cells <= max_cells:
-                break
-            cell *= 1.4
-        with self.conn.cursor() as cur:
-            cur.execute(f"SELECT floor(lon / %s)::bigint, floor(lat / %s)::bigint, event_type, count(*) FROM events "
-                        f"WHERE {clause} GROUP BY 1, 2, 3", [cell / ASPECT, cell, *params])
-            rows = cur.fetchall()
-        ix, iy, t, k = (np.array([r[i] for r in rows]) for i in range(4))
+        t = self._copy_table(f"SELECT lat, lon, event_type, count(*) AS n FROM events WHERE {clause} GROUP BY 1, 2, 3",
+                             params, {"lat": pa.float64(), "lon": pa.float64(), "event_type": pa.string(),
+                                      "n": pa.int64()})
+        types = t.column("event_type").to_numpy(zero_copy_only=False)
         index = {name: i for i, name in enumerate(TYPE_ORDER)}
-        t = np.array([index.get(x, 0) for x in t], dtype=np.int64)
-        return grid_payload(ix.astype(np.int64), iy.astype(np.int64), t, k.astype(np.int64), cell, int(n))
+        codes = np.array([index.get(x, 0) for x in types], dtype=np.int64)
+        return aggregate_points(t.column("lat").to_numpy(), t.column("lon").to_numpy(), codes,
+                                t.column("n").to_numpy(), max_cells)
 
     def per_day(self, f: Filter) -> pd.DataFrame:
         from events.aggregate import TYPE_ORDER, per_day
 
         clause, params = self._where(f)
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute(f"SELECT date, event_type, count(*) FROM events WHERE {clause} GROUP BY 1, 2", params)
             rows = cur.fetchall()
         index = {name: i for i, name in enumerate(TYPE_ORDER)}
@@ -287,31 +333,33 @@ class PostgisStorage(Storage):
             texts[rid] = open(path, encoding="utf-8").read()
             records[rid] = safe_yaml.load(texts[rid])
         out = {"curated": 0, "curated_changed": 0, "datasets": {}, "problems": [str(p) for p in cat.problems]}
-        with self.conn.transaction():
-            with self.conn.cursor() as cur:
-                cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
-                if len(cat.events):
-                    out["curated"] = len(cat.events)
-                    out["curated_changed"] = self._upsert_curated(cur, cat.events, records, texts, user)
-                manifests = {m["dataset"]: m for m in list_datasets(data)}
-                tables = load_tables(data)
-                rebuilt = self._drop_indexes(cur) if sum(t.num_rows for t in tables) >= REBUILD_FROM else []
-                for table in tables:
-                    name = _dataset_of(table)
-                    if name is None or name not in manifests:
-                        continue
-                    m = manifests[name]
-                    frame = to_frame([table])
-                    del table
-                    cur.execute("DELETE FROM events WHERE dataset = %s", (name,))
-                    self._copy_in(cur, "events", frame, seq=np.arange(len(frame), dtype=np.int64))
-                    cur.execute("INSERT INTO datasets (name, manifest) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
-                                "SET manifest = excluded.manifest, pushed_at = now()", (name, json.dumps(m)))
-                    out["datasets"][name] = len(frame)
-                    del frame
-                del tables
-                for definition in rebuilt:  # same transaction: a killed push keeps the old indexes
-                    cur.execute(definition)
+        with self._transaction() as cur:
+            cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            if len(cat.events):
+                out["curated"] = len(cat.events)
+                out["curated_changed"] = self._upsert_curated(cur, cat.events, records, texts, user)
+            manifests = {m["dataset"]: m for m in list_datasets(data)}
+            tables = load_tables(data)
+            rebuilt = self._drop_indexes(cur) if sum(t.num_rows for t in tables) >= REBUILD_FROM else []
+            for table in tables:
+                name = _dataset_of(table)
+                if name is None or name not in manifests:
+                    continue
+                m = manifests[name]
+                frame = to_frame([table])
+                del table
+                cur.execute("DELETE FROM events WHERE dataset = %s", (name,))
+                self._copy_in(cur, "events", frame, seq=np.arange(len(frame), dtype=np.int64))
+                cur.execute("INSERT INTO datasets (name, manifest) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
+                            "SET manifest = excluded.manifest, pushed_at = now()", (name, json.dumps(m)))
+                out["datasets"][name] = len(frame)
+                del frame
+            del tables
+            for definition in rebuilt:  # same transaction: a killed push keeps the old indexes
+                cur.execute(definition)
+        if out["datasets"]:  # marks the new rows all-visible, so counts are index-only scans at once
+            with self._cursor() as cur:
+                cur.execute("VACUUM (ANALYZE) events")
         return out
 
     def _drop_indexes(self, cur) -> list[str]:
@@ -344,11 +392,14 @@ class PostgisStorage(Storage):
         cols = ALL_COLUMNS + extras + list(extra_cols)
         stmt = psql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
             psql.Identifier(table), psql.SQL(", ").join(psql.Identifier(c) for c in ["seq", *cols]))
+        # A slice at a time (memory stays bounded), the next one built in a thread while the
+        # server parses this one.
+        slices = (_csv_of(frame.iloc[start:start + PUSH_ROWS], ALL_COLUMNS + extras, seq[start:start + PUSH_ROWS],
+                          frame.iloc[start:start + PUSH_ROWS][list(extra_cols)] if extra_cols else None)
+                  for start in range(0, len(frame), PUSH_ROWS))
         with cur.copy(stmt) as copy:
-            for start in range(0, len(frame), PUSH_ROWS):  # a slice at a time: memory stays bounded
-                part = frame.iloc[start:start + PUSH_ROWS]
-                copy.write(_csv_of(part, ALL_COLUMNS + extras, seq[start:start + PUSH_ROWS],
-                                   part[list(extra_cols)] if extra_cols else None))
+            for data in _read_ahead(slices, depth=1):
+                copy.write(data)
 
     def _upsert_curated(self, cur, frame: pd.DataFrame, records: dict, texts: dict, user: str) -> int:
         from events.store import ALL_COLUMNS
@@ -398,7 +449,7 @@ class PostgisStorage(Storage):
         if not out.is_dir():
             raise StorageError(f"{out}: folder does not exist (create it first)")
         n = 0
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute("SELECT id, record, source_text FROM events WHERE dataset = 'curated' ORDER BY id")
             for event_id, record, text in cur:
                 if text is None or _same_record(text, record):
@@ -419,12 +470,11 @@ class PostgisStorage(Storage):
         return Stored(event_id, record, str(version), review, author, by, at.isoformat(timespec="seconds"))
 
     def _refuse(self, event_id: str, user: str, action: str, version, record=None) -> None:
-        with self.conn.transaction():
-            with self.conn.cursor() as cur:
-                cur.execute("INSERT INTO event_history (event_id, who, action, version, after, note) "
-                            "VALUES (%s, %s, 'refused', %s, %s, %s)",
-                            (event_id, user, _int(version), json.dumps(record) if record is not None else None,
-                             f"{action} against version {version}"))
+        with self._transaction() as cur:
+            cur.execute("INSERT INTO event_history (event_id, who, action, version, after, note) "
+                        "VALUES (%s, %s, 'refused', %s, %s, %s)",
+                        (event_id, user, _int(version), json.dumps(record) if record is not None else None,
+                         f"{action} against version {version}"))
 
     def _stale(self, event_id: str, user: str, action: str, version, record=None) -> StaleVersion:
         self._refuse(event_id, user, action, version, record)
@@ -470,33 +520,32 @@ class PostgisStorage(Storage):
         return self.get(event_id)
 
     def _write_row(self, frame, event_id, version, user, stored, current) -> None:
-        with self.conn.transaction():
-            with self.conn.cursor() as cur:
-                from events.store import ALL_COLUMNS
+        with self._transaction() as cur:
+            from events.store import ALL_COLUMNS
 
-                cur.execute("CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP")
-                cur.execute("ALTER TABLE incoming DROP COLUMN geom")
-                self._copy_in_incoming(cur, frame)
-                cols = ", ".join(f'"{c}"' for c in ALL_COLUMNS)
-                if version is None:
-                    cur.execute(f"INSERT INTO events (seq, {cols}, record, author, updated_by) SELECT 0, {cols}, "
-                                "record, %s, %s FROM incoming ON CONFLICT (id) DO NOTHING", (user, user))
-                    if cur.rowcount == 0:
-                        raise _Rollback()
-                    cur.execute("INSERT INTO event_history (event_id, who, action, version, after) "
-                                "VALUES (%s, %s, 'create', 1, %s)", (event_id, user, json.dumps(stored)))
-                else:
-                    sets = ", ".join(f'"{c}" = i."{c}"' for c in ALL_COLUMNS if c != "id")
-                    cur.execute(f"UPDATE events e SET {sets}, record = i.record, source_text = NULL, "
-                                "version = e.version + 1, author = %s, updated_by = %s, updated_at = now() "
-                                "FROM incoming i WHERE e.id = i.id AND e.version = %s RETURNING e.version",
-                                (user, user, _int(version)))
-                    got = cur.fetchone()
-                    if got is None:
-                        raise _Rollback()
-                    cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after) "
-                                "VALUES (%s, %s, 'edit', %s, %s, %s)",
-                                (event_id, user, got[0], json.dumps(current.record), json.dumps(stored)))
+            cur.execute("CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP")
+            cur.execute("ALTER TABLE incoming DROP COLUMN geom")
+            self._copy_in_incoming(cur, frame)
+            cols = ", ".join(f'"{c}"' for c in ALL_COLUMNS)
+            if version is None:
+                cur.execute(f"INSERT INTO events (seq, {cols}, record, author, updated_by) SELECT 0, {cols}, "
+                            "record, %s, %s FROM incoming ON CONFLICT (id) DO NOTHING", (user, user))
+                if cur.rowcount == 0:
+                    raise _Rollback()
+                cur.execute("INSERT INTO event_history (event_id, who, action, version, after) "
+                            "VALUES (%s, %s, 'create', 1, %s)", (event_id, user, json.dumps(stored)))
+            else:
+                sets = ", ".join(f'"{c}" = i."{c}"' for c in ALL_COLUMNS if c != "id")
+                cur.execute(f"UPDATE events e SET {sets}, record = i.record, source_text = NULL, "
+                            "version = e.version + 1, author = %s, updated_by = %s, updated_at = now() "
+                            "FROM incoming i WHERE e.id = i.id AND e.version = %s RETURNING e.version",
+                            (user, user, _int(version)))
+                got = cur.fetchone()
+                if got is None:
+                    raise _Rollback()
+                cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after) "
+                            "VALUES (%s, %s, 'edit', %s, %s, %s)",
+                            (event_id, user, got[0], json.dumps(current.record), json.dumps(stored)))
 
     def review(self, event_id: str, state: str, *, version: str, user: str, note: str = "") -> Stored:
         current = self.get(event_id)
@@ -505,40 +554,92 @@ class PostgisStorage(Storage):
         record.pop("review", None)
         if state != "approved":
             record["review"] = state
-        with self.conn.transaction():
-            with self.conn.cursor() as cur:
-                cur.execute("UPDATE events SET review = %s, record = %s, source_text = NULL, version = version + 1, "
-                            "updated_by = %s, updated_at = now() WHERE id = %s AND version = %s RETURNING version",
-                            (state, json.dumps(record), user, event_id, _int(version)))
-                got = cur.fetchone()
-                if got is not None:
-                    cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after, note) "
-                                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                                (event_id, user, f"review:{state}", got[0], json.dumps(current.record),
-                                 json.dumps(record), note))
+        with self._transaction() as cur:
+            cur.execute("UPDATE events SET review = %s, record = %s, source_text = NULL, version = version + 1, "
+                        "updated_by = %s, updated_at = now() WHERE id = %s AND version = %s RETURNING version",
+                        (state, json.dumps(record), user, event_id, _int(version)))
+            got = cur.fetchone()
+            if got is not None:
+                cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after, note) "
+                            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                            (event_id, user, f"review:{state}", got[0], json.dumps(current.record),
+                             json.dumps(record), note))
         if got is None:
             raise self._stale(event_id, user, f"review:{state}", version)
         return self.get(event_id)
 
     def retract(self, event_id: str, *, version: str, user: str, note: str = "") -> None:
-        with self.conn.transaction():
-            with self.conn.cursor() as cur:
-                cur.execute("DELETE FROM events WHERE id = %s AND dataset = 'curated' AND version = %s "
-                            "RETURNING record, version", (event_id, _int(version)))
-                got = cur.fetchone()
-                if got is not None:
-                    cur.execute("INSERT INTO event_history (event_id, who, action, version, before, note) "
-                                "VALUES (%s, %s, 'retract', %s, %s, %s)", (event_id, user, got[1], json.dumps(got[0]), note))
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM events WHERE id = %s AND dataset = 'curated' AND version = %s "
+                        "RETURNING record, version", (event_id, _int(version)))
+            got = cur.fetchone()
+            if got is not None:
+                cur.execute("INSERT INTO event_history (event_id, who, action, version, before, note) "
+                            "VALUES (%s, %s, 'retract', %s, %s, %s)", (event_id, user, got[1], json.dumps(got[0]), note))
         if got is None:
             raise self._stale(event_id, user, "retract", version)
 
     def history(self, event_id: str) -> list[Change]:
-        with self.conn.cursor() as cur:
+        with self._cursor() as cur:
             cur.execute("SELECT at, who, action, version, before, after, note FROM event_history WHERE event_id = %s "
                         "ORDER BY seq", (event_id,))
             return [Change(event_id, at.isoformat(timespec="seconds"), who, action,
                            None if v is None else str(v), before, after, note)
                     for at, who, action, v, before, after, note in cur.fetchall()]
+
+
+def _read_ahead(items: Iterator, depth: int) -> Iterator:
+    """items, produced in a thread at most depth ahead of the consumer. Errors are raised in the
+    consumer; a consumer that stops early stops the producer (and frees its connection)."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def run() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put(("error", exc))
+            return
+        finally:
+            if stop.is_set():
+                items.close()
+        q.put(("end", done))
+
+    worker = threading.Thread(target=run, name="events-read-ahead", daemon=True)
+    worker.start()
+
+    def consume() -> Iterator:
+        try:
+            while True:
+                kind, value = q.get()
+                if kind == "item":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            stop.set()
+            while worker.is_alive():  # let the producer see the stop (it may be blocked on a full queue)
+                try:
+                    q.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+            worker.join()
+
+    return consume()
 
 
 class _Rollback(Exception):
