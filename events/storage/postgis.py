@@ -425,16 +425,10 @@ class PostgisStorage(Storage):
         return changed
 
     def _copy_in_incoming(self, cur, frame: pd.DataFrame) -> None:
-        from psycopg import sql as psql
-
-        from events.store import ALL_COLUMNS
-
-        data = _csv_of(frame, ALL_COLUMNS, np.zeros(len(frame), dtype=np.int64),
-                       frame[["_record", "_text"]].rename(columns={"_record": "record", "_text": "source_text"}))
-        stmt = psql.SQL("COPY incoming ({}) FROM STDIN WITH (FORMAT csv)").format(
-            psql.SQL(", ").join(psql.Identifier(c) for c in ["seq", *ALL_COLUMNS, "record", "source_text"]))
-        with cur.copy(stmt) as copy:
-            copy.write(data)
+        """Curated rows (with their record and YAML text) into the temporary `incoming` table."""
+        frame = frame.rename(columns={"_record": "record", "_text": "source_text"})
+        self._copy_in(cur, "incoming", frame, seq=np.zeros(len(frame), dtype=np.int64),
+                      extra_cols=("record", "source_text"))
 
     def pull(self, out_dir) -> int:
         """The curated events as YAML files in out_dir: a record unchanged since it was pushed comes
