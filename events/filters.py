@@ -31,6 +31,8 @@ class Term:
     help: str = ""
     many: bool = True  # repeatable (a tuple) or one value
     default: Any = ()
+    columns: tuple[str, ...] = ()  # a row matches when any of these holds one of the values
+
 
     def item(self, text: str) -> Any:
         """One value from text (URL, CLI, widget); FilterError names what is wrong."""
@@ -46,10 +48,11 @@ class Term:
         return value != self.default
 
     def mask(self, df: pd.DataFrame, value: Any) -> np.ndarray | None:
-        raise NotImplementedError
+        return np.logical_or.reduce([_isin(df, c, value) for c in self.columns])
 
     def sql(self, value: Any) -> tuple[str, list]:
-        raise NotImplementedError
+        ors = " OR ".join(f"{c} = ANY(%s)" for c in self.columns)
+        return (f"({ors})" if len(self.columns) > 1 else ors), [list(value)] * len(self.columns)
 
     def describe(self, value: Any) -> str:
         return f"{self.url}: {', '.join(map(str, value)) if self.many else value}"
@@ -116,6 +119,7 @@ def _isin(df: pd.DataFrame, col: str, wanted) -> np.ndarray:
 
 class Types(Term):
     name, url, flag, metavar = "types", "type", "--type", "T"
+    columns = ("event_type", "sub_event_type")
     help = "event or sub-event type"
 
     def item(self, text):
@@ -124,11 +128,6 @@ class Types(Term):
             raise FilterError(f"unknown event or sub-event type {t!r}")
         return t
 
-    def mask(self, df, value):
-        return _isin(df, "event_type", value) | _isin(df, "sub_event_type", value)
-
-    def sql(self, value):
-        return "(event_type = ANY(%s) OR sub_event_type = ANY(%s))", [list(value), list(value)]
 
 
 class Regions(Term):
@@ -150,6 +149,7 @@ class Regions(Term):
 
 class Claims(Term):
     name, url, flag, metavar = "claims", "claim", "--claim", "STATUS"
+    columns = ("claim_status",)
     help = "reported, claimed, confirmed or disputed"
 
     def item(self, text):
@@ -157,12 +157,6 @@ class Claims(Term):
         if c not in CLAIM_STATUSES:
             raise FilterError(f"unknown claim status {text!r}; one of: {', '.join(CLAIM_STATUSES)}")
         return c
-
-    def mask(self, df, value):
-        return _isin(df, "claim_status", value)
-
-    def sql(self, value):
-        return "claim_status = ANY(%s)", [list(value)]
 
 
 # Searched by the free-text filter: the curated records' search text (title, summary, notes,
@@ -193,6 +187,7 @@ class Text(Term):
 
 class Datasets(Term):
     name, url, flag, metavar = "datasets", "dataset", "--dataset", "NAME"
+    columns = ("dataset",)
     help = "only these datasets ('curated' = the catalogue)"
 
     def item(self, text):
@@ -200,12 +195,6 @@ class Datasets(Term):
         if not re.fullmatch(DATASET_NAME, d):
             raise FilterError(f"dataset {d!r} is not a dataset name (lowercase letters, digits, '-', '_')")
         return d
-
-    def mask(self, df, value):
-        return _isin(df, "dataset", value)
-
-    def sql(self, value):
-        return "dataset = ANY(%s)", [list(value)]
 
 
 class Review(Term):

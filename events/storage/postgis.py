@@ -28,9 +28,9 @@ from events.vocab import CURATED
 
 LIST_COLUMNS = ("tags", "actors", "sources", "geo_flags")
 DATE_COLUMNS = ("date", "end_date")
-BATCH_BYTES = 1 << 26
+BATCH_BYTES = 1 << 26  # Arrow reads the COPY stream in blocks of this size
 PUSH_ROWS = 100_000
-REBUILD_FROM = 100_000  # pushing this many dataset rows or more: indexes are rebuilt, not updated  # Arrow reads the COPY stream in blocks of this size
+REBUILD_FROM = 100_000  # pushing this many dataset rows or more: indexes are rebuilt, not updated
 EXTRA = re.compile(r"^x_[A-Za-z0-9_ .\-()/]{1,50}$")
 # The embedded store's order: curated (by date, then id), then each dataset by name, in source order.
 # Read as two queries one after the other, so the big one walks events_dataset_order_idx and
@@ -293,28 +293,25 @@ class PostgisStorage(Storage):
         return stream(self._frames(parts, cols), fmt, raw=raw)
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
-        from events.aggregate import TYPE_ORDER, aggregate_points
+        from events.aggregate import aggregate_points, type_codes
 
         clause, params = self._where(f, bounds)
         t = self._copy_table(f"SELECT lat, lon, event_type, count(*) AS n FROM events WHERE {clause} GROUP BY 1, 2, 3",
                              params, {"lat": pa.float64(), "lon": pa.float64(), "event_type": pa.string(),
                                       "n": pa.int64()})
-        types = t.column("event_type").to_numpy(zero_copy_only=False)
-        index = {name: i for i, name in enumerate(TYPE_ORDER)}
-        codes = np.array([index.get(x, 0) for x in types], dtype=np.int64)
+        codes = type_codes(pd.Series(t.column("event_type").to_numpy(zero_copy_only=False)))
         return aggregate_points(t.column("lat").to_numpy(), t.column("lon").to_numpy(), codes,
                                 t.column("n").to_numpy(), max_cells)
 
     def per_day(self, f: Filter) -> pd.DataFrame:
-        from events.aggregate import TYPE_ORDER, per_day
+        from events.aggregate import per_day, type_codes
 
         clause, params = self._where(f)
         with self._cursor() as cur:
             cur.execute(f"SELECT date, event_type, count(*) FROM events WHERE {clause} GROUP BY 1, 2", params)
             rows = cur.fetchall()
-        index = {name: i for i, name in enumerate(TYPE_ORDER)}
         return per_day(np.array([r[0] for r in rows], dtype="datetime64[D]"),
-                       np.array([index.get(r[1], 0) for r in rows], dtype=np.int64),
+                       type_codes(pd.Series([r[1] for r in rows], dtype=object)),
                        np.array([r[2] for r in rows], dtype=np.int64))
 
     # --- loading ---------------------------------------------------------------------------------
