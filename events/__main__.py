@@ -217,6 +217,50 @@ def cmd_datasets(args) -> int:
     return 0
 
 
+def cmd_territory(args) -> int:
+    from events.territory.snapshots import Archive, import_snapshots, parse_status_map
+
+    if args.territory_cmd == "import":
+        r = import_snapshots(args.paths, args.source, args.data, fmt=args.format, status=args.status,
+                             status_map=parse_status_map(args.status_map))
+        span = f"{r.dates[0]} .. {r.dates[-1]}" if r.dates else "no dates"
+        print(f"{r.source}: {r.files} file(s), {len(r.dates)} snapshot date(s) ({span}), {r.features:,} area(s), "
+              f"{r.skipped:,} other feature(s) skipped, {r.rejected:,} refused -> {r.path}")
+        if r.replaced:
+            print(f"replaced {len(r.replaced)} date(s) already stored: {', '.join(r.replaced[:10])}"
+                  + (" ..." if len(r.replaced) > 10 else ""))
+        if r.rejected:
+            print(f"refused features with reasons: {r.path / 'rejects.csv'}")
+        return 0
+    archive = Archive(args.data)
+    if args.territory_cmd == "list":
+        sources = archive.sources()
+        if not sources:
+            print("no control snapshots (python -m events territory import PATH... --source NAME)")
+        for s in sources:
+            m = archive.manifest(s)
+            dates = archive.dates(s)
+            print(f"{s:<16} {len(dates):>6} snapshot(s)  {dates[0]} .. {dates[-1]}  {m.get('rejected', 0):,} refused  "
+                  f"imported {m.get('imported_at', '?')}")
+        return 0
+    # check: every capture claim that passes the filter, with its verdict
+    f = _filter(args)
+    store = _storage(args)
+    _check_store_datasets(f, store)
+    checks = store.control_checks()
+    shown = store.select(f, ["id", "date", "location_name", "claimed_by"])
+    shown = shown[shown["id"].astype(str).isin(set(checks.index.astype(str)))]
+    if not archive.sources():
+        print("note: no control snapshots imported; every claim is 'no_snapshot'", file=sys.stderr)
+    if shown.empty:
+        print("no capture claims match")
+        return 0
+    for _, row in shown.iterrows():
+        c = checks.loc[row["id"]]
+        print(f"{row['date']:%Y-%m-%d}  {row['id']:<48} {c['control_check']:<16} {c['control_check_note']}")
+    return 0
+
+
 def cmd_schema(args) -> int:
     from events.atomic import write_bytes_atomic
     from events.schema import json_schema
@@ -306,6 +350,21 @@ def build_parser() -> argparse.ArgumentParser:
     hi = evs.add_parser("history", parents=[common], help="every change of a record, refused attempts included")
     hi.add_argument("id")
     ev.set_defaults(func=cmd_event)
+    te = sub.add_parser("territory", parents=[common], help="control snapshots: import, list, check claims")
+    tes = te.add_subparsers(dest="territory_cmd", required=True)
+    ti = tes.add_parser("import", parents=[common], help="store control snapshots (DeepStateMap API JSON, daily "
+                                                         "archive files, GeoJSON with date and status)")
+    ti.add_argument("paths", nargs="+", metavar="PATH")
+    ti.add_argument("--source", required=True, metavar="NAME", help="who drew them: deepstate, isw ...")
+    ti.add_argument("--format", choices=["auto", "deepstate", "geojson", "archive"], default="auto")
+    ti.add_argument("--status", choices=["occupied", "contested", "held"], default=None,
+                    help="the status of areas whose file says none (an archive of occupied areas: occupied)")
+    ti.add_argument("--status-map", action="append", default=[], metavar="LABEL=STATUS",
+                    help="what one of the source's own labels means (repeatable)")
+    tes.add_parser("list", parents=[common], help="sources, dates and refused features")
+    tc = tes.add_parser("check", parents=[common], help="each capture claim against the snapshots")
+    _add_filters(tc)
+    te.set_defaults(func=cmd_territory)
     sc = sub.add_parser("schema", help="print (or --write) the JSON Schema of a record")
     sc.add_argument("--write", action="store_true")
     sc.set_defaults(func=cmd_schema)

@@ -42,3 +42,7 @@ class StaleVersion(StorageError):
 
 class ReviewError(StorageError):
     """A review step that is not allowed (approving one's own change, approving a draft...)."""
+
+
+class TerritoryError(EventsError):
+    """A control snapshot that cannot be read or stored: names the file and what is missing."""

@@ -32,7 +32,10 @@ PROPERTIES = [
     "event_type", "sub_event_type", "actors", "location_name", "location_near", "country", "admin1",
     "admin1_code", "lat", "lon", "geo_precision", "uncertainty_km", "geocoded_by", "geo_flags",
     "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources",
+    # what control snapshots say (events/territory): status at the place and date, and a claim's check
+    "control", "control_source", "control_date", "control_check", "control_check_note",
 ]
+CONTROL_COLUMNS = ("control", "control_source", "control_date", "control_check", "control_check_note")
 CHUNK = 32_000
 
 
@@ -159,7 +162,7 @@ def _feature_strings(df: pd.DataFrame, encoded: dict[str, pa.Array] | None = Non
     cols: dict[str, pa.Array] = {}
     for name in PROPERTIES:
         col = df[name] if name in df else pd.Series([None] * len(df), index=df.index, dtype=object)
-        if name in ("date", "end_date"):
+        if name in ("date", "end_date", "control_date"):
             cols[name] = _json_dates(col)
         elif name in _INT_PROPS:
             cols[name] = _json_numbers(col)
@@ -318,7 +321,9 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
         "source_urls": df["source_urls"],
         "uncertainty_km": df["uncertainty_km"],
         "id": df["id"],
-    }, columns=list(ACLED_COLUMNS + OUR_COLUMNS))
+        **{c: (_text(df, c) if c != "control_date" else
+               (df[c].dt.strftime("%Y-%m-%d") if c in df else _text(df, c))) for c in CONTROL_COLUMNS},
+    }, columns=list(ACLED_COLUMNS + OUR_COLUMNS + CONTROL_COLUMNS))
     for col in [c for c in df.columns if c.startswith(EXTRA_PREFIX)]:  # the source's own other columns, back
         if df[col].notna().any():
             name = col[len(EXTRA_PREFIX):]
@@ -366,7 +371,7 @@ def csv_stream(frames: Iterable[pd.DataFrame], raw: bool = False) -> Iterator[by
             header = False
             yield buf.getvalue().encode("utf-8")
     if header:  # no rows at all: the header alone
-        yield (",".join(ACLED_COLUMNS + OUR_COLUMNS) + CSV_LINE_END).encode()
+        yield (",".join(ACLED_COLUMNS + OUR_COLUMNS + CONTROL_COLUMNS) + CSV_LINE_END).encode()
 
 
 def chunks(df: pd.DataFrame, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
@@ -380,8 +385,11 @@ def export_columns(fmt: str) -> list[str] | None:
     return [*PROPERTIES, "source_outlets"] if fmt == "geojson" else None
 
 
-def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False) -> Iterator[bytes]:
-    """The export of rows arriving as several frames (in order)."""
+def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False, control=None) -> Iterator[bytes]:
+    """The export of rows arriving as several frames (in order). control: adds the control
+    columns to a frame (Storage.with_control); without it they are empty."""
+    if control is not None:
+        frames = (control(df) for df in frames)
     if fmt == "geojson":
         return geojson_stream(frames)
     if fmt == "csv":

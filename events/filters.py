@@ -241,7 +241,41 @@ class Review(Term):
         return "all review states" if states is None else f"review: {', '.join(states)}"
 
 
-TERMS: tuple[Term, ...] = (DateFrom(), DateTo(), Types(), Regions(), Claims(), Text(), Datasets(), Review())
+class Ids(Term):
+    """Only these events (a link to one event, or a term the storage resolves to ids)."""
+
+    name, url, flag, metavar = "ids", "ids", "--id", "ID"
+    columns = ("id",)
+    help = "only the events with these ids"
+
+    def item(self, text):
+        return str(text).strip()[:200]
+
+
+# What control snapshots say of a capture claim (events/territory/control.py). The storage
+# resolves it to ids (Storage.resolve): the verdicts come from snapshots, not from a column.
+CHECKS = ("corroborated", "already", "not_corroborated", "no_snapshot", "unknown_side")
+
+
+class Check(Term):
+    name, url, flag, metavar = "check", "check", "--check", "VERDICT"
+    help = f"capture claims by what control snapshots say: {', '.join(CHECKS)}"
+
+    def item(self, text):
+        c = str(text).strip().lower().replace(" ", "_").replace("-", "_")
+        if c not in CHECKS:
+            raise FilterError(f"unknown control check {text!r}; one of: {', '.join(CHECKS)}")
+        return c
+
+    def mask(self, df, value):
+        raise FilterError("the control check filter needs the storage to resolve it (Storage.resolve)")
+
+    def sql(self, value):
+        raise FilterError("the control check filter needs the storage to resolve it (Storage.resolve)")
+
+
+TERMS: tuple[Term, ...] = (DateFrom(), DateTo(), Types(), Regions(), Claims(), Text(), Datasets(), Review(), Ids(),
+                           Check())
 BY_NAME = {t.name: t for t in TERMS}
 
 

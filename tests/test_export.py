@@ -7,7 +7,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from events.export import export_bytes
+from events.export import CONTROL_COLUMNS, export_bytes
 from events.query import Filter, apply
 from events.store import load_catalog
 from events.vocab import ACLED_COLUMNS, OUR_COLUMNS
@@ -55,7 +55,7 @@ def test_csv_has_acled_columns_in_order_then_ours_and_round_trips_values(tmp_pat
     out = tmp_path / "events.csv"
     assert run_cli("-m", "events", "export", "--format", "csv", "--out", str(out)).returncode == 0
     df = pd.read_csv(out)
-    assert list(df.columns) == list(ACLED_COLUMNS) + list(OUR_COLUMNS)
+    assert list(df.columns) == list(ACLED_COLUMNS) + list(OUR_COLUMNS) + list(CONTROL_COLUMNS)
     assert len(ACLED_COLUMNS) == 31
     row = df.set_index("id").loc["prymorske-drone-strike-car-2025-01-11"]
     assert row["event_date"] == "2025-01-10" and row["time_precision"] == 1
@@ -105,7 +105,7 @@ def test_skip_invalid_writes_the_valid_ones_and_names_each_skipped_file(seed_cat
 def test_empty_result_exports_valid_empty_documents(seed):
     empty = apply(seed, Filter(q="no such text anywhere"))
     assert json.loads(export_bytes(empty, "geojson"))["features"] == []
-    assert export_bytes(empty, "csv").decode().strip() == ",".join(ACLED_COLUMNS + OUR_COLUMNS)
+    assert export_bytes(empty, "csv").decode().strip() == ",".join(ACLED_COLUMNS + OUR_COLUMNS + CONTROL_COLUMNS)
 
 
 def test_streamed_geojson_is_one_valid_document_in_order_across_chunks(seed, monkeypatch):

@@ -12,7 +12,7 @@ import getpass
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -170,6 +170,53 @@ class Storage(ABC):
 
     def close(self) -> None:
         pass
+
+    # --- territorial control (events/territory) -----------------------------------------------
+    @property
+    def archive(self):
+        """The control snapshots beside this store's datasets (both backends read the folder)."""
+        from events.territory.snapshots import Archive
+
+        if getattr(self, "_archive", None) is None:
+            self._archive = Archive(getattr(self, "data", None))
+        return self._archive
+
+    def control_checks(self) -> pd.DataFrame:
+        """Every capture claim's verdict against the snapshots (index: event id), computed once per
+        content of store and archive: claims are few, snapshots many, so they are checked together."""
+        from events.territory.control import claim_rows, check_claims, CLAIM_SUBTYPES
+        from events.vocab import CURATED
+
+        key = (self.fingerprint(), self.archive.fingerprint())
+        cached = getattr(self, "_checks", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        cols = ["id", "date", "lon", "lat", "country", "uncertainty_km", "sub_event_type", "actor1", "claimed_by",
+                "tags", "dataset"]
+        every = Filter(review=("all",))
+        typed = self.select(replace(every, types=CLAIM_SUBTYPES), cols)
+        curated = self.select(replace(every, datasets=(CURATED,)), cols)
+        claims = pd.concat([typed, curated[claim_rows(curated)]], ignore_index=True).drop_duplicates("id")
+        checks = check_claims(self.archive, claims.reset_index(drop=True))
+        checks.index = claims["id"].to_numpy(object)[checks.index.to_numpy()] if len(checks) else checks.index
+        self._checks = (key, checks)
+        return checks
+
+    def resolve(self, f: Filter) -> Filter:
+        """The filter with its derived terms (the control check) turned into ids every backend can apply."""
+        if not f.check:
+            return f
+        checks = self.control_checks()
+        ids = set(checks.index[checks["control_check"].isin(f.check)].astype(str)) if len(checks) else set()
+        if f.ids:
+            ids &= set(f.ids)
+        return replace(f, check=(), ids=tuple(sorted(ids)) or ("",))  # ("",): no event has an empty id
+
+    def with_control(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows with control, control_source, control_date, control_check and its note."""
+        from events.territory.control import enrich
+
+        return enrich(self.archive, frame, self.control_checks() if self.archive.sources() else None)
 
 
 def check_review(current: Stored, state: str, user: str) -> None:

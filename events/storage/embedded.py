@@ -114,6 +114,7 @@ class EmbeddedStorage(Storage):
 
     def positions(self, f: Filter) -> np.ndarray:
         """Row positions that pass f, in table order; the last VIEWS_KEPT filters are remembered."""
+        f = self.resolve(f)
         k = key(f)
         with self._views_lock:
             hit = self._views.get(k)
@@ -194,10 +195,12 @@ class EmbeddedStorage(Storage):
         return per_day(sub["date"].to_numpy("datetime64[ns]"), type_codes(sub["event_type"]))
 
     def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
-        from events.export import chunks
-        from events.query import apply
+        from events.export import stream
+        from events.query import take
 
-        return chunks(apply(self.table, f), fmt, raw=raw)
+        rows = self.positions(f)
+        df = self.table if len(rows) == len(self.table) else take(self.table, rows)
+        return stream([df], fmt, raw=raw, control=self.with_control)
 
     # --- curated events ----------------------------------------------------------------------
     def _path(self, event_id: str) -> Path:

@@ -176,7 +176,7 @@ class PostgisStorage(Storage):
         return []
 
     def _where(self, f: Filter, bounds=None) -> tuple[str, list]:
-        clause, params = where(f)
+        clause, params = where(self.resolve(f))
         if bounds is not None:
             south, west, north, east = bounds
             clause += " AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
@@ -290,7 +290,7 @@ class PostgisStorage(Storage):
 
         wanted = export_columns(fmt)
         parts, cols = self._parts(f, None if wanted is None else [c for c in wanted if c in self.columns()])
-        return stream(self._frames(parts, cols), fmt, raw=raw)
+        return stream(self._frames(parts, cols), fmt, raw=raw, control=self.with_control)
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
         from events.aggregate import aggregate_points, type_codes
