@@ -42,8 +42,10 @@ def get_storage(db: str, directory: str, data: str, fingerprint: str):
 
 
 def storage():
+    """(the store, the fingerprint views are cached on: the store's and the control snapshots')."""
     db, directory, data, fp = location()
-    return get_storage(db, directory, data, "" if db else fp), fp
+    store = get_storage(db, directory, data, "" if db else fp)
+    return store, f"{fp}|{store.archive.fingerprint()}"
 
 
 def user() -> str:

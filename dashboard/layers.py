@@ -10,6 +10,7 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from dashboard.control import STATUS_STYLE
 from dashboard.safe import script_json, text
 from dashboard.style import CLAIM_ORDER, CLAIM_STYLE, SHAPE_PATH, TYPE_ORDER, TYPE_STYLE, icon_svg
 
@@ -78,6 +79,9 @@ class EventLayer(JSCSSMixin, MacroElement):
       '<div><b>Fatalities:</b> ' + count(P.fat[i]) + ' · <b>Injured:</b> ' + count(P.inj[i]) + '</div>' +
       '<div><b>Claim:</b> <span class="ce-claim ce-' + claim + '">' + claim + '</span> by ' + v("by", i) +
         ' <span class=ce-muted>(' + v("meaning", i) + ')</span></div>' +
+      (v("ctl", i) ? '<div><b>Control at the place:</b> ' + v("ctl", i) + '</div>' : '') +
+      (v("chk", i) ? '<div class="ce-check"><b>Claim checked against control maps:</b> <span class="ce-claim">' + v("chk", i) +
+        '</span><div class=ce-muted>' + v("chkn", i) + '</div></div>' : '') +
       (flags ? '<div class=ce-flag>' + flags + '</div>' : '') +
       (cn ? '<div class=ce-muted>Region also called: ' + cn + '</div>' : '') +
       (src ? '<div><b>Sources:</b><ul class=ce-sources>' + src + '</ul></div>' : '') +
@@ -118,6 +122,63 @@ class EventLayer(JSCSSMixin, MacroElement):
         self.claims_json = script_json([{"name": c, **CLAIM_STYLE[c]} for c in CLAIM_ORDER])
         self.type_names_json = script_json([text(t) for t in TYPE_ORDER])
         self.claim_names_json = script_json([text(c) for c in CLAIM_ORDER])
+
+
+class ControlLayer(MacroElement):
+    """The control snapshot in force on a date (and the ground that changed hands), in a pane
+    under the events, with its own legend naming date and source. data None: no control map
+    (the legend of an earlier one is taken away)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function() {
+  var data = {{ this.data_json }};
+  var parent = {{ this._parent.get_name() }};
+  var map = {{ this._parent._parent.get_name() if this._parent._parent else "null" }};
+  if (window.ceControlLegend) { window.ceControlLegend.remove(); window.ceControlLegend = null; }
+  window.conflictControl = null;
+  if (!data) { return; }
+  var host = parent._map || map;
+  var pane = "ce-control";
+  function draw(target) {
+    if (!target.getPane(pane)) { target.createPane(pane); target.getPane(pane).style.zIndex = 350; }
+    function style(f) { var p = f.properties; return {color: p.color, weight: p.status === "taken" || p.status === "regained" ? 2 : 1,
+      fillColor: p.fill, fillOpacity: p.opacity, dashArray: p.status === "contested" ? "3 3" : null}; }
+    var areas = L.geoJSON(data.areas, {pane: pane, interactive: false, style: style}).addTo(parent);
+    var changes = data.changes ? L.geoJSON(data.changes, {pane: pane, interactive: false, style: style}).addTo(parent) : null;
+    var legend = L.control({position: "bottomleft"});
+    legend.onAdd = function() {
+      var div = L.DomUtil.create("div", "ce-legend ce-control-legend");
+      var rows = '<div class="ce-h">Control as of ' + (data.date || "—") + ' (' + data.source + ')</div>';
+      if (!data.date) { rows += '<div>No snapshot on or before ' + data.asked + '</div>'; }
+      {{ this.rows_js }}
+      if (data.change_span) { rows += '<div class="ce-h">Changed hands ' + data.change_span[0] + ' → ' + data.change_span[1] + '</div>' +
+        '<div><span class="ce-swatch" style="background:#67001f"></span>taken (newly occupied)</div>' +
+        '<div><span class="ce-swatch" style="background:#053061"></span>regained</div>'; }
+      div.innerHTML = rows;
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    };
+    legend.addTo(target);
+    window.ceControlLegend = legend;
+    window.conflictControl = {source: data.source, date: data.date, areas: data.areas.features.length,
+                              changes: changes ? data.changes.features.length : 0};
+  }
+  if (host) { draw(host); } else { parent.once("add", function() { draw(parent._map); }); }
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, data: dict | None) -> None:
+        super().__init__()
+        self._name = "ControlLayer"
+        self.data_json = script_json(data)
+        rows = []
+        for status, label in (("occupied", "occupied"), ("contested", "contested / grey zone"),
+                              ("held", "held (drawn areas; the rest of Ukraine too)")):
+            style = STATUS_STYLE[status]
+            rows.append(f'<div><span class="ce-swatch" style="background:{style["fill"]};opacity:.8"></span>{label}</div>')
+        self.rows_js = "rows += " + script_json("".join(rows)) + ";"
 
 
 class AggregateLayer(MacroElement):
@@ -181,6 +242,7 @@ class BaseStyle(MacroElement):
              line-height: 1.35; font-size: 11px; }
 .ce-legend svg { vertical-align: middle; margin-right: 5px; }
 .ce-legend .ce-h { font-weight: 650; margin-top: 4px; }
+.ce-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; border: 1px solid #444; }
 .ce-label { background: none; border: none; color: #334; font-size: 11px; font-weight: 600; white-space: nowrap;
             text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
 .marker-cluster-small, .marker-cluster-medium, .marker-cluster-large { background-color: rgba(80,80,80,.25); }

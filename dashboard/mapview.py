@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, EventLayer,
+from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, ControlLayer,
+                              EventLayer,
                               Labels, Legend, StaticGeoJson)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
@@ -185,8 +186,10 @@ def layer_payload(df: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[str
                           "individual events.")
 
 
-def group_of(kind: str, payload: dict) -> folium.FeatureGroup:
+def group_of(kind: str, payload: dict, control: dict | None = None) -> folium.FeatureGroup:
+    """The events layer, over the control map when one is asked for (dashboard/control.py)."""
     fg = folium.FeatureGroup(name="Events")
+    ControlLayer(control).add_to(fg)
     (EventLayer if kind == "events" else AggregateLayer)(payload).add_to(fg)
     return fg
 

@@ -45,6 +45,22 @@ def _flags_html(flags) -> str | None:
     return "⚠ " + "<br>⚠ ".join(text(f) for f in flags)
 
 
+CHECK_LABEL = {"corroborated": "corroborated", "already": "already held before the claim",
+               "not_corroborated": "not corroborated", "no_snapshot": "no snapshot covers the date",
+               "unknown_side": "claimant's side unknown"}
+
+
+def control_fields(df: pd.DataFrame) -> dict:
+    """What control snapshots say (Storage.with_control's columns), when the frame has them."""
+    if "control" not in df:
+        return {"ctl": [None] * len(df), "chk": [None] * len(df), "chkn": [None] * len(df)}
+    day = df["control_date"].dt.strftime("%Y-%m-%d")
+    ctl = np.where(df["control_source"].notna(),
+                   df["control"].fillna("not mapped").astype(str) + " (" + df["control_source"].fillna("").astype(str)
+                   + ", snapshot of " + day.fillna("") + ")", None)
+    return {"ctl": ctl, "chk": df["control_check"].map(CHECK_LABEL), "chkn": df["control_check_note"]}
+
+
 def popup_columns(df: pd.DataFrame, max_quote: int | None = None) -> dict:
     """Escaped popup fields for EventLayer: per-event codes into per-field tables."""
     start = df["date"].dt.strftime("%Y-%m-%d")
@@ -66,6 +82,7 @@ def popup_columns(df: pd.DataFrame, max_quote: int | None = None) -> dict:
         "meaning": df["claim_status"].map(CLAIM_MEANING),
         "cn": df["contested_name"],
         "notes": df["notes"],
+        **control_fields(df),
     }
     for name, values in raw_fields.items():
         cols[name], dicts[name] = _dict_encode(values)

@@ -84,12 +84,22 @@ def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _store,
         bounds = None
     if count <= mapview.MAX_FEATURES:
         sub = _store.select(f, None, bounds=bounds)
+        if _store.archive.sources():  # what control maps say of each place, in its popup
+            sub = _store.with_control(sub)
         return "events", mapview.layer_data(sub), f"{count:,} events, each drawn individually " \
                                                   "(overlapping ones clustered).", count
     data = _store.grid(f, mapview.MAX_CELLS, bounds)
     return "grid", data, (f"{count:,} events, shown as {len(data['n']):,} grid cells of about "
                           f"{data['cell_deg'] * 111:.0f} km; filter down to {mapview.MAX_FEATURES:,} or fewer "
                           "to see individual events."), count
+
+
+@st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
+def control_map(fingerprint: str, source: str, as_of, change_from, _archive) -> dict:
+    """The control map's payload (dashboard/control.py), shared by sessions."""
+    from dashboard.control import payload
+
+    return payload(_archive, source, as_of, change_from)
 
 
 class ByteBudgetCache:

@@ -39,7 +39,65 @@ def _init_from_url() -> None:
     st.session_state["f_datasets"] = list(f.datasets)
     st.session_state["_ce_review_url"] = list(f.review)
     st.session_state["f_unreviewed"] = bool(f.review)
+    st.session_state["f_check"] = list(f.check)
+    _control_from_url(notices)
     st.session_state["_ce_init"] = True
+
+
+
+def _control_from_url(notices: list[str]) -> None:
+    """The control map's state from the URL: control=SOURCE, control_date=YYYY-MM-DD, changes=1."""
+    source = (st.query_params.get("control") or "").strip()
+    st.session_state["f_control"] = bool(source)
+    st.session_state["_ce_control_source_url"] = source
+    raw = (st.query_params.get("control_date") or "").strip()
+    st.session_state["f_control_date"] = None
+    if raw:
+        try:
+            st.session_state["f_control_date"] = dt.date.fromisoformat(raw)
+        except ValueError:
+            notices.append(f"Ignored URL parameter control_date: {raw!r} is not a date (use YYYY-MM-DD)")
+    st.session_state["f_changes"] = (st.query_params.get("changes") or "") in ("1", "true", "yes")
+
+
+def control_sidebar(sb, store) -> dict[str, str]:
+    """The control map's widgets (only when snapshots are imported); returns its URL parameters."""
+    sources = store.archive.sources()
+    if not sources:
+        return {}
+    sb.divider()
+    sb.toggle("Control map (front-line snapshots)", key="f_control",
+              help="Who held the ground on a date, from imported DeepStateMap/ISW snapshots, under the events")
+    if not st.session_state.get("f_control"):
+        return {}
+    wanted = st.session_state.get("_ce_control_source_url")
+    if "f_control_source" not in st.session_state:
+        if wanted and wanted not in sources:
+            st.session_state.setdefault("_ce_notices", []).append(
+                f"Ignored URL parameter control: unknown source {wanted!r}; known: {', '.join(sources)}")
+        st.session_state["f_control_source"] = wanted if wanted in sources else sources[0]
+    sb.selectbox("Snapshot source", sources, key="f_control_source")
+    sb.date_input("Control as of", key="f_control_date", value=None, min_value=dt.date(2014, 1, 1),
+                  format="YYYY-MM-DD", help="Default: the filter's To date, else the latest snapshot")
+    sb.toggle("Show ground that changed hands between From and To", key="f_changes")
+    out = {"control": st.session_state["f_control_source"]}
+    if st.session_state.get("f_control_date"):
+        out["control_date"] = st.session_state["f_control_date"].isoformat()
+    if st.session_state.get("f_changes"):
+        out["changes"] = "1"
+    return out
+
+
+def control_request(store, f: Filter) -> tuple[str, dt.date, dt.date | None] | None:
+    """(source, as-of date, changes-from date) of the control map to draw, or None."""
+    if not st.session_state.get("f_control") or not store.archive.sources():
+        return None
+    source = st.session_state.get("f_control_source")
+    if source not in store.archive.sources():
+        return None
+    as_of = st.session_state.get("f_control_date") or f.date_to or store.archive.dates(source)[-1]
+    start = f.date_from if st.session_state.get("f_changes") else None
+    return source, as_of, start
 
 
 def sidebar(store, fingerprint: str, user: str = "") -> Filter:
@@ -67,6 +125,12 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     if len(datasets) > 1 or st.session_state.get("f_datasets"):
         sb.multiselect("Dataset", list(dict.fromkeys([*datasets, *st.session_state.get("f_datasets", [])])),
                        key="f_datasets", help="'curated' is the hand-curated catalogue; the others are imports")
+    if store.archive.sources() or st.session_state.get("f_check"):
+        from events.filters import CHECKS
+
+        sb.multiselect("Capture claims: control check", list(CHECKS), key="f_check",
+                       help="What front-line snapshots say of a capture claim: corroborated, already held "
+                            "before, not corroborated, no snapshot covers the date")
     sb.toggle("Show unreviewed events too", key="f_unreviewed",
               help="Drafts, events in review and rejected ones; by default the map shows approved events only")
     review = (st.session_state.get("_ce_review_url") or ["all"]) if st.session_state.get("f_unreviewed") else []
@@ -74,13 +138,15 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
         f = make_filter(date_from=st.session_state.get("f_from"), date_to=st.session_state.get("f_to"),
                         types=st.session_state.get("f_types"), regions=st.session_state.get("f_regions"),
                         claims=st.session_state.get("f_claims"), q=st.session_state.get("f_q"),
-                        datasets=st.session_state.get("f_datasets"), review=review)
+                        datasets=st.session_state.get("f_datasets"), review=review,
+                        check=st.session_state.get("f_check"))
     except FilterError as exc:
         from dashboard.safe import notice_html
 
         sb.html(notice_html(f"Filter ignored: {exc}", "error"))
         f = Filter()
-    st.query_params.from_dict(to_query(f))
+    control = control_sidebar(sb, store)
+    st.query_params.from_dict({**to_query(f), **control})
     sb.caption("The filters live in the URL: copy it to share this view.")
     sb.divider()
     sb.toggle("Online basemap (OpenStreetMap)", key="f_tiles", value=False,
@@ -130,7 +196,14 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
     st.caption(description)
     online = bool(st.session_state.get("f_tiles", False))
     rendered = foliummap.base(online)
-    layer = foliummap.layer_js((fingerprint, fkey, bounds if many else None, online), kind, payload, rendered)
+    wanted = control_request(store, f)
+    control = shared.control_map(fingerprint, *wanted, store.archive) if wanted else None
+    if control is not None:
+        st.caption(f"Control map: {control['source']} as of {control['date'] or 'no snapshot yet'}"
+                   + (f"; ground that changed hands {control['change_span'][0]} → {control['change_span'][1]}"
+                      if control.get("change_span") else "") + ".")
+    layer = foliummap.layer_js((fingerprint, fkey, bounds if many else None, online, wanted), kind, payload,
+                               rendered, control)
     state = foliummap.show(rendered, layer, key="event_map", height=580, center=list(v.center), zoom=v.zoom,
                            returned_objects=["bounds"] if many else [])
     if many:  # zooming in on many events: draw what is in view, in detail once few enough

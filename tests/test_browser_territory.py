@@ -1,0 +1,79 @@
+"""The control map in a real Chromium: the snapshot in force follows the date filter, the
+ground that changed hands is drawn on request, and a capture claim's popup gives its check."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_CATALOG
+from tests.territory_files import write_all
+from tests.test_browser import ARTIFACTS, CHROMIUM, Page, browser, start_app, stop_app  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
+CLAIM = "kurakhove-russian-capture-claim-2025-01-06"
+
+
+@pytest.fixture(scope="module")
+def control_server(tmp_path_factory):
+    from events.territory.snapshots import import_snapshots
+
+    root = tmp_path_factory.mktemp("control")
+    catalog = root / "catalog"
+    shutil.copytree(SEED_CATALOG, catalog)
+    import_snapshots(write_all(root / "src"), "drawn", root / "data")
+    proc, base = start_app(catalog, root / "data")
+    yield base
+    stop_app(proc)
+
+
+def control(frame) -> dict | None:
+    return frame.evaluate("() => window.conflictControl")
+
+
+def wait_control(p: Page, date: str, timeout_ms: int = 30000) -> dict:
+    waited = 0
+    while waited < timeout_ms:
+        got = control(p.map_frame())
+        if got and got["date"] == date:
+            return got
+        p.page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError(f"control map as of {date} never drawn; last: {got}")
+
+
+def test_control_map_follows_the_date_filter_and_a_claim_popup_gives_its_check(control_server, browser):
+    with Page(browser, height=1100) as p:
+        p.page.goto(control_server + "/?control=drawn&to=2025-01-10")
+        got = wait_control(p, "2025-01-08")
+        assert got["source"] == "drawn" and got["areas"] == 1 and got["changes"] == 0
+        f = p.map_frame()
+        legend = f.evaluate("() => document.querySelector('.ce-control-legend').innerText")
+        assert "Control as of 2025-01-08 (drawn)" in legend
+        # drawn under the events: its own pane, below the markers'
+        assert f.evaluate("() => +getComputedStyle(document.querySelector('.leaflet-ce-control-pane')).zIndex") < \
+            f.evaluate("() => +getComputedStyle(document.querySelector('.leaflet-marker-pane')).zIndex")
+        text = f.evaluate("""(id) => new Promise(done => {
+            var m = window.conflictEvents.byId[id];
+            window.conflictEvents.cluster.zoomToShowLayer(m, function() {
+              m.openPopup(); setTimeout(function() { done(document.querySelector('.leaflet-popup-content').innerText); }, 300);
+            });
+        })""", CLAIM)
+        assert "corroborated by drawn on 2025-01-08 (2 days after the claim)" in text
+        assert "Control at the place: contested (drawn, snapshot of 2025-01-03)" in text
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.page.screenshot(path=str(ARTIFACTS / "control-map.png"))
+        p.page.goto(control_server + "/?control=drawn&to=2025-01-05")
+        got = wait_control(p, "2025-01-03")
+        assert got["areas"] == 2  # occupied and grey on the earlier snapshot
+        p.page.goto(control_server + "/?control=drawn&from=2025-01-04&to=2025-01-10&changes=1")
+        got = wait_control(p, "2025-01-08")
+        assert got["changes"] == 1
+        assert "Changed hands 2025-01-03 → 2025-01-08" in p.map_frame().evaluate(
+            "() => document.querySelector('.ce-control-legend').innerText")
+        p.page.goto(control_server + "/?to=2025-01-10")
+        p.map_frame()
+        p.page.wait_for_timeout(1000)
+        assert control(p.map_frame()) is None  # off unless asked for
+        assert p.blocked == []
