@@ -279,3 +279,22 @@ def test_an_export_abandoned_half_way_frees_its_connection(both):
         next(stream)
         stream.close()
     assert pg.count(f) > 0
+
+
+@pytest.mark.parametrize("check", [[], ["corroborated"], ["not_corroborated", "already"]])
+def test_control_checks_filter_and_export_alike_on_both_backends(both, tmp_path, check):
+    from events.territory.snapshots import import_snapshots
+    from tests.territory_files import write_all
+
+    embedded, pg, _, data = both
+    import_snapshots(write_all(tmp_path / "snapshots"), "drawn", data)
+    f = make_filter(check=check, review=["all"])
+    ids = embedded.select(f, ["id"])["id"].astype(str).tolist()
+    assert ids == pg.select(f, ["id"])["id"].astype(str).tolist()
+    assert embedded.count(f) == pg.count(f) == len(ids)
+    if check == ["corroborated"]:
+        assert ids == ["kurakhove-russian-capture-claim-2025-01-06"]
+    for fmt in ("geojson", "csv"):
+        got = b"".join(pg.export(f, fmt))
+        assert b"".join(embedded.export(f, fmt)) == got, fmt
+        assert b"corroborated by drawn on 2025-01-08" in got or check == ["not_corroborated", "already"]

@@ -183,14 +183,17 @@ def _check_source(archive: Archive, source: str, claims: pd.DataFrame, want: np.
     country = claims["country"].astype(object).to_numpy(object)
     km = claims["uncertainty_km"].astype("Float64").fillna(0).to_numpy(np.float64)
     out: list[Verdict | None] = [None] * n
-    # already held: the latest snapshot before the claim's day
+    # already held: the latest snapshot before the claim's day, one point test per snapshot
     darr = np.array(dates, dtype="datetime64[D]")
     before = np.searchsorted(darr, claims["date"].to_numpy("datetime64[D]"), side="left") - 1
-    for i in range(n):
-        if before[i] >= 0:
-            snap = archive.snapshot(source, dates[before[i]])
-            if point_status(snap, lon[i:i + 1], lat[i:i + 1], country[i:i + 1])[0] == want[i]:
-                out[i] = Verdict("already", source, snap.date, covered=_covered(snap, want[i], lon[i], lat[i], km[i]))
+    order = np.argsort(before, kind="stable")
+    for rows in np.split(order, np.flatnonzero(np.diff(before[order])) + 1):
+        if not len(rows) or before[rows[0]] < 0:
+            continue
+        snap = archive.snapshot(source, dates[before[rows[0]]])
+        st = point_status(snap, lon[rows], lat[rows], country[rows])
+        for i in rows[st == want[rows]]:
+            out[i] = Verdict("already", source, snap.date, covered=_covered(snap, want[i], lon[i], lat[i], km[i]))
     pending = np.array([out[i] is None for i in range(n)])
     start = np.searchsorted(darr, claims["date"].to_numpy("datetime64[D]"), side="left")
     for i in np.flatnonzero(pending & (start >= len(dates))):
