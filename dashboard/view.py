@@ -44,7 +44,6 @@ def _init_from_url() -> None:
     st.session_state["_ce_init"] = True
 
 
-
 def _control_from_url(notices: list[str]) -> None:
     """The control map's state from the URL: control=SOURCE, control_date=YYYY-MM-DD, changes=1."""
     source = (st.query_params.get("control") or "").strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ import pandas as pd
 from events.errors import Problem, ReviewError
 from events.filters import Filter
 
+_CHECKS_LOCK = threading.Lock()
 # Review steps a user may take, and from which states.
 TRANSITIONS = {"draft": ("in_review", "rejected"), "in_review": ("approved", "rejected", "draft"),
                "approved": ("in_review",), "rejected": ("draft",)}
@@ -184,13 +186,20 @@ class Storage(ABC):
     def control_checks(self) -> pd.DataFrame:
         """Every capture claim's verdict against the snapshots (index: event id), computed once per
         content of store and archive: claims are few, snapshots many, so they are checked together."""
-        from events.territory.control import claim_rows, check_claims, CLAIM_SUBTYPES
-        from events.vocab import CURATED
-
         key = (self.fingerprint(), self.archive.fingerprint())
         cached = getattr(self, "_checks", None)
         if cached is not None and cached[0] == key:
             return cached[1]
+        with _CHECKS_LOCK:  # many sessions asking at once: one computes, the others wait for it
+            cached = getattr(self, "_checks", None)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            return self._compute_checks(key)
+
+    def _compute_checks(self, key: tuple) -> pd.DataFrame:
+        from events.territory.control import claim_rows, check_claims, CLAIM_SUBTYPES
+        from events.vocab import CURATED
+
         cols = ["id", "date", "lon", "lat", "country", "uncertainty_km", "sub_event_type", "actor1", "claimed_by",
                 "tags", "dataset"]
         every = Filter(review=("all",))
