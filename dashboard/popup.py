@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.safe import text, url
+from events.territory.control import CHECK_TEXT
 from events.vocab import CLAIM_MEANING
 
 GEO_PRECISION = {1: "exact place", 2: "approximate (near)", 3: "region-level"}
@@ -45,11 +46,6 @@ def _flags_html(flags) -> str | None:
     return "⚠ " + "<br>⚠ ".join(text(f) for f in flags)
 
 
-CHECK_LABEL = {"corroborated": "corroborated", "already": "already held before the claim",
-               "not_corroborated": "not corroborated", "no_snapshot": "no snapshot covers the date",
-               "unknown_side": "claimant's side unknown"}
-
-
 def control_fields(df: pd.DataFrame) -> dict:
     """What control snapshots say (Storage.with_control's columns), when the frame has them."""
     if "control" not in df:
@@ -58,7 +54,7 @@ def control_fields(df: pd.DataFrame) -> dict:
     ctl = np.where(df["control_source"].notna(),
                    df["control"].fillna("not mapped").astype(str) + " (" + df["control_source"].fillna("").astype(str)
                    + ", snapshot of " + day.fillna("") + ")", None)
-    return {"ctl": ctl, "chk": df["control_check"].map(CHECK_LABEL), "chkn": df["control_check_note"]}
+    return {"ctl": ctl, "chk": df["control_check"].map(CHECK_TEXT), "chkn": df["control_check_note"]}
 
 
 def popup_columns(df: pd.DataFrame, max_quote: int | None = None) -> dict:

@@ -59,10 +59,6 @@ def point_status(snap: Snapshot, lon: np.ndarray, lat: np.ndarray, country: np.n
     return out
 
 
-def _days(values) -> np.ndarray:
-    return pd.to_datetime(pd.Series(values)).to_numpy("datetime64[D]")
-
-
 def tag(archive: Archive, frame: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     """control, control_source, control_date for every row: the status at the event's place in
     the latest snapshot on or before its date. Rows are grouped by snapshot; each group is one

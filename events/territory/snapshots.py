@@ -15,7 +15,6 @@ import bisect
 import csv
 import datetime as dt
 import fcntl
-import hashlib
 import io
 import json
 import os
@@ -178,16 +177,9 @@ def _write(table: pa.Table, target: Path, source: str) -> None:
             tmp.unlink()
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _manifest(folder: Path, source: str, reads: list[Read], table: pa.Table, superseded: list[str]) -> dict:
     from events.atomic import write_bytes_atomic
+    from events.datasets import _sha256
 
     path = folder / "manifest.json"
     try:
@@ -196,7 +188,7 @@ def _manifest(folder: Path, source: str, reads: list[Read], table: pa.Table, sup
         before = {}
     files = {f["path"]: f for f in before.get("files", [])}
     for r in reads:
-        files[r.path] = {"path": r.path, "sha256": _sha256(r.path), "format": r.fmt, "captured": r.captured,
+        files[r.path] = {"path": r.path, "sha256": _sha256(Path(r.path)), "format": r.fmt, "captured": r.captured,
                          "dates": sorted({str(p.date) for p in r.pieces}), "features": len(r.pieces),
                          "skipped": r.skipped, "rejected": len(r.rejects)}
     dates = sorted({str(d) for d in table["date"].to_pylist()})
