@@ -1,0 +1,271 @@
+"""From sentences to candidate events: mentions per clause, merged by kind, place and date.
+
+Two sentences about the same place and date become one candidate; a sentence that names no
+place borrows the place of the two sentences before it (or joins the candidate of its kind it
+follows); background (dates long before publication, running totals, what 'has raged' for
+months, what 'could' happen) makes no candidate.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from geopy.distance import geodesic
+
+from events.draft import what
+from events.draft.text import Sentence
+from events.draft.when import When, find_dates
+from events.draft.where import Mention as PlaceMention, Resolved, find_places, resolve
+from geodata.names import name_key
+
+_CLAUSE = re.compile(r",\s+which\b|;\s+|\s+[—–]\s+|,\s+but\s+|\s+but\s+|,\s+while\s+|,\s+whereas\s+")
+CLAIM_WINDOW_DAYS = 7  # a statement's date: the incident is on or up to a week before it
+CONTEXT_SENTENCES = 4  # how far back a named region still frames a sentence
+CARRY_SENTENCES = 2  # how far back a place is still 'there' for a sentence that names none
+
+
+@dataclass
+class Evidence:
+    """One thing that happened, in one clause."""
+
+    sentence: Sentence
+    clause: tuple[int, int]
+    kind: str
+    trigger: str
+    place: Resolved | None
+    place_words: str
+    own_date: When | None
+    claim_date: When | None
+    claimant: what.Claimant | None
+    counts: dict[str, list[what.Count]]
+    attacker: str | None
+    civilians: bool
+    claimed_word: bool
+
+
+@dataclass
+class Candidate:
+    evidence: list[Evidence] = field(default_factory=list)
+    cues: dict[str, list[str]] = field(default_factory=dict)  # 'unverified'/'disputed' -> sentences
+
+    @property
+    def kind(self) -> str:
+        order = ["territory", "regain", "intercept", "air", "shelling", "prisoners", "clash", "attack", "casualty"]
+        return min((e.kind for e in self.evidence), key=order.index)
+
+    @property
+    def place(self) -> Resolved | None:
+        placed = [e.place for e in self.evidence if e.place is not None and e.place.located]
+        if placed:
+            return min(placed, key=lambda r: (r.located["geo_precision"], r.located["uncertainty_km"]))
+        pending = [e.place for e in self.evidence if e.place is not None]
+        return pending[0] if pending else None
+
+    @property
+    def sentences(self) -> list[int]:
+        return sorted({e.sentence.index for e in self.evidence})
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    cuts = [0] + [m.start() for m in _CLAUSE.finditer(text)] + [len(text)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _span(w: When | None) -> tuple[dt.date, dt.date] | None:
+    if w is None:
+        return None
+    if w.claim:
+        return w.start - dt.timedelta(days=CLAIM_WINDOW_DAYS), w.last
+    return w.start, w.last
+
+
+def _dates_fit(c: Candidate, e: Evidence) -> bool:
+    mine = _span(e.own_date) or _span(e.claim_date)
+    if mine is None:
+        return True
+    for other in c.evidence:
+        theirs = _span(other.own_date) or _span(other.claim_date)
+        if theirs is not None and (mine[1] < theirs[0] or theirs[1] < mine[0]):
+            return False
+    return True
+
+
+def _places_fit(c: Candidate, e: Evidence) -> bool:
+    if e.place is None:
+        return True
+    mine = e.place.located
+    for other in c.evidence:
+        if other.place is None:
+            continue
+        theirs = other.place.located
+        if mine is None or theirs is None:
+            if e.place.location.get("name", "").lower() != other.place.location.get("name", "").lower():
+                return False
+            continue
+        if 3 in (mine["geo_precision"], theirs["geo_precision"]):  # a region holds the place inside it
+            if mine.get("admin1_code") != theirs.get("admin1_code"):
+                return False
+            continue
+        km = geodesic((mine["lat"], mine["lon"]), (theirs["lat"], theirs["lon"])).km
+        if km > max(mine["uncertainty_km"], theirs["uncertainty_km"], 3.0):
+            return False
+    return True
+
+
+def _kinds_fit(c: Candidate, e: Evidence) -> bool:
+    group = {"prisoners": "battle", "clash": "battle", "territory": "territory", "regain": "territory"}
+    for other in c.evidence:
+        if e.kind in what.GENERIC or other.kind in what.GENERIC:
+            continue
+        if group.get(e.kind, e.kind) != group.get(other.kind, other.kind):
+            return False
+        same_sentence = other.sentence.index == e.sentence.index and other.clause != e.clause
+        if same_sentence:
+            return False
+    return True
+
+
+def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[Evidence], list[dict]]:
+    """Evidence per clause, and what was passed over as background (with why)."""
+    evidence: list[Evidence] = []
+    skipped: list[dict] = []
+    regions: list[tuple[int, PlaceMention]] = []  # (sentence index, region mention) for context
+    places: list[tuple[int, Resolved, str]] = []  # (sentence index, resolved place, words) to carry
+    previous_claimant: what.Claimant | None = None
+    # 'in Kursk' in an article that speaks of 'the Kursk region' means the region, not the city.
+    region_names = {name_key(m.name) for s in sents for m in find_places(s.text, geocoder) if m.kind == "region"
+                    and not m.context_only}
+    for s in sents:
+        if s.headline:
+            continue
+        found = find_places(s.text, geocoder)
+        for i, m in enumerate(found):
+            if m.kind == "place" and not m.near and not m.settlement_word and name_key(m.name) in region_names:
+                region_m = next(x for x in (_as_region(m),) if x is not None)
+                found[i] = region_m
+        for m in found:
+            if m.kind == "region":
+                regions.append((s.index, m))
+        countries = [m.country for m in found if m.kind == "country"]
+        recent = [m for i, m in regions if s.index - i <= CONTEXT_SENTENCES]
+        region_here = next((m.region for m in reversed(found) if m.kind == "region"), None)
+        region = region_here or (recent[-1].region if recent else None)
+        country = (region.country if region else None) or (countries[0] if countries else None)
+        region_side = region.country if region is not None and region.country in ("RU", "UA") else None
+        who = what.claimant(s.text, previous_claimant, region_side)
+        if who is not None:
+            previous_claimant = who
+        dates = find_dates(s.text, published)
+        clauses = _clauses(s.text)
+        triggered = {cl: what.kinds(s.text[cl[0]:cl[1]]) for cl in clauses}
+        resolved_here: dict[int, Resolved] = {}
+
+        def place_of(m: PlaceMention) -> Resolved:
+            if id(m) not in resolved_here:
+                resolved_here[id(m)] = resolve(m, region if m.kind != "region" else m.region, country, geocoder)
+            return resolved_here[id(m)]
+
+        for cl, found_kinds in triggered.items():
+            text = s.text[cl[0]:cl[1]]
+            for kind, at, words in found_kinds[:1]:
+                t = cl[0] + at
+                own = [m for m in found if not m.context_only and cl[0] <= m.at < cl[1]]
+                if not own and s.text[cl[0]:].lstrip(", ").startswith("which"):
+                    own = [m for m in found if not m.context_only and m.end <= cl[0]][-1:]
+                    if own and own[0].near and own[0].near.get("place") == own[0].name:
+                        ref = own[0]  # '… northwest of Kurakhove, which it claimed': Kurakhove itself
+                        own = [PlaceMention(ref.name, ref.end - len(ref.name), ref.end, ref.name, region=ref.region,
+                                            country=ref.country)]
+                if not own:
+                    own = [m for m in found if not m.context_only]
+                place, place_words = None, ""
+                if own:
+                    after = [m for m in own if m.at >= t]
+                    pool = after or own[-1:]
+                    pick = next((m for m in pool if m.kind == "place"), pool[0])  # the settlement over its region
+                    place, place_words = place_of(pick), pick.words
+                else:
+                    carried = [(i, r, w) for i, r, w in places if s.index - i <= CARRY_SENTENCES]
+                    if carried:
+                        place, place_words = carried[-1][1], carried[-1][2]
+                    elif recent and kind not in what.GENERIC:
+                        m = recent[-1]
+                        place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
+                in_clause = [d for d in dates if cl[0] <= d.at < cl[1]]
+                free = [d for d in dates if not any(c0 <= d.at < c1 and triggered[(c0, c1)] for c0, c1 in clauses
+                                                    if (c0, c1) != cl)]
+                own_date = next((d for d in sorted(in_clause, key=lambda d: abs(cl[0] + 0 + d.at - t))
+                                 if not d.claim), None) or next((d for d in free if not d.claim), None)
+                claim_date = next((d for d in dates if d.claim), None)
+                why_skip = None
+                if own_date is not None and own_date.far:
+                    why_skip = f"background: {own_date.how} is long before publication"
+                elif any(d.far for d in in_clause) and own_date is None:
+                    why_skip = "background: " + next(d.how for d in in_clause if d.far)
+                elif own_date is None and claim_date is None and what._ONGOING.search(s.text):
+                    why_skip = "background: an ongoing state ('has raged', 'have regained'), not one incident"
+                scope = text if len([k for k in triggered.values() if k]) > 1 else s.text
+                found_counts = what.counts(scope)
+                if any(c.total for v in found_counts.values() for c in v):
+                    why_skip = "background: a running total, not one incident (" + next(
+                        c.words for v in found_counts.values() for c in v if c.total) + ")"
+                if kind in what.GENERIC and place is None:
+                    why_skip = why_skip or "no place and nothing but a generic word"
+                if why_skip:
+                    skipped.append({"sentence": s.index, "text": s.text, "why": why_skip})
+                    continue
+                evidence.append(Evidence(
+                    s, cl, kind, words, place, place_words, own_date, claim_date, who, found_counts,
+                    what.attacker(text, s.text), bool(what.CIVILIAN.search(s.text)),
+                    bool(re.search(r"\bclaim", text, re.I))))
+        for m in found:
+            if not m.context_only and m.kind != "country" and any(e.sentence.index == s.index for e in evidence):
+                places.append((s.index, place_of(m) if m.kind != "region" else resolve(m, m.region, m.region.country,
+                                                                                       geocoder), m.words))
+    return evidence, skipped
+
+
+def _as_region(m: PlaceMention) -> PlaceMention:
+    from geodata.regions import resolve_region
+
+    region = resolve_region(m.name).region
+    return PlaceMention(m.name, m.at, m.end, m.words, "region", region, region.country)
+
+
+def merge(evidence: list[Evidence]) -> list[Candidate]:
+    candidates: list[Candidate] = []
+    for e in evidence:
+        fits = [c for c in candidates if _kinds_fit(c, e) and _dates_fit(c, e) and _places_fit(c, e)]
+        if e.place is None:
+            fits = [c for c in fits if c.kind == e.kind or e.kind in what.GENERIC or c.kind in what.GENERIC
+                    or {c.kind, e.kind} <= {"prisoners", "clash"}]
+            if not fits:
+                continue  # nothing says where: not a candidate of its own
+            fits.sort(key=lambda c: -max(c.sentences))
+        if fits:
+            fits[0].evidence.append(e)
+        elif e.place is not None:
+            candidates.append(Candidate([e]))
+    return candidates
+
+
+def attach_cues(candidates: list[Candidate], sents: list[Sentence]) -> None:
+    """'has not been verified', 'Ukraine has not confirmed the loss of Kurakhove', 'denied': the
+    sentence counts for a candidate when it names its place or follows it closely on its subject."""
+    subject_words = re.compile(r"\b(incident|attack|strike|drones?|men|soldiers|troops|prisoners|capture|loss|"
+                               r"claim|video|photos?|images?)\b", re.I)
+    for s in sents:
+        for cue, pattern in (("unverified", what.UNVERIFIED), ("disputed", what.DISPUTE)):
+            if not pattern.search(s.text):
+                continue
+            before = [c for c in candidates if min(c.sentences) <= s.index]
+            nearest = max(before, key=lambda c: max(i for i in c.sentences if i <= s.index), default=None)
+            for c in candidates:
+                place = c.place
+                name = (place.location.get("near", {}) or {}).get("place") if place else None
+                names = {x for x in (place.location.get("name") if place else None, name) if x}
+                named = any(re.search(rf"\b{re.escape(n)}\b", s.text) for n in names)
+                close = c is nearest and any(0 <= s.index - i <= 3 for i in c.sentences) and subject_words.search(s.text)
+                if named or close:
+                    c.cues.setdefault(cue, []).append(s.text)
