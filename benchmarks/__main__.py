@@ -4,7 +4,7 @@ BENCH_EVENTS=200000 python -m benchmarks runs the scale benchmarks smaller.
 """
 import os
 
-from benchmarks import bench_browser, bench_gazetteer, bench_map, bench_postgis, bench_scale, bench_territory
+from benchmarks import bench_browser, bench_draft, bench_gazetteer, bench_map, bench_postgis, bench_scale, bench_territory
 
 events = os.environ.get("BENCH_EVENTS", "1000000")
 print("== gazetteer")
@@ -19,3 +19,5 @@ print(f"\n== PostGIS beside the embedded store: {int(events):,} events")
 bench_postgis.main(["--events", events])
 print(f"\n== territorial control: 800 daily snapshots, {int(events):,} events")
 bench_territory.main(["--events", events])
+print("\n== drafting events from the seed articles")
+bench_draft.main([])

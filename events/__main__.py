@@ -261,6 +261,63 @@ def cmd_territory(args) -> int:
     return 0
 
 
+def cmd_draft(args) -> int:
+    """Candidate events from one article: YAML records (why in comments) or one JSON array."""
+    import datetime as dt
+
+    from events.draft import MAX_CHARS, DraftError, draft_article
+    from events.draft.output import to_yaml
+
+    path = Path(args.article)
+    try:
+        raw = path.read_bytes() if str(path) != "-" else sys.stdin.buffer.read(MAX_CHARS * 4 + 1)
+    except OSError as exc:
+        raise DraftError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_CHARS * 4:
+        raise DraftError(f"{path}: {len(raw):,} bytes; one article is at most {MAX_CHARS:,} characters")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DraftError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    try:
+        published = dt.date.fromisoformat(args.published)
+    except ValueError:
+        raise DraftError(f"--published {args.published!r}: give the date as YYYY-MM-DD") from None
+    try:
+        drafts = draft_article(text, published=published, outlet=args.outlet, url=args.url)
+    except DraftError as exc:
+        raise DraftError(f"{path}: {exc}") from None
+    if args.format == "json":
+        out = json.dumps([d.as_json() for d in drafts], ensure_ascii=False, indent=2, default=str)
+        if args.out:
+            from events.atomic import write_bytes_atomic
+
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            target = Path(args.out) / f"{path.stem}.drafts.json"
+            write_bytes_atomic(target, out.encode("utf-8"))
+            print(f"{len(drafts)} candidate(s) -> {target}", file=sys.stderr)
+        else:
+            print(out)
+        return 0
+    if args.out:
+        from events.atomic import write_bytes_atomic
+
+        folder = Path(args.out)
+        folder.mkdir(parents=True, exist_ok=True)
+        for d in drafts:
+            target = folder / f"{d.record['id']}.yaml"
+            if target.exists():
+                print(f"skipped {target}: exists (a draft is never written over a record)", file=sys.stderr)
+                continue
+            write_bytes_atomic(target, to_yaml(d).encode("utf-8"))
+            print(target)
+        print(f"{len(drafts)} candidate(s) from {path}; check every field, then `python -m events validate`",
+              file=sys.stderr)
+        return 0
+    print("\n---\n".join(to_yaml(d) for d in drafts), end="")
+    return 0
+
+
 def cmd_schema(args) -> int:
     from events.atomic import write_bytes_atomic
     from events.schema import json_schema
@@ -365,6 +422,16 @@ def build_parser() -> argparse.ArgumentParser:
     tc = tes.add_parser("check", parents=[common], help="each capture claim against the snapshots")
     _add_filters(tc)
     te.set_defaults(func=cmd_territory)
+    dr = sub.add_parser("draft", help="candidate events from one news article (offline), each a draft record "
+                        "with why each field was proposed")
+    dr.add_argument("article", help="the article as a UTF-8 text file ('-': standard input)")
+    dr.add_argument("--published", required=True, help="publication date, YYYY-MM-DD ('on Thursday' is counted back "
+                    "from it)")
+    dr.add_argument("--outlet", required=True, help="who published it, e.g. 'The Moscow Times'")
+    dr.add_argument("--url", default=None, help="the article's http(s) address (leave out when not known)")
+    dr.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    dr.add_argument("--out", default=None, metavar="DIR", help="write one YAML file per candidate (or the JSON) there")
+    dr.set_defaults(func=cmd_draft)
     sc = sub.add_parser("schema", help="print (or --write) the JSON Schema of a record")
     sc.add_argument("--write", action="store_true")
     sc.set_defaults(func=cmd_schema)
