@@ -2,7 +2,7 @@
 
 Run with `make run` (python -m dashboard.serve, which opens the store as the server starts),
 or `streamlit run app.py`. EVENTS_CATALOG=DIR shows another catalogue; EVENTS_DB=postgresql://...
-the team's PostGIS store.
+the team's PostGIS store. Two pages: the map, and "Add events" (draft from an article, edit).
 """
 from __future__ import annotations
 
@@ -13,18 +13,30 @@ from dashboard.data import storage, user
 
 st.set_page_config(page_title="Conflict event map", page_icon="🗺️", layout="wide")
 
-store, fp = storage()
+
+def map_page() -> None:
+    store, fp = storage()
+
+    def export(f, fmt: str) -> bytes:
+        """Exactly what `python -m events export` writes for the same filter; built on the first click,
+        shared by every session through a cache bounded by bytes."""
+        from dashboard.shared import downloads
+
+        return downloads.get((fp, view.filter_key(f), fmt), lambda: b"".join(store.export(f, fmt)))
+
+    view.render(store, export=export, fingerprint=fp, user=user())
 
 
-def export(f, fmt: str) -> bytes:
-    """Exactly what `python -m events export` writes for the same filter; built on the first click,
-    shared by every session through a cache bounded by bytes."""
-    from dashboard.shared import downloads
+def add_page() -> None:
+    from dashboard import curate
 
-    return downloads.get((fp, view.filter_key(f), fmt), lambda: b"".join(store.export(f, fmt)))
+    store, _ = storage()
+    curate.render(store, user())
 
 
-view.render(store, export=export, fingerprint=fp, user=user())
+page = st.navigation([st.Page(map_page, title="Map", icon="🗺️", url_path="map", default=True),
+                      st.Page(add_page, title="Add events", icon="✍️", url_path="add")])
+page.run()
 
 from dashboard.shared import tidy_memory  # noqa: E402
 

@@ -29,6 +29,7 @@ from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, c
 from events.vocab import CURATED
 
 VIEWS_KEPT = 32
+TRASH = ".trash"  # retracted record files, as they were
 HISTORY = ".history"
 
 
@@ -310,6 +311,11 @@ class EmbeddedStorage(Storage):
                 last = self._last_change(event_id)
                 raise StaleVersion(f"{event_id}: changed by {last.who if last else 'someone'} at "
                                    f"{last.at if last else '?'} since you opened it; not retracted")
+            from events.atomic import write_bytes_atomic
+
+            trash = self.catalog / TRASH
+            trash.mkdir(exist_ok=True)  # the file itself, kept: a retraction never loses a record
+            write_bytes_atomic(trash / f"{event_id}.{_now().replace(':', '')}.yaml", raw)
             path.unlink()
             self._append(Change(event_id, _now(), user, "retract", None, before, None, note))
         self.reload()
