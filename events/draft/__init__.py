@@ -178,7 +178,7 @@ def _draft(c: Candidate, sents: list[Sentence], published: dt.date, outlet: str,
     side = attacker or (claimant_side if kind in ("territory", "prisoners", "clash") else None)
     if side is None and kind in ("air", "shelling", "attack") and country in ("UA", "RU"):
         side = "RU" if country == "UA" else "UA"  # strikes in a country at war come from the other side
-    if kind == "territory" and side == country:
+    if kind == "territory" and side == country and located:
         kind = "regain"
     event_type, sub = what.KINDS[kind]
     type_conf = "low" if kind in what.GENERIC else "high"

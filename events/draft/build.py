@@ -113,8 +113,15 @@ def _places_fit(c: Candidate, e: Evidence) -> bool:
     return True
 
 
+_GROUP = {"prisoners": "battle", "clash": "battle", "territory": "territory", "regain": "territory"}
+
+
+def _same_group(a: str, b: str) -> bool:
+    return _GROUP.get(a, a) == _GROUP.get(b, b)
+
+
 def _kinds_fit(c: Candidate, e: Evidence) -> bool:
-    group = {"prisoners": "battle", "clash": "battle", "territory": "territory", "regain": "territory"}
+    group = _GROUP
     for other in c.evidence:
         if e.kind in what.GENERIC or other.kind in what.GENERIC:
             continue
@@ -131,7 +138,7 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
     evidence: list[Evidence] = []
     skipped: list[dict] = []
     regions: list[tuple[int, PlaceMention]] = []  # (sentence index, region mention) for context
-    places: list[tuple[int, Resolved, str]] = []  # (sentence index, resolved place, words) to carry
+    places: list[tuple[int, Resolved, str, str]] = []  # (sentence, resolved place, words, kind) to carry
     previous_claimant: what.Claimant | None = None
     # 'in Kursk' in an article that speaks of 'the Kursk region' means the region, not the city.
     region_names = {name_key(m.name) for s in sents for m in find_places(s.text, geocoder) if m.kind == "region"
@@ -186,7 +193,8 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                     pick = next((m for m in pool if m.kind == "place"), pool[0])  # the settlement over its region
                     place, place_words = place_of(pick), pick.words
                 else:
-                    carried = [(i, r, w) for i, r, w in places if s.index - i <= CARRY_SENTENCES]
+                    carried = [(i, r, w) for i, r, w, k in places if s.index - i <= CARRY_SENTENCES
+                               and (kind in what.GENERIC or k in what.GENERIC or _same_group(k, kind))]
                     if carried:
                         place, place_words = carried[-1][1], carried[-1][2]
                     elif recent and kind not in what.GENERIC:
@@ -220,9 +228,10 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                     what.attacker(text, s.text), bool(what.CIVILIAN.search(s.text)),
                     bool(re.search(r"\bclaim", text, re.I))))
         for m in found:
-            if not m.context_only and m.kind != "country" and any(e.sentence.index == s.index for e in evidence):
+            here = [e for e in evidence if e.sentence.index == s.index]
+            if not m.context_only and m.kind != "country" and here:
                 places.append((s.index, place_of(m) if m.kind != "region" else resolve(m, m.region, m.region.country,
-                                                                                       geocoder), m.words))
+                                                                                       geocoder), m.words, here[0].kind))
     return evidence, skipped
 
 

@@ -38,7 +38,8 @@ _REGION = re.compile(rf"(?:\b(Russia|Ukraine|Belarus)(?:'s|’s)\s+)?(?:the\s+)?
                      rf"regional|incursion|offensive|direction|axis|sector))\b")
 _REGION_WORD = re.compile(r"\b(region|oblast|province|krai)\b", re.I)
 _COUNTRY = re.compile(r"\b(?:in|inside|into|across|of|on|within)\s+(?:(?:western|eastern|southern|northern|central)"
-                      r"\s+)?(Ukraine|Russia|Belarus|Moldova|Poland|Romania)\b|\b(Ukraine|Russia)(?:'s|’s)\b")
+                      r"\s+)?(Ukraine|Russia|Belarus|Moldova|Poland|Romania)\b|\b(Ukraine|Russia)(?:'s|’s)(?=\s+(?:territory|soil|"
+                      r"border|(?:north|south|east|west)\w*\s+(?:region|border|part)))")
 _COUNTRY_CODE = {"ukraine": "UA", "russia": "RU", "belarus": "BY", "moldova": "MD", "poland": "PL", "romania": "RO"}
 # Words before a name that place an event there.
 _CUE = re.compile(r"(?:\b(?:in|at|near|of|from|outside|around|into|on|toward|towards|struck|hit|attacked|shelled|"
@@ -266,7 +267,9 @@ def resolve(mention: Mention, region: Region | None, country: str | None, geocod
     elif mention.around:
         location["precision"] = 2
     if "country" not in location:
-        location["country"] = _guess_country(mention.name, geocoder)
+        # 'Dachne, near Pokrovsk': the reference tells the country; the name alone may only match a
+        # namesake elsewhere (the village missing from the gazetteer, a town of its name in Russia).
+        location["country"] = _guess_country(mention.near["place"] if mention.near else mention.name, geocoder)
     return _run(location, locate, geocoder, f"'{mention.words}'", "high" if region else "medium")
 
 
