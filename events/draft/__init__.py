@@ -168,7 +168,8 @@ def _draft(c: Candidate, sents: list[Sentence], published: dt.date, outlet: str,
     place = c.place
     located = place.located if place else None
     location = {k: v for k, v in (place.location if place else {}).items() if not k.startswith("_")}
-    country = (located or {}).get("country") or location.get("country") or (
+    stated_country = (located or {}).get("country") or location.get("country")  # from the text, not a guess
+    country = stated_country or (
         place.candidates[0]["country"] if place and place.candidates else "UA")
     location.setdefault("country", country)
     start, end, precision, date_why, date_note = _date(c, published)
@@ -178,7 +179,7 @@ def _draft(c: Candidate, sents: list[Sentence], published: dt.date, outlet: str,
     side = attacker or (claimant_side if kind in ("territory", "prisoners", "clash") else None)
     if side is None and kind in ("air", "shelling", "attack") and country in ("UA", "RU"):
         side = "RU" if country == "UA" else "UA"  # strikes in a country at war come from the other side
-    if kind == "territory" and side == country and located:
+    if kind == "territory" and side is not None and side == stated_country:
         kind = "regain"
     event_type, sub = what.KINDS[kind]
     type_conf = "low" if kind in what.GENERIC else "high"
