@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+HTTP_URL = r"^https?://[^\s/$.?#][^\s]*$"  # the only links a record may hold
 DERIVED_FIELDS = ("lat", "lon", "geo_precision", "uncertainty_km", "admin1_code", "geocoded_by")
 
 
@@ -92,7 +93,7 @@ class Source(_Strict):
     def _http_only(cls, v: str | None) -> str | None:
         if v in (None, ""):
             return None
-        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", v, re.I):
+        if not re.match(HTTP_URL, v, re.I):
             raise ValueError(f"url {v!r} is not an http(s) address")
         return v
 

@@ -57,7 +57,9 @@ def draft_article(text: str, *, published: dt.date, outlet: str, url: str | None
         raise DraftError("the text holds NUL bytes: is it a binary file?")
     if not outlet or not outlet.strip():
         raise DraftError("outlet: say which outlet published the article")
-    if url and not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.I):
+    from events.schema import HTTP_URL
+
+    if url and not re.match(HTTP_URL, url, re.I):
         raise DraftError(f"url {url!r} is not an http(s) address")
     geocoder = geocoder or GazetteerGeocoder()
     sents = sentences(text)
@@ -144,7 +146,7 @@ def _counts(c: Candidate) -> tuple[dict[str, int | None], dict[str, dict]]:
     return out, why
 
 
-def _claim(c: Candidate, side: str | None) -> tuple[str, str, dict]:
+def _claim(c: Candidate) -> tuple[str, str, dict]:
     names = list(dict.fromkeys(e.claimant.name for e in c.evidence if e.claimant is not None))
     words = "; ".join(dict.fromkeys(e.claimant.words for e in c.evidence if e.claimant is not None))
     by = "; ".join(names[:3])
@@ -188,7 +190,7 @@ def _draft(c: Candidate, sents: list[Sentence], published: dt.date, outlet: str,
     if kind in ("territory", "regain"):
         type_how += f"; taken by {_SIDE_NAME.get(side, 'an unnamed side')} in {country}"
     counts, count_why = _counts(c)
-    status, by, claim_why = _claim(c, side)
+    status, by, claim_why = _claim(c)
     if not by:
         by = outlet
         claim_why["how"] += "; no one is named as the source: the outlet"

@@ -141,16 +141,16 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
     places: list[tuple[int, Resolved, str, str]] = []  # (sentence, resolved place, words, kind) to carry
     previous_claimant: what.Claimant | None = None
     # 'in Kursk' in an article that speaks of 'the Kursk region' means the region, not the city.
-    region_names = {name_key(m.name) for s in sents for m in find_places(s.text, geocoder) if m.kind == "region"
+    named = {s.index: find_places(s.text, geocoder) for s in sents if not s.headline}
+    region_names = {name_key(m.name) for found in named.values() for m in found if m.kind == "region"
                     and not m.context_only}
     for s in sents:
         if s.headline:
             continue
-        found = find_places(s.text, geocoder)
+        found = named[s.index]
         for i, m in enumerate(found):
             if m.kind == "place" and not m.near and not m.settlement_word and name_key(m.name) in region_names:
-                region_m = next(x for x in (_as_region(m),) if x is not None)
-                found[i] = region_m
+                found[i] = _as_region(m)
         for m in found:
             if m.kind == "region":
                 regions.append((s.index, m))
@@ -211,7 +211,7 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                     why_skip = f"background: {own_date.how} is long before publication"
                 elif any(d.far for d in in_clause) and own_date is None:
                     why_skip = "background: " + next(d.how for d in in_clause if d.far)
-                elif own_date is None and claim_date is None and what._ONGOING.search(s.text):
+                elif own_date is None and claim_date is None and what.ONGOING.search(s.text):
                     why_skip = "background: an ongoing state ('has raged', 'have regained'), not one incident"
                 scope = text if len([k for k in triggered.values() if k]) > 1 else s.text
                 found_counts = what.counts(scope)

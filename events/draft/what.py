@@ -49,7 +49,7 @@ _UNREAL = re.compile(r"\b((?:difficult|hard|easy|impossible|able|unable|managed|
                      r"\s+to|close to|about to|try(?:ing)? to|attempt(?:ing|s|ed)? to|could|would|will|may|might|"
                      r"plans? to|aim(?:s|ing)? to|threaten(?:s|ed|ing)? to|in order to|necessary to|want(?:s|ed)? to|"
                      r"protect\w*[^.]{0,40}\bfrom|prevent\w*[^.]{0,30}\bfrom|if)\s+(?:\w+\s+){0,2}$", re.I)
-_ONGOING = re.compile(r"\b(has|have)\s+(?:been\s+)?(?:raging|raged|continu\w+|fighting|trying|sought|deployed|"
+ONGOING = re.compile(r"\b(has|have)\s+(?:been\s+)?(?:raging|raged|continu\w+|fighting|trying|sought|deployed|"
                       r"regained|reclaimed)\b|\bhas\s+hung\b|\bhave\s+been\b", re.I)
 
 _QTY = (r"(?:(at least|more than|over|up to|about|some|nearly|around|almost)\s+)?"
