@@ -203,7 +203,7 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 in_clause = [d for d in dates if cl[0] <= d.at < cl[1]]
                 free = [d for d in dates if not any(c0 <= d.at < c1 and triggered[(c0, c1)] for c0, c1 in clauses
                                                     if (c0, c1) != cl)]
-                own_date = next((d for d in sorted(in_clause, key=lambda d: abs(cl[0] + 0 + d.at - t))
+                own_date = next((d for d in sorted(in_clause, key=lambda d: abs(d.at - t))
                                  if not d.claim), None) or next((d for d in free if not d.claim), None)
                 claim_date = next((d for d in dates if d.claim), None)
                 why_skip = None
