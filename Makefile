@@ -44,7 +44,8 @@ run: setup
 	$(PY) -m dashboard.serve --server.port $(PORT) --server.address $(HOST) --server.headless true
 
 test: setup browser postgres
-	$(PY) -m pytest -q tests
+	@# an outer guard as well: whatever hangs, the run ends and says so well inside CI's deadline
+	timeout --signal=INT --kill-after=60 2400 $(PY) -m pytest -q tests
 
 benchmark: setup
 	$(PY) -m benchmarks

@@ -106,9 +106,28 @@ class EventLayer(JSCSSMixin, MacroElement):
   cluster.addLayers(markers);
   uncertainty.addTo(parent);
   cluster.addTo(parent);
+  // Show one event's popup, wherever its marker hides in a cluster. zoomToShowLayer alone is not
+  // enough: its callback can come while the marker is still off the map (mid re-clustering), or
+  // never, when the map has nowhere to move. So: ask it, look again shortly, ask again, a few times.
+  // done() runs once, when the popup is open.
+  function open(id, done) {
+    var m = byId[id], tries = 0;
+    if (!m) return false;
+    (function attempt() {
+      if (m._map) {
+        m.openPopup();
+        if (done) done();
+        return;
+      }
+      if (tries++ >= 10) return;
+      cluster.zoomToShowLayer(m, function() {});
+      setTimeout(attempt, 600);
+    })();
+    return true;
+  }
   // For tests and the curious: what this layer drew.
   window.conflictEvents = {count: markers.length, ids: data.id.slice(), byId: byId, cluster: cluster, aggregated: false,
-                           uncertaintyShapes: uncertainty.getLayers().length};
+                           uncertaintyShapes: uncertainty.getLayers().length, open: open};
 })();
 {% endmacro %}
 """)

@@ -47,12 +47,19 @@ def catalog(tmp_path_factory):
 
 
 def start_app(catalog: Path, data: Path):
+    """The dashboard on a free port. Its output goes to a log file, not to a pipe nobody reads:
+    a full pipe blocks the server mid-request and the page waits forever."""
+    import tempfile
+
     port = free_port()
     env = {**os.environ, "EVENTS_CATALOG": str(catalog), "EVENTS_DATA": str(data)}
+    log = tempfile.NamedTemporaryFile(prefix="dashboard-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log.name
+    log.close()
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -62,8 +69,8 @@ def start_app(catalog: Path, data: Path):
         except OSError:
             time.sleep(0.3)
     else:
-        proc.kill()
-        pytest.fail("the dashboard did not start: " + proc.stdout.read().decode()[-2000:])
+        stop_app(proc)
+        pytest.fail("the dashboard did not start: " + Path(proc.log_path).read_text(errors="replace")[-2000:])
     return proc, base
 
 
@@ -73,6 +80,10 @@ def stop_app(proc) -> None:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(10)
+    log = getattr(proc, "log_path", None)
+    if log:
+        Path(log).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +164,19 @@ class Page:
             self.page.wait_for_timeout(250)
         raise AssertionError(f"map shows {len(ids or [])} events, expected {expected}")
 
+    def open_popup(self, event_id: str, timeout_ms: int = 15000) -> str:
+        """Open one event's popup through the layer's own opener and return its text. The promise
+        carries its own deadline: Playwright's evaluate has none, and a callback that never comes
+        must fail this test, not hang the run."""
+        return self.map_frame().evaluate("""([id, ms]) => new Promise((done, fail) => {
+            setTimeout(() => fail(new Error('the popup of ' + id + ' never opened')), ms);
+            const ok = window.conflictEvents.open(id, () => setTimeout(() => {
+                const c = document.querySelector('.leaflet-popup-content');
+                c ? done(c.innerText) : fail(new Error('no popup content for ' + id));
+            }, 300));
+            if (!ok) fail(new Error('no marker for ' + id));
+        })""", [event_id, timeout_ms])
+
     def close(self):
         self.ctx.close()
 
@@ -217,11 +241,7 @@ def test_hostile_record_runs_no_script_and_shows_its_text(server, browser):
         p.page.goto(server + "/?q=backtick")
         p.wait_count(1)
         f = p.map_frame()
-        f.evaluate("""() => new Promise(done => {
-            const m = window.conflictEvents.byId['%s'];
-            window.conflictEvents.cluster.zoomToShowLayer(m, () => { m.openPopup(); done(); });
-        })""" % HOSTILE_ID)
-        f.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+        p.open_popup(HOSTILE_ID)
         text = f.inner_text(".leaflet-popup-content")
         assert '<img src=x onerror="window.__pwned=1;alert(1)">' in text
         assert "${alert(1)} `backtick` \\ <b>bold?</b>" in text

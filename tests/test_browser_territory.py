@@ -54,12 +54,7 @@ def test_control_map_follows_the_date_filter_and_a_claim_popup_gives_its_check(c
         # drawn under the events: its own pane, below the markers'
         assert f.evaluate("() => +getComputedStyle(document.querySelector('.leaflet-ce-control-pane')).zIndex") < \
             f.evaluate("() => +getComputedStyle(document.querySelector('.leaflet-marker-pane')).zIndex")
-        text = f.evaluate("""(id) => new Promise(done => {
-            var m = window.conflictEvents.byId[id];
-            window.conflictEvents.cluster.zoomToShowLayer(m, function() {
-              m.openPopup(); setTimeout(function() { done(document.querySelector('.leaflet-popup-content').innerText); }, 300);
-            });
-        })""", CLAIM)
+        text = p.open_popup(CLAIM)
         assert "corroborated by drawn on 2025-01-08 (2 days after the claim)" in text
         assert "Control at the place: contested (drawn, snapshot of 2025-01-03)" in text
         ARTIFACTS.mkdir(exist_ok=True)
