@@ -85,8 +85,22 @@ class EventLayer(JSCSSMixin, MacroElement):
       (flags ? '<div class=ce-flag>' + flags + '</div>' : '') +
       (cn ? '<div class=ce-muted>Region also called: ' + cn + '</div>' : '') +
       (src ? '<div><b>Sources:</b><ul class=ce-sources>' + src + '</ul></div>' : '') +
-      (notes ? '<div class=ce-notes><b>Notes:</b> ' + notes + '</div>' : '') + '</div>';
+      (notes ? '<div class=ce-notes><b>Notes:</b> ' + notes + '</div>' : '') +
+      '<div class=ce-links><a class=ce-link href="' + link(i) + '" target="_blank" rel="noopener">Link to this event</a>' +
+        ' · <a href="#" class=ce-copy data-i="' + i + '">Copy link</a>' +
+        (data.cur && data.cur[i] ? ' · <a class=ce-edit href="' + pageBase() + 'add?edit=' + encodeURIComponent(unescapeText(data.id[i])) +
+          '" target="_blank" rel="noopener">Edit</a>' : '') + '</div></div>';
   }
+  // Links are made against the dashboard's own address (the map lives in a same-origin iframe),
+  // so they hold behind a reverse proxy's path prefix too. Ids are escaped text: decode first.
+  function pageBase() {
+    try {
+      var loc = window.top.location;
+      return loc.origin + loc.pathname.replace(/(map|add)\\/?$/, "").replace(/\\/?$/, "/");
+    } catch (e) { return "/"; }
+  }
+  function unescapeText(t) { var d = document.createElement("textarea"); d.innerHTML = t; return d.value; }
+  function link(i) { return pageBase() + "?event=" + encodeURIComponent(unescapeText(data.id[i])); }
   var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
                                       spiderfyOnMaxZoom: true, maxClusterRadius: 40});
   var markers = [];
@@ -103,6 +117,23 @@ class EventLayer(JSCSSMixin, MacroElement):
         dashArray: "4 4", fillOpacity: 0.06, interactive: false}).addTo(uncertainty);
     }
   }
+  // "Copy link": the clipboard where the browser allows it, else the link shown selected to copy by hand.
+  cluster.on("popupopen", function(e) {
+    var a = e.popup.getElement() && e.popup.getElement().querySelector(".ce-copy");
+    if (!a) return;
+    L.DomEvent.on(a, "click", function(ev) {
+      L.DomEvent.preventDefault(ev);
+      var href = link(+a.getAttribute("data-i"));
+      function fallback() {
+        var box = document.createElement("input");
+        box.readOnly = true; box.value = href; box.className = "ce-linkbox";
+        a.replaceWith(box); box.select();
+      }
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(href).then(function() { a.textContent = "Copied"; }, fallback);
+      } else fallback();
+    });
+  });
   cluster.addLayers(markers);
   uncertainty.addTo(parent);
   cluster.addTo(parent);
@@ -120,7 +151,7 @@ class EventLayer(JSCSSMixin, MacroElement):
         return;
       }
       if (tries++ >= 10) return;
-      cluster.zoomToShowLayer(m, function() {});
+      if (cluster._map) cluster.zoomToShowLayer(m, function() {});  // not yet on the map: look again
       setTimeout(attempt, 600);
     })();
     return true;
@@ -128,14 +159,18 @@ class EventLayer(JSCSSMixin, MacroElement):
   // For tests and the curious: what this layer drew.
   window.conflictEvents = {count: markers.length, ids: data.id.slice(), byId: byId, cluster: cluster, aggregated: false,
                            uncertaintyShapes: uncertainty.getLayers().length, open: open};
+  // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
+  var wanted = {{ this.open_json }};
+  if (wanted) setTimeout(function() { open(wanted); }, 200);
 })();
 {% endmacro %}
 """)
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, open_id: str | None = None) -> None:
         super().__init__()
         self._name = "EventLayer"
         self.data_json = script_json(data)
+        self.open_json = script_json(text(open_id) if open_id else None)  # ids in data are escaped text too
         self.shapes_json = script_json(SHAPE_PATH)
         self.types_json = script_json([TYPE_STYLE[t] for t in TYPE_ORDER])
         self.claims_json = script_json([{"name": c, **CLAIM_STYLE[c]} for c in CLAIM_ORDER])
@@ -251,6 +286,8 @@ class BaseStyle(MacroElement):
 .leaflet-container { background: #cfdde8; font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }
 .ce-icon { background: none; border: none; }
 .ce-popup { max-width: 400px; } .ce-popup div { margin: 2px 0; }
+.ce-links { border-top: 1px solid #ddd; padding-top: 3px; font-size: 11px; }
+.ce-linkbox { width: 100%; font-size: 11px; }
 .ce-title { font-weight: 650; font-size: 14px; margin-bottom: 4px !important; }
 .ce-muted { color: #666; } .ce-flag { color: #8a4b00; background: #fff4e0; padding: 3px 5px; border-radius: 3px; }
 .ce-claim { font-weight: 600; text-transform: uppercase; font-size: 11px; letter-spacing: .03em; }

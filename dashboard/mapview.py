@@ -151,6 +151,7 @@ def layer_data(df: pd.DataFrame) -> dict:
         "t": df["event_type"].map({t: i for i, t in enumerate(TYPE_ORDER)}).astype(int).tolist(),
         "c": df["claim_status"].map({c: i for i, c in enumerate(CLAIM_ORDER)}).astype(int).tolist(),
         "id": [safe_text(x) for x in df["id"]],
+        "cur": (df["dataset"] == "curated").tolist(),  # curated events can be opened in the edit form
         "u": np.round(unc_m, 0).astype(int).tolist(),
         "popup": popup_columns(df, None if n <= FULL_POPUPS_UP_TO else SHORT_QUOTE),
         "regions": {"type": "FeatureCollection", "features": regions},
@@ -186,11 +187,12 @@ def layer_payload(df: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[str
                           "individual events.")
 
 
-def group_of(kind: str, payload: dict, control: dict | None = None) -> folium.FeatureGroup:
-    """The events layer, over the control map when one is asked for (dashboard/control.py)."""
+def group_of(kind: str, payload: dict, control: dict | None = None, open_id: str | None = None) -> folium.FeatureGroup:
+    """The events layer, over the control map when one is asked for (dashboard/control.py), with
+    one event's popup open when asked (a link to it, a table row)."""
     fg = folium.FeatureGroup(name="Events")
     ControlLayer(control).add_to(fg)
-    (EventLayer if kind == "events" else AggregateLayer)(payload).add_to(fg)
+    (EventLayer(payload, open_id) if kind == "events" else AggregateLayer(payload)).add_to(fg)
     return fg
 
 

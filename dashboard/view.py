@@ -1,6 +1,7 @@
 """The page: sidebar filters (mirrored in the URL), metrics, map, timeline, table, downloads."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -13,9 +14,9 @@ from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
 
 TYPE_OPTIONS = list(EVENT_TYPES) + list(SUB_EVENT_TYPES)
 TABLE_ROWS = 2000  # the table shows the newest events; a browser table of a million rows helps nobody
-TABLE_COLUMNS = ("date", "end_date", "date_precision", "title", "event_type", "sub_event_type", "location_name",
-                 "admin1", "country", "geo_precision", "uncertainty_km", "fatalities", "injured", "claim_status",
-                 "claimed_by", "id")
+TABLE_COLUMNS = ("date", "end_date", "title", "claim_status", "claimed_by", "event_type", "sub_event_type",
+                 "location_name", "admin1", "country", "fatalities", "injured", "source_urls", "date_precision",
+                 "geo_precision", "uncertainty_km", "dataset", "id")
 DOWNLOAD_MAX = 200_000  # larger exports belong to the CLI, which streams
 
 
@@ -40,6 +41,7 @@ def _init_from_url() -> None:
     st.session_state["_ce_review_url"] = list(f.review)
     st.session_state["f_unreviewed"] = bool(f.review)
     st.session_state["f_check"] = list(f.check)
+    st.session_state["_ce_event"] = (st.query_params.get("event") or "").strip()[:200] or None
     _control_from_url(notices)
     st.session_state["_ce_init"] = True
 
@@ -145,7 +147,10 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
         sb.html(notice_html(f"Filter ignored: {exc}", "error"))
         f = Filter()
     control = control_sidebar(sb, store)
-    st.query_params.from_dict({**to_query(f), **control})
+    event = st.session_state.get("_ce_event")
+    st.query_params.from_dict({**to_query(f), **({"event": event} if event else {}), **control})
+    if event:  # a link to one event: that event alone, the sidebar's filters kept for "show all"
+        f = dataclasses.replace(f, ids=(event,))
     sb.caption("The filters live in the URL: copy it to share this view.")
     sb.divider()
     sb.toggle("Online basemap (OpenStreetMap)", key="f_tiles", value=False,
@@ -183,10 +188,25 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
               help=f"Claimed or disputed, counted apart: {v.fatalities_claimed:,}. Injured: {v.injured:,}.")
     m4.metric("Claimed or disputed (shown)", f"{v.claimed_or_disputed:,}")
 
-    if v.count == 0:
+    event = st.session_state.get("_ce_event")
+    if event:
+        c1, c2 = st.columns([4, 1])
+        c1.text(f"Showing one event: {event}" if v.count else  # text, not markdown: the id is from the URL
+                f"No event with id {event!r} among the events shown (mistyped, retracted, or unreviewed: "
+                "tick 'Show unreviewed events too').")
+        c2.button("Show all events", key="show_all", on_click=_show_all)
+    elif v.count == 0:
         st.info("No events match these filters. Widen the dates or clear a filter.", icon="🔍")
 
+    table_key = f"table-{abs(hash(fkey))}"  # a new filter, a new table: no stale row selected
+    table = shared.newest(fingerprint, fkey, store, TABLE_COLUMNS)
+    open_id = event if event and v.count else None
+    picked = _picked_row(table, table_key)
     many = v.count > mapview.MAX_FEATURES
+    if picked and many:  # the map shows grid cells: open the event on its own, with a way back
+        st.session_state["_ce_event"] = picked
+        st.rerun()
+    open_id = picked or open_id
     bounds = st.session_state.get("_ce_bounds") if st.session_state.get("_ce_bounds_for") == fkey else None
     kind, payload, description, in_view = shared.map_layer(fingerprint, fkey, bounds if many else None, store,
                                                            v.count)
@@ -202,7 +222,7 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
                    + (f"; ground that changed hands {control['change_span'][0]} → {control['change_span'][1]}"
                       if control.get("change_span") else "") + ".")
     layer = foliummap.layer_js((fingerprint, fkey, bounds if many else None, online, wanted), kind, payload,
-                               rendered, control)
+                               rendered, control, open_id)
     state = foliummap.show(rendered, layer, key="event_map", height=580, center=list(v.center), zoom=v.zoom,
                            returned_objects=["bounds"] if many else [])
     if many:  # zooming in on many events: draw what is in view, in detail once few enough
@@ -221,10 +241,13 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
     st.subheader("Events")
     if v.count > TABLE_ROWS:
         st.caption(f"The newest {TABLE_ROWS:,} of {v.count:,} events; the downloads hold them all.")
-    table = shared.newest(fingerprint, fkey, store, TABLE_COLUMNS)
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.caption("Newest first, across the catalogue and every dataset. Select a row to open it on the map.")
+    st.dataframe(table_view(table), hide_index=True, width="stretch", key=table_key, on_select="rerun",
+                 selection_mode="single-row",
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                                "end_date": st.column_config.DateColumn(format="YYYY-MM-DD")})
+                                "end_date": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                                "source": st.column_config.LinkColumn("first source", display_text="open"),
+                                "claim_status": "claim", "claimed_by": "claimed by"})
 
     if v.count > DOWNLOAD_MAX:
         st.info(f"{v.count:,} events are too many to download from the page; filter down to "
@@ -239,6 +262,32 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
     history_panel(store)
     st.caption("Downloads hold exactly the events shown (CSV cells that a spreadsheet would run as formulas "
                "start with an apostrophe). Places: GeoNames (CC BY 4.0); boundaries: Natural Earth (public domain).")
+
+
+def _show_all() -> None:
+    st.session_state["_ce_event"] = None
+
+
+def _picked_row(table, key: str) -> str | None:
+    """The id of the table row the user selected (on the run that follows the click), or None."""
+    state = st.session_state.get(key)
+    try:
+        rows = state.selection.rows
+    except AttributeError:
+        return None
+    return str(table["id"].iloc[rows[0]]) if rows and rows[0] < len(table) else None
+
+
+def table_view(table):
+    """The table as shown: the first source as a link (http(s) only; anything else is left out)."""
+    import re
+
+    from events.schema import HTTP_URL
+
+    out = table.copy()
+    first = out.pop("source_urls").astype("string").str.extract(r"(https?://[^\s;|]+)", flags=re.I)[0]
+    out.insert(out.columns.get_loc("fatalities"), "source", first.where(first.str.match(HTTP_URL, case=False).fillna(False).astype(bool)))
+    return out
 
 
 def history_panel(store) -> None:

@@ -338,3 +338,50 @@ def test_the_launcher_loads_the_store_before_the_first_visitor(catalog, tmp_path
         assert first < max(3 * second, 1.0), (first, second)
     finally:
         stop_app(proc)
+
+
+def test_a_link_to_one_event_opens_its_popup_with_links_and_show_all_goes_back(server, browser):
+    event = "kurakhove-russian-capture-claim-2025-01-06"
+    with Page(browser) as p:
+        p.page.goto(server + "/?event=" + event)
+        assert p.wait_count(1) == [event]
+        f = p.map_frame()
+        f.wait_for_selector(".leaflet-popup-content a.ce-link", timeout=20_000)
+        assert "Kurakhove" in f.inner_text(".leaflet-popup-content")
+        assert f.get_attribute(".leaflet-popup-content a.ce-link", "href") == f"{server}/?event={event}"
+        assert f.get_attribute(".leaflet-popup-content a.ce-edit", "href") == f"{server}/add?edit={event}"
+        f.click(".leaflet-popup-content a.ce-copy")  # the clipboard, or the link shown to copy by hand
+        f.wait_for_function("() => { const b = document.querySelector('.ce-linkbox'), a = document.querySelector('.ce-copy');"
+                            " return (b && b.value) || (a && a.textContent === 'Copied'); }", timeout=10_000)
+        box = f.query_selector(".ce-linkbox")
+        assert box is None or box.input_value() == f"{server}/?event={event}"
+        assert p.page.get_by_text(f"Showing one event: {event}").is_visible()
+        p.page.get_by_role("button", name="Show all events").click()
+        p.wait_count(9)
+        assert "event=" not in p.page.url
+        p.page.goto(f"{server}/add?edit={event}")  # where the popup's Edit link leads: the event in the form
+        p.page.get_by_text("Edit an existing event").wait_for(timeout=20_000)
+        assert p.page.get_by_role("textbox", name="Id (file name)").last.input_value() == event
+        p.page.goto(server + "/?event=no-such-event")
+        p.page.get_by_text("No event with id 'no-such-event'").wait_for(timeout=20_000)
+        assert p.blocked == []
+
+
+def test_selecting_a_table_row_opens_that_event_on_the_map(server, browser, catalog):
+    from events.filters import Filter
+    from events.storage import open_storage
+
+    newest = open_storage(catalog=catalog).select(Filter(), ["id", "title"], newest=2)
+    with Page(browser, height=1800) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        assert p.map_frame().query_selector(".leaflet-popup-content") is None
+        grid = p.page.locator('[data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        row = 1  # the second newest: rows are newest first, across the catalogue and datasets
+        p.page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)  # its row marker (header ~35 px)
+        f = p.map_frame()
+        f.wait_for_selector(".leaflet-popup-content", timeout=20_000)
+        assert f.inner_text(".leaflet-popup-content .ce-title") == newest["title"].iloc[row]
+        assert f.get_attribute(".leaflet-popup-content a.ce-link", "href").endswith("?event=" + newest["id"].iloc[row])

@@ -59,3 +59,44 @@ def test_paste_edit_accept_then_the_map_shows_it_after_a_reload(app, browser):  
         ids = p.map_frame().evaluate("() => window.conflictEvents.ids")
         assert event_id in ids
         assert not p.blocked
+
+
+def test_a_click_on_the_draft_map_pins_the_draft_and_the_saved_record_keeps_the_pin(app, browser):  # noqa: F811
+    base, catalog = app
+    before = {p.name for p in catalog.glob("*.yaml")}
+    with Page(browser, height=1600) as p:
+        page = p.page
+        page.goto(base + "/add")
+        page.get_by_role("textbox", name="Article text").fill(ARTICLE)
+        page.get_by_role("textbox", name="Outlet").fill("Test Outlet")
+        page.get_by_role("button", name="Draft events").click()
+        page.get_by_text("1 candidate event(s)").wait_for(timeout=60_000)
+        frame = next(f for f in _wait_frames(page) if "st_folium" in f.url)
+        frame.wait_for_selector(".leaflet-container", timeout=30_000)
+        box = frame.locator(".leaflet-container").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)  # off the marker
+        caption = page.get_by_text("Clicked on the map:")
+        caption.wait_for(timeout=30_000)
+        clicked = caption.inner_text().split(":", 1)[1].split("—")[0].strip()
+        lat, lon = (float(x) for x in clicked.split(","))
+        page.get_by_role("button", name="Pin here (the point clicked on the map)").click()
+        pin = page.get_by_role("textbox", name="Manual pin 'lat, lon' (overrides the place lookup)")
+        page.wait_for_function("([el, want]) => el.value === want",
+                               arg=[pin.element_handle(), f"{lat:.5f}, {lon:.5f}"], timeout=30_000)
+        page.get_by_role("button", name="Accept").first.click()
+        page.get_by_text("as a draft for review").wait_for(timeout=30_000)
+    new = [c for c in catalog.glob("*.yaml") if c.name not in before]
+    assert len(new) == 1
+    rec = yaml.safe_load(new[0].read_text(encoding="utf-8"))
+    assert rec["location"]["coordinates"] == {"lat": round(lat, 5), "lon": round(lon, 5)}
+    assert "near" not in rec["location"]
+
+
+def _wait_frames(page, timeout_ms: int = 30_000):
+    waited = 0
+    while waited < timeout_ms:
+        if any("st_folium" in f.url for f in page.frames):
+            return page.frames
+        page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError("the draft map never appeared")
