@@ -72,12 +72,12 @@ def layer_script(fg: folium.FeatureGroup, rendered: RenderedMap) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def layer_js(key: tuple, _kind: str, _payload: dict, _rendered: RenderedMap, _control: dict | None = None,
-             open_id: str | None = None) -> str:
+             open_id: str | None = None, show_all: bool = False) -> str:
     """The events layer's JS for one (store, filter, view bounds, base map, control map, open popup)
-    key, shared by sessions."""
+    key (and the uncertainty toggle), shared by sessions."""
     from dashboard.mapview import group_of
 
-    return layer_script(group_of(_kind, _payload, _control, open_id), _rendered)
+    return layer_script(group_of(_kind, _payload, _control, open_id, show_all), _rendered)
 
 
 @functools.lru_cache(maxsize=8)

@@ -22,6 +22,11 @@ CLUSTER_CSS = [("markerclustercss", f"{STATIC}/leaflet.markercluster-1.5.3/Marke
                ("markerclusterdefaultcss", f"{STATIC}/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")]
 
 
+# Every event's uncertainty shape is drawn only when at most this many events have one (about what
+# stays legible at a front's scale); above it, an event's shape shows on hover and while its popup is open.
+UNCERTAINTY_ALL_UP_TO = 40
+
+
 class EventLayer(JSCSSMixin, MacroElement):
     """All events of the filtered set as one clustered layer.
 
@@ -52,16 +57,46 @@ class EventLayer(JSCSSMixin, MacroElement):
       var dash = cl.dash ? ' stroke-dasharray="' + cl.dash + '"' : "";
       iconCache[k] = L.divIcon({className: "ce-icon ce-claim-" + cl.name, iconSize: [18, 18], iconAnchor: [9, 9],
         popupAnchor: [0, -8],
-        html: '<svg width="18" height="18" viewBox="0 0 20 20"><path d="' + shapes[ty.shape] +
-              '" fill="' + fill + '" stroke="' + ty.color + '" stroke-width="2.2"' + dash + '/></svg>'});
+        html: '<svg width="18" height="18" viewBox="0 0 20 20" aria-hidden="true"><path d="' + shapes[ty.shape] +
+              '" fill="' + fill + '" fill-opacity="' + (cl.fill || 1) + '" stroke="' + (cl.rim || ty.color) +
+              '" stroke-width="2.2"' + dash + '/></svg>'});
     }
     return iconCache[k];
   }
-  var uncertainty = L.featureGroup();
-  if (data.regions && data.regions.features.length) {
-    L.geoJSON(data.regions, {interactive: false, style: function() {
-      return {color: "#7a4b00", weight: 2, dashArray: "6 4", fillColor: "#E69F00", fillOpacity: 0.10};
-    }}).addTo(uncertainty);
+  // Uncertainty: an approximate place's circle, a region-level event's region. Drawn for every
+  // event only when few have one (or when asked); otherwise for the event hovered or opened, so
+  // hundreds of overlapping circles never make one opaque mass.
+  var uncertainty = L.featureGroup(), shapeCache = {}, pinned = {};
+  var regionStyle = {color: "#7a4b00", weight: 2, dashArray: "6 4", fillColor: "#E69F00", fillOpacity: 0.10};
+  function shapeOf(i) {
+    if (shapeCache[i] !== undefined) return shapeCache[i];
+    var s = null;
+    if (data.u[i] > 0) {
+      s = L.circle([data.lat[i], data.lon[i]], {radius: data.u[i], color: types[data.t[i]].color, weight: 1.5,
+        dashArray: "4 4", fillOpacity: 0.06, interactive: false});
+    } else if (data.rg && data.rg[i] >= 0) {
+      s = L.geoJSON(data.regions.features[data.rg[i]], {interactive: false, style: function() { return regionStyle; }});
+    }
+    return (shapeCache[i] = s);
+  }
+  var uncertain = 0;
+  for (var k = 0; k < data.lat.length; k++) if (data.u[k] > 0 || (data.rg && data.rg[k] >= 0)) uncertain++;
+  var showAll = {{ "true" if this.show_all else "false" }} || uncertain <= {{ this.few }};
+  function showShape(i, on) {
+    var s = shapeOf(i);
+    if (!s || showAll) return;
+    if (on) uncertainty.addLayer(s); else if (!pinned[i]) uncertainty.removeLayer(s);
+  }
+  if (showAll) {
+    var drawnRegions = {};
+    for (var k = 0; k < data.lat.length; k++) {
+      if (data.rg && data.rg[k] >= 0) {  // one outline per region, however many events it holds
+        if (drawnRegions[data.rg[k]]) continue;
+        drawnRegions[data.rg[k]] = true;
+      }
+      var sh = shapeOf(k);
+      if (sh) uncertainty.addLayer(sh);
+    }
   }
   var P = data.popup, TYPES = {{ this.type_names_json }}, CLAIMS = {{ this.claim_names_json }};
   function v(name, i) { var k = P.cols[name][i]; return k < 0 ? "" : P.dicts[name][k]; }
@@ -101,8 +136,32 @@ class EventLayer(JSCSSMixin, MacroElement):
   }
   function unescapeText(t) { var d = document.createElement("textarea"); d.innerHTML = t; return d.value; }
   function link(i) { return pageBase() + "?event=" + encodeURIComponent(unescapeText(data.id[i])); }
+  // A cluster says what it holds: a ring with each event type's share, a dashed rim when any
+  // member is claimed or disputed, and the same as words for screen readers and on hover.
+  var CLAIMED = CLAIMS.indexOf("claimed"), DISPUTED = CLAIMS.indexOf("disputed");
+  function clusterIcon(c) {
+    var ms = c.getAllChildMarkers(), n = ms.length, byType = {}, claimed = 0, disputed = 0;
+    for (var j = 0; j < n; j++) {
+      byType[ms[j].ceT] = (byType[ms[j].ceT] || 0) + 1;
+      if (ms[j].ceC === CLAIMED) claimed++;
+      if (ms[j].ceC === DISPUTED) disputed++;
+    }
+    var at = 0, stops = [], words = [];
+    Object.keys(byType).sort(function(a, b) { return byType[b] - byType[a]; }).forEach(function(t) {
+      var to = at + 100 * byType[t] / n;
+      stops.push(types[t].color + " " + at.toFixed(1) + "% " + to.toFixed(1) + "%");
+      words.push(byType[t] + " " + TYPES[t]);
+      at = to;
+    });
+    var label = n + " events: " + words.join(", ") + (claimed || disputed ? "; " + claimed + " claimed, " +
+      disputed + " disputed" : "");
+    var size = n < 10 ? 30 : n < 100 ? 36 : 42;
+    return L.divIcon({iconSize: [size, size], className: "ce-cluster" + (claimed || disputed ? " ce-cl-claims" : ""),
+      html: '<div class="ce-cl-ring" role="button" tabindex="0" aria-label="' + label + '" title="' + label +
+            '" style="background: conic-gradient(' + stops.join(", ") + ')"><span>' + n + '</span></div>'});
+  }
   var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-                                      spiderfyOnMaxZoom: true, maxClusterRadius: 40});
+                                      spiderfyOnMaxZoom: true, maxClusterRadius: 40, iconCreateFunction: clusterIcon});
   var markers = [];
   var byId = {};
   for (var i = 0; i < data.lat.length; i++) {
@@ -110,13 +169,18 @@ class EventLayer(JSCSSMixin, MacroElement):
     m.bindPopup((function(j) { return function() { return popup(j); }; })(i), {maxWidth: 420, maxHeight: 380});
     m.bindTooltip((function(j) { return function() { return v("when", j) + " · " + P.title[j] + " (" + CLAIMS[data.c[j]] + ")"; }; })(i));
     m.eventId = data.id[i];
+    m.ceT = data.t[i];
+    m.ceC = data.c[i];
+    m.ceI = i;
     markers.push(m);
     byId[data.id[i]] = m;
-    if (data.u[i] > 0) {
-      L.circle([data.lat[i], data.lon[i]], {radius: data.u[i], color: types[data.t[i]].color, weight: 1.5,
-        dashArray: "4 4", fillOpacity: 0.06, interactive: false}).addTo(uncertainty);
-    }
   }
+  cluster.on("mouseover", function(e) { if (e.layer.ceI !== undefined) showShape(e.layer.ceI, true); });
+  cluster.on("mouseout", function(e) { if (e.layer.ceI !== undefined) showShape(e.layer.ceI, false); });
+  cluster.on("popupopen", function(e) { var i = e.layer ? e.layer.ceI : e.propagatedFrom && e.propagatedFrom.ceI;
+    if (i !== undefined) { pinned[i] = true; showShape(i, true); } });
+  cluster.on("popupclose", function(e) { var i = e.layer ? e.layer.ceI : e.propagatedFrom && e.propagatedFrom.ceI;
+    if (i !== undefined) { delete pinned[i]; showShape(i, false); } });
   // "Copy link": the clipboard where the browser allows it, else the link shown selected to copy by hand.
   cluster.on("popupopen", function(e) {
     var a = e.popup.getElement() && e.popup.getElement().querySelector(".ce-copy");
@@ -158,7 +222,9 @@ class EventLayer(JSCSSMixin, MacroElement):
   }
   // For tests and the curious: what this layer drew.
   window.conflictEvents = {count: markers.length, ids: data.id.slice(), byId: byId, cluster: cluster, aggregated: false,
-                           uncertaintyShapes: uncertainty.getLayers().length, open: open};
+                           uncertaintyShapes: function() { return uncertainty.getLayers().length; },
+                           uncertaintyAll: showAll, uncertain: uncertain, open: open,
+                           shapeIds: data.id.filter(function(_, i) { return data.u[i] > 0 || (data.rg && data.rg[i] >= 0); })};
   // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
   var wanted = {{ this.open_json }};
   if (wanted) setTimeout(function() { open(wanted); }, 200);
@@ -166,11 +232,13 @@ class EventLayer(JSCSSMixin, MacroElement):
 {% endmacro %}
 """)
 
-    def __init__(self, data: dict, open_id: str | None = None) -> None:
+    def __init__(self, data: dict, open_id: str | None = None, show_all: bool = False) -> None:
         super().__init__()
         self._name = "EventLayer"
         self.data_json = script_json(data)
         self.open_json = script_json(text(open_id) if open_id else None)  # ids in data are escaped text too
+        self.few = int(UNCERTAINTY_ALL_UP_TO)
+        self.show_all = bool(show_all)
         self.shapes_json = script_json(SHAPE_PATH)
         self.types_json = script_json([TYPE_STYLE[t] for t in TYPE_ORDER])
         self.claims_json = script_json([{"name": c, **CLAIM_STYLE[c]} for c in CLAIM_ORDER])
@@ -301,8 +369,15 @@ class BaseStyle(MacroElement):
 .ce-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; border: 1px solid #444; }
 .ce-label { background: none; border: none; color: #334; font-size: 11px; font-weight: 600; white-space: nowrap;
             text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
-.marker-cluster-small, .marker-cluster-medium, .marker-cluster-large { background-color: rgba(80,80,80,.25); }
-.marker-cluster-small div, .marker-cluster-medium div, .marker-cluster-large div { background-color: rgba(60,60,60,.75); color: #fff; }
+.ce-cluster { background: none; }
+.ce-cl-ring { width: 100%; height: 100%; border-radius: 50%; display: flex; align-items: center; justify-content: center;
+              box-shadow: 0 0 0 1px #444; cursor: pointer; }
+.ce-cl-ring span { background: #fff; color: #111; border-radius: 50%; width: 62%; height: 62%; display: flex;
+                   align-items: center; justify-content: center; font: 600 11px sans-serif; }
+.ce-cl-claims .ce-cl-ring { outline: 2px dashed #111; outline-offset: 2px; }
+.ce-cl-demo { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 5px; vertical-align: middle;
+              background: conic-gradient(#D55E00 0 60%, #E69F00 60% 100%); box-shadow: 0 0 0 1px #444; }
+.ce-cl-demo.ce-cl-claims { outline: 1.5px dashed #111; outline-offset: 1.5px; }
 </style>
 {% endmacro %}
 """)
@@ -332,9 +407,11 @@ class Legend(MacroElement):
         for t in TYPE_ORDER:
             rows.append(f"<div>{icon_svg(t, 'confirmed', 14)}{t}</div>")
         rows.append('<div class="ce-h">Claim status</div>')
-        for c, label in (("confirmed", "confirmed / reported (filled)"), ("claimed", "claimed (hollow)"),
-                         ("disputed", "disputed (hollow, dashed)")):
-            rows.append(f"<div>{icon_svg('Battles', c, 14)}{label}</div>")
+        for c in CLAIM_ORDER:
+            rows.append(f"<div>{icon_svg('Battles', c, 14)}{CLAIM_STYLE[c]['label']}</div>")
+        rows.append('<div class="ce-h">Clusters</div><div><span class="ce-cl-demo"></span>ring: share of each '
+                    'event type</div><div><span class="ce-cl-demo ce-cl-claims"></span>dashed rim: holds '
+                    'claimed or disputed events</div>')
         rows.append('<div class="ce-h">Location uncertainty</div>'
                     '<div><svg width="14" height="14"><circle cx="7" cy="7" r="6" fill="none" stroke="#555" '
                     'stroke-dasharray="3 2"/></svg>approximate place (radius)</div>'

@@ -136,15 +136,18 @@ def layer_data(df: pd.DataFrame) -> dict:
     df = plain(df)
     n = len(df)
     if n == 0:
-        return {"lat": [], "lon": [], "t": [], "c": [], "id": [], "u": [],
+        return {"lat": [], "lon": [], "t": [], "c": [], "id": [], "u": [], "rg": [], "cur": [],
                 "popup": {"title": [], "unc": [], "fat": [], "inj": [], "cols": {}, "dicts": {}},
                 "regions": {"type": "FeatureCollection", "features": []}}
     prec = df["geo_precision"].to_numpy(dtype="float64", na_value=np.nan)
     unc_m = np.where(prec == 2, df["uncertainty_km"].to_numpy(np.float64) * 1000, 0)
     if (unc_m > 0).sum() > MAX_UNCERTAINTY_SHAPES:
         unc_m[np.flatnonzero(unc_m > 0)[MAX_UNCERTAINTY_SHAPES:]] = 0
-    region_codes = sorted(set(df.loc[df["geo_precision"] == 3, "admin1_code"].dropna()))
-    regions = [f for f in (region_outline(c) for c in region_codes) if f]
+    region_level = (prec == 3) & df["admin1_code"].notna().to_numpy()
+    codes = df["admin1_code"].astype(object).where(region_level)
+    region_codes = [c for c in sorted(set(codes.dropna())) if region_outline(c)]
+    regions = [region_outline(c) for c in region_codes]
+    rg = codes.map({c: k for k, c in enumerate(region_codes)}).fillna(-1).astype(int)
     return {
         "lat": np.round(df["lat"].to_numpy(np.float64), 6).tolist(),
         "lon": np.round(df["lon"].to_numpy(np.float64), 6).tolist(),
@@ -153,6 +156,7 @@ def layer_data(df: pd.DataFrame) -> dict:
         "id": [safe_text(x) for x in df["id"]],
         "cur": (df["dataset"] == "curated").tolist(),  # curated events can be opened in the edit form
         "u": np.round(unc_m, 0).astype(int).tolist(),
+        "rg": rg.tolist(),  # index of a region-level event's region in "regions", else -1
         "popup": popup_columns(df, None if n <= FULL_POPUPS_UP_TO else SHORT_QUOTE),
         "regions": {"type": "FeatureCollection", "features": regions},
     }
@@ -187,12 +191,14 @@ def layer_payload(df: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[str
                           "individual events.")
 
 
-def group_of(kind: str, payload: dict, control: dict | None = None, open_id: str | None = None) -> folium.FeatureGroup:
+def group_of(kind: str, payload: dict, control: dict | None = None, open_id: str | None = None,
+             show_all: bool = False) -> folium.FeatureGroup:
     """The events layer, over the control map when one is asked for (dashboard/control.py), with
-    one event's popup open when asked (a link to it, a table row)."""
+    one event's popup open when asked (a link to it, a table row), and every uncertainty shape
+    drawn when asked (show_all)."""
     fg = folium.FeatureGroup(name="Events")
     ControlLayer(control).add_to(fg)
-    (EventLayer(payload, open_id) if kind == "events" else AggregateLayer(payload)).add_to(fg)
+    (EventLayer(payload, open_id, show_all) if kind == "events" else AggregateLayer(payload)).add_to(fg)
     return fg
 
 

@@ -23,20 +23,23 @@ SHAPE_PATH = {
     "hexagon": "M5.5 2 H14.5 L19 10 L14.5 18 H5.5 L1 10 Z",
 }
 CLAIM_ORDER = list(CLAIM_STATUSES)
-# confirmed/reported: filled; claimed: hollow; disputed: hollow and dashed.
+# Four statuses, four looks, each readable without colour: confirmed is solid with a dark rim;
+# reported (one outlet, not yet confirmed) is half-filled; claimed (one side, unverified) is hollow;
+# disputed (the other side contradicts it) is hollow and dashed.
 CLAIM_STYLE = {
-    "confirmed": {"fill": True, "dash": ""},
-    "reported": {"fill": True, "dash": ""},
-    "claimed": {"fill": False, "dash": ""},
-    "disputed": {"fill": False, "dash": "3 2"},
+    "confirmed": {"fill": 1.0, "rim": "#1b1b1b", "dash": "", "label": "confirmed (solid, dark rim)"},
+    "reported": {"fill": 0.45, "rim": "", "dash": "", "label": "reported (half-filled)"},
+    "claimed": {"fill": 0.0, "rim": "", "dash": "", "label": "claimed by one side (hollow)"},
+    "disputed": {"fill": 0.0, "rim": "", "dash": "3 2", "label": "disputed (hollow, dashed)"},
 }
 
 
 def icon_svg(event_type: str, claim: str, size: int = 18) -> str:
+    """The same drawing as EventLayer's icon() in the browser (the legend uses this one)."""
     st = TYPE_STYLE[event_type]
     cs = CLAIM_STYLE[claim]
     fill = st["color"] if cs["fill"] else "#ffffff"
     dash = f' stroke-dasharray="{cs["dash"]}"' if cs["dash"] else ""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 20 20">'
-            f'<path d="{SHAPE_PATH[st["shape"]]}" fill="{fill}" stroke="{st["color"]}" stroke-width="2.2"{dash}/>'
-            "</svg>")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 20 20" aria-hidden="true">'
+            f'<path d="{SHAPE_PATH[st["shape"]]}" fill="{fill}" fill-opacity="{cs["fill"] or 1}" '
+            f'stroke="{cs["rim"] or st["color"]}" stroke-width="2.2"{dash}/></svg>')

@@ -42,6 +42,8 @@ def _init_from_url() -> None:
     st.session_state["f_unreviewed"] = bool(f.review)
     st.session_state["f_check"] = list(f.check)
     st.session_state["_ce_event"] = (st.query_params.get("event") or "").strip()[:200] or None
+    st.session_state["f_unc"] = (st.query_params.get("unc") or "") in ("1", "true", "yes")
+    st.session_state["f_tiles"] = (st.query_params.get("tiles") or "") in ("1", "true", "yes")
     _control_from_url(notices)
     st.session_state["_ce_init"] = True
 
@@ -148,12 +150,17 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
         f = Filter()
     control = control_sidebar(sb, store)
     event = st.session_state.get("_ce_event")
-    st.query_params.from_dict({**to_query(f), **({"event": event} if event else {}), **control})
+    view_params = {**({"event": event} if event else {}), **({"unc": "1"} if st.session_state.get("f_unc") else {}),
+                   **({"tiles": "1"} if st.session_state.get("f_tiles") else {})}
+    st.query_params.from_dict({**to_query(f), **view_params, **control})
     if event:  # a link to one event: that event alone, the sidebar's filters kept for "show all"
         f = dataclasses.replace(f, ids=(event,))
     sb.caption("The filters live in the URL: copy it to share this view.")
     sb.divider()
-    sb.toggle("Online basemap (OpenStreetMap)", key="f_tiles", value=False,
+    sb.toggle("Draw every uncertainty shape", key="f_unc",
+              help="Circles of approximate places and regions of region-level events. By default each shows "
+                   "when its event is hovered or opened, and all of them only when few events have one.")
+    sb.toggle("Online basemap (OpenStreetMap)", key="f_tiles",
               help="Needs internet. Without it the offline boundaries and labels stay readable.")
     sb.text(f"Store: {'PostGIS' if store.kind == 'postgis' else 'embedded (YAML + GeoParquet)'} · "
             f"signed in as {user or 'unknown'}")  # text, not markdown: the name comes from a header
@@ -222,7 +229,7 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
                    + (f"; ground that changed hands {control['change_span'][0]} → {control['change_span'][1]}"
                       if control.get("change_span") else "") + ".")
     layer = foliummap.layer_js((fingerprint, fkey, bounds if many else None, online, wanted), kind, payload,
-                               rendered, control, open_id)
+                               rendered, control, open_id, bool(st.session_state.get("f_unc")))
     state = foliummap.show(rendered, layer, key="event_map", height=580, center=list(v.center), zoom=v.zoom,
                            returned_objects=["bounds"] if many else [])
     if many:  # zooming in on many events: draw what is in view, in detail once few enough

@@ -385,3 +385,37 @@ def test_selecting_a_table_row_opens_that_event_on_the_map(server, browser, cata
         f.wait_for_selector(".leaflet-popup-content", timeout=20_000)
         assert f.inner_text(".leaflet-popup-content .ce-title") == newest["title"].iloc[row]
         assert f.get_attribute(".leaflet-popup-content a.ce-link", "href").endswith("?event=" + newest["id"].iloc[row])
+
+
+def test_uncertainty_shapes_show_on_demand_and_clusters_say_what_they_hold(big_server, browser):
+    with Page(browser) as p:
+        p.page.goto(big_server + "/?region=UA-59")
+        f = p.map_frame(timeout_s=90)
+        state = f.evaluate("() => ({agg: window.conflictEvents.aggregated, n: window.conflictEvents.count, "
+                           "all: window.conflictEvents.uncertaintyAll, unc: window.conflictEvents.uncertain, "
+                           "drawn: window.conflictEvents.uncertaintyShapes()})")
+        assert not state["agg"] and state["unc"] > 40, state
+        assert not state["all"] and state["drawn"] == 0, state  # no mass of circles until asked
+        uncertain = f.evaluate("() => window.conflictEvents.shapeIds[0]")
+        p.open_popup(uncertain)
+        assert f.evaluate("() => window.conflictEvents.uncertaintyShapes()") == 1  # the opened event's own
+        rings = f.evaluate("""() => Array.from(document.querySelectorAll('.ce-cluster')).map(c => ({
+            label: c.querySelector('.ce-cl-ring').getAttribute('aria-label'),
+            ring: c.querySelector('.ce-cl-ring').style.background, claims: c.classList.contains('ce-cl-claims')}))""")
+        assert rings, "no clusters drawn"
+        import re
+
+        for r in rings:
+            m = re.match(r"(\d+) events: (.+)", r["label"])
+            assert m, r
+            parts = re.findall(r"(\d+) (Battles|Explosions/Remote violence|Violence against civilians|Protests|Riots|"
+                               r"Strategic developments)", m.group(2))
+            assert sum(int(n) for n, _ in parts) == int(m.group(1)), r  # the ring's shares add up
+            assert "conic-gradient" in r["ring"]
+            assert r["claims"] == bool(re.search(r"; (\d+) claimed, (\d+) disputed", r["label"])), r
+        assert any(r["claims"] for r in rings) and any(len(re.findall(r"\d+ [A-Z]", r["label"])) > 1 for r in rings)
+        p.page.goto(big_server + "/?region=UA-59&unc=1")
+        f = p.map_frame(timeout_s=90)
+        p.page.wait_for_timeout(500)
+        state = f.evaluate("() => ({all: window.conflictEvents.uncertaintyAll, drawn: window.conflictEvents.uncertaintyShapes()})")
+        assert state["all"] and state["drawn"] > 40, state
