@@ -420,31 +420,74 @@ class Legend(MacroElement):
         self.html_json = script_json("".join(rows))
 
 
-class Labels(MacroElement):
-    """City names as plain text labels, so the map reads without a tile server."""
+class PlaceLabels(MacroElement):
+    """Place names from the gazetteer, thinned by zoom: the largest cities at country zoom, towns
+    from zoom 6, every place from zoom 8. The browser fetches only the tiles in view
+    (dashboard/placelabels.py) and keeps a label only where it does not overlap a larger place's,
+    so the map is readable offline at the front's scale and never an unreadable mass."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function() {
-  var places = {{ this.places_json }};
-  var group = L.layerGroup();
-  places.forEach(function(p) {
-    L.marker([p[1], p[2]], {interactive: false, keyboard: false,
-      icon: L.divIcon({className: "ce-label", html: "&#9679; " + p[0], iconSize: null, iconAnchor: [4, 7]})}).addTo(group);
-  });
-  var map = {{ this._parent.get_name() }};
-  function toggle() { if (map.getZoom() >= {{ this.min_zoom }}) { group.addTo(map); } else { group.remove(); } }
-  map.on("zoomend", toggle); toggle();
+  var L_ = {{ this.layout_json }}, map = {{ this._parent.get_name() }};
+  var pane = map.getPane("ce-labels") || map.createPane("ce-labels");
+  pane.style.zIndex = 380; pane.style.pointerEvents = "none";  // over boundaries, under events and shapes
+  var group = L.layerGroup().addTo(map), tiles = {}, MAX = 350, seq = 0;
+  function fetchTile(tier, name) {
+    var k = tier + "/" + name;
+    if (!tiles[k]) {
+      tiles[k] = fetch(L_.url + "/" + k + ".json").then(function(r) { return r.ok ? r.json() : []; })
+                                                  .catch(function() { return []; });
+    }
+    return tiles[k];
+  }
+  function wanted(z, b) {
+    var tier = L_.zoom_tier[Math.min(19, Math.max(0, Math.round(z)))], size = L_.tiers[tier];
+    if (!size) return [[tier, "all"]];
+    var out = [], y0 = Math.floor(b.getSouth() / size), y1 = Math.floor(b.getNorth() / size),
+        x0 = Math.floor(Math.max(-180, b.getWest()) / size), x1 = Math.floor(Math.min(180, b.getEast()) / size);
+    if ((y1 - y0 + 1) * (x1 - x0 + 1) > 80) return [];  // a tier never asks for more than a screenful of cells
+    for (var y = y0; y <= y1; y++) for (var x = x0; x <= x1; x++) out.push([tier, y + "_" + x]);
+    return out;
+  }
+  function draw() {
+    var z = map.getZoom(), b = map.getBounds(), mine = ++seq;
+    var minPop = L_.zoom_min_pop[Math.round(z)] || 0;
+    Promise.all(wanted(z, b).map(function(w) { return fetchTile(w[0], w[1]); })).then(function(lists) {
+      if (mine !== seq) return;  // the map moved on meanwhile
+      var all = [].concat.apply([], lists).filter(function(p) { return p[3] >= minPop && b.contains([p[1], p[2]]); });
+      all.sort(function(a, c) { return c[3] - a[3]; });
+      var boxes = [], shown = [];
+      for (var i = 0; i < all.length && shown.length < MAX; i++) {
+        var p = all[i], pt = map.latLngToContainerPoint([p[1], p[2]]);
+        var w = 10 + 6.2 * p[0].length, box = [pt.x - 4, pt.y - 8, pt.x + w, pt.y + 8];
+        var free = true;
+        for (var j = 0; j < boxes.length && free; j++) {
+          var o = boxes[j];
+          if (box[0] < o[2] + 4 && box[2] + 4 > o[0] && box[1] < o[3] + 2 && box[3] + 2 > o[1]) free = false;
+        }
+        if (!free) continue;
+        boxes.push(box);
+        shown.push(p);
+      }
+      group.clearLayers();
+      shown.forEach(function(p) {
+        L.marker([p[1], p[2]], {interactive: false, keyboard: false, pane: "ce-labels",
+          icon: L.divIcon({className: "ce-label", html: "&#9679; " + p[0], iconSize: null, iconAnchor: [4, 7]})}).addTo(group);
+      });
+      window.conflictLabels = {zoom: z, names: shown.map(function(p) { return p[0]; })};
+    });
+  }
+  map.on("moveend zoomend", draw);
+  draw();
 })();
 {% endmacro %}
 """)
 
-    def __init__(self, places: list[tuple[str, float, float]], min_zoom: int = 5) -> None:
+    def __init__(self, layout: dict) -> None:
         super().__init__()
-        from dashboard.safe import text
-
-        self.places_json = script_json([[text(n), round(la, 4), round(lo, 4)] for n, la, lo in places])
-        self.min_zoom = min_zoom
+        self._name = "PlaceLabels"
+        self.layout_json = script_json(layout)
 
 
 class StaticGeoJson(MacroElement):

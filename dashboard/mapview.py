@@ -18,7 +18,7 @@ import shapely
 
 from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, ControlLayer,
                               EventLayer,
-                              Labels, Legend, StaticGeoJson)
+                              Legend, PlaceLabels, StaticGeoJson)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from events.store import plain
@@ -83,23 +83,6 @@ def region_outline(code: str) -> dict | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def city_labels(min_population: int = 300_000) -> list[tuple[str, float, float]]:
-    """Large cities of the covered countries, from the gazetteer arrays (no object per place)."""
-    from geodata.gazetteer import load_index
-
-    idx = load_index()
-    keep = np.isin(idx.cc, [b"UA", b"RU", b"BY", b"MD", b"PL", b"RO", b"SK", b"HU"]) & (idx.pop >= min_population)
-    keep &= (idx.lon < 60) & (idx.lat > 43)
-    rows = np.flatnonzero(keep)
-    rows = rows[np.argsort(-idx.pop[rows], kind="stable")]
-    chosen: list[int] = []
-    for i in rows:  # largest first; skip a city within ~60 km of a larger label (suburbs, twin cities)
-        if all((idx.lat[i] - idx.lat[j]) ** 2 + ((idx.lon[i] - idx.lon[j]) * 0.65) ** 2 > 0.3 for j in chosen):
-            chosen.append(int(i))
-    return [(idx.name(i), float(idx.lat[i]), float(idx.lon[i])) for i in chosen]
-
-
 def _local_assets(m: folium.Map) -> folium.Map:
     """Leaflet and its clustering plugin from our own static files, on the base map itself:
     streamlit-folium loads scripts once, when the map first mounts, so a layer that needs
@@ -126,7 +109,9 @@ def base_map(online_tiles: bool = False) -> folium.Map:
     if online_tiles:  # optional: fails quietly (blank tiles) with no network
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr="© OpenStreetMap contributors",
                          opacity=0.6).add_to(m)
-    Labels(city_labels()).add_to(m)
+    from dashboard.placelabels import label_tiles
+
+    PlaceLabels(label_tiles(STATIC_DIR, STATIC_URL)).add_to(m)
     Legend().add_to(m)
     return m
 

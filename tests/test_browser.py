@@ -419,3 +419,38 @@ def test_uncertainty_shapes_show_on_demand_and_clusters_say_what_they_hold(big_s
         p.page.wait_for_timeout(500)
         state = f.evaluate("() => ({all: window.conflictEvents.uncertaintyAll, drawn: window.conflictEvents.uncertaintyShapes()})")
         assert state["all"] and state["drawn"] > 40, state
+
+
+def test_place_labels_thin_by_zoom_and_only_the_view_travels(server, browser):
+    front = ["Pokrovsk", "Kurakhove", "Sontsivka", "Shevchenko", "Myrnohrad", "Velyka Novosilka"]
+    with Page(browser) as p:
+        p.page.goto(server + "/?region=UA-14")
+        p.wait_count(5)  # the four Donetsk seed events and the hostile record in Pokrovsk
+        f = p.map_frame()
+
+        def labels_at(center, zoom):
+            f.evaluate("([c, z]) => { window.map.setView(c, z, {animate: false}); return 1; }", [center, zoom])
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                got = f.evaluate("() => window.conflictLabels")
+                if got and got["zoom"] == zoom:
+                    return got["names"]
+                p.page.wait_for_timeout(200)
+            raise AssertionError(f"no labels drawn at zoom {zoom}")
+
+        country = labels_at([49.0, 34.0], 5)
+        assert "Kyiv" in country and not set(front) & set(country)  # villages wait for their zoom
+        local = labels_at([48.05, 37.05], 10)
+        assert set(front) <= set(local), sorted(set(front) - set(local))  # all six lie in this view
+        boxes = f.evaluate("""() => Array.from(document.querySelectorAll('.ce-label')).map(e => {
+            const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, e.textContent]; })""")
+        assert len(boxes) == len(local) <= 350
+        for i, a in enumerate(boxes):  # thinned on screen: no two labels overlap
+            for b in boxes[i + 1:]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+        sent = f.evaluate("""() => performance.getEntriesByType('resource')
+            .filter(e => e.name.includes('/generated/labels-')).map(e => e.encodedBodySize)""")
+        assert 0 < len(sent) <= 12 and sum(sent) < 600_000, sent  # a few cells, never the whole gazetteer
+        ARTIFACTS.mkdir(exist_ok=True)
+        f.locator(".leaflet-container").screenshot(path=str(ARTIFACTS / "dashboard-donetsk-zoom10.png"))
+        assert p.blocked == []
