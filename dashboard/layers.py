@@ -164,9 +164,13 @@ class EventLayer(JSCSSMixin, MacroElement):
                                       spiderfyOnMaxZoom: true, maxClusterRadius: 40, iconCreateFunction: clusterIcon});
   var markers = [];
   var byId = {};
+  // The map fills its frame: a popup fits inside it, however narrow (a phone) or low the frame.
+  var popupWidth = Math.max(200, Math.min(420, window.innerWidth - 70)),
+      popupHeight = Math.max(160, Math.min(380, window.innerHeight - 150));
   for (var i = 0; i < data.lat.length; i++) {
     var m = L.marker([data.lat[i], data.lon[i]], {icon: icon(data.t[i], data.c[i]), riseOnHover: true});
-    m.bindPopup((function(j) { return function() { return popup(j); }; })(i), {maxWidth: 420, maxHeight: 380});
+    m.bindPopup((function(j) { return function() { return popup(j); }; })(i), {maxWidth: popupWidth, maxHeight: popupHeight,
+      autoPanPadding: [8, 8]});
     m.bindTooltip((function(j) { return function() { return v("when", j) + " · " + P.title[j] + " (" + CLAIMS[data.c[j]] + ")"; }; })(i));
     m.eventId = data.id[i];
     m.ceT = data.t[i];
@@ -354,6 +358,13 @@ class BaseStyle(MacroElement):
 .leaflet-container { background: #cfdde8; font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }
 .ce-icon { background: none; border: none; }
 .ce-popup { max-width: 400px; } .ce-popup div { margin: 2px 0; }
+.ce-legend-toggle { font: 600 11px sans-serif; border: 1px solid #888; border-radius: 4px; background: #fff; color: #111;
+                     padding: 2px 8px; cursor: pointer; }
+.ce-legend.ce-folded .ce-legend-body { display: none; }
+.ce-legend-body { max-height: 60vh; overflow-y: auto; }
+/* Popups never wider or taller than the map they open on (a phone's map is narrow). */
+.leaflet-popup-content { max-width: calc(100vw - 70px); overflow-wrap: anywhere; }
+.leaflet-popup-content .ce-popup { max-height: calc(100vh - 120px); overflow-y: auto; }
 .ce-links { border-top: 1px solid #ddd; padding-top: 3px; font-size: 11px; }
 .ce-linkbox { width: 100%; font-size: 11px; }
 .ce-title { font-weight: 650; font-size: 14px; margin-bottom: 4px !important; }
@@ -390,13 +401,25 @@ class Legend(MacroElement):
 {% macro script(this, kwargs) %}
 (function() {
   var legend = L.control({position: "bottomright"});
+  var map = {{ this._parent.get_name() }};
+  // A button that folds the legend away; folded from the start on a narrow map (a phone), where
+  // it would otherwise cover a third of it.
   legend.onAdd = function() {
     var div = L.DomUtil.create("div", "ce-legend");
-    div.innerHTML = {{ this.html_json }};
+    div.innerHTML = '<button type="button" class="ce-legend-toggle" aria-expanded="true">Legend</button>' +
+                    '<div class="ce-legend-body">' + {{ this.html_json }} + '</div>';
+    var button = div.querySelector(".ce-legend-toggle");
+    function fold(folded) {
+      div.classList.toggle("ce-folded", folded);
+      button.setAttribute("aria-expanded", String(!folded));
+    }
+    L.DomEvent.on(button, "click", function() { fold(!div.classList.contains("ce-folded")); });
+    fold(map.getSize().x < 600);
     L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
     return div;
   };
-  legend.addTo({{ this._parent.get_name() }});
+  legend.addTo(map);
 })();
 {% endmacro %}
 """)

@@ -20,6 +20,20 @@ TABLE_COLUMNS = ("date", "end_date", "title", "claim_status", "claimed_by", "eve
 DOWNLOAD_MAX = 200_000  # larger exports belong to the CLI, which streams
 
 
+# On a phone Streamlit stacks columns: four metrics would fill the first screen before the map.
+# Kept on one line there, smaller; the title shrinks too.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  .st-key-ce-metrics [data-testid="stHorizontalBlock"] { flex-wrap: nowrap !important; gap: .25rem; }
+  .st-key-ce-metrics [data-testid="stColumn"] { min-width: 0 !important; width: 25% !important; flex: 1 1 0 !important; }
+  .st-key-ce-metrics [data-testid="stMetricValue"] { font-size: 1.05rem; }
+  .st-key-ce-metrics [data-testid="stMetricLabel"] p { font-size: .62rem; white-space: nowrap; overflow: hidden;
+                                                       text-overflow: ellipsis; }
+  h1 { font-size: 1.35rem !important; padding: .2rem 0 !important; }
+}
+</style>"""
+
+
 def filter_key(f: Filter) -> tuple:
     return key(f)
 
@@ -188,7 +202,8 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
                        "the valid events are. Fix them and run `python -m events validate`.", icon="⚠️")
             st.code("\n".join(str(p) for p in problems), language=None)
 
-    m1, m2, m3, m4 = st.columns(4)
+    st.html(PHONE_CSS)
+    m1, m2, m3, m4 = st.container(key="ce-metrics").columns(4)
     m1.metric("Events shown", f"{v.count:,}")
     m2.metric("Events in store", f"{facts.total:,}")
     m3.metric("Fatalities reported (shown)", f"{v.fatalities_reported:,}",

@@ -454,3 +454,36 @@ def test_place_labels_thin_by_zoom_and_only_the_view_travels(server, browser):
         ARTIFACTS.mkdir(exist_ok=True)
         f.locator(".leaflet-container").screenshot(path=str(ARTIFACTS / "dashboard-donetsk-zoom10.png"))
         assert p.blocked == []
+
+
+def test_phone_layout_map_on_first_screen_legend_folded_popup_fits(server, browser):
+    event = "kotovsk-drone-impacts-2025-01-11"
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = ctx.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+                   else r.abort())
+        page.goto(f"{server}/?event={event}")
+        page.get_by_text(f"Showing one event: {event}").wait_for(timeout=30_000)
+        frame = None
+        deadline = time.time() + 30
+        while frame is None and time.time() < deadline:
+            frame = next((f for f in page.frames if "st_folium" in f.url), None)
+            page.wait_for_timeout(250)
+        frame.wait_for_selector(".leaflet-popup-content a.ce-link", timeout=20_000)
+        iframe = page.locator("iframe[title*='st_folium'], iframe").first.bounding_box()
+        assert iframe["y"] < 844 - 250, iframe  # the map is on the first screen, not below the fold
+        tops = [round(b["y"]) for b in (m.bounding_box() for m in page.locator('[data-testid="stMetric"]').all())]
+        assert len(tops) == 4 and len(set(tops)) == 1, tops  # metrics on one line
+        assert frame.evaluate("() => document.querySelector('.ce-legend').classList.contains('ce-folded')")
+        inside = frame.evaluate("""() => {
+            const m = document.querySelector('.leaflet-container').getBoundingClientRect(),
+                  p = document.querySelector('.leaflet-popup').getBoundingClientRect();
+            return p.left >= m.left && p.right <= m.right && p.top >= m.top && p.bottom <= m.bottom; }""")
+        assert inside, "the popup spills out of the map"
+        frame.click(".ce-legend-toggle")
+        assert not frame.evaluate("() => document.querySelector('.ce-legend').classList.contains('ce-folded')")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"))
+    finally:
+        ctx.close()
