@@ -58,6 +58,16 @@ def facts(fingerprint: str, _store) -> StoreFacts:
     return _store.facts()
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def names(fingerprint: str, columns: tuple[str, ...], _store, limit: int = 500) -> list[str]:
+    """Distinct names in these columns (actors, claimants), for a picker's options: the first
+    `limit` alphabetically; any other part of a name can still be typed."""
+    out: set[str] = set()
+    for c in columns:
+        out.update(str(v) for v in _store.distinct(c) if v is not None and str(v).strip())
+    return sorted(out)[:limit]
+
+
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
 def timeline(fingerprint: str, filter_key: tuple, _store) -> pd.DataFrame:
     return _store.per_day(Filter(*filter_key))

@@ -38,18 +38,25 @@ def filter_key(f: Filter) -> tuple:
     return key(f)
 
 
-def _init_from_url() -> None:
+def _init_from_url(known_datasets=()) -> None:
     """Seed the widgets from the URL once per session; later the widgets lead."""
     if st.session_state.get("_ce_init"):
         return
     params = {k: st.query_params.get_all(k) for k in KEYS}
     f, notices = parse_query(params)
+    unknown = [d for d in f.datasets if d not in set(known_datasets)]
+    if unknown:  # like any other bad value: named, dropped, the rest applied
+        notices.append(f"Ignored URL parameter dataset: unknown dataset(s) {', '.join(map(repr, unknown))}; "
+                       f"known: {', '.join(sorted(known_datasets)) or 'none'}")
+        f = dataclasses.replace(f, datasets=tuple(d for d in f.datasets if d not in unknown))
     st.session_state["_ce_notices"] = notices
     st.session_state["f_from"] = f.date_from
     st.session_state["f_to"] = f.date_to
     st.session_state["f_types"] = list(f.types)
     st.session_state["f_regions"] = list(f.regions)
     st.session_state["f_claims"] = list(f.claims)
+    st.session_state["f_actors"] = list(f.actors)
+    st.session_state["f_claimants"] = list(f.claimants)
     st.session_state["f_q"] = f.q
     st.session_state["f_datasets"] = list(f.datasets)
     st.session_state["_ce_review_url"] = list(f.review)
@@ -120,8 +127,8 @@ def control_request(store, f: Filter) -> tuple[str, dt.date, dt.date | None] | N
 def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     from dashboard import shared
 
-    _init_from_url()
     facts = shared.facts(fingerprint, store)
+    _init_from_url(facts.datasets)
     sb = st.sidebar
     sb.header("Filters")
     c1, c2 = sb.columns(2)
@@ -137,6 +144,14 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
                    key="f_regions", help="Country code or oblast; any spelling works in the URL")
     sb.multiselect("Claim status", list(CLAIM_STATUSES), key="f_claims",
                    help="reported · claimed (one side, unverified) · confirmed · disputed")
+    for label, key_, columns, help_ in (
+            ("Actor (either side)", "f_actors", ("actor1", "actor2"),
+             "Pick a name, or type a part of one (e.g. 'Forces of Russia') and press Enter"),
+            ("Claimed by", "f_claimants", ("claimed_by",),
+             "Who asserts it. Pick a name, or type a part of one (e.g. 'Ministry of Defence')")):
+        options = shared.names(fingerprint, columns, store)
+        sb.multiselect(label, list(dict.fromkeys([*options, *st.session_state.get(key_, [])])), key=key_,
+                       accept_new_options=True, help=help_)
     sb.text_input("Search text", key="f_q", help="Title, summary, notes and source quotes")
     datasets = list(facts.datasets)
     if len(datasets) > 1 or st.session_state.get("f_datasets"):
@@ -154,7 +169,8 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     try:
         f = make_filter(date_from=st.session_state.get("f_from"), date_to=st.session_state.get("f_to"),
                         types=st.session_state.get("f_types"), regions=st.session_state.get("f_regions"),
-                        claims=st.session_state.get("f_claims"), q=st.session_state.get("f_q"),
+                        claims=st.session_state.get("f_claims"), actors=st.session_state.get("f_actors"),
+                        claimants=st.session_state.get("f_claimants"), q=st.session_state.get("f_q"),
                         datasets=st.session_state.get("f_datasets"), review=review,
                         check=st.session_state.get("f_check"))
     except FilterError as exc:
@@ -169,6 +185,11 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     st.query_params.from_dict({**to_query(f), **view_params, **control})
     if event:  # a link to one event: that event alone, the sidebar's filters kept for "show all"
         f = dataclasses.replace(f, ids=(event,))
+    # A notice about a bad URL value is about the page as the link opened it: once the user
+    # changes the filter (the bad value is long gone from the URL), it has said its piece.
+    st.session_state.setdefault("_ce_notices_for", key(f))
+    if st.session_state["_ce_notices_for"] != key(f):
+        st.session_state["_ce_notices"] = []
     sb.caption("The filters live in the URL: copy it to share this view.")
     sb.divider()
     sb.toggle("Draw every uncertainty shape", key="f_unc",

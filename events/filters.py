@@ -185,6 +185,44 @@ class Text(Term):
         return value
 
 
+class _Contains(Term):
+    """Any of the values, as a case-insensitive part of any of the columns: actor and claimant
+    names are long and spelt many ways ("Military Forces of Russia (2000-)"), so a part of the
+    name is what a user can type."""
+
+    def item(self, text):
+        t = " ".join(str(text).split())[:MAX_QUERY]
+        if not t:
+            raise FilterError(f"{self.url}: empty value")
+        return t
+
+    def mask(self, df, value):
+        hit = np.zeros(len(df), dtype=bool)
+        for v in value:
+            hit |= text_match(df, v, self.columns)
+        return hit
+
+    def sql(self, value):
+        ors, params = [], []
+        for v in value:
+            like = "%" + v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            ors.extend(f"{c} ILIKE %s" for c in self.columns)
+            params.extend([like] * len(self.columns))
+        return f"({' OR '.join(ors)})", params
+
+
+class Actors(_Contains):
+    name, url, flag, metavar = "actors", "actor", "--actor", "NAME"
+    columns = ("actor1", "actor2")
+    help = "a part of either actor's name, e.g. 'Forces of Russia' (case-insensitive)"
+
+
+class Claimants(_Contains):
+    name, url, flag, metavar = "claimants", "claimant", "--claimant", "NAME"
+    columns = ("claimed_by",)
+    help = "a part of who asserts the event, e.g. 'Ministry of Defence' (case-insensitive)"
+
+
 class Datasets(Term):
     name, url, flag, metavar = "datasets", "dataset", "--dataset", "NAME"
     columns = ("dataset",)
@@ -274,8 +312,8 @@ class Check(Term):
         raise FilterError("the control check filter needs the storage to resolve it (Storage.resolve)")
 
 
-TERMS: tuple[Term, ...] = (DateFrom(), DateTo(), Types(), Regions(), Claims(), Text(), Datasets(), Review(), Ids(),
-                           Check())
+TERMS: tuple[Term, ...] = (DateFrom(), DateTo(), Types(), Regions(), Claims(), Actors(), Claimants(), Text(),
+                           Datasets(), Review(), Ids(), Check())
 BY_NAME = {t.name: t for t in TERMS}
 
 
@@ -419,14 +457,14 @@ def resolve_regions(regions) -> tuple[set[str], set[str]]:
     return countries, admin1
 
 
-def text_match(df: pd.DataFrame, q: str) -> np.ndarray:
-    """Case-insensitive substring in any searched column (each distinct value of a
-    categorical tested once)."""
+def text_match(df: pd.DataFrame, q: str, columns: tuple[str, ...] = SEARCHED) -> np.ndarray:
+    """Case-insensitive substring in any of the columns (each distinct value of a categorical
+    tested once)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     hit = np.zeros(len(df), dtype=bool)
-    for col in SEARCHED:
+    for col in columns:
         if col not in df:
             continue
         s = df[col]

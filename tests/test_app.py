@@ -67,3 +67,25 @@ def test_an_empty_result_says_so(monkeypatch, seed_catalog):
     at = run_app(monkeypatch, seed_catalog, q="nothing matches this")
     assert metric(at, "Events shown") == "0"
     assert any("No events match" in i.value for i in at.info)
+
+
+def test_actor_and_claimant_filters_come_from_the_url_and_the_sidebar(monkeypatch, seed_catalog):
+    at = run_app(monkeypatch, seed_catalog, actor=["forces of russia"], claimant=["Ministry of Defence"])
+    assert metric(at, "Events shown") == "2"  # the two Russian capture claims
+    assert at.multiselect(key="f_actors").value == ["forces of russia"]
+    at = run_app(monkeypatch, seed_catalog)
+    assert "Russian Ministry of Defence" in at.multiselect(key="f_claimants").options
+    at.multiselect(key="f_claimants").set_value(["Russian Ministry of Defence"]).run()
+    assert metric(at, "Events shown") == "2"
+    assert at.query_params["claimant"] in (["Russian Ministry of Defence"], "Russian Ministry of Defence")
+
+
+def test_url_notices_name_the_value_once_and_go_when_the_filter_changes(monkeypatch, seed_catalog):
+    at = run_app(monkeypatch, seed_catalog, region="Atlantis", dataset="nosuch")
+    notices = [str(h.proto.body) for h in at.get("html") if "Ignored" in str(h.proto.body)]
+    text = " ".join(notices)
+    assert "Atlantis" in text and "region: region:" not in text
+    assert "nosuch" in text and "curated" in text  # an unknown dataset is named, with the known ones
+    assert metric(at, "Events shown") == "8"  # the bad values are dropped, not applied
+    at.multiselect(key="f_claims").set_value(["reported"]).run()
+    assert not [h for h in at.get("html") if "Ignored" in str(h.proto.body)]

@@ -28,6 +28,9 @@ FILTERS = [
     {"date_from": "2025-01-06", "date_to": "2025-01-10"},
     {"datasets": ["curated"]},
     {"review": ["all"]},
+    {"actors": ["forces of russia"], "claimants": ["Ministry", "governor"]},
+    {"actors": ["North Korea", "civilians (russia)"]},
+    {"claimants": ["100%_off"]},  # LIKE's wildcards are literal text
 ]
 
 

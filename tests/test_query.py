@@ -54,6 +54,30 @@ def test_claim_and_text_filters(seed):
     assert ids(apply(seed, make_filter(q="ria novosti"))) == ["shevchenko-russian-capture-claim-2025-01-11"]
 
 
+def test_actor_and_claimant_filters_match_a_part_of_the_name_in_any_case(seed):
+    russia = ids(apply(seed, make_filter(actors=["FORCES OF RUSSIA"])))
+    assert russia and all(
+        "forces of russia" in f"{r.actor1} {r.actor2}".lower() for r in seed[seed["id"].isin(russia)].itertuples())
+    assert len(russia) == int((seed["actor1"].astype(str).str.contains("Forces of Russia", case=False)
+                               | seed["actor2"].astype(str).str.contains("Forces of Russia", case=False)).sum())
+    mod = ids(apply(seed, make_filter(claimants=["ministry of defence"])))
+    assert mod == ["kurakhove-russian-capture-claim-2025-01-06", "shevchenko-russian-capture-claim-2025-01-11"]
+    both = ids(apply(seed, make_filter(actors=["forces of russia"], claimants=["ministry of defence", "governor"])))
+    assert set(mod) < set(both) and "kotovsk-drone-impacts-2025-01-11" not in both  # Ukraine's drones, not Russia's
+    assert ids(apply(seed, make_filter(claimants=["%"]))) == []  # a wildcard is text, not a pattern
+
+
+def test_actor_and_claimant_filters_come_from_url_and_cli_alike(seed):
+    from events.filters import from_query, to_query
+
+    f, notices = from_query({"actor": ["forces of russia"], "claimant": ["Ministry of Defence"]})
+    assert not notices and to_query(f) == {"actor": ["forces of russia"], "claimant": ["Ministry of Defence"]}
+    out = run_cli("-m", "events", "list", "--actor", "forces of russia", "--claimant", "Ministry of Defence",
+                  env={"EVENTS_CATALOG": str(SEED_CATALOG)})
+    assert out.returncode == 0
+    assert sorted(i for i in ids(apply(seed, f)) if i in out.stdout) == ids(apply(seed, f)) != []
+
+
 @pytest.mark.parametrize("kwargs, fragment", [
     ({"date_from": "2025-13-01"}, "not a date"),
     ({"date_from": "2025-01-10", "date_to": "2025-01-01"}, "before"),
