@@ -129,6 +129,7 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
 
     facts = shared.facts(fingerprint, store)
     _init_from_url(facts.datasets)
+    _apply_brush()
     sb = st.sidebar
     sb.header("Filters")
     c1, c2 = sb.columns(2)
@@ -205,7 +206,7 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
 def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user: str = "") -> None:
     from dashboard import foliummap, mapview, shared
     from dashboard.safe import notice_html
-    from dashboard.timeline import colours
+    from dashboard.timeline import BRUSH as BRUSH_MODE
 
     f = sidebar(store, fingerprint, user)
     fkey = filter_key(f)
@@ -275,11 +276,17 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
             st.rerun()
 
     st.subheader("Timeline")
-    counts = shared.timeline(fingerprint, fkey, store)
+    # The timeline shows every date the other filters keep, so a brushed span can be moved or widened.
+    counts = shared.timeline(fingerprint, filter_key(dataclasses.replace(f, date_from=None, date_to=None)), store)
     if counts.empty:
         st.caption("No events to chart.")
     else:
-        st.bar_chart(counts, color=colours(counts.columns), height=220, x_label="date", y_label="events per day")
+        from dashboard.timeline import CHART_KEY, chart
+
+        st.altair_chart(chart(counts), key=CHART_KEY, on_select="rerun", selection_mode=BRUSH_MODE,
+                        width="stretch")
+        st.caption("Drag across the chart to set From and To. Events known only to their week or month are "
+                   "spread over it.")
 
     st.subheader("Events")
     if v.count > TABLE_ROWS:
@@ -305,6 +312,17 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
     history_panel(store)
     st.caption("Downloads hold exactly the events shown (CSV cells that a spreadsheet would run as formulas "
                "start with an apostrophe). Places: GeoNames (CC BY 4.0); boundaries: Natural Earth (public domain).")
+
+
+def _apply_brush() -> None:
+    """A span brushed on the timeline (last run) becomes the From/To filter, once per new brush;
+    set before the date widgets are drawn, as Streamlit requires."""
+    from dashboard.timeline import CHART_KEY, brushed
+
+    span = brushed(st.session_state.get(CHART_KEY))
+    if span and span != st.session_state.get("_ce_brush"):
+        st.session_state["_ce_brush"] = span
+        st.session_state["f_from"], st.session_state["f_to"] = span
 
 
 def _show_all() -> None:

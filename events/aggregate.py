@@ -71,20 +71,34 @@ def aggregate_points(lat: np.ndarray, lon: np.ndarray, t: np.ndarray, weights: n
     return grid_payload(ix[first][cell_of], iy[first][cell_of], type_of, counts[nz], cell, total)
 
 
-def per_day(dates: np.ndarray, types: np.ndarray, counts: np.ndarray | None = None) -> pd.DataFrame:
-    """Rows: days (no gaps; weeks beyond 400 days), columns: event types present; values: counts.
-    dates: datetime64 values; types: indexes into TYPE_ORDER; counts: per row (1 when None)."""
+def per_day(dates: np.ndarray, types: np.ndarray, counts: np.ndarray | None = None,
+            ends: np.ndarray | None = None) -> pd.DataFrame:
+    """Rows: days (no gaps; weeks beyond 400 days), columns: event types present; values: events.
+    dates: datetime64 values; types: indexes into TYPE_ORDER; counts: per row (1 when None);
+    ends: end dates (NaT or the date for one day). An event known only to its week or month is
+    spread over its span (a month's event adds 1/31 to each day), not piled on its first day."""
     if len(dates) == 0:
         return pd.DataFrame()
     days = np.asarray(dates).astype("datetime64[D]")
     first = days.min()
     offset = (days - first).astype(np.int64)
+    types = np.asarray(types, dtype=np.int64)
+    weights = np.ones(len(days)) if counts is None else np.asarray(counts, dtype=np.float64)
+    span = np.ones(len(days), dtype=np.int64)
+    if ends is not None:
+        end = np.asarray(ends).astype("datetime64[D]")
+        known = ~np.isnat(end)
+        span[known] = np.maximum((end[known] - days[known]).astype(np.int64) + 1, 1)
+    if (span > 1).any():  # one row per day of each span, weighted by 1/span (column operations)
+        rows = np.repeat(np.arange(len(days)), span)
+        starts = np.cumsum(span) - span
+        within = np.arange(len(rows)) - np.repeat(starts, span)
+        offset, types, weights = offset[rows] + within, types[rows], weights[rows] / span[rows]
     ndays = int(offset.max()) + 1
-    weights = None if counts is None else np.asarray(counts, dtype=np.int64)
-    grid = np.bincount(offset * len(TYPE_ORDER) + np.asarray(types, dtype=np.int64), weights=weights,
-                       minlength=ndays * len(TYPE_ORDER)).astype(np.int64).reshape(ndays, -1)
+    grid = np.bincount(offset * len(TYPE_ORDER) + types, weights=weights,
+                       minlength=ndays * len(TYPE_ORDER)).reshape(ndays, -1)
     index = pd.DatetimeIndex(first + np.arange(ndays).astype("timedelta64[D]"), name="date")
-    frame = pd.DataFrame(grid, index=index, columns=TYPE_ORDER)
+    frame = pd.DataFrame(np.round(grid, 3), index=index, columns=TYPE_ORDER)
     if ndays > 400:  # years of data: weekly bars read better than thousands of days
         frame = frame.resample("W-MON", label="left", closed="left").sum()
     return frame[[c for c in TYPE_ORDER if frame[c].any()]]

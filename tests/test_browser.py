@@ -487,3 +487,29 @@ def test_phone_layout_map_on_first_screen_legend_folded_popup_fits(server, brows
         page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"))
     finally:
         ctx.close()
+
+
+def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, browser, catalog):
+    from urllib.parse import parse_qs, urlparse
+
+    from events.filters import make_filter
+    from events.storage import open_storage
+
+    with Page(browser, height=1400) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        chart = p.page.locator('[data-testid="stVegaLiteChart"]').first
+        chart.scroll_into_view_if_needed()
+        p.page.wait_for_timeout(1000)
+        box = chart.bounding_box()
+        y = box["y"] + box["height"] * 0.55  # inside the plot, under the legend
+        p.page.mouse.move(box["x"] + box["width"] * 0.70, y)
+        p.page.mouse.down()
+        p.page.mouse.move(box["x"] + box["width"] * 0.82, y, steps=8)
+        p.page.mouse.up()
+        p.page.wait_for_url(lambda u: "from=" in u and "to=" in u, timeout=20_000)
+        q = parse_qs(urlparse(p.page.url).query)
+        want = open_storage(catalog=catalog).select(make_filter(date_from=q["from"][0], date_to=q["to"][0]), ["id"])
+        assert 0 < len(want) < 9, (q, list(want["id"]))
+        assert sorted(p.wait_count(len(want))) == sorted(want["id"].astype(str))
+        assert "2025" in chart.inner_text() or chart.locator("text", has_text="2025").count() > 0  # years on the axis

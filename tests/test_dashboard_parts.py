@@ -182,3 +182,17 @@ def test_many_events_are_aggregated_and_cell_counts_sum_to_the_filtered_count():
 def test_few_events_are_drawn_individually(seed):
     group, description = mapview.event_group(seed)
     assert description.startswith("8 events, each drawn individually")
+
+
+def test_week_and_month_events_are_spread_over_their_span_on_the_timeline():
+    import numpy as np
+
+    from events.aggregate import per_day
+
+    dates = np.array(["2024-12-01", "2024-12-10", "2024-12-10"], dtype="datetime64[D]")
+    ends = np.array(["2024-12-31", "NaT", "2024-12-16"], dtype="datetime64[D]")
+    got = per_day(dates, np.array([0, 0, 1]), ends=ends)
+    assert len(got) == 31 and got.sum().sum() == pytest.approx(3, abs=0.01)  # nothing lost, nothing doubled
+    assert got["Battles"].iloc[0] == pytest.approx(1 / 31, abs=1e-3)  # the month's event, a 31st a day
+    assert got["Battles"].loc["2024-12-10"] == pytest.approx(1 + 1 / 31, abs=1e-3)  # plus the day's own
+    assert got["Explosions/Remote violence"].loc["2024-12-10":"2024-12-16"].tolist() == [pytest.approx(1 / 7, abs=1e-3)] * 7

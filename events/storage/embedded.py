@@ -192,8 +192,9 @@ class EmbeddedStorage(Storage):
         from events.aggregate import per_day, type_codes
         from events.query import take
 
-        sub = take(self.table, self.positions(f), ["date", "event_type"])
-        return per_day(sub["date"].to_numpy("datetime64[ns]"), type_codes(sub["event_type"]))
+        sub = take(self.table, self.positions(f), ["date", "end_date", "event_type"])
+        return per_day(sub["date"].to_numpy("datetime64[ns]"), type_codes(sub["event_type"]),
+                       ends=sub["end_date"].to_numpy("datetime64[ns]"))
 
     def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
         from events.export import stream

@@ -308,11 +308,14 @@ class PostgisStorage(Storage):
 
         clause, params = self._where(f)
         with self._cursor() as cur:
-            cur.execute(f"SELECT date, event_type, count(*) FROM events WHERE {clause} GROUP BY 1, 2", params)
+            cur.execute(f"SELECT date, end_date, event_type, count(*) FROM events WHERE {clause} GROUP BY 1, 2, 3",
+                        params)
             rows = cur.fetchall()
         return per_day(np.array([r[0] for r in rows], dtype="datetime64[D]"),
-                       type_codes(pd.Series([r[1] for r in rows], dtype=object)),
-                       np.array([r[2] for r in rows], dtype=np.int64))
+                       type_codes(pd.Series([r[2] for r in rows], dtype=object)),
+                       np.array([r[3] for r in rows], dtype=np.int64),
+                       ends=np.array([r[1] if r[1] is not None else np.datetime64("NaT") for r in rows],
+                                     dtype="datetime64[D]"))
 
     # --- loading ---------------------------------------------------------------------------------
     def push(self, catalog=None, data=None, *, user: str) -> dict:
