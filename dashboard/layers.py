@@ -205,6 +205,9 @@ class EventLayer(JSCSSMixin, MacroElement):
   cluster.addLayers(markers);
   uncertainty.addTo(parent);
   cluster.addTo(parent);
+  if (window.ceGridLegend) { window.ceGridLegend.remove(); window.ceGridLegend = null; }
+  var host = parent._map || {{ this._parent._parent.get_name() if this._parent._parent else "null" }};
+  if (host) host.getContainer().classList.remove("ce-grid-mode");
   // Show one event's popup, wherever its marker hides in a cluster. zoomToShowLayer alone is not
   // enough: its callback can come while the marker is still off the map (mid re-clustering), or
   // never, when the map has nowhere to move. So: ask it, look again shortly, ask again, a few times.
@@ -335,6 +338,41 @@ class AggregateLayer(MacroElement):
     c.addTo(group);
   }
   group.addTo(parent);
+  // Its own legend: what a cell's shade and colour mean, the claims among its events; the
+  // base legend's marker shapes are hidden while no markers are drawn.
+  var host = parent._map || {{ this._parent._parent.get_name() if this._parent._parent else "null" }};
+  if (window.ceGridLegend) { window.ceGridLegend.remove(); window.ceGridLegend = null; }
+  if (host) {
+    host.getContainer().classList.add("ce-grid-mode");
+    var max = Math.max.apply(null, data.n.concat([1])), steps = [1, Math.round(Math.sqrt(max)), max];
+    var present = {};
+    for (var j = 0; j < data.t.length; j++) present[data.t[j]] = true;
+    var rows = '<div class="ce-h">Grid cells (' + data.n.length.toLocaleString() + ')</div><div>events per cell:</div>';
+    steps.filter(function(v, k) { return k === 0 || v > steps[k - 1]; }).forEach(function(v) {
+      var a = 0.15 + 0.7 * Math.log(1 + v) / top;
+      rows += '<div><span class="ce-swatch" style="background:rgba(60,60,60,' + a.toFixed(2) + ')"></span>' +
+              v.toLocaleString() + '</div>';
+    });
+    rows += '<div class="ce-h">Colour: most frequent type</div>';
+    Object.keys(present).forEach(function(t) {
+      rows += '<div><span class="ce-swatch" style="background:' + types[t].color + '"></span>' + names[t] + '</div>';
+    });
+    if (data.claimed) {
+      var share = data.filtered ? Math.round(100 * data.claimed / data.filtered) : 0;
+      rows += '<div class="ce-h">Claims</div><div>' + data.claimed.toLocaleString() + ' of the ' +
+              data.filtered.toLocaleString() + ' filtered events (' + share + ' %) are claimed or disputed;<br>' +
+              'zoom in or filter by claim status to see them</div>';
+    }
+    var legend = L.control({position: "bottomright"});
+    legend.onAdd = function() {
+      var div = L.DomUtil.create("div", "ce-legend ce-grid-legend");
+      div.innerHTML = rows;
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    };
+    legend.addTo(host);
+    window.ceGridLegend = legend;
+  }
   window.conflictEvents = {count: data.total, cells: data.n.length, aggregated: true,
                            cellSum: data.n.reduce(function(a, b) { return a + b; }, 0), ids: []};
 })();
@@ -361,6 +399,8 @@ class BaseStyle(MacroElement):
 .ce-legend-toggle { font: 600 11px sans-serif; border: 1px solid #888; border-radius: 4px; background: #fff; color: #111;
                      padding: 2px 8px; cursor: pointer; }
 .ce-legend.ce-folded .ce-legend-body { display: none; }
+.ce-grid-mode .ce-markers-legend { display: none; }
+.ce-grid-mode .ce-base-legend { display: none; }
 .ce-legend-body { max-height: 60vh; overflow-y: auto; }
 /* Popups never wider or taller than the map they open on (a phone's map is narrow). */
 .leaflet-popup-content { max-width: calc(100vw - 70px); overflow-wrap: anywhere; }
@@ -405,7 +445,7 @@ class Legend(MacroElement):
   // A button that folds the legend away; folded from the start on a narrow map (a phone), where
   // it would otherwise cover a third of it.
   legend.onAdd = function() {
-    var div = L.DomUtil.create("div", "ce-legend");
+    var div = L.DomUtil.create("div", "ce-legend ce-base-legend");
     div.innerHTML = '<button type="button" class="ce-legend-toggle" aria-expanded="true">Legend</button>' +
                     '<div class="ce-legend-body">' + {{ this.html_json }} + '</div>';
     var button = div.querySelector(".ce-legend-toggle");
@@ -413,8 +453,12 @@ class Legend(MacroElement):
       div.classList.toggle("ce-folded", folded);
       button.setAttribute("aria-expanded", String(!folded));
     }
-    L.DomEvent.on(button, "click", function() { fold(!div.classList.contains("ce-folded")); });
-    fold(map.getSize().x < 600);
+    var chosen = false;  // once the user folds or unfolds it, the size no longer decides
+    L.DomEvent.on(button, "click", function() { chosen = true; fold(!div.classList.contains("ce-folded")); });
+    function auto() { var w = map.getSize().x; if (!chosen && w > 0) fold(w < 600); }
+    map.on("resize", auto);
+    setTimeout(auto, 300);  // the frame may still be sizing itself when the map is made
+    auto();
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
@@ -426,7 +470,7 @@ class Legend(MacroElement):
 
     def __init__(self) -> None:
         super().__init__()
-        rows = ['<div class="ce-h">Event type</div>']
+        rows = ['<div class="ce-markers-legend"><div class="ce-h">Event type</div>']
         for t in TYPE_ORDER:
             rows.append(f"<div>{icon_svg(t, 'confirmed', 14)}{t}</div>")
         rows.append('<div class="ce-h">Claim status</div>')
@@ -439,7 +483,8 @@ class Legend(MacroElement):
                     '<div><svg width="14" height="14"><circle cx="7" cy="7" r="6" fill="none" stroke="#555" '
                     'stroke-dasharray="3 2"/></svg>approximate place (radius)</div>'
                     '<div><svg width="14" height="14"><rect x="1" y="1" width="12" height="12" fill="#E69F00" '
-                    'fill-opacity=".2" stroke="#7a4b00" stroke-dasharray="3 2"/></svg>region-level event</div>')
+                    'fill-opacity=".2" stroke="#7a4b00" stroke-dasharray="3 2"/></svg>region-level event</div>'
+                    '</div>')
         self.html_json = script_json("".join(rows))
 
 

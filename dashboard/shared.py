@@ -99,6 +99,8 @@ def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _store,
         return "events", mapview.layer_data(sub), f"{count:,} events, each drawn individually " \
                                                   "(overlapping ones clustered).", count
     data = _store.grid(f, mapview.MAX_CELLS, bounds)
+    s = _store.summary(f)  # the grid's legend keeps the claims: how many of the filtered events are
+    data = {**data, "claimed": s.claimed_or_disputed, "filtered": s.count}
     return "grid", data, (f"{count:,} events, shown as {len(data['n']):,} grid cells of about "
                           f"{data['cell_deg'] * 111:.0f} km; filter down to {mapview.MAX_FEATURES:,} or fewer "
                           "to see individual events."), count

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -265,6 +266,9 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
         assert state["agg"] and state["count"] == 50_009 and state["sum"] == 50_009
         assert 0 < state["cells"] <= 4000
         assert p.page.get_by_text("50,009 events, shown as", exact=False).first.is_visible()
+        legend = f.evaluate("() => document.querySelector('.ce-grid-legend').innerText")
+        assert "events per cell" in legend and "claimed or disputed" in legend and "50,009 filtered events" in legend
+        assert not f.is_visible(".ce-markers-legend")  # no marker shapes in the legend of a grid
         ARTIFACTS.mkdir(exist_ok=True)
         p.page.screenshot(path=str(ARTIFACTS / "dashboard-aggregated.png"))
         print(f"\nscreenshot: {ARTIFACTS / 'dashboard-aggregated.png'}")
@@ -278,6 +282,8 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
                 break
             p.page.wait_for_timeout(300)
         assert not state["agg"] and 0 < state["n"] <= 5000, state
+        assert p.map_frame().evaluate("() => document.querySelector('.ce-grid-legend')") is None
+        assert p.map_frame().is_visible(".ce-markers-legend")
         assert p.page.get_by_text("In the map view:", exact=False).first.is_visible()
         p.page.goto(big_server + "/?dataset=curated")
         ids = p.wait_count(9)
@@ -360,8 +366,10 @@ def test_a_link_to_one_event_opens_its_popup_with_links_and_show_all_goes_back(s
         p.wait_count(9)
         assert "event=" not in p.page.url
         p.page.goto(f"{server}/add?edit={event}")  # where the popup's Edit link leads: the event in the form
-        p.page.get_by_text("Edit an existing event").wait_for(timeout=20_000)
-        assert p.page.get_by_role("textbox", name="Id (file name)").last.input_value() == event
+        p.page.get_by_text(re.compile(r"^Version \S+ · review")).wait_for(timeout=20_000)  # the form is drawn
+        from playwright.sync_api import expect
+
+        expect(p.page.get_by_role("textbox", name="Id (file name)").last).to_have_value(event, timeout=20_000)
         p.page.goto(server + "/?event=no-such-event")
         p.page.get_by_text("No event with id 'no-such-event'").wait_for(timeout=20_000)
         assert p.blocked == []
