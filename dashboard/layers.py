@@ -558,6 +558,38 @@ class PlaceLabels(MacroElement):
         self.layout_json = script_json(layout)
 
 
+class TileFailureNotice(MacroElement):
+    """Says so on the map when the online basemap's tiles fail to load (no internet, a blocked
+    host), instead of silently showing nothing; the offline map stays readable under it."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function() {
+  var map = {{ this._parent.get_name() }}, tiles = {{ this.tiles }}, shown = false;
+  tiles.on("tileerror", function() {
+    if (shown) return;
+    shown = true;
+    var note = L.control({position: "topright"});
+    note.onAdd = function() {
+      var div = L.DomUtil.create("div", "ce-legend ce-tile-failure");
+      div.setAttribute("role", "status");
+      div.textContent = "Online basemap tiles could not be loaded (no internet, or the tile server is " +
+                        "blocked): the offline map is shown.";
+      return div;
+    };
+    note.addTo(map);
+    window.conflictTileFailure = true;
+  });
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, tile_layer) -> None:
+        super().__init__()
+        self._name = "TileFailureNotice"
+        self.tiles = tile_layer.get_name()
+
+
 class StaticGeoJson(MacroElement):
     """A GeoJSON layer the browser fetches from our own static files, under the events.
 

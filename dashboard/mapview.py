@@ -18,7 +18,7 @@ import shapely
 
 from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, ControlLayer,
                               EventLayer,
-                              Legend, PlaceLabels, StaticGeoJson)
+                              Legend, PlaceLabels, StaticGeoJson, TileFailureNotice)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from events.store import plain
@@ -106,9 +106,10 @@ def base_map(online_tiles: bool = False) -> folium.Map:
                   "countries", z_index=250).add_to(m)
     StaticGeoJson(a1_url, {"color": "#9a9a9a", "weight": 0.8, "fillOpacity": 0, "dashArray": "2 3"},
                   "admin1", z_index=260, tooltip_fields=("name_en", "iso_3166_2")).add_to(m)
-    if online_tiles:  # optional: fails quietly (blank tiles) with no network
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr="© OpenStreetMap contributors",
-                         opacity=0.6).add_to(m)
+    if online_tiles:  # optional: with no network the map says so and stays readable offline
+        tiles = folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", attr="© OpenStreetMap contributors",
+                                 opacity=0.6).add_to(m)
+        TileFailureNotice(tiles).add_to(m)
     from dashboard.placelabels import label_tiles
 
     PlaceLabels(label_tiles(STATIC_DIR, STATIC_URL)).add_to(m)

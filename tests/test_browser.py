@@ -521,3 +521,19 @@ def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, brow
         assert 0 < len(want) < 9, (q, list(want["id"]))
         assert sorted(p.wait_count(len(want))) == sorted(want["id"].astype(str))
         assert "2025" in chart.inner_text() or chart.locator("text", has_text="2025").count() > 0  # years on the axis
+
+
+def test_online_basemap_says_so_when_its_tiles_fail_and_its_state_is_in_the_url(server, browser):
+    with Page(browser) as p:
+        p.page.goto(server + "/?tiles=1")
+        f = p.map_frame()
+        f.wait_for_selector(".ce-tile-failure", timeout=20_000)
+        assert "could not be loaded" in f.inner_text(".ce-tile-failure")
+        assert p.blocked and all("127.0.0.1" not in u for u in p.blocked)  # the tile requests, refused
+        assert "tiles=1" in p.page.url
+        assert f.evaluate("() => document.querySelectorAll('path.leaflet-interactive, canvas').length") > 0
+    with Page(browser) as p:
+        p.page.goto(server + "/")
+        p.map_frame()
+        p.page.wait_for_timeout(1000)
+        assert p.blocked == [] and "tiles" not in p.page.url  # offline by default: no request leaves
