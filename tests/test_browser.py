@@ -537,3 +537,23 @@ def test_online_basemap_says_so_when_its_tiles_fail_and_its_state_is_in_the_url(
         p.map_frame()
         p.page.wait_for_timeout(1000)
         assert p.blocked == [] and "tiles" not in p.page.url  # offline by default: no request leaves
+
+
+def test_a_row_picked_on_a_grid_view_opens_that_event_alone_and_show_all_returns(big_server, browser):
+    with Page(browser, height=1800) as p:
+        p.page.goto(big_server + "/")
+        f = p.map_frame(timeout_s=90)
+        assert f.evaluate("() => window.conflictEvents.aggregated")
+        grid = p.page.locator('[data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        p.page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)  # the newest event's row marker
+        p.page.wait_for_url(lambda u: "event=" in u, timeout=30_000)
+        picked = p.page.url.split("event=", 1)[1].split("&")[0]
+        assert p.wait_count(1) == [picked]
+        p.map_frame().wait_for_selector(".leaflet-popup-content", timeout=20_000)
+        p.page.get_by_role("button", name="Show all events").click()
+        p.page.wait_for_url(lambda u: "event=" not in u, timeout=30_000)
+        p.page.wait_for_timeout(2000)
+        assert "event=" not in p.page.url  # the picked row does not send us back
+        assert p.map_frame().evaluate("() => window.conflictEvents.aggregated")
