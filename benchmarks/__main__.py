@@ -4,7 +4,7 @@ BENCH_EVENTS=200000 python -m benchmarks runs the scale benchmarks smaller.
 """
 import os
 
-from benchmarks import bench_browser, bench_draft, bench_gazetteer, bench_map, bench_postgis, bench_scale, bench_territory
+from benchmarks import bench_browser, bench_draft, bench_page, bench_gazetteer, bench_map, bench_postgis, bench_scale, bench_territory
 
 events = os.environ.get("BENCH_EVENTS", "1000000")
 print("== gazetteer")
@@ -13,6 +13,8 @@ print("\n== map build (curated-style events, individual features)")
 bench_map.main([])
 print(f"\n== scale: {int(events):,} events")
 bench_scale.main(["--events", events])
+print("\n== the page beside a bare Streamlit page (seed catalogue)")
+bench_page.main([])
 print("\n== browser: page load to map drawn")
 bench_browser.main(["--events", events])
 print(f"\n== PostGIS beside the embedded store: {int(events):,} events")
