@@ -85,14 +85,11 @@ def main(argv: list[str] | None = None) -> None:
     bare_file = ROOT / ".cache" / "bench_bare_page.py"
     bare_file.parent.mkdir(exist_ok=True)
     bare_file.write_text(BARE)
-    import subprocess
-
-    from tests.test_browser import free_port
-
-    port = free_port()
-    bare = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(bare_file), "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        bare, bare_base = start_app(SEED_CATALOG, tmp / "data", script=bare_file)
+    except BaseException:
+        stop_app(proc)
+        raise
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
@@ -105,12 +102,12 @@ def main(argv: list[str] | None = None) -> None:
                 repeats.append(t)
                 changes.append(filter_change(page))
                 page.close()
-            visit_bare(browser, f"http://127.0.0.1:{port}/")  # its own first visit, not counted
-            bares = [visit_bare(browser, f"http://127.0.0.1:{port}/") for _ in range(args.repeats)]
+            visit_bare(browser, bare_base + "/")  # its own first visit, not counted
+            bares = [visit_bare(browser, bare_base + "/") for _ in range(args.repeats)]
             browser.close()
     finally:
         stop_app(proc)
-        bare.terminate()
+        stop_app(bare)
     rep, bar, chg = statistics.median(repeats), statistics.median(bares), statistics.median(changes)
     print(f"bare Streamlit page (one line): {bar:.2f} s (median of {len(bares)})")
     print(f"dashboard, seed catalogue: first visit {first:.2f} s ({first / bar:.1f}x bare; target <= 3x), "

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.urlstate import KEYS, parse_query, to_query
 from events.errors import EventsError, FilterError
-from events.filters import Filter, key, make_filter
+from events.filters import Filter, key, make_filter, unknown_datasets
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
 
 TYPE_OPTIONS = list(EVENT_TYPES) + list(SUB_EVENT_TYPES)
@@ -44,7 +44,7 @@ def _init_from_url(known_datasets=()) -> None:
         return
     params = {k: st.query_params.get_all(k) for k in KEYS}
     f, notices = parse_query(params)
-    unknown = [d for d in f.datasets if d not in set(known_datasets)]
+    unknown = unknown_datasets(f, known_datasets)
     if unknown:  # like any other bad value: named, dropped, the rest applied
         notices.append(f"Ignored URL parameter dataset: unknown dataset(s) {', '.join(map(repr, unknown))}; "
                        f"known: {', '.join(sorted(known_datasets)) or 'none'}")

@@ -435,9 +435,14 @@ def to_query(f: Filter) -> dict[str, list[str] | str]:
 URL_KEYS = tuple(t.url for t in TERMS)
 
 
+def unknown_datasets(f: Filter, known) -> list[str]:
+    known = set(known)
+    return [d for d in f.datasets if d not in known]
+
+
 def check_datasets(f: Filter, known) -> None:
     """An unknown dataset is an error like an unknown type, not an empty result that looks like news."""
-    unknown = [d for d in f.datasets if d not in set(known)]
+    unknown = unknown_datasets(f, known)
     if unknown:
         raise FilterError(f"unknown dataset {unknown[0]!r}; known: {', '.join(sorted(known)) or 'none'}")
 

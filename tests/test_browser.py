@@ -47,7 +47,7 @@ def catalog(tmp_path_factory):
     return dest
 
 
-def start_app(catalog: Path, data: Path):
+def start_app(catalog: Path, data: Path, script: str | Path = "app.py"):
     """The dashboard on a free port. Its output goes to a log file, not to a pipe nobody reads:
     a full pipe blocks the server mid-request and the page waits forever."""
     import tempfile
@@ -56,7 +56,7 @@ def start_app(catalog: Path, data: Path):
     env = {**os.environ, "EVENTS_CATALOG": str(catalog), "EVENTS_DATA": str(data)}
     log = tempfile.NamedTemporaryFile(prefix="dashboard-", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     proc.log_path = log.name
@@ -125,8 +125,9 @@ def browser():
 class Page:
     """A page with the outside world blocked and every dialog recorded."""
 
-    def __init__(self, browser, height: int = 1000):
-        self.ctx = browser.new_context(viewport={"width": 1400, "height": height}, accept_downloads=True)
+    def __init__(self, browser, height: int = 1000, width: int = 1400, mobile: bool = False):
+        self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
+                                       is_mobile=mobile, has_touch=mobile)
         self.page = self.ctx.new_page()
         self.blocked: list[str] = []
         self.dialogs: list[str] = []
@@ -177,6 +178,13 @@ class Page:
             }, 300));
             if (!ok) fail(new Error('no marker for ' + id));
         })""", [event_id, timeout_ms])
+
+    def pick_table_row(self, row: int) -> None:
+        """Select the events table's row (0 = the first) by its row marker; the grid is a canvas."""
+        grid = self.page.locator('[data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        self.page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)  # header and rows ~35 px
 
     def close(self):
         self.ctx.close()
@@ -384,11 +392,8 @@ def test_selecting_a_table_row_opens_that_event_on_the_map(server, browser, cata
         p.page.goto(server + "/")
         p.wait_count(9)
         assert p.map_frame().query_selector(".leaflet-popup-content") is None
-        grid = p.page.locator('[data-testid="stDataFrame"]')
-        grid.scroll_into_view_if_needed()
-        box = grid.bounding_box()
         row = 1  # the second newest: rows are newest first, across the catalogue and datasets
-        p.page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)  # its row marker (header ~35 px)
+        p.pick_table_row(row)
         f = p.map_frame()
         f.wait_for_selector(".leaflet-popup-content", timeout=20_000)
         assert f.inner_text(".leaflet-popup-content .ce-title") == newest["title"].iloc[row]
@@ -466,20 +471,13 @@ def test_place_labels_thin_by_zoom_and_only_the_view_travels(server, browser):
 
 def test_phone_layout_map_on_first_screen_legend_folded_popup_fits(server, browser):
     event = "kotovsk-drone-impacts-2025-01-11"
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    try:
-        page = ctx.new_page()
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                   else r.abort())
+    with Page(browser, width=390, height=844, mobile=True) as p:
+        page = p.page
         page.goto(f"{server}/?event={event}")
         page.get_by_text(f"Showing one event: {event}").wait_for(timeout=30_000)
-        frame = None
-        deadline = time.time() + 30
-        while frame is None and time.time() < deadline:
-            frame = next((f for f in page.frames if "st_folium" in f.url), None)
-            page.wait_for_timeout(250)
+        frame = p.map_frame()
         frame.wait_for_selector(".leaflet-popup-content a.ce-link", timeout=20_000)
-        iframe = page.locator("iframe[title*='st_folium'], iframe").first.bounding_box()
+        iframe = page.locator("iframe").first.bounding_box()
         assert iframe["y"] < 844 - 250, iframe  # the map is on the first screen, not below the fold
         tops = [round(b["y"]) for b in (m.bounding_box() for m in page.locator('[data-testid="stMetric"]').all())]
         assert len(tops) == 4 and len(set(tops)) == 1, tops  # metrics on one line
@@ -493,8 +491,7 @@ def test_phone_layout_map_on_first_screen_legend_folded_popup_fits(server, brows
         assert not frame.evaluate("() => document.querySelector('.ce-legend').classList.contains('ce-folded')")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"))
-    finally:
-        ctx.close()
+        assert p.blocked == []
 
 
 def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, browser, catalog):
@@ -544,10 +541,7 @@ def test_a_row_picked_on_a_grid_view_opens_that_event_alone_and_show_all_returns
         p.page.goto(big_server + "/")
         f = p.map_frame(timeout_s=90)
         assert f.evaluate("() => window.conflictEvents.aggregated")
-        grid = p.page.locator('[data-testid="stDataFrame"]')
-        grid.scroll_into_view_if_needed()
-        box = grid.bounding_box()
-        p.page.mouse.click(box["x"] + 14, box["y"] + 35 + 17)  # the newest event's row marker
+        p.pick_table_row(0)  # the newest event
         p.page.wait_for_url(lambda u: "event=" in u, timeout=30_000)
         picked = p.page.url.split("event=", 1)[1].split("&")[0]
         assert p.wait_count(1) == [picked]

@@ -30,11 +30,7 @@ def test_paste_edit_accept_then_the_map_shows_it_after_a_reload(app, browser):  
     before = {p.name for p in catalog.glob("*.yaml")}
     with Page(browser, height=1400) as p:
         page = p.page
-        page.goto(base + "/add")
-        page.get_by_role("textbox", name="Article text").fill(ARTICLE)
-        page.get_by_role("textbox", name="Outlet").fill("Test Outlet")
-        page.get_by_role("button", name="Draft events").click()
-        page.get_by_text("1 candidate event(s)").wait_for(timeout=60_000)
+        draft(page, base)
         mark = page.locator(".ce-article mark").first
         assert "drone hit a bus" in mark.inner_text()
         title = page.get_by_role("textbox", name="Title").first
@@ -44,9 +40,7 @@ def test_paste_edit_accept_then_the_map_shows_it_after_a_reload(app, browser):  
         page.get_by_role("button", name="Accept").first.click()
         page.get_by_text("as a draft for review").wait_for(timeout=30_000)
         assert not page.evaluate("() => window.__pwned || false") and not p.dialogs
-    new = [c for c in catalog.glob("*.yaml") if c.name not in before]
-    assert len(new) == 1
-    rec = yaml.safe_load(new[0].read_text(encoding="utf-8"))
+    rec = the_new_record(catalog, before)
     assert rec["title"] == "Drone strike on a bus in Kherson (edited)"
     assert rec["review"] == "draft" and rec["fatalities"] == 2 and rec["injured"] == 5
     assert run_cli("-m", "events", "validate", env={"EVENTS_CATALOG": str(catalog)}).returncode == 0
@@ -66,11 +60,7 @@ def test_a_click_on_the_draft_map_pins_the_draft_and_the_saved_record_keeps_the_
     before = {p.name for p in catalog.glob("*.yaml")}
     with Page(browser, height=1600) as p:
         page = p.page
-        page.goto(base + "/add")
-        page.get_by_role("textbox", name="Article text").fill(ARTICLE)
-        page.get_by_role("textbox", name="Outlet").fill("Test Outlet")
-        page.get_by_role("button", name="Draft events").click()
-        page.get_by_text("1 candidate event(s)").wait_for(timeout=60_000)
+        draft(page, base)
         frame = next(f for f in _wait_frames(page) if "st_folium" in f.url)
         frame.wait_for_selector(".leaflet-container", timeout=30_000)
         box = frame.locator(".leaflet-container").bounding_box()
@@ -85,11 +75,25 @@ def test_a_click_on_the_draft_map_pins_the_draft_and_the_saved_record_keeps_the_
                                arg=[pin.element_handle(), f"{lat:.5f}, {lon:.5f}"], timeout=30_000)
         page.get_by_role("button", name="Accept").first.click()
         page.get_by_text("as a draft for review").wait_for(timeout=30_000)
-    new = [c for c in catalog.glob("*.yaml") if c.name not in before]
-    assert len(new) == 1
-    rec = yaml.safe_load(new[0].read_text(encoding="utf-8"))
+    rec = the_new_record(catalog, before)
     assert rec["location"]["coordinates"] == {"lat": round(lat, 5), "lon": round(lon, 5)}
     assert "near" not in rec["location"]
+
+
+def draft(page, base: str) -> None:
+    """The Add events page with ARTICLE drafted into its one candidate."""
+    page.goto(base + "/add")
+    page.get_by_role("textbox", name="Article text").fill(ARTICLE)
+    page.get_by_role("textbox", name="Outlet").fill("Test Outlet")
+    page.get_by_role("button", name="Draft events").click()
+    page.get_by_text("1 candidate event(s)").wait_for(timeout=60_000)
+
+
+def the_new_record(catalog, before: set[str]) -> dict:
+    """The one record file that accepting added to the catalogue."""
+    new = [c for c in catalog.glob("*.yaml") if c.name not in before]
+    assert len(new) == 1
+    return yaml.safe_load(new[0].read_text(encoding="utf-8"))
 
 
 def _wait_frames(page, timeout_ms: int = 30_000):
