@@ -630,3 +630,38 @@ class StaticGeoJson(MacroElement):
         self.layer_name_json = script_json(name)
         self.tooltip_fields = tooltip_fields
         self.tooltip_fields_json = script_json(list(tooltip_fields))
+
+
+class ViewInUrl(MacroElement):
+    """Keeps the map's centre and zoom in the page's URL (`view=LAT,LON,ZOOM`), so a copied link
+    reproduces the view and not only the filter. Written after a move (debounced: a drag is one
+    write, not sixty) with replaceState (moving the map is not a page for the Back button), and
+    written again when the page rewrites its URL: Streamlit sets the URL from the filters on
+    every rerun, from its own copy of the query string, which never holds what the map wrote."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function() {
+  var map = {{ this._parent.get_name() }}, timer = null;
+  function write() {
+    try {
+      if (!map._loaded) return;
+      var c = map.getCenter(), top = window.top, u = new URL(top.location.href);
+      var view = c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + map.getZoom();
+      window.conflictView = view;
+      if (u.searchParams.get("view") === view) return;
+      u.searchParams.set("view", view);
+      top.history.replaceState(top.history.state, "", u.toString());
+    } catch (e) { /* a page that embeds the map from elsewhere: no URL to write */ }
+  }
+  map.on("moveend", function() { clearTimeout(timer); timer = setTimeout(write, {{ this.delay_ms }}); });
+  setInterval(write, {{ this.recheck_ms }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, delay_ms: int = 500, recheck_ms: int = 1000) -> None:
+        super().__init__()
+        self._name = "ViewInUrl"
+        self.delay_ms = int(delay_ms)
+        self.recheck_ms = int(recheck_ms)

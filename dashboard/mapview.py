@@ -18,7 +18,7 @@ import shapely
 
 from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, ControlLayer,
                               EventLayer,
-                              Legend, PlaceLabels, StaticGeoJson, TileFailureNotice)
+                              Legend, PlaceLabels, StaticGeoJson, TileFailureNotice, ViewInUrl)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from events.store import plain
@@ -98,7 +98,7 @@ def base_map(online_tiles: bool = False) -> folium.Map:
     m = _local_assets(folium.Map(location=[49.0, 34.0], zoom_start=5, tiles=None, prefer_canvas=True,
                                  control_scale=True))
     # With no tile layer Leaflet has no zoom range, and marker clustering needs one.
-    m.options.update({"minZoom": 3, "maxZoom": 14})
+    m.options.update({"minZoom": VIEW_ZOOMS[0], "maxZoom": VIEW_ZOOMS[1]})
     BaseStyle().add_to(m)
     countries_url, a1_url = boundary_urls()
     # Each in a pane of its own under the events, so the order holds whichever file arrives first.
@@ -114,6 +114,7 @@ def base_map(online_tiles: bool = False) -> folium.Map:
 
     PlaceLabels(label_tiles(STATIC_DIR, STATIC_URL)).add_to(m)
     Legend().add_to(m)
+    ViewInUrl().add_to(m)
     return m
 
 
@@ -212,6 +213,27 @@ def within(df: pd.DataFrame, bounds: tuple[float, float, float, float]) -> pd.Da
     south, west, north, east = bounds
     lat, lon = df["lat"].to_numpy(), df["lon"].to_numpy()
     return df[(lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)]
+
+
+VIEW_ZOOMS = (3, 14)  # the base map's own zoom range
+
+
+def parse_view(raw: str) -> tuple[tuple[list[float], int] | None, str | None]:
+    """The map view a link carries, `view=LAT,LON,ZOOM` (what the map writes when moved), as
+    ((center, zoom), None), or (None, a notice) for a value that is not one; never raises."""
+    parts = [p.strip() for p in (raw or "").split(",")]
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        lat, lon, zoom = float(parts[0]), float(parts[1]), int(parts[2])
+        if not (math.isfinite(lat) and math.isfinite(lon)):
+            raise ValueError
+    except ValueError:
+        return None, f"Ignored URL parameter view: {raw[:60]!r} is not LAT,LON,ZOOM (e.g. 48.28,37.18,10)"
+    if not (-85 <= lat <= 85 and -180 <= lon <= 180 and VIEW_ZOOMS[0] <= zoom <= VIEW_ZOOMS[1]):
+        return None, (f"Ignored URL parameter view: {raw[:60]!r} is off the map (latitude -85..85, "
+                      f"longitude -180..180, zoom {VIEW_ZOOMS[0]}..{VIEW_ZOOMS[1]})")
+    return ([round(lat, 5), round(lon, 5)], zoom), None
 
 
 def fit_view(df: pd.DataFrame, width_px: int = 900, height_px: int = 600) -> tuple[list[float], int]:

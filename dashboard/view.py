@@ -65,8 +65,34 @@ def _init_from_url(known_datasets=()) -> None:
     st.session_state["_ce_event"] = (st.query_params.get("event") or "").strip()[:200] or None
     st.session_state["f_unc"] = (st.query_params.get("unc") or "") in ("1", "true", "yes")
     st.session_state["f_tiles"] = (st.query_params.get("tiles") or "") in ("1", "true", "yes")
+    _view_from_url(notices)
     _control_from_url(notices)
     st.session_state["_ce_init"] = True
+
+
+def _view_from_url(notices: list[str]) -> None:
+    """The map view a link carries (view=LAT,LON,ZOOM): it opens there, until the filter changes."""
+    from dashboard.mapview import parse_view
+
+    raw = (st.query_params.get("view") or "").strip()
+    view, notice = parse_view(raw) if raw else (None, None)
+    if notice:
+        notices.append(notice)
+    st.session_state["_ce_view"], st.session_state["_ce_view_for"] = view, None
+
+
+def map_view(fkey: tuple, fitted: tuple[list[float], int]) -> tuple[list[float], int]:
+    """Where the map opens: the link's view while the filter is the one the link opened with,
+    else the view that fits the filtered events."""
+    view = st.session_state.get("_ce_view")
+    if view is None:
+        return fitted
+    if st.session_state.get("_ce_view_for") is None:
+        st.session_state["_ce_view_for"] = fkey
+    if st.session_state["_ce_view_for"] != fkey:
+        st.session_state["_ce_view"] = None  # the user changed the filter: fit its events
+        return fitted
+    return view
 
 
 def _control_from_url(notices: list[str]) -> None:
@@ -183,6 +209,7 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     event = st.session_state.get("_ce_event")
     view_params = {**({"event": event} if event else {}), **({"unc": "1"} if st.session_state.get("f_unc") else {}),
                    **({"tiles": "1"} if st.session_state.get("f_tiles") else {})}
+    # view= is the map's own to write (ViewInUrl): it puts it back after this rewrite.
     st.query_params.from_dict({**to_query(f), **view_params, **control})
     if event:  # a link to one event: that event alone, the sidebar's filters kept for "show all"
         f = dataclasses.replace(f, ids=(event,))
@@ -267,7 +294,8 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
                       if control.get("change_span") else "") + ".")
     layer = foliummap.layer_js((fingerprint, fkey, bounds if many else None, online, wanted), kind, payload,
                                rendered, control, open_id, bool(st.session_state.get("f_unc")))
-    state = foliummap.show(rendered, layer, key="event_map", height=580, center=list(v.center), zoom=v.zoom,
+    center, zoom = map_view(fkey, (list(v.center), v.zoom))
+    state = foliummap.show(rendered, layer, key="event_map", height=580, center=center, zoom=zoom,
                            returned_objects=["bounds"] if many else [])
     if many:  # zooming in on many events: draw what is in view, in detail once few enough
         seen = mapview.bounds_of(state)

@@ -551,3 +551,39 @@ def test_a_row_picked_on_a_grid_view_opens_that_event_alone_and_show_all_returns
         p.page.wait_for_timeout(2000)
         assert "event=" not in p.page.url  # the picked row does not send us back
         assert p.map_frame().evaluate("() => window.conflictEvents.aggregated")
+
+
+def test_moving_the_map_writes_its_view_into_the_url_and_that_link_reopens_it(server, browser):
+    from urllib.parse import parse_qs, urlparse
+
+    with Page(browser) as p:
+        p.page.goto(server + "/?region=UA-14")
+        p.wait_count(5)
+        f = p.map_frame()
+        f.evaluate("() => { window.map.setView([47.9, 37.3], 11, {animate: false}); return 1; }")
+        p.page.wait_for_url(lambda u: "view=47.9000%2C37.3000%2C11" in u or "view=47.9000,37.3000,11" in u,
+                            timeout=10_000)
+        link = p.page.url
+        assert parse_qs(urlparse(link).query)["region"] == ["UA-14"]  # the filter stays beside the view
+        p.page.get_by_text("Show unreviewed events too").click()  # a rerun that rewrites the URL
+        p.page.wait_for_url(lambda u: "review=" in u, timeout=20_000)
+        p.page.wait_for_timeout(2000)
+        z, c = p.map_frame().evaluate("() => [window.map.getZoom(), window.map.getCenter()]")
+        lat, lon, zoom = parse_qs(urlparse(p.page.url).query)["view"][0].split(",")
+        assert (int(zoom), round(float(lat), 2), round(float(lon), 2)) == (z, round(c["lat"], 2), round(c["lng"], 2))
+    with Page(browser) as p:
+        p.page.goto(link)
+        p.wait_count(5)
+        f = p.map_frame()
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            z, c = f.evaluate("() => [window.map.getZoom(), window.map.getCenter()]")
+            if z == 11:
+                break
+            p.page.wait_for_timeout(250)
+        assert z == 11 and abs(c["lat"] - 47.9) < 0.01 and abs(c["lng"] - 37.3) < 0.01, (z, c)
+    with Page(browser) as p:  # a view that is no view: named, ignored, the map fits the events
+        p.page.goto(server + "/?view=north,37,99")
+        p.wait_count(9)
+        p.page.get_by_text("Ignored URL parameter view").wait_for(timeout=20_000)
+        assert p.map_frame().evaluate("() => window.map.getZoom()") <= 8

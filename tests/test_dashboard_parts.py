@@ -196,3 +196,17 @@ def test_week_and_month_events_are_spread_over_their_span_on_the_timeline():
     assert got["Battles"].iloc[0] == pytest.approx(1 / 31, abs=1e-3)  # the month's event, a 31st a day
     assert got["Battles"].loc["2024-12-10"] == pytest.approx(1 + 1 / 31, abs=1e-3)  # plus the day's own
     assert got["Explosions/Remote violence"].loc["2024-12-10":"2024-12-16"].tolist() == [pytest.approx(1 / 7, abs=1e-3)] * 7
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("48.28,37.18,10", ([48.28, 37.18], 10)),
+    (" 47.9 , 37.3 , 11 ", ([47.9, 37.3], 11)),
+    ("48.28,37.18", None), ("north,37,9", None), ("48,37,99", None), ("91,37,9", None),
+    ("48,200,9", None), ("nan,37,9", None), ("48,37,9.5", None), ("", None),
+])
+def test_a_view_in_the_url_is_read_or_named_as_ignored(raw, want):
+    view, notice = mapview.parse_view(raw)
+    assert view == want
+    assert (notice is None) == (want is not None)
+    if notice:
+        assert notice.startswith("Ignored URL parameter view")
