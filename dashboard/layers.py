@@ -605,7 +605,10 @@ class StaticGeoJson(MacroElement):
   pane.style.zIndex = {{ this.z_index }};  // under the overlay pane (400) where events and cells draw
   var renderer = L.canvas({pane: {{ this.pane_json }}});
   fetch({{ this.url_json }}).then(function(r) { return r.json(); }).then(function(data) {
-    var layer = L.geoJSON(data, {style: {{ this.style_json }}, smoothFactor: 1.0, pane: {{ this.pane_json }},
+    var base = {{ this.style_json }}, byKind = {{ this.by_kind_json }};
+    var layer = L.geoJSON(data, {style: function(f) {
+        return Object.assign({}, base, byKind[f.properties && f.properties.kind] || {}); },
+      smoothFactor: 1.0, pane: {{ this.pane_json }}, attribution: {{ this.attribution_json }},
       renderer: renderer, interactive: {{ "true" if this.tooltip_fields else "false" }}});
     {% if this.tooltip_fields %}
     layer.bindTooltip(function(l) {
@@ -621,8 +624,11 @@ class StaticGeoJson(MacroElement):
 {% endmacro %}
 """)
 
-    def __init__(self, url: str, style: dict, name: str, z_index: int, tooltip_fields: tuple[str, ...] = ()) -> None:
+    def __init__(self, url: str, style: dict, name: str, z_index: int, tooltip_fields: tuple[str, ...] = (),
+                 style_by_kind: dict[str, dict] | None = None, attribution: str = "") -> None:
         super().__init__()
+        self.attribution_json = script_json(attribution)
+        self.by_kind_json = script_json(style_by_kind or {})
         self.pane_json = script_json(f"ce-{name}")
         self.z_index = int(z_index)
         self.url_json = script_json(url)

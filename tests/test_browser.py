@@ -466,6 +466,13 @@ def test_place_labels_thin_by_zoom_and_only_the_view_travels(server, browser):
         assert 0 < len(sent) <= 12 and sum(sent) < 600_000, sent  # a few cells, never the whole gazetteer
         ARTIFACTS.mkdir(exist_ok=True)
         f.locator(".leaflet-container").screenshot(path=str(ARTIFACTS / "dashboard-donetsk-zoom10.png"))
+        labels_at([48.2, 35.6], 8)  # Dnipro and Zaporizhzhia: the river, its reservoirs, the Samara
+        water = f.evaluate("""() => { const b = window.map.getBounds(), kinds = {};
+            window.conflictBase.water.getLayers().filter(l => b.intersects(l.getBounds()))
+                .forEach(l => { kinds[l.feature.properties.kind] = (kinds[l.feature.properties.kind] || 0) + 1; });
+            return kinds; }""")
+        assert water.get("river", 0) >= 1 and water.get("lake", 0) >= 1, water
+        f.locator(".leaflet-container").screenshot(path=str(ARTIFACTS / "dashboard-zaporizhzhia-water.png"))
         assert p.blocked == []
 
 

@@ -44,3 +44,16 @@ def test_a_record_may_say_near_without_distance_or_bearing(empty_catalog):
     row = cat.events.iloc[0]
     assert row["location_near"] == "near Kupiansk" and row["geo_precision"] == 2
     assert any(f.startswith("name-not-near-reference") for f in row["geo_flags"])
+
+
+def test_the_geocode_command_takes_near_alone_and_refuses_half_an_offset():
+    import json
+
+    from tests.conftest import run_cli
+
+    got = run_cli("-m", "geodata", "geocode", "Shevchenko", "--country", "UA", "--near", "Pokrovsk")
+    assert got.returncode == 0, got.stderr
+    out = json.loads(got.stdout)
+    assert out["admin1_code"] == "UA-14" and abs(out["lat"] - 48.28) < 0.2, out  # the one by Pokrovsk
+    half = run_cli("-m", "geodata", "geocode", "Shevchenko", "--near", "Pokrovsk", "--bearing", "N")
+    assert half.returncode == 2 and "--distance-km and --bearing together" in half.stderr
