@@ -120,6 +120,7 @@ class EventLayer(JSCSSMixin, MacroElement):
       (flags ? '<div class=ce-flag>' + flags + '</div>' : '') +
       (cn ? '<div class=ce-muted>Region also called: ' + cn + '</div>' : '') +
       (src ? '<div><b>Sources:</b><ul class=ce-sources>' + src + '</ul></div>' : '') +
+      (v("rel", i) ? '<div class=ce-related><b>Related:</b><ul class=ce-sources>' + v("rel", i) + '</ul></div>' : '') +
       (notes ? '<div class=ce-notes><b>Notes:</b> ' + notes + '</div>' : '') +
       '<div class=ce-links><a class=ce-link href="' + link(i) + '" target="_blank" rel="noopener">Link to this event</a>' +
         ' · <a href="#" class=ce-copy data-i="' + i + '">Copy link</a>' +
@@ -136,6 +137,24 @@ class EventLayer(JSCSSMixin, MacroElement):
   }
   function unescapeText(t) { var d = document.createElement("textarea"); d.innerHTML = t; return d.value; }
   function link(i) { return pageBase() + "?event=" + encodeURIComponent(unescapeText(data.id[i])); }
+  // A related event: its popup, here, when it is on this map; else its own page, in a new tab.
+  var byRawId = null;
+  function marker(rawId) {
+    if (!byRawId) { byRawId = {}; markers.forEach(function(m) { byRawId[unescapeText(m.eventId)] = m; }); }
+    return byRawId[rawId];
+  }
+  function wireRelated(el) {
+    el.querySelectorAll("a.ce-rel").forEach(function(a) {
+      var id = a.getAttribute("data-id"), m = marker(id);
+      a.href = pageBase() + "?event=" + encodeURIComponent(id);
+      if (m) {
+        a.title = "Open it on this map";
+        L.DomEvent.on(a, "click", function(ev) { L.DomEvent.preventDefault(ev); open(m.eventId); });
+      } else {
+        a.target = "_blank"; a.rel = "noopener"; a.title = "Not among the events shown: opens on its own";
+      }
+    });
+  }
   // A cluster says what it holds: a ring with each event type's share, a dashed rim when any
   // member is claimed or disputed, and the same as words for screen readers and on hover.
   var CLAIMED = CLAIMS.indexOf("claimed"), DISPUTED = CLAIMS.indexOf("disputed");
@@ -185,6 +204,7 @@ class EventLayer(JSCSSMixin, MacroElement):
     if (i !== undefined) { pinned[i] = true; showShape(i, true); } });
   cluster.on("popupclose", function(e) { var i = e.layer ? e.layer.ceI : e.propagatedFrom && e.propagatedFrom.ceI;
     if (i !== undefined) { delete pinned[i]; showShape(i, false); } });
+  cluster.on("popupopen", function(e) { if (e.popup.getElement()) wireRelated(e.popup.getElement()); });
   // "Copy link": the clipboard where the browser allows it, else the link shown selected to copy by hand.
   cluster.on("popupopen", function(e) {
     var a = e.popup.getElement() && e.popup.getElement().querySelector(".ce-copy");

@@ -138,7 +138,7 @@ def base_map(online_tiles: bool = False) -> folium.Map:
     return m
 
 
-def layer_data(df: pd.DataFrame) -> dict:
+def layer_data(df: pd.DataFrame, links: dict | None = None) -> dict:
     """The compact arrays EventLayer draws: built column-wise, strings escaped."""
     df = plain(df)
     n = len(df)
@@ -164,7 +164,7 @@ def layer_data(df: pd.DataFrame) -> dict:
         "cur": (df["dataset"] == "curated").tolist(),  # curated events can be opened in the edit form
         "u": np.round(unc_m, 0).astype(int).tolist(),
         "rg": rg.tolist(),  # index of a region-level event's region in "regions", else -1
-        "popup": popup_columns(df, None if n <= FULL_POPUPS_UP_TO else SHORT_QUOTE),
+        "popup": popup_columns(df, None if n <= FULL_POPUPS_UP_TO else SHORT_QUOTE, links),
         "regions": {"type": "FeatureCollection", "features": regions},
     }
 

@@ -40,6 +40,22 @@ def _sources_html(sources, max_quote: int | None) -> str | None:
     return "".join(items)
 
 
+RELATION_TEXT = {"contradicts": "contradicts", "corroborates": "corroborates", "same-incident": "same incident as"}
+
+
+def _related_html(links) -> str | None:
+    """The event's links as list items; the browser turns each into a link that opens the other
+    event (in place when it is on the map, else as a page of its own)."""
+    if not links:
+        return None
+    items = []
+    for x in links:
+        note = f' <span class=ce-muted>— {text(x.note)}</span>' if x.note else ""
+        items.append(f'<li>{text(RELATION_TEXT.get(x.relation, x.relation))} '
+                     f'<a class=ce-rel href="#" data-id="{text(x.other)}">{text(x.other)}</a>{note}</li>')
+    return "".join(items)
+
+
 def _flags_html(flags) -> str | None:
     if flags is None or not len(flags):
         return None
@@ -57,8 +73,9 @@ def control_fields(df: pd.DataFrame) -> dict:
     return {"ctl": ctl, "chk": df["control_check"].map(CHECK_TEXT), "chkn": df["control_check_note"]}
 
 
-def popup_columns(df: pd.DataFrame, max_quote: int | None = None) -> dict:
-    """Escaped popup fields for EventLayer: per-event codes into per-field tables."""
+def popup_columns(df: pd.DataFrame, max_quote: int | None = None, links: dict | None = None) -> dict:
+    """Escaped popup fields for EventLayer: per-event codes into per-field tables. links: the
+    events' links from both ends (events.related.index), when any event has one."""
     start = df["date"].dt.strftime("%Y-%m-%d")
     end = df["end_date"].dt.strftime("%Y-%m-%d")
     when = np.where(end.notna() & (end != start), start + " – " + end.fillna(""), start)
@@ -85,6 +102,7 @@ def popup_columns(df: pd.DataFrame, max_quote: int | None = None) -> dict:
     built = {
         "src": [_sources_html(s, max_quote) for s in df["sources"]],
         "flags": [_flags_html(f) for f in df["geo_flags"]],
+        "rel": ([_related_html(links.get(i)) for i in df["id"].astype(str)] if links else [None] * len(df)),
     }
     for name, values in built.items():  # already escaped piece by piece
         cols[name], dicts[name] = _dict_encode(values, escape=lambda v: v)

@@ -96,7 +96,7 @@ def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _store,
         sub = _store.select(f, None, bounds=bounds)
         if _store.archive.sources():  # what control maps say of each place, in its popup
             sub = _store.with_control(sub)
-        return "events", mapview.layer_data(sub), f"{count:,} events, each drawn individually " \
+        return "events", mapview.layer_data(sub, relations(fingerprint, _store)), f"{count:,} events, each drawn individually " \
                                                   "(overlapping ones clustered).", count
     data = _store.grid(f, mapview.MAX_CELLS, bounds)
     s = _store.summary(f)  # the grid's legend keeps the claims: how many of the filtered events are
@@ -104,6 +104,15 @@ def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _store,
     return "grid", data, (f"{count:,} events, shown as {len(data['n']):,} grid cells of about "
                           f"{data['cell_deg'] * 111:.0f} km; filter down to {mapview.MAX_FEATURES:,} or fewer "
                           "to see individual events."), count
+
+
+@st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
+def relations(fingerprint: str, _store) -> dict:
+    """Every curated event's links from both ends (events.related), once per store version."""
+    from events.filters import make_filter
+    from events.related import index
+
+    return index(_store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)

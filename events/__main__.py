@@ -32,11 +32,27 @@ def _print_problems(problems, stream=sys.stdout) -> None:
 def cmd_validate(args) -> int:
     from events.store import load_catalog
 
+    from events.related import dangling_relations
+
     cat = load_catalog(args.catalog)
     _print_problems(cat.problems)
     bad = len(cat.invalid_files)
     print(f"{cat.files} files, {cat.files - bad} valid, {len(cat.problems)} problem(s) in {bad} file(s)")
-    return 1 if cat.problems else 0
+
+    def elsewhere(ids: set[str]) -> set[str]:  # linked events of imported datasets
+        from events.filters import make_filter
+
+        try:
+            found = _storage(args).select(make_filter(ids=sorted(ids), review=["all"]), ["id"])
+        except EventsError:
+            return set()
+        return set(found["id"].astype(str))
+
+    links = dangling_relations(cat.events, elsewhere)
+    _print_problems(links)
+    if links:
+        print(f"{len(links)} link(s) to no event")
+    return 1 if cat.problems or links else 0
 
 
 def _storage(args):

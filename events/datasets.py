@@ -30,7 +30,7 @@ from events.store import ALL_COLUMNS, conform, plain
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 NAME = re.compile(DATASET_NAME)
-CURATED_ONLY = ("tags", "actors", "sources", "path", "review")
+CURATED_ONLY = ("tags", "actors", "sources", "related", "path", "review")
 EXTRA_PREFIX = "x_"  # a source column our fields do not cover, kept so an export gives it back
 # A re-import that would keep less than this share of the current version's rows is refused
 # unless --replace says so: an empty or truncated file must not wipe a good dataset.

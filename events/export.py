@@ -31,7 +31,7 @@ PROPERTIES = [
     "id", "dataset", "title", "summary", "notes", "tags", "date", "end_date", "date_precision",
     "event_type", "sub_event_type", "actors", "location_name", "location_near", "country", "admin1",
     "admin1_code", "lat", "lon", "geo_precision", "uncertainty_km", "geocoded_by", "geo_flags",
-    "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources",
+    "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources", "related",
     # what control snapshots say (events/territory): status at the place and date, and a claim's check
     "control", "control_source", "control_date", "control_check", "control_check_note",
 ]
@@ -58,7 +58,7 @@ def _clean(v):
     return v
 
 
-_LIST_PROPS = ("tags", "actors", "sources", "geo_flags")
+_LIST_PROPS = ("tags", "actors", "sources", "related", "geo_flags")
 _INT_PROPS = ("geo_precision", "fatalities", "injured")
 _FLOAT_PROPS = ("lat", "lon", "uncertainty_km")
 

@@ -98,6 +98,20 @@ class Source(_Strict):
         return v
 
 
+RELATIONS = ("contradicts", "corroborates", "same-incident")
+
+
+class Related(_Strict):
+    """A link to another record: the Russian capture claim and the Ukrainian 'we held the town'
+    claim at one place contradict each other; two reports of one strike are the same incident.
+    Each relation reads the same both ways, so the other record shows the link too without
+    saying it again."""
+
+    id: str = Field(pattern=SLUG, max_length=120, description="The other event's id")
+    relation: Literal["contradicts", "corroborates", "same-incident"]
+    note: str | None = Field(None, max_length=500, description="Why, in a few words")
+
+
 class Event(_Strict):
     """One located incident from news reports, with who claims it and how precise it is."""
 
@@ -119,6 +133,16 @@ class Event(_Strict):
     sources: list[Source] = Field(min_length=1)
     review: Literal["draft", "in_review", "approved", "rejected"] = Field(
         "approved", description="Review state: only approved events are shown by default")
+    related: list[Related] = Field(default_factory=list, description="Links to other events, with the relation")
+
+    @model_validator(mode="after")
+    def _related_elsewhere(self) -> "Event":
+        ids = [r.id for r in self.related]
+        if self.id in ids:
+            raise ValueError(f"related: {self.id!r} is this event itself")
+        if len(ids) != len(set(ids)):
+            raise ValueError("related: an event is listed twice; give each other event once")
+        return self
 
     @field_validator("event_type")
     @classmethod

@@ -24,12 +24,12 @@ MAX_BYTES = 1_000_000
 RECORD_SUFFIXES = (".yaml", ".yml")
 
 # Column order of the table every consumer queries. List columns (tags, actors,
-# sources, geo_flags) are filled for curated records only; bulk datasets carry the
+# sources, related, geo_flags) are filled for curated records only; bulk datasets carry the
 # scalar forms (actor1/actor2, source_outlets/source_urls), which every row has.
 COLUMNS = [
     "id", "dataset", "source_row", "title", "summary", "notes", "tags", "date", "end_date", "date_precision",
     "event_type", "sub_event_type", "actors", "actor1", "actor2", "location_name", "location_near",
-    "fatalities", "fatalities_low", "fatalities_high", "injured", "claim_status", "claimed_by", "sources",
+    "fatalities", "fatalities_low", "fatalities_high", "injured", "claim_status", "claimed_by", "sources", "related",
     "source_outlets", "source_urls", "lat", "lon", "geo_precision", "uncertainty_km", "country", "admin1",
     "admin1_code", "admin1_source", "geocoded_by", "geo_flags", "contested_name", "search_text", "path", "review",
 ]
@@ -335,6 +335,7 @@ def _row(event: Event, path: Path, d: dict) -> dict:
         "claim_status": event.claim.status,
         "claimed_by": event.claim.by,
         "sources": [s.model_dump(mode="json") for s in event.sources],
+        "related": [r.model_dump(mode="json", exclude_none=True) for r in event.related],
         "source_outlets": "; ".join(s.outlet for s in event.sources),
         "source_urls": " ".join(s.url for s in event.sources if s.url) or None,
         "lat": float(d["lat"]),

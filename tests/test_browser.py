@@ -594,3 +594,22 @@ def test_moving_the_map_writes_its_view_into_the_url_and_that_link_reopens_it(se
         p.wait_count(9)
         p.page.get_by_text("Ignored URL parameter view").wait_for(timeout=20_000)
         assert p.map_frame().evaluate("() => window.map.getZoom()") <= 8
+
+
+def test_a_related_event_opens_from_the_popup_and_shows_the_link_back(server, browser):
+    held, capture = "kurakhove-area-fighting-2025-01-11", "kurakhove-russian-capture-claim-2025-01-06"
+    with Page(browser) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        text = p.open_popup(held)
+        assert f"contradicts {capture}" in text, text
+        f = p.map_frame()
+        link = f.locator(f'.leaflet-popup-content a.ce-rel[data-id="{capture}"]')
+        assert link.get_attribute("href").endswith(f"?event={capture}")  # a real link, to copy or open
+        link.click()
+        f.wait_for_function("t => document.querySelector('.leaflet-popup-content .ce-title') && "
+                            "document.querySelector('.leaflet-popup-content .ce-title').innerText.includes(t)",
+                            arg="Russia claims the capture of Kurakhove", timeout=15_000)
+        back = f.inner_text(".leaflet-popup-content")
+        assert f"contradicts {held}" in back, back  # stated once, shown from both ends
+        assert p.blocked == []

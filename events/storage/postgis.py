@@ -26,7 +26,7 @@ from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, c
                                  validate_record)
 from events.vocab import CURATED
 
-LIST_COLUMNS = ("tags", "actors", "sources", "geo_flags")
+LIST_COLUMNS = ("tags", "actors", "sources", "related", "geo_flags")
 DATE_COLUMNS = ("date", "end_date")
 BATCH_BYTES = 1 << 26  # Arrow reads the COPY stream in blocks of this size
 PUSH_ROWS = 100_000
@@ -663,7 +663,7 @@ def _dataset_of(t: pa.Table) -> str | None:
 
 
 def _json_column(values: pd.Series) -> pa.Array:
-    """Lists (tags, actors, sources, geo_flags) as JSON text; only the rows that have one are encoded."""
+    """Lists (tags, actors, sources, related, geo_flags) as JSON text; only the rows that have one are encoded."""
     arr = values.to_numpy(object)
     out = np.full(len(arr), None, dtype=object)
     has = np.flatnonzero(pd.notna(arr)) if len(arr) else np.zeros(0, dtype=np.int64)
