@@ -176,7 +176,8 @@ class EventLayer(JSCSSMixin, MacroElement):
       disputed + " disputed" : "");
     var size = n < 10 ? 30 : n < 100 ? 36 : 42;
     return L.divIcon({iconSize: [size, size], className: "ce-cluster" + (claimed || disputed ? " ce-cl-claims" : ""),
-      html: '<div class="ce-cl-ring" role="button" tabindex="0" aria-label="' + label + '" title="' + label +
+      // The icon itself is the button Leaflet focuses (tabindex 0, role button): its name comes from here.
+      html: '<div class="ce-cl-ring" role="img" aria-label="' + label + '" title="' + label +
             '" style="background: conic-gradient(' + stops.join(", ") + ')"><span>' + n + '</span></div>'});
   }
   var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
@@ -198,6 +199,15 @@ class EventLayer(JSCSSMixin, MacroElement):
     markers.push(m);
     byId[data.id[i]] = m;
   }
+  // Keyboard: Tab reaches every marker and cluster (Leaflet makes their icons buttons); Enter opens a
+  // marker's popup (Leaflet) or opens up a cluster (markercluster). Here each says what it is.
+  function ariaName(i) {
+    return TYPES[data.t[i]] + ", " + unescapeText(v("place", i)) + ", " + unescapeText(v("when", i)) + ", " +
+      CLAIMS[data.c[i]] + ": " + unescapeText(P.title[i]);
+  }
+  markers.forEach(function(m) {
+    m.on("add", function() { if (m._icon && !m._icon.getAttribute("aria-label")) m._icon.setAttribute("aria-label", ariaName(m.ceI)); });
+  });
   cluster.on("mouseover", function(e) { if (e.layer.ceI !== undefined) showShape(e.layer.ceI, true); });
   cluster.on("mouseout", function(e) { if (e.layer.ceI !== undefined) showShape(e.layer.ceI, false); });
   cluster.on("popupopen", function(e) { var i = e.layer ? e.layer.ceI : e.propagatedFrom && e.propagatedFrom.ceI;

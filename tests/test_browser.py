@@ -613,3 +613,40 @@ def test_a_related_event_opens_from_the_popup_and_shows_the_link_back(server, br
         back = f.inner_text(".leaflet-popup-content")
         assert f"contradicts {held}" in back, back  # stated once, shown from both ends
         assert p.blocked == []
+
+
+def test_markers_and_clusters_are_named_and_work_from_the_keyboard(server, browser):
+    with Page(browser) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        f = p.map_frame()
+        f.evaluate("() => { window.map.setView([49.0, 36.0], 6, {animate: false}); return 1; }")
+        p.page.wait_for_timeout(800)
+        f.locator(".leaflet-container").focus()
+
+        def tab_to(css: str, limit: int = 60) -> dict:
+            for _ in range(limit):
+                p.page.keyboard.press("Tab")
+                got = f.evaluate("""css => { const a = document.activeElement;
+                    return a && a.matches(css) ? {label: a.getAttribute('aria-label') || a.innerText,
+                                                  role: a.getAttribute('role'),
+                                                  named: a.querySelector('[aria-label]') ?
+                                                         a.querySelector('[aria-label]').getAttribute('aria-label') : null}
+                                               : null; }""", css)
+                if got:
+                    return got
+            raise AssertionError(f"Tab never reached {css}")
+
+        cl = tab_to(".leaflet-marker-icon.ce-cluster")
+        assert cl["role"] == "button" and " events: " in (cl["named"] or ""), cl  # "3 events: 2 Battles, ..."
+        zoom = f.evaluate("() => window.map.getZoom()")
+        p.page.keyboard.press("Enter")
+        f.wait_for_function("z => window.map.getZoom() > z", arg=zoom, timeout=10_000)  # it opens up
+        p.page.wait_for_timeout(800)
+        f.locator(".leaflet-container").focus()
+        mk = tab_to(".leaflet-marker-icon:not(.ce-cluster)")
+        assert mk["role"] == "button" and any(c in mk["label"] for c in ("claimed", "reported", "confirmed",
+                                                                          "disputed")), mk
+        assert "2025" in mk["label"] or "2024" in mk["label"], mk  # type, place, date, claim, title
+        p.page.keyboard.press("Enter")
+        f.wait_for_selector(".leaflet-popup-content .ce-title", timeout=10_000)
