@@ -342,9 +342,11 @@ class ControlLayer(MacroElement):
 
 class AggregateLayer(MacroElement):
     """Too many events to draw one by one: a grid of cells, each coloured by its most
-    frequent type and shaded by its count (log scale). Clicking a cell zooms in on it.
+    frequent type and shaded by its count (log scale), hatched by the share of its events that
+    are claimed or disputed (one to four diagonal lines: up to a quarter, half, three quarters,
+    all). Clicking a cell zooms in on it.
     data: {"south", "west", "dlat", "dlon", "n", "t" (dominant type index), "types"
-    (per-cell counts per type)}."""
+    (per-cell counts per type), "cl" (per-cell claimed or disputed)}."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -356,6 +358,17 @@ class AggregateLayer(MacroElement):
   var group = L.featureGroup();
   var renderer = L.canvas({padding: 0.2});
   var top = Math.log(1 + Math.max.apply(null, data.n.concat([1])));
+  var cl = data.cl || [], hatch = [];
+  // Lines x - y = c across the unit cell, mapped onto the cell: 1 to 4 of them by the claims' share.
+  function hatchLines(i, m) {
+    var s = data.south[i], w = data.west[i], out = [];
+    for (var k = 1; k <= m; k++) {
+      var c = -1 + 2 * k / (m + 1);
+      var a = c >= 0 ? [c, 0] : [0, -c], b = c >= 0 ? [1, 1 - c] : [1 + c, 1];
+      out.push([[s + a[1] * data.dlat, w + a[0] * data.dlon], [s + b[1] * data.dlat, w + b[0] * data.dlon]]);
+    }
+    return out;
+  }
   for (var i = 0; i < data.n.length; i++) {
     var shade = 0.15 + 0.7 * Math.log(1 + data.n[i]) / top;
     var c = L.rectangle([[data.south[i], data.west[i]], [data.south[i] + data.dlat, data.west[i] + data.dlon]],
@@ -363,10 +376,16 @@ class AggregateLayer(MacroElement):
        fillColor: types[data.t[i]].color, fillOpacity: shade});
     var lines = [];
     for (var k = 0; k < names.length; k++) { if (data.types[i][k]) lines.push(names[k] + ": " + data.types[i][k].toLocaleString()); }
+    if (cl[i]) {
+      lines.push("<i>claimed or disputed: " + cl[i].toLocaleString() + " (" + Math.round(100 * cl[i] / data.n[i]) + " %)</i>");
+      hatch = hatch.concat(hatchLines(i, Math.min(4, Math.ceil(4 * cl[i] / data.n[i]))));
+    }
     c.bindTooltip("<b>" + data.n[i].toLocaleString() + " events</b><br>" + lines.join("<br>"));
     c.on("click", function(e) { parent.setView(e.latlng, Math.min(parent.getZoom() + 3, 14)); });
     c.addTo(group);
   }
+  if (hatch.length) L.polyline(hatch, {renderer: renderer, color: "#111", weight: 0.8, opacity: 0.55,
+                                      interactive: false}).addTo(group);
   group.addTo(parent);
   // Its own legend: what a cell's shade and colour mean, the claims among its events; the
   // base legend's marker shapes are hidden while no markers are drawn.
@@ -390,8 +409,10 @@ class AggregateLayer(MacroElement):
     if (data.claimed) {
       var share = data.filtered ? Math.round(100 * data.claimed / data.filtered) : 0;
       rows += '<div class="ce-h">Claims</div><div>' + data.claimed.toLocaleString() + ' of the ' +
-              data.filtered.toLocaleString() + ' filtered events (' + share + ' %) are claimed or disputed;<br>' +
-              'zoom in or filter by claim status to see them</div>';
+              data.filtered.toLocaleString() + ' filtered events (' + share + ' %) are claimed or disputed.</div>' +
+              '<div><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" fill="#ddd" stroke="#888"/>' +
+              '<path d="M0 14L14 0M0 7L7 0M7 14L14 7" stroke="#111"/></svg>hatched by the share of them in the cell ' +
+              '(one line up to a quarter … four: all)</div>';
     }
     var legend = L.control({position: "bottomright"});
     legend.onAdd = function() {
@@ -403,7 +424,8 @@ class AggregateLayer(MacroElement):
     legend.addTo(host);
     window.ceGridLegend = legend;
   }
-  window.conflictEvents = {count: data.total, cells: data.n.length, aggregated: true,
+  window.conflictEvents = {count: data.total, cells: data.n.length, aggregated: true, hatchLines: hatch.length,
+                           hatchedCells: cl.filter(function(x) { return x > 0; }).length,
                            cellSum: data.n.reduce(function(a, b) { return a + b; }, 0), ids: []};
 })();
 {% endmacro %}

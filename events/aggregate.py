@@ -26,29 +26,38 @@ def first_cell(lat_span: float, lon_span: float, max_cells: int) -> float:
     return max(span / math.sqrt(max_cells) * 1.2, 0.005)
 
 
-def grid_payload(ix: np.ndarray, iy: np.ndarray, t: np.ndarray, n: np.ndarray, cell: float, total: int) -> dict:
-    """The grid layer's data from per (cell, type) counts: cells in (ix, iy) order."""
+CLAIMS = ("claimed", "disputed")  # what a cell's hatching counts: one side's word, or contested
+
+
+def grid_payload(ix: np.ndarray, iy: np.ndarray, t: np.ndarray, n: np.ndarray, cell: float, total: int,
+                 claimed: np.ndarray | None = None) -> dict:
+    """The grid layer's data from per (cell, type) counts: cells in (ix, iy) order; `cl` is how
+    many of each cell's events are claimed or disputed (the map hatches a cell by that share)."""
     keys = ix.astype(np.int64) * 1_000_003 + iy.astype(np.int64)
     uniq, inv = np.unique(keys, return_inverse=True)
     per_type = np.zeros((len(uniq), len(TYPE_ORDER)), dtype=np.int64)
     np.add.at(per_type, (inv, t.astype(np.int64)), n.astype(np.int64))
+    cl = np.zeros(len(uniq), dtype=np.int64)
+    if claimed is not None:
+        np.add.at(cl, inv, claimed.astype(np.int64))
     first = np.zeros(len(uniq), dtype=np.int64)
     first[inv[::-1]] = np.arange(len(inv))[::-1]
     return {"south": np.round(iy[first] * cell, 5).tolist(), "west": np.round(ix[first] * (cell / ASPECT), 5).tolist(),
             "dlat": round(cell, 6), "dlon": round(cell / ASPECT, 6), "n": per_type.sum(axis=1).tolist(),
-            "t": per_type.argmax(axis=1).tolist(), "types": per_type.tolist(), "total": int(total),
+            "t": per_type.argmax(axis=1).tolist(), "types": per_type.tolist(), "cl": cl.tolist(), "total": int(total),
             "cell_deg": round(cell, 4)}
 
 
 def aggregate(df: pd.DataFrame, max_cells: int) -> dict:
     """Grid cells over the events of df (column operations only): the cell size adapts to
     their extent so that there are at most about max_cells cells."""
+    claimed = (df["claim_status"].isin(CLAIMS).to_numpy(np.int64) if "claim_status" in df else None)
     return aggregate_points(df["lat"].to_numpy(np.float64), df["lon"].to_numpy(np.float64),
-                            type_codes(df["event_type"]), None, max_cells)
+                            type_codes(df["event_type"]), None, max_cells, claimed)
 
 
 def aggregate_points(lat: np.ndarray, lon: np.ndarray, t: np.ndarray, weights: np.ndarray | None,
-                     max_cells: int) -> dict:
+                     max_cells: int, claimed: np.ndarray | None = None) -> dict:
     """The grid over points, each standing for `weights` events of type index t (1 when None):
     a database sends its events grouped by (lat, lon, type), tens of thousands of rows for a
     million events, and gets exactly the cells the embedded store computes from every row."""
@@ -64,11 +73,15 @@ def aggregate_points(lat: np.ndarray, lon: np.ndarray, t: np.ndarray, weights: n
     # one count per (cell, type), then the shared builder
     k = inv.astype(np.int64) * len(TYPE_ORDER) + np.asarray(t, dtype=np.int64)
     counts = np.bincount(k, weights=weights, minlength=len(keys) * len(TYPE_ORDER)).astype(np.int64)
+    # claimed: per point, how many of its events are claims (a database's groups carry a count)
+    claims = (np.bincount(k, weights=claimed, minlength=len(keys) * len(TYPE_ORDER)).astype(np.int64)
+              if claimed is not None else None)
     nz = np.flatnonzero(counts)
     cell_of, type_of = nz // len(TYPE_ORDER), nz % len(TYPE_ORDER)
     first = np.zeros(len(keys), dtype=np.int64)
     first[inv[::-1]] = np.arange(len(inv))[::-1]
-    return grid_payload(ix[first][cell_of], iy[first][cell_of], type_of, counts[nz], cell, total)
+    return grid_payload(ix[first][cell_of], iy[first][cell_of], type_of, counts[nz], cell, total,
+                        claims[nz] if claims is not None else None)
 
 
 def per_day(dates: np.ndarray, types: np.ndarray, counts: np.ndarray | None = None,

@@ -276,6 +276,9 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
         assert p.page.get_by_text("50,009 events, shown as", exact=False).first.is_visible()
         legend = f.evaluate("() => document.querySelector('.ce-grid-legend').innerText")
         assert "events per cell" in legend and "claimed or disputed" in legend and "50,009 filtered events" in legend
+        assert "hatched" in legend
+        hatch = f.evaluate("() => [window.conflictEvents.hatchedCells, window.conflictEvents.hatchLines]")
+        assert 0 < hatch[0] <= state["cells"] and hatch[0] <= hatch[1] <= 4 * hatch[0], hatch  # claims kept per cell
         assert not f.is_visible(".ce-markers-legend")  # no marker shapes in the legend of a grid
         ARTIFACTS.mkdir(exist_ok=True)
         p.page.screenshot(path=str(ARTIFACTS / "dashboard-aggregated.png"))

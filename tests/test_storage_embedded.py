@@ -63,21 +63,25 @@ def test_grid_from_grouped_points_equals_grid_from_every_row():
     import numpy as np
     import pandas as pd
 
-    from events.aggregate import TYPE_ORDER, aggregate, aggregate_points
+    from events.aggregate import CLAIMS, TYPE_ORDER, aggregate, aggregate_points
 
     rng = np.random.default_rng(3)
     places = rng.uniform([44.0, 22.0], [52.5, 40.5], size=(400, 2)).round(4)
     pick = rng.integers(0, len(places), 20_000)
     df = pd.DataFrame({"lat": places[pick, 0], "lon": places[pick, 1],
-                       "event_type": rng.choice(TYPE_ORDER[:4], 20_000)})
-    groups = df.groupby(["lat", "lon", "event_type"]).size().reset_index(name="n")
+                       "event_type": rng.choice(TYPE_ORDER[:4], 20_000),
+                       "claim_status": rng.choice(["reported", "claimed", "confirmed", "disputed"], 20_000)})
+    groups = (df.assign(c=df["claim_status"].isin(CLAIMS)).groupby(["lat", "lon", "event_type"])
+              .agg(n=("c", "size"), c=("c", "sum")).reset_index())
     codes = np.array([TYPE_ORDER.index(t) for t in groups["event_type"]])
     for cells in (30, 400, 5000):
         want = aggregate(df, cells)
         got = aggregate_points(groups["lat"].to_numpy(), groups["lon"].to_numpy(), codes, groups["n"].to_numpy(),
-                               cells)
+                               cells, groups["c"].to_numpy())
         assert got == want
         assert got["total"] == len(df)
+        assert sum(got["cl"]) == df["claim_status"].isin(CLAIMS).sum()  # every claim in one cell
+        assert all(0 <= c <= n for c, n in zip(got["cl"], got["n"]))
 
 
 def test_read_ahead_stops_its_producer_when_the_consumer_stops():

@@ -186,7 +186,8 @@ class EmbeddedStorage(Storage):
         from events.aggregate import aggregate
         from events.query import take
 
-        return aggregate(take(self.table, self._rows(f, bounds), ["lat", "lon", "event_type"]), max_cells)
+        return aggregate(take(self.table, self._rows(f, bounds), ["lat", "lon", "event_type", "claim_status"]),
+                         max_cells)
 
     def per_day(self, f: Filter) -> pd.DataFrame:
         from events.aggregate import per_day, type_codes

@@ -293,15 +293,17 @@ class PostgisStorage(Storage):
         return stream(self._frames(parts, cols), fmt, raw=raw, control=self.with_control)
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
-        from events.aggregate import aggregate_points, type_codes
+        from events.aggregate import CLAIMS, aggregate_points, type_codes
 
         clause, params = self._where(f, bounds)
-        t = self._copy_table(f"SELECT lat, lon, event_type, count(*) AS n FROM events WHERE {clause} GROUP BY 1, 2, 3",
+        claims = ", ".join(f"'{c}'" for c in CLAIMS)  # constants of ours, not user input
+        t = self._copy_table(f"SELECT lat, lon, event_type, count(*) AS n, count(*) FILTER (WHERE claim_status IN "
+                             f"({claims})) AS c FROM events WHERE {clause} GROUP BY 1, 2, 3",
                              params, {"lat": pa.float64(), "lon": pa.float64(), "event_type": pa.string(),
-                                      "n": pa.int64()})
+                                      "n": pa.int64(), "c": pa.int64()})
         codes = type_codes(pd.Series(t.column("event_type").to_numpy(zero_copy_only=False)))
         return aggregate_points(t.column("lat").to_numpy(), t.column("lon").to_numpy(), codes,
-                                t.column("n").to_numpy(), max_cells)
+                                t.column("n").to_numpy(), max_cells, t.column("c").to_numpy())
 
     def per_day(self, f: Filter) -> pd.DataFrame:
         from events.aggregate import per_day, type_codes
