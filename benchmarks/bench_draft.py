@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     from geopy.distance import geodesic
 
     from events.draft import draft_article
-    from events.store import load_catalog
+    from events.records import load_catalog
 
     texts = [(seeds / f, o, dt.date.fromisoformat(p)) for f, o, p in ARTICLES if (seeds / f).exists()]
     first = draft_article(texts[0][0].read_text(encoding="utf-8"), published=texts[0][2], outlet=texts[0][1])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from events.store import conform
+from events.columns import conform
 from events.vocab import EVENT_TYPES
 
 # Share of each ACLED event type in Ukraine 2022-2025, approximately.

@@ -13,7 +13,8 @@ import streamlit as st
 
 from events.datasets import data_dir
 from events.storage import database_url
-from events.store import catalog_dir, fingerprint
+from events.records import catalog_dir
+from events.store import fingerprint
 
 # The header the team's sign-in proxy sets to the signed-in user's name (oauth2-proxy:
 # X-Forwarded-User / X-Auth-Request-User). Only trust it behind such a proxy.

@@ -21,7 +21,7 @@ from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, 
                               Legend, PlaceLabels, StaticGeoJson, TileFailureNotice, ViewInUrl)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
-from events.store import plain
+from events.columns import plain
 from dashboard.style import CLAIM_ORDER, TYPE_ORDER
 
 # Above this many events, quotes in popups are shortened to keep the page light.

@@ -30,7 +30,7 @@ def _print_problems(problems, stream=sys.stdout) -> None:
 
 
 def cmd_validate(args) -> int:
-    from events.store import load_catalog
+    from events.records import load_catalog
 
     from events.related import dangling_relations
 
@@ -174,7 +174,7 @@ def cmd_event(args) -> int:
         sys.stdout.write(yaml.safe_dump(got.record, sort_keys=False, allow_unicode=True))
         return 0
     if args.event_cmd == "save":
-        from events.store import read_record
+        from events.records import read_record
 
         event, problems = read_record(Path(args.file))
         if event is None:

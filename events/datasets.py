@@ -26,12 +26,11 @@ import pyarrow.parquet as pq
 
 from events.errors import EventsError
 from events.vocab import CURATED, DATASET_NAME
-from events.store import ALL_COLUMNS, conform, plain
+from events.columns import ALL_COLUMNS, EXTRA_PREFIX, conform, plain
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 NAME = re.compile(DATASET_NAME)
 CURATED_ONLY = ("tags", "actors", "sources", "related", "path", "review")
-EXTRA_PREFIX = "x_"  # a source column our fields do not cover, kept so an export gives it back
 # A re-import that would keep less than this share of the current version's rows is refused
 # unless --replace says so: an empty or truncated file must not wipe a good dataset.
 REPLACE_SHARE = 0.5
@@ -301,7 +300,7 @@ def load_tables(root: Path | None = None, problems: list | None = None) -> list[
     a damaged one is skipped and named in problems (when given), never raised.
     """
     from events.errors import Problem
-    from events.store import CATEGORY_COLUMNS
+    from events.columns import CATEGORY_COLUMNS
 
     root = data_dir(root)
     for attempt in range(50):

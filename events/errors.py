@@ -12,6 +12,10 @@ class FilterError(EventsError, ValueError):
     """A filter value that cannot be understood (bad date, unknown region, ...)."""
 
 
+class ColumnError(EventsError):
+    """A table with a column outside the declared contract (events/columns.py)."""
+
+
 class OutputError(EventsError):
     """An output path we will not or cannot write: names the path and the reason."""
 

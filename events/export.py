@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from events.vocab import ACLED_COLUMNS, DATE_PRECISION, DISORDER_TYPE, OUR_COLUMNS
-from events.store import plain
-from events.datasets import EXTRA_PREFIX
+from events.columns import plain
+from events.columns import EXTRA_PREFIX, LIST_COLUMNS
 from geodata.regions import COUNTRIES
 
 FORMATS = ("geojson", "csv")
@@ -58,7 +58,7 @@ def _clean(v):
     return v
 
 
-_LIST_PROPS = ("tags", "actors", "sources", "related", "geo_flags")
+_LIST_PROPS = tuple(LIST_COLUMNS)
 _INT_PROPS = ("geo_precision", "fatalities", "injured")
 _FLOAT_PROPS = ("lat", "lon", "uncertainty_km")
 

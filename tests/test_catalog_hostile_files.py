@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from events.store import fingerprint, load_catalog
+from events.records import load_catalog
+from events.store import fingerprint
 from tests.conftest import record, run_cli, write_record
 
 

@@ -12,7 +12,7 @@ from dashboard.timeline import per_day_by_type
 from dashboard.urlstate import parse_query, to_query
 from events.export import export_bytes
 from events.query import Filter, apply, make_filter
-from events.store import load_catalog
+from events.records import load_catalog
 from tests.conftest import SEED_CATALOG, run_cli
 
 HOSTILE = {

@@ -9,7 +9,7 @@ import pytest
 
 from events.export import CONTROL_COLUMNS, export_bytes
 from events.query import Filter, apply
-from events.store import load_catalog
+from events.records import load_catalog
 from events.vocab import ACLED_COLUMNS, OUR_COLUMNS
 from tests.conftest import SEED_CATALOG, record, run_cli, write_record
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from events import atomic, geocache
-from events.store import load_catalog
+from events.records import load_catalog
 from tests.conftest import record, write_record
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from geopy.distance import geodesic
 
-from events.store import load_catalog
+from events.records import load_catalog
 from geodata.locate import NEAR_RADIUS_KM, locate
 from tests.conftest import record, write_record
 

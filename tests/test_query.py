@@ -5,7 +5,7 @@ import pytest
 
 from events.errors import FilterError
 from events.query import apply, make_filter
-from events.store import load_catalog
+from events.records import load_catalog
 from tests.conftest import SEED_CATALOG, run_cli
 
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from dashboard.popup import popup_columns
 from events.related import dangling_relations, index
 from events.schema import Event
-from events.store import load_catalog
+from events.records import load_catalog
 from tests.conftest import SEED_CATALOG, record, run_cli, write_record
 
 CAPTURE = "kurakhove-russian-capture-claim-2025-01-06"

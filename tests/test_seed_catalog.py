@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from events.store import load_catalog
+from events.records import load_catalog
 from tests.conftest import SEED_CATALOG, run_cli
 
 SEEDS = ("The Moscow Times (AFP)", "The New York Times", "Radio Free Europe/Radio Liberty")

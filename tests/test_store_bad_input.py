@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from events.store import load_catalog
+from events.records import load_catalog
 from tests.conftest import record, run_cli, write_record
 
 

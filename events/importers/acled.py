@@ -13,7 +13,7 @@ from pathlib import Path
 
 from events.importers.base import Imported
 from events.importers.table import TableSpec, read_table
-from events.store import ACLED_PASSTHROUGH
+from events.columns import ACLED_PASSTHROUGH
 
 # ACLED's column for each of our fields (reduced extracts name a few of them).
 COLUMNS = {

@@ -150,7 +150,7 @@ class Screen:
 
 @dataclass
 class Imported:
-    rows: pd.DataFrame  # our columns (events.store.COLUMNS subset), one per imported event
+    rows: pd.DataFrame  # our columns (events.columns.COLUMNS subset), one per imported event
     rejects: pd.DataFrame  # line, source_id, reason
     read: int
     encoding: str

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
 from events.importers.base import (Imported, ImportError_, Screen, category, check_types,
                                    clean_category, clean_long_text, duplicated, map_values, read_csv, to_number)
 from events.importers.dates import parse_dates
@@ -50,7 +51,6 @@ GEO_UNCERTAINTY_KM = {1: 2.0, 2: 25.0, 3: 100.0}
 ISO_NUMERIC = {"804": "UA", "643": "RU", "112": "BY", "498": "MD", "616": "PL", "642": "RO", "703": "SK",
                "348": "HU"}
 CLAIM_STATUSES = ("reported", "claimed", "confirmed", "disputed")
-EXTRA_PREFIX = "x_"  # stored name of a source column the mapping does not use
 LONG_TEXT = ("notes", "title", "source_url")  # mostly distinct per row: trimmed in Arrow, not per distinct value
 _SPLIT = re.compile(r"\s*[;|,]\s*")
 

@@ -73,7 +73,7 @@ class EmbeddedStorage(Storage):
     def __init__(self, catalog: str | os.PathLike | None = None, data: str | os.PathLike | None = None, *,
                  write_cache: bool = True) -> None:
         from events.datasets import data_dir
-        from events.store import catalog_dir
+        from events.records import catalog_dir
 
         self.catalog = catalog_dir(catalog)
         self.data = data_dir(data)
@@ -220,9 +220,9 @@ class EmbeddedStorage(Storage):
         return self.catalog / f"{event_id}.yaml"
 
     def _read(self, path: Path) -> tuple[bytes, dict]:
-        from events.store import _read_regular
+        from events.records import read_regular
 
-        raw = _read_regular(path)
+        raw = read_regular(path)
         data = safe_yaml.load(raw.decode("utf-8"))
         if not isinstance(data, dict):
             raise StorageError(f"{path}: not a record (a mapping of fields)")

@@ -20,14 +20,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from events.columns import DATE_COLUMNS, EXTRA_PREFIX, LIST_COLUMNS
 from events.errors import NotFound, Problem, StaleVersion, StorageError
 from events.filters import Filter, where
 from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review, review_after_edit,
                                  validate_record)
 from events.vocab import CURATED
 
-LIST_COLUMNS = ("tags", "actors", "sources", "related", "geo_flags")
-DATE_COLUMNS = ("date", "end_date")
 BATCH_BYTES = 1 << 26  # Arrow reads the COPY stream in blocks of this size
 PUSH_ROWS = 100_000
 REBUILD_FROM = 100_000  # pushing this many dataset rows or more: indexes are rebuilt, not updated
@@ -158,7 +157,7 @@ class PostgisStorage(Storage):
     # --- columns ----------------------------------------------------------------------------
     def columns(self) -> list[str]:
         """Our table's columns (ALL_COLUMNS) plus the x_* columns datasets brought."""
-        from events.store import ALL_COLUMNS
+        from events.columns import ALL_COLUMNS
 
         with self._cursor() as cur:
             cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
@@ -325,7 +324,7 @@ class PostgisStorage(Storage):
         datasets are replaced whole; curated records are inserted or, when changed, updated with a
         new version (and a history line). Records in the database that the folder lacks stay."""
         from events.datasets import list_datasets, load_tables, to_frame
-        from events.store import load_catalog
+        from events.records import load_catalog
 
         from events import safe_yaml
 
@@ -387,9 +386,9 @@ class PostgisStorage(Storage):
         """Rows of our frame into a table through COPY (CSV built by Arrow)."""
         from psycopg import sql as psql
 
-        from events.store import ALL_COLUMNS
+        from events.columns import ALL_COLUMNS
 
-        extras = [c for c in frame.columns if c.startswith("x_")]
+        extras = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)]
         self._ensure_extras(cur, extras)
         cols = ALL_COLUMNS + extras + list(extra_cols)
         stmt = psql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
@@ -404,7 +403,7 @@ class PostgisStorage(Storage):
                 copy.write(data)
 
     def _upsert_curated(self, cur, frame: pd.DataFrame, records: dict, texts: dict, user: str) -> int:
-        from events.store import ALL_COLUMNS
+        from events.columns import ALL_COLUMNS
 
         cur.execute("CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP")
         cur.execute("ALTER TABLE incoming DROP COLUMN geom")
@@ -482,7 +481,7 @@ class PostgisStorage(Storage):
                             "it and apply your change again")
 
     def save(self, record: dict, *, version: str | None, user: str) -> Stored:
-        from events.store import _locate, _row
+        from events.records import event_row, locate_event
 
         event_id = str(record.get("id", ""))
         current = None
@@ -494,11 +493,11 @@ class PostgisStorage(Storage):
         event = validate_record(dict(record, review=review_after_edit(current)), event_id)
         from geodata.gazetteer import GazetteerGeocoder
 
-        derived, problem, h = _locate(event, GazetteerGeocoder())
+        derived, problem, h = locate_event(event, GazetteerGeocoder())
         if problem is not None:
             raise StorageError(f"{event_id}: {problem.field}: {problem.message}")
-        row = _row(event, f"postgis:{event_id}", {**derived, "id": event.id, "location_hash": h})
-        from events.store import conform
+        row = event_row(event, f"postgis:{event_id}", {**derived, "id": event.id, "location_hash": h})
+        from events.columns import conform
 
         frame = conform(pd.DataFrame([row]))
         stored = json.loads(json.dumps(event.model_dump(mode="json", exclude_none=True, exclude_defaults=True)))
@@ -517,7 +516,7 @@ class PostgisStorage(Storage):
 
     def _write_row(self, frame, event_id, version, user, stored, current) -> None:
         with self._transaction() as cur:
-            from events.store import ALL_COLUMNS
+            from events.columns import ALL_COLUMNS
 
             cur.execute("CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP")
             cur.execute("ALTER TABLE incoming DROP COLUMN geom")
@@ -681,7 +680,7 @@ def _json_column(values: pd.Series) -> pa.Array:
 def _csv_of(frame: pd.DataFrame, columns: list[str], seq: np.ndarray, tail: pd.DataFrame | None = None) -> bytes:
     """Our frame as COPY-ready CSV (no header): seq first, then columns, then tail's columns.
     Nulls are unquoted empty fields, text always quoted (so '' stays an empty string)."""
-    from events.store import FLOAT_COLUMNS, INT_COLUMNS
+    from events.columns import FLOAT_COLUMNS, INT_COLUMNS
 
     arrays, names = [pa.array(seq, type=pa.int64())], ["seq"]
     for c in columns:
@@ -711,7 +710,7 @@ def _csv_of(frame: pd.DataFrame, columns: list[str], seq: np.ndarray, tail: pd.D
 
 def _frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
     """A batch of COPY output (all text) in our columns and types, as the embedded store has them."""
-    from events.store import CATEGORY_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, conform
+    from events.columns import CATEGORY_COLUMNS, conform, FLOAT_COLUMNS, INT_COLUMNS
 
     out = {}
     for c in columns:
@@ -733,11 +732,11 @@ def _frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
         else:
             out[c] = pd.Series(col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get))
     df = pd.DataFrame(out)
-    known = [c for c in columns if not c.startswith("x_")]
-    from events.store import ALL_COLUMNS
+    known = [c for c in columns if not c.startswith(EXTRA_PREFIX)]
+    from events.columns import ALL_COLUMNS
 
     if set(ALL_COLUMNS) <= set(columns):
-        extras = [c for c in columns if c.startswith("x_")]
+        extras = [c for c in columns if c.startswith(EXTRA_PREFIX)]
         full = conform(df[known])
         for c in extras:
             full[c] = df[c].array
