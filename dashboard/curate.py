@@ -179,8 +179,10 @@ def _draft_map(drafts: list[dict]):
     import folium
     from streamlit_folium import st_folium
 
+    from dashboard.foliummap import ensure_registered
     from dashboard.mapview import base_map
 
+    ensure_registered()  # the launcher's warm-up may have imported streamlit-folium outside a page run
     m = base_map(False)
     points = []
     for i, d in enumerate(drafts):

@@ -85,9 +85,26 @@ def _hash_key(script: str, key: str) -> str:
     return sf.generate_js_hash(script, key, False)  # a regex over the 1 MB script: once, not per run
 
 
+def ensure_registered() -> None:
+    """streamlit-folium registers its component with the server only when it is first imported
+    inside a page run. `make run`'s launcher warms the store and the base map in a thread of its
+    own as the server starts, outside any page run: when that thread imports it first, the
+    component is never registered, the browser gets a 404 for it and the map stays blank.
+    Registering it here, inside the run, whenever it is missing, holds whatever imported it first."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return
+    registry = runtime.get_instance().component_registry
+    component = sf._component_func
+    if registry.get_component(component.name) is None:
+        registry.register_component(component)
+
+
 def show(rendered: RenderedMap, layer: str, *, key: str, height: int, center, zoom: int,
          returned_objects: list[str]):
     """st_folium(base map, feature_group_to_add=..., ...) with the base map and the layer pre-rendered."""
+    ensure_registered()
     (south, west), (north, east) = rendered.bounds
     bounds = {"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}}
     defaults = {k: v for k, v in {"bounds": bounds, "zoom": rendered.zoom}.items() if k in returned_objects}

@@ -47,16 +47,18 @@ def catalog(tmp_path_factory):
     return dest
 
 
-def start_app(catalog: Path, data: Path, script: str | Path = "app.py"):
-    """The dashboard on a free port. Its output goes to a log file, not to a pipe nobody reads:
-    a full pipe blocks the server mid-request and the page waits forever."""
+def start_app(catalog: Path, data: Path, script: str | Path = "app.py", launcher: bool = False):
+    """The dashboard on a free port (launcher: as `make run` starts it, python -m dashboard.serve,
+    which loads the store in the background). Its output goes to a log file, not to a pipe nobody
+    reads: a full pipe blocks the server mid-request and the page waits forever."""
     import tempfile
 
     port = free_port()
     env = {**os.environ, "EVENTS_CATALOG": str(catalog), "EVENTS_DATA": str(data)}
     log = tempfile.NamedTemporaryFile(prefix="dashboard-", suffix=".log", delete=False)
+    command = ["-m", "dashboard.serve"] if launcher else ["-m", "streamlit", "run", str(script)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+        [sys.executable, *command, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     proc.log_path = log.name
@@ -653,3 +655,28 @@ def test_markers_and_clusters_are_named_and_work_from_the_keyboard(server, brows
         assert "2025" in mk["label"] or "2024" in mk["label"], mk  # type, place, date, claim, title
         p.page.keyboard.press("Enter")
         f.wait_for_selector(".leaflet-popup-content .ce-title", timeout=10_000)
+
+
+def test_the_map_draws_when_the_launcher_warmed_up_first(catalog, tmp_path, browser):
+    """`make run` warms the store and the base map in a thread as the server starts, outside any
+    page run; the map component must still reach the browser (it once got a 404: a blank map)."""
+    proc, base = start_app(catalog, tmp_path / "data", launcher=True)
+    try:
+        deadline = time.time() + 90
+        while "event store loaded in the background" not in Path(proc.log_path).read_text(errors="replace"):
+            assert time.time() < deadline, Path(proc.log_path).read_text(errors="replace")[-2000:]
+            time.sleep(0.2)
+        for path in ("/", "/add"):
+            with Page(browser) as p:
+                errors: list[str] = []
+                p.page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                p.page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+                p.page.goto(base + path)
+                if path == "/":
+                    assert len(p.wait_count(9)) == 9
+                else:
+                    p.page.get_by_text("Add events").first.wait_for(timeout=30_000)
+                # (Streamlit itself probes /add/_stcore/... first on a page's own path: not ours)
+                assert not [e for e in errors if "component" in e.lower()], errors
+    finally:
+        stop_app(proc)
