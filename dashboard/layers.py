@@ -49,17 +49,20 @@ class EventLayer(JSCSSMixin, MacroElement):
   var types = {{ this.types_json }};
   var claims = {{ this.claims_json }};
   var iconCache = {};
-  function icon(t, c) {
-    var k = t + ":" + c;
+  // A region-level event's marker sits in a dashed frame: it stands for the whole region, and
+  // must not read as the town its point happens to be near.
+  function icon(t, c, region) {
+    var k = t + ":" + c + ":" + (region ? 1 : 0);
     if (!iconCache[k]) {
       var ty = types[t], cl = claims[c];
       var fill = cl.fill ? ty.color : "#ffffff";
       var dash = cl.dash ? ' stroke-dasharray="' + cl.dash + '"' : "";
-      iconCache[k] = L.divIcon({className: "ce-icon ce-claim-" + cl.name, iconSize: [18, 18], iconAnchor: [9, 9],
-        popupAnchor: [0, -8],
-        html: '<svg width="18" height="18" viewBox="0 0 20 20" aria-hidden="true"><path d="' + shapes[ty.shape] +
+      var svg = '<svg width="18" height="18" viewBox="0 0 20 20" aria-hidden="true"><path d="' + shapes[ty.shape] +
               '" fill="' + fill + '" fill-opacity="' + (cl.fill || 1) + '" stroke="' + (cl.rim || ty.color) +
-              '" stroke-width="2.2"' + dash + '/></svg>'});
+              '" stroke-width="2.2"' + dash + '/></svg>';
+      var size = region ? 26 : 18;
+      iconCache[k] = L.divIcon({className: "ce-icon ce-claim-" + cl.name + (region ? " ce-region-pin" : ""),
+        iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2 + 1], html: svg});
     }
     return iconCache[k];
   }
@@ -188,7 +191,8 @@ class EventLayer(JSCSSMixin, MacroElement):
   var popupWidth = Math.max(200, Math.min(420, window.innerWidth - 70)),
       popupHeight = Math.max(160, Math.min(380, window.innerHeight - 150));
   for (var i = 0; i < data.lat.length; i++) {
-    var m = L.marker([data.lat[i], data.lon[i]], {icon: icon(data.t[i], data.c[i]), riseOnHover: true});
+    var m = L.marker([data.lat[i], data.lon[i]], {icon: icon(data.t[i], data.c[i], data.rg && data.rg[i] >= 0),
+                                                  riseOnHover: true});
     m.bindPopup((function(j) { return function() { return popup(j); }; })(i), {maxWidth: popupWidth, maxHeight: popupHeight,
       autoPanPadding: [8, 8]});
     m.bindTooltip((function(j) { return function() { return v("when", j) + " · " + P.title[j] + " (" + CLAIMS[data.c[j]] + ")"; }; })(i));
@@ -202,7 +206,8 @@ class EventLayer(JSCSSMixin, MacroElement):
   // Keyboard: Tab reaches every marker and cluster (Leaflet makes their icons buttons); Enter opens a
   // marker's popup (Leaflet) or opens up a cluster (markercluster). Here each says what it is.
   function ariaName(i) {
-    return TYPES[data.t[i]] + ", " + unescapeText(v("place", i)) + ", " + unescapeText(v("when", i)) + ", " +
+    return TYPES[data.t[i]] + ", " + unescapeText(v("place", i)) + (data.rg && data.rg[i] >= 0 ? " (the whole region)" : "") +
+      ", " + unescapeText(v("when", i)) + ", " +
       CLAIMS[data.c[i]] + ": " + unescapeText(P.title[i]);
   }
   markers.forEach(function(m) {
@@ -447,6 +452,8 @@ class BaseStyle(MacroElement):
 <style>
 .leaflet-container { background: #cfdde8; font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }
 .ce-icon { background: none; border: none; }
+.ce-region-pin { display: flex; align-items: center; justify-content: center; border: 1.5px dashed #7a4b00 !important;
+                 border-radius: 3px; background: rgba(230, 159, 0, .18) !important; }
 .ce-popup { max-width: 400px; } .ce-popup div { margin: 2px 0; }
 .ce-legend-toggle { font: 600 11px sans-serif; border: 1px solid #888; border-radius: 4px; background: #fff; color: #111;
                      padding: 2px 8px; cursor: pointer; }
@@ -535,7 +542,8 @@ class Legend(MacroElement):
                     '<div><svg width="14" height="14"><circle cx="7" cy="7" r="6" fill="none" stroke="#555" '
                     'stroke-dasharray="3 2"/></svg>approximate place (radius)</div>'
                     '<div><svg width="14" height="14"><rect x="1" y="1" width="12" height="12" fill="#E69F00" '
-                    'fill-opacity=".2" stroke="#7a4b00" stroke-dasharray="3 2"/></svg>region-level event</div>'
+                    'fill-opacity=".2" stroke="#7a4b00" stroke-dasharray="3 2"/></svg>region-level event: its region; '
+                    'the framed marker stands for all of it, not for a town</div>'
                     '</div>')
         self.html_json = script_json("".join(rows))
 

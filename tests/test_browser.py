@@ -657,6 +657,26 @@ def test_markers_and_clusters_are_named_and_work_from_the_keyboard(server, brows
         f.wait_for_selector(".leaflet-popup-content .ce-title", timeout=10_000)
 
 
+def test_a_region_level_event_is_drawn_as_its_region_with_a_framed_marker(server, browser):
+    with Page(browser) as p:
+        p.page.goto(server + "/?region=RU-KRS")
+        p.wait_count(2)  # the two Kursk events, known only to the region
+        f = p.map_frame()
+        classes = f.evaluate("() => Object.values(window.conflictEvents.byId).map(m => m.options.icon.options.className)")
+        assert len(classes) == 2 and all("ce-region-pin" in c for c in classes), classes
+        p.open_popup("kursk-north-korean-soldiers-captured-2025-01-09")  # out of its cluster, onto the map
+        label = f.evaluate("() => window.conflictEvents.byId['kursk-north-korean-soldiers-captured-2025-01-09']"
+                           "._icon.getAttribute('aria-label')")
+        assert "Kursk" in label and "(the whole region)" in label, label
+        assert f.evaluate("() => window.conflictEvents.uncertaintyShapes()") >= 1  # the oblast itself
+    with Page(browser) as p:
+        p.page.goto(server + "/?region=UA-23")  # Zaporizhzhia: a village, not a region
+        p.wait_count(1)
+        classes = p.map_frame().evaluate(
+            "() => Object.values(window.conflictEvents.byId).map(m => m.options.icon.options.className)")
+        assert len(classes) == 1 and "ce-region-pin" not in classes[0], classes
+
+
 def test_the_map_draws_when_the_launcher_warmed_up_first(catalog, tmp_path, browser):
     """`make run` warms the store and the base map in a thread as the server starts, outside any
     page run; the map component must still reach the browser (it once got a 404: a blank map)."""
