@@ -31,7 +31,7 @@ PROPERTIES = [
     "id", "dataset", "title", "summary", "notes", "tags", "date", "end_date", "date_precision",
     "event_type", "sub_event_type", "actors", "location_name", "location_near", "country", "admin1",
     "admin1_code", "lat", "lon", "geo_precision", "uncertainty_km", "geocoded_by", "geo_flags",
-    "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources", "related",
+    "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources", "related", "review",
     # what control snapshots say (events/territory): status at the place and date, and a claim's check
     "control", "control_source", "control_date", "control_check", "control_check_note",
 ]
@@ -176,6 +176,9 @@ def _feature_strings(df: pd.DataFrame, encoded: dict[str, pa.Array] | None = Non
                                       pc.binary_join_element_wise(pa.scalar('[{"outlet":'), outlet,
                                                                   pa.scalar(',"url":null,"published":null,"quote":null}]'), ""))
             cols[name] = _json_lists(col, fallback)
+        elif name == "review":  # an imported dataset's rows carry no state: they are published (approved)
+            state = _json_strings(col, encoded.get(name))
+            cols[name] = pc.if_else(pc.equal(state, "null"), pa.scalar('"approved"'), state)
         else:
             cols[name] = _json_strings(col, encoded.get(name))
     pieces: list = [pa.scalar(',\n{"type":"Feature","id":'), cols["id"],
@@ -321,6 +324,8 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
         "source_urls": df["source_urls"],
         "uncertainty_km": df["uncertainty_km"],
         "id": df["id"],
+        # an imported dataset's rows carry no state: they are published, i.e. approved
+        "review": _text(df, "review").astype(object).fillna("approved"),
         **{c: (_text(df, c) if c != "control_date" else
                (df[c].dt.strftime("%Y-%m-%d") if c in df else _text(df, c))) for c in CONTROL_COLUMNS},
     }, columns=list(ACLED_COLUMNS + OUR_COLUMNS + CONTROL_COLUMNS))

@@ -127,3 +127,21 @@ def test_json_strings_escape_like_json_dumps():
     assert got == [json.dumps(v, ensure_ascii=False) if not pd.isna(v) else "null" for v in values]
     many = pd.Series(["same"] * 50 + ['a"b'] * 50)  # the dictionary path
     assert _json_strings(many).to_pylist() == [json.dumps(v) for v in many]
+
+
+def test_exports_say_each_events_review_state_and_imported_rows_are_approved(tmp_path):
+    import io
+    import json
+
+    import pandas as pd
+
+    from events.export import csv_chunks, geojson_chunks
+    from events.records import load_catalog
+    from tests.conftest import SEED_CATALOG
+
+    df = load_catalog(SEED_CATALOG).events.head(3).copy()
+    df["review"] = pd.Series(["draft", None, "approved"], index=df.index, dtype=object)  # None: an imported row
+    feats = json.loads(b"".join(geojson_chunks(df)))["features"]
+    assert [f["properties"]["review"] for f in feats] == ["draft", "approved", "approved"]
+    rows = pd.read_csv(io.BytesIO(b"".join(csv_chunks(df))))
+    assert rows["review"].tolist() == ["draft", "approved", "approved"]
