@@ -61,6 +61,17 @@ def visit_bare(browser, url: str) -> float:
     return elapsed
 
 
+def wait_for_warm(proc, timeout_s: float = 300) -> float:
+    """Seconds from now until the launcher says the store is loaded (its log line)."""
+    t = time.perf_counter()
+    while time.perf_counter() - t < timeout_s:
+        if "event store loaded in the background" in Path(proc.log_path).read_text(errors="replace"):
+            return time.perf_counter() - t
+        time.sleep(0.1)
+    raise SystemExit("the launcher never finished loading the store: " +
+                     Path(proc.log_path).read_text(errors="replace")[-2000:])
+
+
 def filter_change(page) -> float:
     box = page.get_by_role("textbox", name="Search text")
     box.fill("Kurakhove")
@@ -109,20 +120,25 @@ def main(argv: list[str] | None = None) -> None:
     if args.events:
         took = import_synthetic(args.events, tmp / "data")
         print(f"imported {args.events:,} synthetic events in {took:.1f} s")
-    proc, base = start_app(SEED_CATALOG, tmp / "data")
     bare_file = ROOT / ".cache" / "bench_bare_page.py"
     bare_file.parent.mkdir(exist_ok=True)
     bare_file.write_text(BARE)
+    bare, bare_base = start_app(SEED_CATALOG, tmp / "data", script=bare_file)
     try:
-        bare, bare_base = start_app(SEED_CATALOG, tmp / "data", script=bare_file)
+        proc, base = start_app(SEED_CATALOG, tmp / "data", launcher=True)  # as `make run` starts it
     except BaseException:
-        stop_app(proc)
+        stop_app(bare)
         raise
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
-            first, page = visit_map(browser, base + "/")
+            at_start, page = visit_map(browser, base + "/")  # comes as soon as the server answers
+            page.close()
+            stop_app(proc)
+            proc, base = start_app(SEED_CATALOG, tmp / "data", launcher=True)
+            warmed = wait_for_warm(proc)
+            first, page = visit_map(browser, base + "/")  # the first visitor once the store is loaded
             page.close()
             repeats, changes, bares = [], [], []
             for _ in range(args.repeats):
@@ -136,6 +152,9 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         stop_app(proc)
         stop_app(bare)
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
     rep, bar, chg = statistics.median(repeats), statistics.median(bares), statistics.median(changes)
     print(f"bare Streamlit page (one line): {bar:.2f} s (median of {len(bares)})")
     store = f"{args.events:,} imported events + seed catalogue" if args.events else "seed catalogue"
@@ -143,8 +162,10 @@ def main(argv: list[str] | None = None) -> None:
           f"repeat visit {rep:.2f} s ({rep / bar:.1f}x bare; target <= 2x)")
     print(f"filter change (search typed) to map redrawn: {chg:.2f} s (median; target < "
           f"{'2' if args.events else '1'} s)")
+    print(f"first visit as the server starts (the store still loading in the background): {at_start:.2f} s; "
+          f"the launcher had the store loaded {warmed:.1f} s after the server answered")
     if args.events:
-        print(f"first visit at {args.events:,} events: {first:.2f} s (target < 5 s)")
+        print(f"first visit at {args.events:,} events, store loaded: {first:.2f} s (target < 5 s)")
 
 
 if __name__ == "__main__":

@@ -61,13 +61,20 @@ def user() -> str:
 
 
 def warm() -> int:
-    """Open the store and compute the default view and the base map, as the first visitor would."""
+    """Open the store and compute what the first visitor's page asks for with no filter: the
+    counts, timeline, table, sidebar choices, the base map and the map's layer."""
     from dashboard import foliummap, shared
+    from dashboard.view import TABLE_COLUMNS
     from events.filters import Filter, key
 
     store, fp = storage()
+    k = key(Filter())
     shared.facts(fp, store)
-    shared.view(fp, key(Filter()), store)
-    shared.timeline(fp, key(Filter()), store)
-    foliummap.base(False)
+    v = shared.view(fp, k, store)
+    shared.timeline(fp, k, store)
+    shared.newest(fp, k, store, TABLE_COLUMNS)
+    for columns in (("actor1", "actor2"), ("claimed_by",)):
+        shared.names(fp, columns, store)
+    kind, payload, _, _ = shared.map_layer(fp, k, None, store, v.count)
+    foliummap.layer_js((fp, k, None, False, None), kind, payload, foliummap.base(False))
     return shared.facts(fp, store).total
