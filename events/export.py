@@ -67,6 +67,8 @@ def _json_strings(values: pd.Series, encoded: pa.Array | None = None) -> pa.Arra
     """JSON string literals for a text column, column-wise (json.dumps only for the
     rare values holding control characters); null -> null. encoded: the column's categories
     already encoded (an export encodes them once, not once per chunk)."""
+    if values.dtype == object and not values.notna().any():  # a column no row has
+        return _nulls(len(values))
     if encoded is not None and isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy()
         return pc.fill_null(pc.take(encoded, pa.array(codes, type=pa.int32(), mask=codes < 0)), "null") \
@@ -84,10 +86,18 @@ def _json_strings(values: pd.Series, encoded: pa.Array | None = None) -> pa.Arra
         dict_arr = pc.dictionary_encode(arr)
         return pc.fill_null(pc.take(_json_strings(pd.Series(dict_arr.dictionary.to_pandas())), dict_arr.indices),
                             "null")
-    esc = pc.replace_substring(pc.replace_substring(arr, "\\", "\\\\"), '"', '\\"')
-    quoted = pc.binary_join_element_wise(pa.scalar('"'), esc, pa.scalar('"'), "")
-    rows = _rows_with_control_chars(arr)
-    if len(rows):  # JSON needs \n, \u0000 ...: those few values through json.dumps
+    # Most text needs no escaping at all: one scan of the bytes finds the rows that do (a quote,
+    # a backslash, a control character); those few go through json.dumps, the rest are quoted as
+    # they are. Escaping every row in Arrow took two passes over all the text, and was half the
+    # export's time on ACLED-length notes.
+    rows = _rows_with(arr, _NEEDS_ESCAPE)
+    if len(rows) > len(arr) // 8:  # text full of quotes: escape in Arrow, then the control characters
+        esc = pc.replace_substring(pc.replace_substring(arr, "\\", "\\\\"), '"', '\\"')
+        quoted = pc.binary_join_element_wise(pa.scalar('"'), esc, pa.scalar('"'), "")
+        rows = _rows_with(arr, _CONTROL)
+    else:
+        quoted = pc.binary_join_element_wise(pa.scalar('"'), arr, pa.scalar('"'), "")
+    if len(rows):
         mask = np.zeros(len(arr), dtype=bool)
         mask[rows] = True
         fixed = pa.array([json.dumps(arr[int(i)].as_py(), ensure_ascii=False) for i in rows], type=pa.string())
@@ -104,21 +114,33 @@ def _arrow_text(values: pd.Series) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _rows_with_control_chars(arr: pa.Array) -> np.ndarray:
-    """Rows holding a byte under 0x20, found on the data buffer at numpy speed (UTF-8 never uses
-    those bytes inside a multi-byte character)."""
+_CONTROL = np.zeros(256, dtype=bool)
+_CONTROL[:0x20] = True
+_NEEDS_ESCAPE = _CONTROL.copy()
+_NEEDS_ESCAPE[[ord('"'), ord("\\")]] = True
+
+
+def _rows_with(arr: pa.Array, table: np.ndarray) -> np.ndarray:
+    """Rows holding a byte the table marks, found on the data buffer at numpy speed (UTF-8 never
+    uses bytes under 0x80 inside a multi-byte character)."""
     if len(arr) == 0 or arr.buffers()[2] is None:
         return np.empty(0, dtype=np.int64)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    where = np.flatnonzero(data < 0x20)
+    where = np.flatnonzero(table[data])
     if not len(where):
         return where
     return np.unique(np.searchsorted(offsets, where + offsets[0], side="right") - 1)
 
 
+def _nulls(n: int) -> pa.Array:
+    return pc.fill_null(pa.nulls(n, pa.string()), "null")
+
+
 def _json_dates(values: pd.Series) -> pa.Array:
     """"YYYY-MM-DD" literals: Arrow's date-to-text cast, ten times faster than strftime."""
+    if values.dtype == object and not values.notna().any():  # a column no row has (control dates)
+        return _nulls(len(values))
     days = pa.array(values.to_numpy("datetime64[ns]"), type=pa.timestamp("ns"), from_pandas=True).cast(pa.date32())
     text = pc.cast(days, pa.string())
     return pc.fill_null(pc.binary_join_element_wise(pa.scalar('"'), text, pa.scalar('"'), ""), "null")
