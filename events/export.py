@@ -351,10 +351,12 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
         **{c: (_text(df, c) if c != "control_date" else
                (df[c].dt.strftime("%Y-%m-%d") if c in df else _text(df, c))) for c in CONTROL_COLUMNS},
     }, columns=list(ACLED_COLUMNS + OUR_COLUMNS + CONTROL_COLUMNS))
-    for col in [c for c in df.columns if c.startswith(EXTRA_PREFIX)]:  # the source's own other columns, back
-        if df[col].notna().any():
-            name = col[len(EXTRA_PREFIX):]
-            out["source_" + name if name in out.columns else name] = df[col]
+    # The source's own other columns, back: every one the frame has, empty or not in these rows, so
+    # that every chunk of one export has the same columns as its header (a column empty in the first
+    # 50,000 rows once vanished from the header while later rows still carried it).
+    for col in [c for c in df.columns if c.startswith(EXTRA_PREFIX)]:
+        name = col[len(EXTRA_PREFIX):]
+        out["source_" + name if name in out.columns else name] = df[col]
     return out
 
 

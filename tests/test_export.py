@@ -145,3 +145,23 @@ def test_exports_say_each_events_review_state_and_imported_rows_are_approved(tmp
     assert [f["properties"]["review"] for f in feats] == ["draft", "approved", "approved"]
     rows = pd.read_csv(io.BytesIO(b"".join(csv_chunks(df))))
     assert rows["review"].tolist() == ["draft", "approved", "approved"]
+
+
+def test_a_csv_export_keeps_one_column_set_when_a_source_column_is_empty_in_its_first_rows():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from events.export import csv_stream
+    from events.records import load_catalog
+    from tests.conftest import SEED_CATALOG
+
+    df = load_catalog(SEED_CATALOG).events
+    big = pd.concat([df] * 7000, ignore_index=True)  # 63,000 rows: two of the export's 50,000-row chunks
+    big["x_data_id"] = None
+    big.loc[55_000:, "x_data_id"] = "17"
+    rows = list(csv.reader(io.StringIO(b"".join(csv_stream([big])).decode())))
+    assert "data_id" in rows[0]
+    assert {len(r) for r in rows[1:]} == {len(rows[0])}  # every row as wide as the header
+    assert rows[-1][rows[0].index("data_id")] == "17" and rows[1][rows[0].index("data_id")] == ""
