@@ -107,7 +107,8 @@ def cmd_export(args) -> int:
         return 1
     for path in invalid:
         print(f"skipped invalid record: {path}", file=sys.stderr)
-    parts = store.export(f, args.format, raw=args.raw)
+    stats: dict = {}
+    parts = store.export(f, args.format, raw=args.raw, **({"stats": stats} if store.kind == "embedded" else {}))
     if args.out == "-":
         out = sys.stdout.buffer
         for part in parts:
@@ -115,7 +116,8 @@ def cmd_export(args) -> int:
         out.flush()
     else:
         write_stream_atomic(Path(args.out), parts)
-        print(f"wrote {store.count(f):,} events to {args.out}", file=sys.stderr)
+        print(f"wrote {stats['rows'] if 'rows' in stats else store.count(f):,} events to {args.out}",
+              file=sys.stderr)
     return 0
 
 

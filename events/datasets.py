@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -367,6 +368,41 @@ def to_frame(tables: list[pa.Table], head: pd.DataFrame | None = None) -> pd.Dat
         df["geo_flags"] = flags
     extras = [c for c in df.columns if c.startswith(EXTRA_PREFIX)]
     return df[ALL_COLUMNS + extras]
+
+
+def frames(root: Path | None, head: pd.DataFrame | None = None, batch_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    """The merged table as frames, in its order (head, e.g. the curated records, then every dataset
+    in source order), read batch by batch: an export streams from the files while the next batch
+    is read, instead of loading a million rows first. Each frame has our columns and every x_*
+    column any dataset has, as load_store's one frame would."""
+    from events.columns import CATEGORY_COLUMNS
+    from events.errors import StorageError
+
+    root = data_dir(root)
+    paths = [root / m["dataset"] / "events.parquet" for m in list_datasets(root)]
+    try:
+        schemas = [pq.read_schema(p) for p in paths]
+    except (OSError, pa.ArrowException) as exc:
+        raise StorageError(f"a dataset under {root} cannot be read ({str(exc)[:200]}); "
+                           "run 'python -m events validate' or re-import it") from None
+    extras = list(dict.fromkeys(c for s in schemas for c in s.names if c.startswith(EXTRA_PREFIX)))
+
+    def whole(df: pd.DataFrame) -> pd.DataFrame:
+        for c in extras:
+            if c not in df:
+                df[c] = None
+        return df[ALL_COLUMNS + extras]
+
+    if head is not None and len(head):
+        yield whole(head.copy())
+    for path, schema in zip(paths, schemas):
+        cols = [c for c in STORED if c in schema.names] + [c for c in schema.names if c.startswith(EXTRA_PREFIX)]
+        try:
+            source = pq.ParquetFile(path, read_dictionary=[c for c in CATEGORY_COLUMNS if c in cols])
+            for batch in source.iter_batches(batch_size=batch_rows, columns=cols):
+                yield whole(to_frame([pa.Table.from_batches([batch])]))
+        except (OSError, pa.ArrowException) as exc:
+            raise StorageError(f"{path}: unreadable ({str(exc)[:200]}); re-import that dataset") from None
 
 
 def load_datasets(root: Path | None = None) -> pd.DataFrame:

@@ -360,3 +360,28 @@ def test_a_reader_during_a_reimport_never_fails(tmp_path):
         done.set()
         t.join()
     assert errors == [] and counts and set(counts) == {50}
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv"])
+@pytest.mark.parametrize("filters", [{}, {"regions": ["UA-14"]}, {"datasets": ["b"]}])
+def test_an_export_streamed_from_the_files_equals_the_export_of_the_loaded_table(tmp_path, fmt, filters):
+    """The command line streams an export batch by batch from the dataset files; the dashboard
+    exports its loaded table: the same bytes, however many datasets and their own columns."""
+    from events.filters import make_filter
+    from events.storage.embedded import EmbeddedStorage
+    from tests.conftest import SEED_CATALOG
+
+    rows = [acled_row(event_id_cnty=f"UKR{i}", event_date=f"{1 + i % 28:02d}/0{1 + i % 9}/2024", year="2024",
+                      data_id=str(900 + i) if i % 3 else "", notes=f'note "{i}" \\ with\ttab')
+            for i in range(250)]
+    import_file("acled", acled_file(tmp_path / "a.csv", rows, extra=("data_id",)), "a", tmp_path / "data")
+    import_file("acled", acled_file(tmp_path / "b.csv", rows[:40]), "b", tmp_path / "data")
+    f = make_filter(**filters)
+    streamed = EmbeddedStorage(SEED_CATALOG, tmp_path / "data", write_cache=False)
+    stats: dict = {}
+    got = b"".join(streamed.export(f, fmt, stats=stats))
+    assert streamed._loaded is None  # it never loaded the table
+    loaded = EmbeddedStorage(SEED_CATALOG, tmp_path / "data", write_cache=False)
+    _ = loaded.table
+    assert got == b"".join(loaded.export(f, fmt))
+    assert stats["rows"] == loaded.count(f) > 0

@@ -85,7 +85,7 @@ def test_grid_from_grouped_points_equals_grid_from_every_row():
 
 
 def test_read_ahead_stops_its_producer_when_the_consumer_stops():
-    from events.storage.postgis import _read_ahead
+    from events.storage.base import read_ahead
 
     closed = []
 
@@ -96,7 +96,7 @@ def test_read_ahead_stops_its_producer_when_the_consumer_stops():
         finally:
             closed.append(True)
 
-    it = _read_ahead(produce(), depth=2)
+    it = read_ahead(produce(), depth=2)
     assert [next(it) for _ in range(5)] == [0, 1, 2, 3, 4]
     it.close()
     assert closed == [True]
@@ -105,7 +105,7 @@ def test_read_ahead_stops_its_producer_when_the_consumer_stops():
         yield 1
         raise ValueError("bad row 2")
 
-    it = _read_ahead(broken(), depth=2)
+    it = read_ahead(broken(), depth=2)
     assert next(it) == 1
     import pytest
 

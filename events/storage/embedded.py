@@ -24,7 +24,7 @@ import pandas as pd
 from events import safe_yaml
 from events.errors import NotFound, Problem, StaleVersion, StorageError
 from events.filters import Filter, key, mask
-from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review,
+from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review, read_ahead,
                                  review_after_edit, validate_record)
 from events.vocab import CURATED
 
@@ -79,6 +79,7 @@ class EmbeddedStorage(Storage):
         self.data = data_dir(data)
         self._write_cache = write_cache
         self._loaded = None
+        self._cat = None  # the catalogue alone, for a streamed export
         self._load_lock = threading.Lock()
         self._views: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._views_lock = threading.Lock()
@@ -102,6 +103,7 @@ class EmbeddedStorage(Storage):
     def reload(self) -> None:
         with self._load_lock:
             self._loaded = None
+            self._cat = None
         with self._views_lock:
             self._views.clear()
 
@@ -111,7 +113,23 @@ class EmbeddedStorage(Storage):
         return fingerprint(self.catalog, self.data)
 
     def problems(self) -> list[Problem]:
-        return list(self.loaded.problems)
+        """The invalid record files and unreadable datasets. Before the table is loaded (the command
+        line), a look that reads no rows: the catalogue, and each dataset's schema."""
+        if self._loaded is not None:
+            return list(self._loaded.problems)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from events.datasets import list_datasets
+
+        out = list(self._catalogue().problems)
+        for m in list_datasets(self.data):
+            path = self.data / m["dataset"] / "events.parquet"
+            try:
+                pq.read_schema(path)
+            except (OSError, pa.ArrowException) as exc:
+                out.append(Problem(str(path), "(dataset)", f"unreadable, not shown: {str(exc)[:200]}"))
+        return out
 
     def positions(self, f: Filter) -> np.ndarray:
         """Row positions that pass f, in table order; the last VIEWS_KEPT filters are remembered."""
@@ -197,13 +215,45 @@ class EmbeddedStorage(Storage):
         return per_day(sub["date"].to_numpy("datetime64[ns]"), type_codes(sub["event_type"]),
                        ends=sub["end_date"].to_numpy("datetime64[ns]"))
 
-    def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
+    def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
+        """stats, when given, gets the number of rows exported ("rows") once the stream is read."""
         from events.export import stream
         from events.query import take
 
+        if self._loaded is None and not f.check and not self.archive.sources():
+            # Not loaded yet (the command line): stream from the files batch by batch, reading the
+            # next while the last is written, instead of loading every row first.
+            return stream(read_ahead(self._streamed(f, stats), depth=1), fmt, raw=raw)
         rows = self.positions(f)
+        if stats is not None:
+            stats["rows"] = len(rows)
         df = self.table if len(rows) == len(self.table) else take(self.table, rows)
         return stream([df], fmt, raw=raw, control=self.with_control)
+
+    def _catalogue(self):
+        """The curated catalogue alone (and the datasets' problems a cheap look finds): what a
+        streamed export needs before it reads the datasets batch by batch."""
+        if self._loaded is not None:
+            return self._loaded
+        with self._load_lock:
+            if self._cat is None:
+                from events.records import load_catalog
+
+                self._cat = load_catalog(self.catalog, write_cache=self._write_cache)
+            return self._cat
+
+    def _streamed(self, f: Filter, stats: dict | None) -> Iterator[pd.DataFrame]:
+        from events.datasets import frames
+
+        n = 0
+        for df in frames(self.data, self._catalogue().events):
+            keep = mask(df, f)
+            part = df if keep.all() else df[keep]
+            n += len(part)
+            if len(part):
+                yield part
+        if stats is not None:
+            stats["rows"] = n
 
     # --- curated events ----------------------------------------------------------------------
     def _path(self, event_id: str) -> Path:

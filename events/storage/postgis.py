@@ -23,8 +23,8 @@ import pyarrow.csv as pacsv
 from events.columns import DATE_COLUMNS, EXTRA_PREFIX, LIST_COLUMNS
 from events.errors import NotFound, Problem, StaleVersion, StorageError
 from events.filters import Filter, where
-from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review, review_after_edit,
-                                 validate_record)
+from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review, read_ahead,
+                                 review_after_edit, validate_record)
 from events.vocab import CURATED
 
 BATCH_BYTES = 1 << 26  # Arrow reads the COPY stream in blocks of this size
@@ -275,7 +275,7 @@ class PostgisStorage(Storage):
             for sql, params in parts:
                 yield from self._copy_frames(sql, params, cols)
 
-        return _read_ahead(produce(), depth=2)
+        return read_ahead(produce(), depth=2)
 
     def select(self, f: Filter, columns=None, *, newest=None, bounds=None) -> pd.DataFrame:
         parts, cols = self._parts(f, columns, newest=newest, bounds=bounds)
@@ -399,7 +399,7 @@ class PostgisStorage(Storage):
                           frame.iloc[start:start + PUSH_ROWS][list(extra_cols)] if extra_cols else None)
                   for start in range(0, len(frame), PUSH_ROWS))
         with cur.copy(stmt) as copy:
-            for data in _read_ahead(slices, depth=1):
+            for data in read_ahead(slices, depth=1):
                 copy.write(data)
 
     def _upsert_curated(self, cur, frame: pd.DataFrame, records: dict, texts: dict, user: str) -> int:
@@ -581,60 +581,6 @@ class PostgisStorage(Storage):
             return [Change(event_id, at.isoformat(timespec="seconds"), who, action,
                            None if v is None else str(v), before, after, note)
                     for at, who, action, v, before, after, note in cur.fetchall()]
-
-
-def _read_ahead(items: Iterator, depth: int) -> Iterator:
-    """items, produced in a thread at most depth ahead of the consumer. Errors are raised in the
-    consumer; a consumer that stops early stops the producer (and frees its connection)."""
-    import queue
-    import threading
-
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def run() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    break
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            q.put(("error", exc))
-            return
-        finally:
-            if stop.is_set():
-                items.close()
-        q.put(("end", done))
-
-    worker = threading.Thread(target=run, name="events-read-ahead", daemon=True)
-    worker.start()
-
-    def consume() -> Iterator:
-        try:
-            while True:
-                kind, value = q.get()
-                if kind == "item":
-                    yield value
-                elif kind == "error":
-                    raise value
-                else:
-                    return
-        finally:
-            stop.set()
-            while worker.is_alive():  # let the producer see the stop (it may be blocked on a full queue)
-                try:
-                    q.get(timeout=0.1)
-                except queue.Empty:
-                    pass
-            worker.join()
-
-    return consume()
 
 
 class _Rollback(Exception):
