@@ -3,7 +3,6 @@ embedded store queries, and the fingerprint that says when any of it changed."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from events.records import Catalog, is_record_name, load_catalog
 

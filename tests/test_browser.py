@@ -181,6 +181,12 @@ class Page:
             if (!ok) fail(new Error('no marker for ' + id));
         })""", [event_id, timeout_ms])
 
+    def set_view(self, center: list[float], zoom: int):
+        """Move the map at once (no animation) and return its frame."""
+        f = self.map_frame()
+        f.evaluate("([c, z]) => { window.map.setView(c, z, {animate: false}); return 1; }", [center, zoom])
+        return f
+
     def pick_table_row(self, row: int) -> None:
         """Select the events table's row (0 = the first) by its row marker; the grid is a canvas."""
         grid = self.page.locator('[data-testid="stDataFrame"]')
@@ -447,7 +453,7 @@ def test_place_labels_thin_by_zoom_and_only_the_view_travels(server, browser):
         f = p.map_frame()
 
         def labels_at(center, zoom):
-            f.evaluate("([c, z]) => { window.map.setView(c, z, {animate: false}); return 1; }", [center, zoom])
+            p.set_view(center, zoom)
             deadline = time.time() + 20
             while time.time() < deadline:
                 got = f.evaluate("() => window.conflictLabels")
@@ -571,8 +577,7 @@ def test_moving_the_map_writes_its_view_into_the_url_and_that_link_reopens_it(se
     with Page(browser) as p:
         p.page.goto(server + "/?region=UA-14")
         p.wait_count(5)
-        f = p.map_frame()
-        f.evaluate("() => { window.map.setView([47.9, 37.3], 11, {animate: false}); return 1; }")
+        p.set_view([47.9, 37.3], 11)
         p.page.wait_for_url(lambda u: "view=47.9000%2C37.3000%2C11" in u or "view=47.9000,37.3000,11" in u,
                             timeout=10_000)
         link = p.page.url
@@ -624,8 +629,7 @@ def test_markers_and_clusters_are_named_and_work_from_the_keyboard(server, brows
     with Page(browser) as p:
         p.page.goto(server + "/")
         p.wait_count(9)
-        f = p.map_frame()
-        f.evaluate("() => { window.map.setView([49.0, 36.0], 6, {animate: false}); return 1; }")
+        f = p.set_view([49.0, 36.0], 6)
         p.page.wait_for_timeout(800)
         f.locator(".leaflet-container").focus()
 
