@@ -721,7 +721,9 @@ class ViewInUrl(MacroElement):
     } catch (e) { /* a page that embeds the map from elsewhere: no URL to write */ }
   }
   map.on("moveend", function() { clearTimeout(timer); timer = setTimeout(write, {{ this.delay_ms }}); });
-  setInterval(write, {{ this.recheck_ms }});
+  // One re-check per page, however often a map in it is drawn again (the draft page redraws its map).
+  if (window.ceViewRecheck) clearInterval(window.ceViewRecheck);
+  window.ceViewRecheck = setInterval(write, {{ this.recheck_ms }});
 })();
 {% endmacro %}
 """)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -59,15 +58,9 @@ def _fingerprint() -> str:
 
 
 def _atomic_save(path: Path, arrays: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from geodata.files import write_atomic
+
+    write_atomic(path, lambda fh: np.savez(fh, **arrays))
 
 
 def _read_places() -> list[dict]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from geopy.exc import GeopyError
@@ -60,11 +59,10 @@ class OnlineWithFallback(Geocoder):
         return self._cache
 
     def _save_cache(self) -> None:
-        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.cache_path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(self._cache, fh, ensure_ascii=False)
-        os.replace(tmp, self.cache_path)
+        from geodata.files import write_atomic
+
+        data = json.dumps(self._cache, ensure_ascii=False).encode("utf-8")
+        write_atomic(self.cache_path, lambda fh: fh.write(data))
 
     def geocode(self, query, *, exactly_one=True, timeout=None, country=None, admin1=None, **kwargs):
         key = json.dumps([str(query), country, admin1])

