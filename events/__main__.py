@@ -31,7 +31,6 @@ def _print_problems(problems, stream=sys.stdout) -> None:
 
 def cmd_validate(args) -> int:
     from events.records import load_catalog
-
     from events.related import dangling_relations
 
     cat = load_catalog(args.catalog)
@@ -108,7 +107,7 @@ def cmd_export(args) -> int:
     for path in invalid:
         print(f"skipped invalid record: {path}", file=sys.stderr)
     stats: dict = {}
-    parts = store.export(f, args.format, raw=args.raw, **({"stats": stats} if store.kind == "embedded" else {}))
+    parts = store.export(f, args.format, raw=args.raw, stats=stats)
     if args.out == "-":
         out = sys.stdout.buffer
         for part in parts:
@@ -116,8 +115,7 @@ def cmd_export(args) -> int:
         out.flush()
     else:
         write_stream_atomic(Path(args.out), parts)
-        print(f"wrote {stats['rows'] if 'rows' in stats else store.count(f):,} events to {args.out}",
-              file=sys.stderr)
+        print(f"wrote {stats['rows']:,} events to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -301,15 +301,27 @@ def list_datasets(root: Path | None = None) -> list[dict]:
     return out
 
 
+def read_columns(names: list[str]) -> tuple[list[str], list[str]]:
+    """(columns to read, those read dictionary-encoded) of a dataset file with these columns."""
+    from events.columns import CATEGORY_COLUMNS
+
+    cols = [c for c in STORED if c in names] + [c for c in names if c.startswith(EXTRA_PREFIX)]
+    return cols, [c for c in CATEGORY_COLUMNS if c in cols]
+
+
+def unreadable(path: Path, exc: Exception):
+    """The problem a damaged dataset file is named by (it is skipped, never raised)."""
+    from events.errors import Problem
+
+    return Problem(str(path), "(dataset)", f"unreadable, not shown: {str(exc)[:200]}")
+
+
 def load_tables(root: Path | None = None, problems: list | None = None) -> list[pa.Table]:
     """Every dataset as an Arrow table (low-cardinality columns dictionary-encoded).
 
     A dataset being swapped by a concurrent import is read again once the swap is done;
     a damaged one is skipped and named in problems (when given), never raised.
     """
-    from events.errors import Problem
-    from events.columns import CATEGORY_COLUMNS
-
     root = data_dir(root)
     for attempt in range(50):
         tables = []
@@ -317,15 +329,13 @@ def load_tables(root: Path | None = None, problems: list | None = None) -> list[
             for m in list_datasets(root):
                 path = root / m["dataset"] / "events.parquet"
                 try:
-                    names = pq.read_schema(path).names
-                    cols = [c for c in STORED if c in names] + [c for c in names if c.startswith(EXTRA_PREFIX)]
-                    tables.append(pq.read_table(path, columns=cols,
-                                                read_dictionary=[c for c in CATEGORY_COLUMNS if c in cols]))
+                    cols, dictionary = read_columns(pq.read_schema(path).names)
+                    tables.append(pq.read_table(path, columns=cols, read_dictionary=dictionary))
                 except FileNotFoundError:
                     raise
                 except (OSError, pa.ArrowException) as exc:
                     if problems is not None:
-                        problems.append(Problem(str(path), "(dataset)", f"unreadable, not shown: {str(exc)[:200]}"))
+                        problems.append(unreadable(path, exc))
             return tables
         except FileNotFoundError:  # between the two renames of a re-import: a moment later it is there
             time.sleep(0.02 * (attempt + 1))
@@ -382,7 +392,6 @@ def frames(root: Path | None, head: pd.DataFrame | None = None, batch_rows: int 
     in source order), read batch by batch: an export streams from the files while the next batch
     is read, instead of loading a million rows first. Each frame has our columns and every x_*
     column any dataset has, as load_store's one frame would."""
-    from events.columns import CATEGORY_COLUMNS
     from events.errors import StorageError
 
     root = data_dir(root)
@@ -403,9 +412,9 @@ def frames(root: Path | None, head: pd.DataFrame | None = None, batch_rows: int 
     if head is not None and len(head):
         yield whole(head.copy())
     for path, schema in zip(paths, schemas):
-        cols = [c for c in STORED if c in schema.names] + [c for c in schema.names if c.startswith(EXTRA_PREFIX)]
+        cols, dictionary = read_columns(schema.names)
         try:
-            source = pq.ParquetFile(path, read_dictionary=[c for c in CATEGORY_COLUMNS if c in cols])
+            source = pq.ParquetFile(path, read_dictionary=dictionary)
             for batch in source.iter_batches(batch_size=batch_rows, columns=cols):
                 yield whole(to_frame([pa.Table.from_batches([batch])]))
         except (OSError, pa.ArrowException) as exc:

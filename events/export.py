@@ -408,9 +408,13 @@ def export_columns(fmt: str) -> list[str] | None:
     return [*PROPERTIES, "source_outlets"] if fmt == "geojson" else None
 
 
-def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False, control=None) -> Iterator[bytes]:
+def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False, control=None,
+           stats: dict | None = None) -> Iterator[bytes]:
     """The export of rows arriving as several frames (in order). control: adds the control
-    columns to a frame (Storage.with_control); without it they are empty."""
+    columns to a frame (Storage.with_control); without it they are empty. stats, when given,
+    holds the number of rows written ("rows") once the stream has been read."""
+    if stats is not None:
+        frames = _counted(frames, stats)
     if control is not None:
         frames = (control(df) for df in frames)
     if fmt == "geojson":
@@ -418,6 +422,13 @@ def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False, contr
     if fmt == "csv":
         return csv_stream(frames, raw)
     raise ValueError(f"unknown export format {fmt!r}; one of {FORMATS}")
+
+
+def _counted(frames: Iterable[pd.DataFrame], stats: dict) -> Iterator[pd.DataFrame]:
+    stats["rows"] = 0
+    for df in frames:
+        stats["rows"] += len(df)
+        yield df
 
 
 def export_bytes(df: pd.DataFrame, fmt: str) -> bytes:

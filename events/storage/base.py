@@ -145,8 +145,9 @@ class Storage(ABC):
         """Events per day (index) and event type (columns), for the timeline."""
 
     @abstractmethod
-    def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
-        """The export of the events that pass, streamed (same bytes on every backend)."""
+    def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
+        """The export of the events that pass, streamed (same bytes on every backend); stats, when
+        given, holds the number of rows written ("rows") once the stream has been read."""
 
     def extent(self, f: Filter) -> tuple[float, float, float, float] | None:
         return self.summary(f).extent

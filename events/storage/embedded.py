@@ -120,7 +120,7 @@ class EmbeddedStorage(Storage):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from events.datasets import list_datasets
+        from events.datasets import list_datasets, unreadable
 
         out = list(self._catalogue().problems)
         for m in list_datasets(self.data):
@@ -128,7 +128,7 @@ class EmbeddedStorage(Storage):
             try:
                 pq.read_schema(path)
             except (OSError, pa.ArrowException) as exc:
-                out.append(Problem(str(path), "(dataset)", f"unreadable, not shown: {str(exc)[:200]}"))
+                out.append(unreadable(path, exc))
         return out
 
     def positions(self, f: Filter) -> np.ndarray:
@@ -216,19 +216,16 @@ class EmbeddedStorage(Storage):
                        ends=sub["end_date"].to_numpy("datetime64[ns]"))
 
     def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
-        """stats, when given, gets the number of rows exported ("rows") once the stream is read."""
         from events.export import stream
         from events.query import take
 
         if self._loaded is None and not f.check and not self.archive.sources():
             # Not loaded yet (the command line): stream from the files batch by batch, reading the
             # next while the last is written, instead of loading every row first.
-            return stream(read_ahead(self._streamed(f, stats), depth=1), fmt, raw=raw)
+            return stream(read_ahead(self._streamed(f), depth=1), fmt, raw=raw, stats=stats)
         rows = self.positions(f)
-        if stats is not None:
-            stats["rows"] = len(rows)
         df = self.table if len(rows) == len(self.table) else take(self.table, rows)
-        return stream([df], fmt, raw=raw, control=self.with_control)
+        return stream([df], fmt, raw=raw, control=self.with_control, stats=stats)
 
     def _catalogue(self):
         """The curated catalogue alone (and the datasets' problems a cheap look finds): what a
@@ -242,18 +239,13 @@ class EmbeddedStorage(Storage):
                 self._cat = load_catalog(self.catalog, write_cache=self._write_cache)
             return self._cat
 
-    def _streamed(self, f: Filter, stats: dict | None) -> Iterator[pd.DataFrame]:
+    def _streamed(self, f: Filter) -> Iterator[pd.DataFrame]:
         from events.datasets import frames
 
-        n = 0
         for df in frames(self.data, self._catalogue().events):
             keep = mask(df, f)
-            part = df if keep.all() else df[keep]
-            n += len(part)
-            if len(part):
-                yield part
-        if stats is not None:
-            stats["rows"] = n
+            if keep.any():
+                yield df if keep.all() else df[keep]
 
     # --- curated events ----------------------------------------------------------------------
     def _path(self, event_id: str) -> Path:

@@ -284,12 +284,12 @@ class PostgisStorage(Storage):
             return _frame(pa.table({c: pa.array([], pa.string()) for c in cols}), cols)
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
-    def export(self, f: Filter, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
+    def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
         from events.export import export_columns, stream
 
         wanted = export_columns(fmt)
         parts, cols = self._parts(f, None if wanted is None else [c for c in wanted if c in self.columns()])
-        return stream(self._frames(parts, cols), fmt, raw=raw, control=self.with_control)
+        return stream(self._frames(parts, cols), fmt, raw=raw, control=self.with_control, stats=stats)
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
         from events.aggregate import CLAIMS, aggregate_points, type_codes
