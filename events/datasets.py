@@ -17,7 +17,8 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,17 +56,77 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_dataset(rows: pd.DataFrame, target: Path) -> None:
-    """rows in our columns (plus x_* columns kept from the source) -> GeoParquet at target/events.parquet.
+@dataclass
+class Written:
+    """What a dataset file holds, counted as it was written."""
+
+    rows: int = 0
+    flagged: int = 0
+    extras: list[str] = field(default_factory=list)
+
+
+def write_dataset(rows: pd.DataFrame | Iterable[pd.DataFrame], target: Path) -> Written:
+    """rows in our columns (plus x_* columns kept from the source), one frame or batch after
+    batch -> GeoParquet at target/events.parquet, a row group per batch of up to ROW_GROUP rows.
 
     Written with Arrow alone: the point geometries are WKB built column-wise and the bbox
     covering column is the coordinates themselves, so no shapely object per event is made.
+    A batch is written (in a thread, while the next one is made) and let go: a million
+    imported rows are never held at once.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [rows] if isinstance(rows, pd.DataFrame) else rows
+    out = Written()
+    writer: pq.ParquetWriter | None = None
+    schema = None
+    extent = [np.inf, np.inf, -np.inf, -np.inf]
+    pending = None
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            for batch in batches:
+                table, flagged = _arrow_rows(batch)
+                if writer is None:
+                    schema = _stable_schema(table.schema)
+                    out.extras = [c[len(EXTRA_PREFIX):] for c in table.column_names if c.startswith(EXTRA_PREFIX)]
+                    # Dictionary pages only where values repeat (types, places, actors): trying them on
+                    # a million distinct notes costs a hash per row for nothing.
+                    repeated = [f.name for f in schema if pa.types.is_dictionary(f.type)]
+                    writer = pq.ParquetWriter(target / "events.parquet", schema, use_dictionary=repeated or False)
+                if table.schema != schema:
+                    table = _to_schema(table, schema, target)
+                if len(table):
+                    lon, lat = batch["lon"].to_numpy(np.float64), batch["lat"].to_numpy(np.float64)
+                    extent = [min(extent[0], lon.min()), min(extent[1], lat.min()),
+                              max(extent[2], lon.max()), max(extent[3], lat.max())]
+                out.rows += len(table)
+                out.flagged += flagged
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(writer.write_table, table, row_group_size=ROW_GROUP)
+                del table, batch
+            if pending is not None:
+                pending.result()
+        if writer is None:  # no batch at all: an empty file of our columns
+            table, _ = _arrow_rows(pd.DataFrame({"lat": np.zeros(0), "lon": np.zeros(0)}))
+            writer = pq.ParquetWriter(target / "events.parquet", table.schema)
+            writer.write_table(table)
+        if out.rows:
+            writer.add_key_value_metadata({"geo": json.dumps(_geo_metadata(extent))})
+    finally:
+        if writer is not None:
+            writer.close()
+    return out
+
+
+def _arrow_rows(rows: pd.DataFrame) -> tuple[pa.Table, int]:
+    """A frame of our rows as the Arrow table stored (and how many carry geo flags)."""
     extras = [c for c in rows.columns if c.startswith(EXTRA_PREFIX)]
     df = conform(rows)[STORED].reset_index(drop=True)  # source order: re-sorting a million rows costs more than it saves
     for c in extras:
         df[c] = rows[c].array
-    df["geo_flags"] = _flags(rows)
+    flags = _flags(rows)
+    df["geo_flags"] = flags
     table = pa.Table.from_pandas(df, preserve_index=False)
     del df
     lon = rows["lon"].to_numpy(np.float64)
@@ -74,12 +135,27 @@ def write_dataset(rows: pd.DataFrame, target: Path) -> None:
     table = table.append_column("bbox", pa.StructArray.from_arrays(
         [pa.array(lon), pa.array(lat), pa.array(lon), pa.array(lat)], names=["xmin", "ymin", "xmax", "ymax"]))
     meta = dict(table.schema.metadata or {})
-    meta[b"geo"] = json.dumps(_geo_metadata(lon, lat)).encode()
-    table = table.replace_schema_metadata(meta)
-    # Dictionary pages only where values repeat (types, places, actors): trying them on a million
-    # distinct notes costs a hash per row for nothing.
-    repeated = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
-    pq.write_table(table, target / "events.parquet", row_group_size=ROW_GROUP, use_dictionary=repeated or False)
+    meta[b"geo"] = json.dumps(_geo_metadata(None)).encode()
+    return table.replace_schema_metadata(meta), int(pd.Series(flags).notna().sum())
+
+
+def _stable_schema(schema: pa.Schema) -> pa.Schema:
+    """The first batch's schema, made to hold every later batch: dictionary indices of one width
+    (a batch with more distinct places needs wider ones) and the list type of geo flags."""
+    fields = []
+    for f in schema:
+        if pa.types.is_dictionary(f.type):
+            f = f.with_type(pa.dictionary(pa.int32(), f.type.value_type))
+        elif f.name == "geo_flags":
+            f = f.with_type(pa.list_(pa.string()))
+        fields.append(f)
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+def _to_schema(table: pa.Table, schema: pa.Schema, target: Path) -> pa.Table:
+    if table.column_names != schema.names:
+        raise EventsError(f"internal: {target}: a batch's columns differ from the first batch's")
+    return table.cast(schema)
 
 
 def _wkb_points(lon: np.ndarray, lat: np.ndarray) -> pa.Array:
@@ -91,10 +167,11 @@ def _wkb_points(lon: np.ndarray, lat: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(rec.tobytes())])
 
 
-def _geo_metadata(lon: np.ndarray, lat: np.ndarray) -> dict:
+def _geo_metadata(extent: list[float] | None) -> dict:
+    """GeoParquet 1.1 metadata; extent (xmin, ymin, xmax, ymax) once every batch is written."""
     from pyproj import CRS
 
-    bbox = [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())] if len(lon) else []
+    bbox = [float(v) for v in extent] if extent is not None else []
     column = {"encoding": "WKB", "geometry_types": ["Point"], "crs": CRS("EPSG:4326").to_json_dict(),
               "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}}
     if bbox:
@@ -151,33 +228,37 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(_sha256, path)
             result = importer(fmt)(path, name, **options)
-            source_sha256 = digest.result()
-        if result.read != len(result.rows) + len(result.rejects):
-            raise EventsError(f"internal: {path}: rows read ({result.read}) != imported ({len(result.rows)}) "
-                              f"+ rejected ({len(result.rejects)}); nothing was replaced")
-        current = _current_count(root, name)
-        if current and not replace and len(result.rows) < REPLACE_SHARE * current:
-            raise DatasetError(
-                f"{path}: would replace dataset {name!r} ({current:,} events) with {len(result.rows):,} "
-                f"({result.read:,} rows read, {len(result.rejects):,} rejected); nothing was replaced. "
-                f"Pass --replace if that is meant")
-        tmp = root / f".{name}.importing-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
+            current = _current_count(root, name)
+            tmp = root / f".{name}.importing-{os.getpid()}"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            try:
+                # Rows are written batch by batch as the file is read: the new version is built
+                # beside the old, and only swapped in once every check below has passed.
+                written = write_dataset(result.batches(), tmp)
+                source_sha256 = digest.result()
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
         try:
-            write_dataset(result.rows, tmp)
+            if result.read != written.rows + len(result.rejects):
+                raise EventsError(f"internal: {path}: rows read ({result.read}) != imported ({written.rows}) "
+                                  f"+ rejected ({len(result.rejects)}); nothing was replaced")
+            if current and not replace and written.rows < REPLACE_SHARE * current:
+                raise DatasetError(
+                    f"{path}: would replace dataset {name!r} ({current:,} events) with {written.rows:,} "
+                    f"({result.read:,} rows read, {len(result.rejects):,} rejected); nothing was replaced. "
+                    f"Pass --replace if that is meant")
             result.rejects.to_csv(tmp / "rejects.csv", index=False)
-            flagged = int(pd.Series(_flags(result.rows)).notna().sum())
             manifest = {
                 "dataset": name, "format": fmt, "source_file": str(path.resolve()), "source_sha256": source_sha256,
                 "source_encoding": result.encoding,
                 "source_columns": getattr(result, "source_columns", None),
-                "extra_columns": [c[len(EXTRA_PREFIX):] for c in result.rows.columns
-                                  if c.startswith(EXTRA_PREFIX)],
+                "extra_columns": written.extras,
                 "options": {k: v for k, v in options.items() if v},
                 "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "rows_read": result.read, "imported": len(result.rows), "rejected": len(result.rejects),
-                "flagged": flagged, "replaced": current,
+                "rows_read": result.read, "imported": written.rows, "rejected": len(result.rejects),
+                "flagged": written.flagged, "replaced": current,
                 "rejects_file": "rejects.csv", "notes": result.notes,
                 "seconds": round(time.perf_counter() - t0, 3),
             }

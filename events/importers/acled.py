@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from events.importers.base import Imported
+from events.importers.base import StreamedImport
 from events.importers.table import TableSpec, read_table
 from events.columns import ACLED_PASSTHROUGH
 
@@ -25,16 +25,19 @@ COLUMNS = {
 }
 
 
-def read_acled(path: Path, dataset: str, *, date_format: str | None = None, **_) -> Imported:
+def read_acled(path: Path, dataset: str, *, date_format: str | None = None, **_) -> StreamedImport:
     spec = TableSpec("acled", dict(COLUMNS), admin1_meaning="acled",
                      passthrough=tuple(c for c in ACLED_PASSTHROUGH if c not in ("event_id_cnty", "acled_tags"))
                      + ("tags",), claimed_by="ACLED", date_format=date_format,
                      date_convention="dmy")  # ACLED has only ever shipped day-first slash dates
-    result = read_table(path, dataset, spec)
-    rows = result.rows
+    return read_table(path, dataset, spec, _acled_names)
+
+
+def _acled_names(rows, source_columns: list[str]):
+    """ACLED's tags and its own id under ACLED's names; our id from ACLED's."""
     if "tags" in rows:
         rows["acled_tags"] = rows.pop("tags")
     rows["event_id_cnty"] = rows["source_row"].where(rows["source_row"].notna(), None) \
-        if "event_id_cnty" in result.source_columns else None
+        if "event_id_cnty" in source_columns else None
     rows["id"] = "acled-" + rows["source_row"].astype(str)
-    return result
+    return rows

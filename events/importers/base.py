@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,11 +68,11 @@ class Screen:
     """Rows still in the running, and why the others left: each check rejects only rows
     that passed every earlier check, so a row has one reason and none is counted twice."""
 
-    def __init__(self, line: np.ndarray, ids) -> None:
+    def __init__(self, line: np.ndarray, ids, rejects: Rejects | None = None) -> None:
         self.line = line
         self.ids = ids
         self.ok = np.ones(len(line), dtype=bool)
-        self.rejects = Rejects()
+        self.rejects = rejects if rejects is not None else Rejects()
         self.extra_read = 0  # rows the reader could not split into fields: rejected before they had any
 
     @property
@@ -86,17 +88,24 @@ class Screen:
     def for_csv(cls, table: "CsvTable", id_column: str | None) -> "Screen":
         """The checks every CSV import starts with: rows the reader could not split, bytes that
         were not UTF-8, over-long rows, and an empty id."""
-        df = table.frame
+        return cls.for_batch(CsvBatch(table.frame, table.line, table.row_bytes, 0), table.encoding, id_column,
+                             malformed=table.malformed)
+
+    @classmethod
+    def for_batch(cls, batch: "CsvBatch", encoding: str, id_column: str | None, rejects: Rejects | None = None,
+                  malformed: pd.DataFrame | None = None) -> "Screen":
+        """for_csv's checks on one batch of a streamed file; the skipped rows come with the first."""
+        df = batch.frame
         ids = df[id_column].str.strip() if id_column else pd.Series([""] * len(df), index=df.index)
-        screen = cls(table.line, ids)
-        if len(table.malformed):
-            m = table.malformed
+        screen = cls(batch.line, ids, rejects)
+        if malformed is not None and len(malformed):
+            m = malformed
             screen.rejects.add(np.ones(len(m), dtype=bool), m["line"].to_numpy(np.int64),
                                pd.Series([""] * len(m)), m["reason"].to_numpy(object))
             screen.extra_read = len(m)
-        if table.encoding != "utf-8":
+        if encoding != "utf-8":
             screen.reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
-        screen.reject(table.row_bytes > MAX_ROW_BYTES, f"row: over {MAX_ROW_BYTES:,} bytes; not an event record")
+        screen.reject(batch.row_bytes > MAX_ROW_BYTES, f"row: over {MAX_ROW_BYTES:,} bytes; not an event record")
         if id_column:
             screen.reject((ids == "").to_numpy(bool), f"{id_column}: empty")
         return screen
@@ -156,6 +165,74 @@ class Imported:
     encoding: str
     notes: list[str] = field(default_factory=list)
 
+    def batches(self) -> Iterator[pd.DataFrame]:
+        yield self.rows
+
+
+class StreamedImport:
+    """An import whose rows arrive in batches (a large file is never held whole): rejects, the
+    count read and the notes are known once the batches are spent. `rows` gathers them all, for
+    callers that want one frame of a small file."""
+
+    def __init__(self, produce, encoding: str, source_columns: list[str]) -> None:
+        self._produce = produce  # a function of this object yielding row frames, then calling done()
+        self.encoding = encoding
+        self.source_columns = source_columns
+        self._rows: pd.DataFrame | None = None
+        self._spent = False
+        self._rejects = self._read = self._notes = None
+
+    def done(self, rejects: pd.DataFrame, read: int, notes: list[str]) -> None:
+        self._rejects, self._read, self._notes = rejects, read, notes
+
+    def batches(self) -> Iterator[pd.DataFrame]:
+        if self._spent:
+            raise RuntimeError("the batches of a streamed import are read once")
+        self._spent = True
+        yield from self._produce(self)
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        if self._rows is None:
+            parts = list(self.batches())
+            self._rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+        return self._rows
+
+    def _finished(self):
+        if self._read is None:
+            _ = self.rows
+        return self
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        return self._finished()._rejects
+
+    @property
+    def read(self) -> int:
+        return self._finished()._read
+
+    @property
+    def notes(self) -> list[str]:
+        return self._finished()._notes
+
+
+def merge_notes(notes: list[str]) -> list[str]:
+    """One note per kind across a streamed file's batches: 'admin1: 12 row(s) ...' and
+    'admin1: 3 row(s) ...' with the same words become 'admin1: 15 row(s) ...'. Sorted by field,
+    so the notes do not depend on which batch met a kind first."""
+    out: dict[tuple[str, str], int | None] = {}
+    for note in notes:
+        m = _COUNTED.match(note)
+        key = (m.group(1), m.group(3)) if m else (note, "")
+        if m:
+            out[key] = (out.get(key) or 0) + int(m.group(2).replace(",", ""))
+        else:
+            out.setdefault(key, None)
+    return [f"{a}{n:,}{b}" if n is not None else a for (a, b), n in sorted(out.items(), key=lambda kv: kv[0])]
+
+
+_COUNTED = re.compile(r"^([^:]{1,40}: )([\d,]+)( row\(s\).*)$", re.S)
+
 
 def decode(raw: bytes) -> tuple[str | None, str]:
     """Text and the encoding used: UTF-8 (None: the bytes are valid as they are; bad bytes
@@ -208,82 +285,232 @@ def _header(data: bytes, path: Path) -> list[str]:
     return names
 
 
-def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
-    """All columns as text, each row's first line number in the file, and a reason for each row
-    the reader had to skip (too many or too few fields, an unclosed quote).
+BATCH_ROWS = 100_000  # rows per batch of a streamed import (and per Parquet row group)
 
-    A clean UTF-8 file is parsed by Arrow straight from disk (no copy of its bytes in Python:
-    at a million ACLED rows that is 700 MB); only a file Arrow refuses as UTF-8 (or that starts
-    with a byte-order mark, or has rows to locate) is read into memory and decoded.
+
+@dataclass
+class CsvBatch:
+    """Consecutive rows of a CSV file: text columns, each row's first line in the file, its bytes."""
+
+    frame: pd.DataFrame
+    line: np.ndarray
+    row_bytes: np.ndarray
+    start: int  # index of the first row among the file's readable rows
+
+
+class CsvSource:
+    """A CSV file read in two passes, never whole: `scan` reads the few columns a decision needs
+    across the whole file (the order of slash dates is decided per file; an id must be unique in
+    it), `batches` then hands every column over BATCH_ROWS rows at a time. At a million ACLED rows
+    the text alone is 860 MB in Arrow; a batch of it is 86 MB.
+
+    A clean UTF-8 file is parsed by Arrow straight from disk; only a file that is not valid UTF-8
+    (or starts with a byte-order mark) is read into memory and decoded first.
     """
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 20)
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportError_(f"{path}: cannot read: {exc.strerror}") from None
-    bad_rows: list[tuple[int, int, str]] = []
-    data = None
-    encoding = "utf-8"
-    table = None
-    if not head.startswith(b"\xef\xbb\xbf"):
-        names = _header(head, path)
+
+    def __init__(self, path: Path, required: tuple[str, ...] = ()) -> None:
+        self.path = Path(path)
         try:
-            table = _arrow_read(str(path), names, size, bad_rows, path)
+            with open(self.path, "rb") as fh:
+                head = fh.read(1 << 20)
+            size = self.path.stat().st_size
+        except OSError as exc:
+            raise ImportError_(f"{self.path}: cannot read: {exc.strerror}") from None
+        self.encoding = "utf-8"
+        self._data: bytes | None = None  # the decoded bytes, when the file needed decoding
+        self._lines = None  # a clean UTF-8 file's line count, found in a thread while the scan runs
+        first = head.split(b"\n", 1)[0]
+        if not head.startswith(b"\xef\xbb\xbf") and _valid_utf8(first + b"\n" if b"\n" in head else b""):
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=1)
+            self._lines = pool.submit(_utf8_lines, self.path)
+            pool.shutdown(wait=False)
+            lines = None
+        else:
+            lines = self._decode()
+        self.physical_lines = lines
+        self.size = size if self._data is None else len(self._data)
+        self.columns = _header(self._data if self._data is not None else head, self.path)
+        self.block = 1 << 24
+        self.rows = 0
+        self.malformed = pd.DataFrame({"line": np.zeros(0, np.int64), "span": np.zeros(0, np.int64),
+                                       "reason": np.zeros(0, object)})
+        missing = [c for c in required if c not in self.columns]
+        if missing:
+            raise ImportError_(f"{self.path}: missing column(s) {', '.join(missing)}; is this the right --format?")
+
+    def _decode(self) -> int:
+        """Read the file into memory as UTF-8 (decoded when it is not); its line count."""
+        try:
+            raw = self.path.read_bytes()
+        except OSError as exc:
+            raise ImportError_(f"{self.path}: cannot read: {exc.strerror}") from None
+        text, self.encoding = decode(raw)
+        self._data = raw.removeprefix(b"\xef\xbb\xbf") if text is None else text.encode("utf-8")
+        return _physical_lines(self.path, self._data)
+
+    def _source(self):
+        return io.BytesIO(self._data) if self._data is not None else str(self.path)
+
+    def scan(self, keep: list[str]) -> pd.DataFrame:
+        """Pass one: the kept columns of every readable row, and the rows the reader had to skip."""
+        bad_rows: list[tuple[int, int, str]] = []
+        keep = [c for c in dict.fromkeys(keep) if c in self.columns] or self.columns[:1]
+        try:
+            table = _arrow_read(self, bad_rows, include=keep)
         except _NotUtf8:
             table = None
-    if table is None:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ImportError_(f"{path}: cannot read: {exc.strerror}") from None
-        text, encoding = decode(raw)
-        data = raw.removeprefix(b"\xef\xbb\xbf") if text is None else text.encode("utf-8")
-        del raw, text
-        names = _header(data, path)
-        bad_rows.clear()
-        table = _arrow_read(io.BytesIO(data), names, len(data), bad_rows, path)
-    if bad_rows and data is None:
-        data = path.read_bytes()  # only to say on which line each skipped row starts
-    malformed = _malformed(data, bad_rows)
-    missing = [c for c in required if c not in table.column_names]
-    if missing:
-        raise ImportError_(f"{path}: missing column(s) {', '.join(missing)}; is this the right --format?")
-    # Per row, on the Arrow columns (no Python strings): its bytes, and the newlines inside its
-    # quoted fields, which push every later record's line down.
-    n = table.num_rows
-    newlines = np.zeros(n, dtype=np.int64)
-    row_bytes = np.zeros(n, dtype=np.int64)
-    longest = [pc.max(pc.binary_length(col)).as_py() or 0 for col in table.columns]
-    if sum(longest) > MAX_ROW_BYTES:  # only then can a row be over the limit: sum it per row
-        for col in table.columns:
-            row_bytes += pc.binary_length(col).to_numpy().astype(np.int64, copy=False)
-    skipped_lines = int(malformed["span"].sum()) if len(malformed) else 0
-    if _physical_lines(path, data) != 1 + n + skipped_lines:  # some field holds a line break: find where
-        for col in table.columns:
-            if pc.any(pc.match_substring(col, "\n")).as_py():
-                newlines += pc.count_substring(col, "\n").to_numpy().astype(np.int64, copy=False)
-    del data
-    df = table.to_pandas(self_destruct=True, split_blocks=True)
-    del table
-    pa.default_memory_pool().release_unused()
-    line = 2 + np.arange(len(df), dtype=np.int64) + np.concatenate([[0], np.cumsum(newlines)[:-1]])
-    # ... + the lines of the skipped rows before it.
-    found = malformed[malformed["line"] > 0].sort_values("line")
-    if len(found):
-        delta = np.zeros(len(line) + 1, dtype=np.int64)
-        before = 0
-        for start, span in zip(found["line"].to_numpy(np.int64), found["span"].to_numpy(np.int64)):
-            delta[np.searchsorted(line, start - before, side="left")] += span
-            before += span
-        line += np.cumsum(delta[:-1])
-    return CsvTable(df, line, encoding, malformed[["line", "reason"]], names, row_bytes)
+        if self._lines is not None:  # the UTF-8 check ran beside the read: a file that failed it is decoded
+            lines, self._lines = self._lines.result(), None
+            if lines is None or table is None:
+                self.physical_lines = self._decode()
+                self.size = len(self._data)
+                bad_rows.clear()
+                table = _arrow_read(self, bad_rows, include=keep)
+            else:
+                self.physical_lines = lines
+        self.rows = table.num_rows
+        if bad_rows:  # only to say on which line each skipped row starts
+            data = self._data if self._data is not None else self.path.read_bytes()
+            self.malformed = _malformed(data, bad_rows)
+        return table.to_pandas()
+
+    @property
+    def multiline(self) -> bool:
+        """Whether some field holds a line break (then each row's line is counted, not assumed)."""
+        return self.physical_lines != 1 + self.rows + int(self.malformed["span"].sum())
+
+    def batches(self, rows: int | None = None) -> Iterator[CsvBatch]:
+        """Pass two: every column as text, `rows` (BATCH_ROWS) rows at a time (scan first)."""
+        from events.storage.base import read_ahead
+
+        rows = rows or BATCH_ROWS
+        reader = _arrow_open(self)
+        lines = _Lines(self.malformed[self.malformed["line"] > 0], self.multiline or len(self.malformed) > 0)
+
+        def blocks() -> Iterator[pa.RecordBatch]:  # parsed in a thread while the last batch is worked on
+            while True:
+                try:
+                    yield reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                    raise ImportError_(f"{self.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
+
+        pending: list[pa.RecordBatch] = []
+        held = start = 0
+        for block in read_ahead(blocks(), depth=2):
+            pending.append(block)
+            held += block.num_rows
+            while held >= rows:
+                table = pa.Table.from_batches(pending, schema=reader.schema)
+                chunk, rest = table.slice(0, rows), table.slice(rows)
+                pending, held = rest.to_batches(), held - rows
+                yield self._batch(chunk, lines, start)
+                start += rows
+        if held:
+            yield self._batch(pa.Table.from_batches(pending, schema=reader.schema), lines, start)
+
+    def _batch(self, table: pa.Table, lines: "_Lines", start: int) -> CsvBatch:
+        n = table.num_rows
+        row_bytes = np.zeros(n, dtype=np.int64)
+        for col in table.columns:  # each value's length straight from the offsets (no Arrow kernel)
+            at = 0
+            for chunk in col.chunks:
+                offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+                row_bytes[at:at + len(chunk)] += np.diff(offsets)
+                at += len(chunk)
+        newlines = np.zeros(n, dtype=np.int64)
+        if self.multiline:  # newlines inside quoted fields push every later record's line down
+            for col in table.columns:
+                if pc.any(pc.match_substring(col, "\n")).as_py():
+                    newlines += pc.count_substring(col, "\n").to_numpy().astype(np.int64, copy=False)
+        frame = table.to_pandas()
+        frame.index = pd.RangeIndex(start, start + n)
+        return CsvBatch(frame, lines.next(start, newlines), row_bytes, start)
+
+
+class _Lines:
+    """Each record's first line in the file, batch after batch: 2 + its index, plus the line
+    breaks inside earlier records' fields, plus the lines of the rows skipped before it."""
+
+    def __init__(self, skipped: pd.DataFrame, counted: bool) -> None:
+        found = skipped.sort_values("line")
+        self.skips = list(zip(found["line"].to_numpy(np.int64), found["span"].to_numpy(np.int64)))
+        self.counted = counted
+        self.k = 0
+        self.before = 0  # lines of the skipped rows placed so far
+        self.breaks = 0  # line breaks inside the fields of the records before this batch
+
+    def next(self, start: int, newlines: np.ndarray) -> np.ndarray:
+        n = len(newlines)
+        line = 2 + start + np.arange(n, dtype=np.int64)
+        if not self.counted:
+            return line
+        line += self.breaks + np.concatenate([[0], np.cumsum(newlines)[:-1]]).astype(np.int64)
+        self.breaks += int(newlines.sum())
+        plain = line.copy()
+        delta = np.zeros(n + 1, dtype=np.int64)
+        while self.k < len(self.skips):
+            at, span = self.skips[self.k]
+            pos = int(np.searchsorted(plain, at - self.before, side="left"))
+            if pos == n and n:  # after this batch's records: it moves the next batch's
+                break
+            delta[pos] += span
+            self.before += span
+            self.k += 1
+        shift = self.before - int(delta.sum())  # skipped rows placed in earlier batches
+        return line + shift + np.cumsum(delta[:-1])
+
+
+def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
+    """A whole (small) CSV file at once: all columns as text, each row's first line in the file,
+    and a reason for each row the reader had to skip (too many or too few fields, an unclosed
+    quote). Large tables stream through CsvSource instead."""
+    source = CsvSource(path, required)
+    source.scan([])
+    parts = list(source.batches(rows=max(source.rows, 1)))
+    batch = parts[0] if parts else CsvBatch(pd.DataFrame({c: pd.Series([], dtype="str") for c in source.columns}),
+                                            np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
+    return CsvTable(batch.frame, batch.line, source.encoding, source.malformed[["line", "reason"]], source.columns,
+                    batch.row_bytes)
+
+
+def _utf8_lines(path: Path) -> int | None:
+    """Lines in the file (as _physical_lines counts them), or None when it is not valid UTF-8:
+    one pass in blocks cut at a line break, so no character is split and nothing is held."""
+    count, last, carry = 0, b"", b""
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(1 << 24)
+            if not block:
+                break
+            count += block.count(b"\n")
+            last = block[-1:]
+            block = carry + block
+            cut = block.rfind(b"\n") + 1
+            carry, block = block[cut:], block[:cut]
+            if block and not _valid_utf8(block):
+                return None
+    if carry and not _valid_utf8(carry):
+        return None
+    return count + (1 if last and last != b"\n" else 0)
+
+
+def _valid_utf8(block: bytes) -> bool:
+    buf = pa.py_buffer(block)
+    arr = pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(np.array([0, len(block)], np.int32)), buf])
+    try:
+        arr.validate(full=True)
+        return True
+    except pa.ArrowInvalid:
+        return False
 
 
 def _physical_lines(path: Path, data: bytes | None) -> int:
-    """Lines in the file (a last line without a line break counts), counted at memchr speed in
-    blocks: equal to header + records when no field holds a line break, the usual case."""
+    """Lines in the file (a last line without a line break counts): equal to header + records
+    when no field holds a line break, the usual case."""
     if data is not None:
         count, last = data.count(b"\n"), data[-1:]
     else:
@@ -295,37 +522,48 @@ def _physical_lines(path: Path, data: bytes | None) -> int:
     return count + (1 if last and last != b"\n" else 0)
 
 
-class _NotUtf8(Exception):
-    pass
+def _csv_options(source: CsvSource, handler, include: list[str] | None = None):
+    """Arrow's reader options for a source: every column as text, quoted newlines allowed, rows of
+    the wrong width handed to handler."""
+    names = include or source.columns
+    return dict(read_options=pacsv.ReadOptions(use_threads=True, block_size=source.block),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     include_columns=include or [],
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
 
 
-def _arrow_read(source, names: list[str], size: int, bad_rows: list, path: Path) -> pa.Table:
-    """Arrow's multi-threaded CSV reader: every column as text, quoted newlines allowed, rows of
-    the wrong width handed to bad_rows; a row longer than a block gets a bigger block."""
+def _arrow_read(source: CsvSource, bad_rows: list, include: list[str] | None = None) -> pa.Table:
+    """Arrow's multi-threaded CSV reader over the whole file (the included columns); a row longer
+    than a block gets a bigger block, which the source keeps for its second pass."""
     def skip(row) -> str:  # Arrow calls this for a row whose field count differs from the header's
         bad_rows.append((row.expected_columns, row.actual_columns, row.text))
         return "skip"
 
-    block = 1 << 24
     while True:
         try:
-            if hasattr(source, "seek"):
-                source.seek(0)
-            return pacsv.read_csv(
-                source,
-                read_options=pacsv.ReadOptions(use_threads=True, block_size=block),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+            return pacsv.read_csv(source._source(), **_csv_options(source, skip, include))
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             msg = str(exc)
-            if "straddling" in msg and block < size + 1 and block < (1 << 30):
-                block = min(max(block * 4, size + 1), 1 << 30)  # a row longer than a block
+            if "straddling" in msg and source.block < source.size + 1 and source.block < (1 << 30):
+                source.block = min(max(source.block * 4, source.size + 1), 1 << 30)  # a row longer than a block
                 bad_rows.clear()
                 continue
-            if "UTF8" in msg or "UTF-8" in msg:
+            if ("UTF8" in msg or "UTF-8" in msg) and source._data is None:
                 raise _NotUtf8() from None
-            raise ImportError_(f"{path}: not a readable CSV: {msg.splitlines()[0]}") from None
+            raise ImportError_(f"{source.path}: not a readable CSV: {msg.splitlines()[0]}") from None
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _arrow_open(source: CsvSource):
+    """Arrow's streaming reader over every column (the skipped rows were counted by the scan)."""
+    try:
+        return pacsv.open_csv(source._source(), **_csv_options(source, lambda row: "skip"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ImportError_(f"{source.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
 
 
 def _malformed(data: bytes, bad_rows: list[tuple[int, int, str]]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from events.importers.base import Imported, ImportError_
+from events.importers.base import ImportError_, StreamedImport
 from events.importers.table import FIELDS, TableSpec, read_table
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
 
@@ -59,7 +59,7 @@ def load_mapping(path: str | Path | None) -> dict:
 
 def read_mapped_csv(path: Path, dataset: str, *, columns: dict[str, str] | None = None,
                     type_map: dict[str, str] | None = None, mapping_file: str | None = None,
-                    date_format: str | None = None, claimed_by: str | None = None, **_) -> Imported:
+                    date_format: str | None = None, claimed_by: str | None = None, **_) -> StreamedImport:
     spec_file = load_mapping(mapping_file)
     cols = {**(spec_file.get("columns") or {}), **(columns or {})}
     unknown = [f for f in cols if f not in FIELDS]

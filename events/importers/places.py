@@ -60,21 +60,46 @@ def region_codes(names: pd.Series, countries: pd.Series, meaning: str) -> np.nda
     return np.asarray(table + [None], dtype=object)[codes]
 
 
+class PointMemo:
+    """The region of each distinct point already placed, kept across the batches of one file: a
+    million rows name about 20,000 points, and each is tested against the polygons once."""
+
+    def __init__(self) -> None:
+        self.keys = pd.Index([], dtype=np.complex128)
+        self.poly = np.empty(0, dtype=object)
+        self.cc = np.empty(0, dtype=object)
+        self.out = np.empty(0, dtype=np.float64)
+
+    def place(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from geodata.boundaries import assign_admin1_detail
+
+        key = np.asarray(lat, np.float64) + 1j * np.asarray(lon, np.float64)
+        inverse, uniq = pd.factorize(key)
+        at = self.keys.get_indexer(uniq)
+        new = np.flatnonzero(at < 0)
+        if len(new):
+            u = np.asarray(uniq)[new]
+            n_poly, n_cc, n_out = assign_admin1_detail(u.imag, u.real)
+            at[new] = len(self.keys) + np.arange(len(new))
+            self.keys = self.keys.append(pd.Index(u))
+            self.poly = np.concatenate([self.poly, np.asarray(n_poly, dtype=object)])
+            self.cc = np.concatenate([self.cc, np.asarray(n_cc, dtype=object)])
+            self.out = np.concatenate([self.out, np.asarray(n_out, dtype=np.float64)])
+        rows = at[inverse]
+        return self.poly[rows], self.cc[rows], self.out[rows]
+
+
 def locate_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: np.ndarray,
-                  meaning: str = "default") -> Placed:
+                  meaning: str = "default", memo: PointMemo | None = None) -> Placed:
     """Region per row: the source's name where it resolves, else the point's polygon (or the
     nearest one just off a simplified coast); a name the point contradicts is flagged, not trusted."""
-    from geodata.boundaries import SNAP_KM, assign_admin1_detail, km_outside
+    from geodata.boundaries import SNAP_KM, km_outside
     from geodata.regions import regions
 
     n = len(lat)
     named = region_codes(names, countries, meaning) if n else np.empty(0, dtype=object)
     # Events repeat their place's point: test each distinct point once (1M rows, ~20,000 points).
-    inverse, _ = pd.factorize(np.asarray(lat, np.float64) + 1j * np.asarray(lon, np.float64))
-    order = np.zeros(inverse.max() + 1 if n else 0, dtype=np.int64)
-    order[inverse[::-1]] = np.arange(n)[::-1]  # a row of each distinct point
-    u_poly, u_cc, u_out = assign_admin1_detail(lon[order], lat[order])
-    poly, poly_cc, outside = u_poly[inverse], u_cc[inverse], u_out[inverse]
+    poly, poly_cc, outside = (memo or PointMemo()).place(lat, lon)
     code = np.where(pd.isna(named), poly, named).astype(object)
     flags = np.full(n, None, dtype=object)
     notes: list[str] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
-from events.importers.base import (Imported, ImportError_, Screen, category, check_types,
-                                   clean_category, clean_long_text, duplicated, map_values, read_csv, to_number)
+from events.importers.base import (CsvSource, ImportError_, Rejects, Screen, StreamedImport, category,
+                                   check_types, clean_category, clean_long_text, map_values,
+                                   merge_notes, to_number)
 from events.importers.dates import parse_dates
-from events.importers.places import locate_admin1, locate_names
+from events.importers.places import PointMemo, locate_admin1, locate_names
 from events.vocab import EVENT_TYPES
 
 # Our fields a mapping may name, and what each means.
@@ -71,12 +73,45 @@ class TableSpec:
     keep_extras: bool = True
 
 
-def _derived_ids(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """A stable id from a row's content (and its occurrence, for identical rows)."""
-    key = df[cols].astype("str").fillna("").agg("\x1f".join, axis=1) if cols else pd.Series([""] * len(df))
-    digest = key.map(lambda k: hashlib.blake2b(k.encode(), digest_size=6).hexdigest())
-    occurrence = digest.groupby(digest).cumcount()
-    return (digest + np.where(occurrence > 0, "-" + (occurrence + 1).astype(str), "")).to_numpy(object)
+class _DerivedIds:
+    """A stable id from a row's content, and its occurrence for identical rows, counted across
+    the batches of one file."""
+
+    def __init__(self, cols: list[str]) -> None:
+        self.cols = cols
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, df: pd.DataFrame) -> np.ndarray:
+        key = df[self.cols].astype("str").fillna("").agg("\x1f".join, axis=1) if self.cols \
+            else pd.Series([""] * len(df), index=df.index)
+        digest = key.map(lambda k: hashlib.blake2b(k.encode(), digest_size=6).hexdigest())
+        earlier = digest.map(self.seen).fillna(0).astype(np.int64).to_numpy()
+        occurrence = earlier + digest.groupby(digest).cumcount().to_numpy()
+        for d, k in digest.value_counts().items():
+            self.seen[d] = self.seen.get(d, 0) + int(k)
+        return (digest + np.where(occurrence > 0, "-" + pd.Series(occurrence + 1, index=df.index).astype(str),
+                                  "")).to_numpy(object)
+
+
+class _SeenIds:
+    """Ids kept so far in a streamed file: a later row with one of them is a duplicate. Only ids
+    that occur more than once in the whole file (the scan knows them; usually none) are tracked."""
+
+    def __init__(self, repeated: set[str]) -> None:
+        self.repeated = repeated
+        self.kept: set[str] = set()
+
+    def duplicated(self, ids: pd.Series, ok: np.ndarray) -> np.ndarray:
+        dup = np.zeros(len(ids), dtype=bool)
+        if not self.repeated:
+            return dup
+        values = ids.to_numpy(object)
+        for i in np.flatnonzero(ok & ids.isin(self.repeated).to_numpy(bool)):
+            if values[i] in self.kept:
+                dup[i] = True
+            else:
+                self.kept.add(values[i])
+        return dup
 
 
 def _types(screen: Screen, d: pd.DataFrame, spec: TableSpec, cols: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
@@ -100,27 +135,36 @@ def _types(screen: Screen, d: pd.DataFrame, spec: TableSpec, cols: dict[str, str
         why = np.asarray(why_u + ["category: empty"], dtype=object)[codes]
         screen.reject(why != "", why)
         return et, st
-    et = d[cols["event_type"]].fillna("").astype(str).str.strip().to_numpy(object)
+    et = _stripped(d[cols["event_type"]])
     if "sub_event_type" in cols:
-        st = d[cols["sub_event_type"]].fillna("").astype(str).str.strip().to_numpy(object)
-        reason = check_types(pd.Series(et), pd.Series(st))
+        st = _stripped(d[cols["sub_event_type"]])
+        reason = check_types(pd.Series(et, dtype=object), pd.Series(st, dtype=object))
         screen.reject(reason != "", reason)
     else:  # a reduced export: the type alone
         st = np.full(n, None, dtype=object)
-        known = pd.Series(et).isin(list(EVENT_TYPES)).to_numpy(bool)
+        known = pd.Series(et, dtype=object).isin(list(EVENT_TYPES)).to_numpy(bool)
         screen.reject(~known, lambda where: [f"event_type: unknown {et[i]!r}" for i in where])
     return et, st
 
 
-def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
-    table = read_csv(path, spec.required)
-    df = table.frame
+def _stripped(s: pd.Series) -> np.ndarray:
+    """A column of few distinct values as trimmed text per row ('' where blank), trimmed once per value."""
+    codes, uniques = pd.factorize(s)
+    return np.array([str(u).strip() for u in uniques] + [""], dtype=object)[codes]
+
+
+def read_table(path: Path, dataset: str, spec: TableSpec, finish=None) -> StreamedImport:
+    """The file's rows in our columns, streamed BATCH_ROWS at a time (finish: a layout's last
+    touch to each batch of rows, given the file's columns). What needs the whole file is read first: the dates, to decide
+    their order, and the ids, to refuse duplicates and to derive ids in a stable way."""
+    source = CsvSource(path, spec.required)
+    names = source.columns
     cols = {f: c for f, c in spec.columns.items() if c}
-    absent = [f"{c!r} (for {f})" for f, c in cols.items() if c not in df.columns]
+    absent = [f"{c!r} (for {f})" for f, c in cols.items() if c not in names]
     if spec.name == "csv" and absent:  # a user's mapping names a column the file lacks: say so
         raise ImportError_(f"{path}: the mapping names column(s) the file lacks: {', '.join(absent)}; "
-                           f"its columns are: {', '.join(table.columns)}")
-    cols = {f: c for f, c in cols.items() if c in df.columns}
+                           f"its columns are: {', '.join(names)}")
+    cols = {f: c for f, c in cols.items() if c in names}
     missing = []
     if "date" not in cols:
         missing.append("a date")
@@ -129,31 +173,65 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
     if not ({"lat", "lon"} <= set(cols) or "location" in cols):
         missing.append("coordinates (latitude and longitude) or a place name")
     if missing:
-        raise ImportError_(f"{path}: lacks {', '.join(missing)}; its columns are: {', '.join(table.columns)}"
+        raise ImportError_(f"{path}: lacks {', '.join(missing)}; its columns are: {', '.join(names)}"
                            + ("; map them with --map FIELD=COLUMN" if spec.name == "csv" else
                               "; is this the right --format?"))
-    notes: list[str] = []
-    screen = Screen.for_csv(table, cols.get("id"))
-    if "id" not in cols:
-        content = [c for c in table.columns]
-        screen.ids = pd.Series(_derived_ids(df, content), index=df.index)
-        notes.append("id: no id column; each row's id is a hash of its content")
-
-    date_cols = {cols["date"]: df[cols["date"]]}
+    whole = source.scan([cols[f] for f in ("date", "end_date", "year", "id") if f in cols])
+    if "id" in cols:
+        ids = whole[cols["id"]].str.strip()
+        repeated = set(ids[ids.duplicated(keep=False) & (ids != "")])
+    else:
+        repeated = set()
+    date_cols = {cols["date"]: whole[cols["date"]]}
     if "end_date" in cols:
-        date_cols[cols["end_date"]] = df[cols["end_date"]]
+        date_cols[cols["end_date"]] = whole[cols["end_date"]]
     parsed = parse_dates(date_cols, date_format=spec.date_format, where=str(path),
-                         years=df[cols["year"]] if "year" in cols else None, convention=spec.date_convention)
-    date = parsed.values[0]
-    end = parsed.values[1] if len(parsed.values) > 1 else None
+                         years=whole[cols["year"]] if "year" in cols else None, convention=spec.date_convention)
+    del whole, date_cols
+    notes: list[str] = []
+    if "id" not in cols:
+        notes.append("id: no id column; each row's id is a hash of its content")
     if parsed.order:
         notes.append(f"dates: {parsed.decision}")
+
+    def produce(out: StreamedImport) -> Iterator[pd.DataFrame]:
+        rejects = Rejects()
+        derive = _DerivedIds(list(names)) if "id" not in cols else None
+        seen = _SeenIds(repeated)
+        memo = PointMemo()
+        batch_notes: list[str] = []
+        read = len(source.malformed)
+        first = True
+        for batch in source.batches():
+            screen = Screen.for_batch(batch, source.encoding, cols.get("id"), rejects,
+                                      malformed=source.malformed if first else None)
+            first = False
+            read += len(batch.line)
+            at = slice(batch.start, batch.start + len(batch.line))
+            rows = _batch_rows(batch.frame, dataset, spec, cols, screen, parsed, at, derive, seen, memo,
+                               batch_notes, names)
+            if finish is not None:
+                rows = finish(rows, names)
+            yield rows
+        out.done(rejects.frame(), read, notes + merge_notes(batch_notes))
+
+    return StreamedImport(produce, source.encoding, list(names))
+
+
+def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str, str], screen: Screen,
+                parsed, at: slice, derive, seen: _SeenIds, memo: PointMemo, notes: list[str],
+                names: list[str]) -> pd.DataFrame:
+    """One batch of the file in our columns; its rejects go to the screen."""
+    if derive is not None:
+        screen.ids = pd.Series(derive(df), index=df.index)
+    date = parsed.values[0][at]
+    end = parsed.values[1][at] if len(parsed.values) > 1 else None
     end_reason = None
     if end is not None:
         given = (df[cols["end_date"]].fillna("").str.strip() != "").to_numpy(bool)
-        end_reason = np.where(given, parsed.reasons[1], "")
+        end_reason = np.where(given, parsed.reasons[1][at], "")
         end = np.where(given, end, np.datetime64("NaT"))
-    screen.dates(date, parsed.reasons[0], end, end_reason, names=(cols["date"], cols.get("end_date", "end_date")))
+    screen.dates(date, parsed.reasons[0][at], end, end_reason, names=(cols["date"], cols.get("end_date", "end_date")))
 
     lat = to_number(df[cols["lat"]]) if "lat" in cols else np.full(len(df), np.nan)
     lon = to_number(df[cols["lon"]]) if "lon" in cols else np.full(len(df), np.nan)
@@ -175,9 +253,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
     fat = screen.count(df[cols["fatalities"]], cols["fatalities"]) if "fatalities" in cols \
         else np.full(len(df), np.nan)
     inj = screen.count(df[cols["injured"]], cols["injured"]) if "injured" in cols else np.full(len(df), np.nan)
-    screen.reject(duplicated(screen.ids.where(screen.ok, None)) & screen.ok,
-                  f"{cols.get('id', 'id')}: duplicated id (first occurrence kept)")
-
+    screen.reject(seen.duplicated(screen.ids, screen.ok), f"{cols.get('id', 'id')}: duplicated id (first occurrence kept)")
     keep = np.flatnonzero(screen.ok)
     d = df if len(keep) == len(df) else df.iloc[keep]  # no copy of a clean file
     klat, klon = lat[keep], lon[keep]
@@ -193,11 +269,11 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
             return clean_long_text(d[cols[f]], trim=False)
         return clean_long_text(d[cols[f]]) if f in LONG_TEXT else clean_category(d[cols[f]])
 
-    cc = pd.Series(map_values(text("iso"), ISO_NUMERIC), index=d.index)
-    cc = cc.fillna(pd.Series(map_values(text("country"), _country_codes()), index=d.index))
-    placed = locate_admin1(text("admin1"), cc, klat, klon, spec.admin1_meaning)
+    cc = pd.Series(map_values(text("iso"), ISO_NUMERIC), index=d.index, dtype=object)
+    cc = cc.fillna(pd.Series(map_values(text("country"), _country_codes()), index=d.index, dtype=object))
+    placed = locate_admin1(text("admin1"), cc, klat, klon, spec.admin1_meaning, memo)
     derived_cc = cc.isna().to_numpy(bool) & (placed.country != None)  # noqa: E711 - element-wise
-    cc = cc.fillna(pd.Series(placed.country, index=d.index)).fillna(text("country"))
+    cc = cc.fillna(pd.Series(placed.country, index=d.index, dtype=object)).fillna(text("country"))
     if derived_cc.any():
         notes.append(f"country: {int(derived_cc.sum()):,} row(s) had none; taken from their coordinates")
     notes.extend(placed.notes)
@@ -223,8 +299,8 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
         "date": date[keep],
         "end_date": end[keep] if end is not None else pd.NaT,
         "date_precision": pd.Categorical(map_values(text("time_precision"), TIME_PRECISION, "day")),
-        "event_type": category(pd.Series(et[keep], index=d.index).fillna("")),
-        "sub_event_type": category(pd.Series(st[keep], index=d.index).fillna("")),
+        "event_type": category(pd.Series(et[keep], index=d.index, dtype=object).fillna("")),
+        "sub_event_type": category(pd.Series(st[keep], index=d.index, dtype=object).fillna("")),
         "actor1": text("actor1"),
         "actor2": text("actor2"),
         "location_name": text("location"),
@@ -249,12 +325,10 @@ def read_table(path: Path, dataset: str, spec: TableSpec) -> Imported:
             rows[c] = clean_category(d[c]) if c != "timestamp" else clean_long_text(d[c], trim=False).array
     if spec.keep_extras:
         used = set(cols.values()) | set(spec.passthrough)
-        for c in table.columns:
+        for c in names:
             if c not in used:
                 rows[EXTRA_PREFIX + c] = clean_long_text(d[c], trim=False).array
-    result = Imported(rows.reset_index(drop=True), screen.rejects.frame(), screen.read, table.encoding, notes)
-    result.source_columns = list(table.columns)
-    return result
+    return rows.reset_index(drop=True)
 
 
 def _titles(given: pd.Series, what: np.ndarray, place: pd.Series) -> pd.Series:
