@@ -372,7 +372,10 @@ class PostgisStorage(Storage):
         found = cur.fetchall()
         for name, _ in found:
             cur.execute(f'DROP INDEX "{name}"')
-        return [definition for _, definition in found]
+        # The primary key too: checking a million new ids one by one against a growing index
+        # costs more than sorting them once; a duplicate id still fails the push, whole.
+        cur.execute("ALTER TABLE events DROP CONSTRAINT events_pkey")
+        return ["ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (id)"] + [d for _, d in found]
 
     def _ensure_extras(self, cur, names: Iterable[str]) -> None:
         from psycopg import sql as psql
