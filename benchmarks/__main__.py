@@ -4,11 +4,13 @@ BENCH_EVENTS=200000 python -m benchmarks runs the scale benchmarks smaller.
 """
 import os
 
-from benchmarks import bench_browser, bench_draft, bench_page, bench_gazetteer, bench_map, bench_postgis, bench_scale, bench_territory
+from benchmarks import bench_browser, bench_coverage, bench_draft, bench_page, bench_gazetteer, bench_map, bench_postgis, bench_scale, bench_territory
 
 events = os.environ.get("BENCH_EVENTS", "1000000")
 print("== gazetteer")
 bench_gazetteer.main()
+print("\n== gazetteer coverage of the villages real reports name (UCDP GED, ../shared/data/real)")
+bench_coverage.main()
 print("\n== map build (curated-style events, individual features)")
 bench_map.main([])
 print(f"\n== scale: {int(events):,} events")

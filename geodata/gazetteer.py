@@ -266,7 +266,11 @@ class GazetteerGeocoder(Geocoder):
         top = max(places, key=lambda p: p.population)
         rivals = [p for p in places if p is not top]
         sole_current_name = top.matched_primary and not any(p.matched_primary for p in rivals)
-        if sole_current_name or all(top.population >= DOMINANCE * max(p.population, 1) for p in rivals):
+        # A large place that bore the name once (Zaporizhzhia was Oleksandrivsk) never outweighs
+        # a smaller one that bears it today: that choice would land 300 km off, silently.
+        former_only = not top.matched_primary and any(p.matched_primary for p in rivals)
+        if sole_current_name or (not former_only
+                                 and all(top.population >= DOMINANCE * max(p.population, 1) for p in rivals)):
             top.extra["other_candidates"] = len(rivals)
             return top
         raise AmbiguousPlace(query, places)

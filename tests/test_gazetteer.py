@@ -48,6 +48,17 @@ def test_each_prymorske_by_its_oblast(gc, admin1, source, lat):
     assert loc.raw["source"] == source and loc.latitude == pytest.approx(lat)
 
 
+def test_a_big_city_that_once_bore_the_name_does_not_outweigh_the_town_that_bears_it_now(gc):
+    """Oleksandrivsk is a town in Luhansk Oblast today, and Zaporizhzhia's name until 1921: the
+    city is 100 times larger, and picking it by size put the town 313 km off, silently."""
+    with pytest.raises(AmbiguousPlace) as exc:
+        gc.geocode("Oleksandrivsk", country="UA")
+    assert {c.admin1_code for c in exc.value.candidates} >= {"UA-09", "UA-23"}
+    loc = gc.geocode("Oleksandrivsk", country="UA", admin1="Luhansk")
+    assert loc.raw["admin1_code"] == "UA-09"
+    assert geodesic((loc.latitude, loc.longitude), (48.587, 39.184)).km < 3  # UCDP's point for the town
+
+
 def test_two_prymorske_in_odesa_oblast_stay_ambiguous(gc):
     with pytest.raises(AmbiguousPlace) as exc:
         gc.geocode("Prymorske", country="UA", admin1="Odesa Oblast")
