@@ -10,6 +10,7 @@ the file, unless the header itself lacks the essentials.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -357,6 +358,7 @@ def _country_hint(df: pd.DataFrame, cols: dict[str, str]) -> pd.Series:
     return pd.Series([None] * len(df), index=df.index, dtype=object)
 
 
+@functools.lru_cache(maxsize=1)
 def _country_codes() -> dict[str, str]:
     from geodata.regions import COUNTRIES
 
