@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from events.vocab import EVENT_TYPES
+from events.vocab import CLAIMED_OR_DISPUTED
 
 TYPE_ORDER = list(EVENT_TYPES)
 ASPECT = 0.65  # a cell is 1/0.65 times wider in degrees of longitude: about square at 50° N
@@ -26,7 +27,7 @@ def first_cell(lat_span: float, lon_span: float, max_cells: int) -> float:
     return max(span / math.sqrt(max_cells) * 1.2, 0.005)
 
 
-CLAIMS = ("claimed", "disputed")  # what a cell's hatching counts: one side's word, or contested
+CLAIMS = CLAIMED_OR_DISPUTED  # what a cell's hatching counts
 
 
 def grid_payload(ix: np.ndarray, iy: np.ndarray, t: np.ndarray, n: np.ndarray, cell: float, total: int,

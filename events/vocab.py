@@ -34,6 +34,8 @@ DISORDER_TYPE = {
 
 DATE_PRECISION = {"day": 1, "week": 2, "month": 3}  # ACLED time_precision
 CLAIM_STATUSES = ("reported", "claimed", "confirmed", "disputed")
+# One side's word, or contested: counted apart in the metrics, marked on clusters, hatched on cells.
+CLAIMED_OR_DISPUTED = ("claimed", "disputed")
 # A curated record's way to publication: the author drafts, asks for review, and another
 # person approves or rejects it. Imported datasets are published as they are (approved).
 REVIEW_STATES = ("draft", "in_review", "approved", "rejected")

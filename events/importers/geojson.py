@@ -16,6 +16,7 @@ from events.importers.base import Imported, ImportError_, Screen, check_types, d
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1
 from events.importers.table import TIME_PRECISION
+from events.vocab import CLAIM_STATUSES
 
 ALIASES = {
     "id": ("id", "event_id_cnty", "event_id"),
@@ -126,7 +127,7 @@ def read_geojson(path: Path, dataset: str, *, date_format: str | None = None, **
         "location_name": loc.fillna(""),
         "fatalities": pd.array(fat[keep], dtype="Float64").astype("Int64"),
         "injured": pd.array(inj[keep], dtype="Float64").astype("Int64"),
-        "claim_status": claim.where(claim.isin(["reported", "claimed", "confirmed", "disputed"]), "reported"),
+        "claim_status": claim.where(claim.isin(CLAIM_STATUSES), "reported"),
         "claimed_by": _pick(d, "claimed_by").fillna(dataset),
         "lat": klat, "lon": klon, "geo_precision": gp.to_numpy(), "uncertainty_km": unc,
         "country": cc.to_numpy(object), "admin1": placed.name, "admin1_code": placed.code,

@@ -26,7 +26,7 @@ from events.importers.base import (CsvSource, ImportError_, Rejects, Screen, Str
                                    merge_notes, to_number)
 from events.importers.dates import parse_dates
 from events.importers.places import PointMemo, locate_admin1, locate_names
-from events.vocab import EVENT_TYPES
+from events.vocab import CLAIM_STATUSES, EVENT_TYPES
 
 # Our fields a mapping may name, and what each means.
 FIELDS = {
@@ -53,7 +53,6 @@ TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 GEO_UNCERTAINTY_KM = {1: 2.0, 2: 25.0, 3: 100.0}
 ISO_NUMERIC = {"804": "UA", "643": "RU", "112": "BY", "498": "MD", "616": "PL", "642": "RO", "703": "SK",
                "348": "HU"}
-CLAIM_STATUSES = ("reported", "claimed", "confirmed", "disputed")
 LONG_TEXT = ("notes", "title", "source_url")  # mostly distinct per row: trimmed in Arrow, not per distinct value
 _SPLIT = re.compile(r"\s*[;|,]\s*")
 

@@ -27,6 +27,7 @@ from events.filters import Filter, key, mask
 from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review, read_ahead,
                                  review_after_edit, validate_record)
 from events.vocab import CURATED
+from events.vocab import CLAIMED_OR_DISPUTED
 
 VIEWS_KEPT = 32
 TRASH = ".trash"  # retracted record files, as they were
@@ -52,7 +53,7 @@ def in_bounds(lat: np.ndarray, lon: np.ndarray, bounds) -> np.ndarray:
 def summarise(sub: pd.DataFrame) -> Summary:
     """The view's numbers from its rows' columns."""
     fat = sub["fatalities"].astype("Float64").fillna(0).to_numpy(np.float64)
-    claimed = sub["claim_status"].isin(["claimed", "disputed"]).to_numpy(bool)
+    claimed = sub["claim_status"].isin(CLAIMED_OR_DISPUTED).to_numpy(bool)
     inj = sub["injured"].astype("Float64").fillna(0).to_numpy(np.float64)
     ext = padded_extent(sub["lat"].to_numpy(np.float64), sub["lon"].to_numpy(np.float64),
                         sub["uncertainty_km"].to_numpy(np.float64))

@@ -193,12 +193,15 @@ class PostgisStorage(Storage):
 
     def summary(self, f: Filter) -> Summary:
         clause, params = self._where(f)
+        from events.vocab import CLAIMED_OR_DISPUTED
+
         pad = "(least(coalesce(uncertainty_km, 0), 300) / 111.0)"
+        claims = ", ".join(f"'{c}'" for c in CLAIMED_OR_DISPUTED)  # constants of ours, not user input
         row = self._scalar(
             "SELECT count(*),"
-            " coalesce(sum(fatalities) FILTER (WHERE claim_status NOT IN ('claimed', 'disputed')), 0),"
-            " coalesce(sum(fatalities) FILTER (WHERE claim_status IN ('claimed', 'disputed')), 0),"
-            " coalesce(sum(injured), 0), count(*) FILTER (WHERE claim_status IN ('claimed', 'disputed')),"
+            f" coalesce(sum(fatalities) FILTER (WHERE claim_status NOT IN ({claims})), 0),"
+            f" coalesce(sum(fatalities) FILTER (WHERE claim_status IN ({claims})), 0),"
+            f" coalesce(sum(injured), 0), count(*) FILTER (WHERE claim_status IN ({claims})),"
             f" min(lat - {pad}), min(lon - {pad} / cos(radians(lat))), max(lat + {pad}),"
             f" max(lon + {pad} / cos(radians(lat)))"
             f" FROM events WHERE {clause}", params)
