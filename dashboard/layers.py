@@ -267,6 +267,13 @@ class EventLayer(JSCSSMixin, MacroElement):
                            uncertaintyShapes: function() { return uncertainty.getLayers().length; },
                            uncertaintyAll: showAll, uncertain: uncertain, open: open,
                            shapeIds: data.id.filter(function(_, i) { return data.u[i] > 0 || (data.rg && data.rg[i] >= 0); })};
+  // The page draws its timeline and table once the map is drawn (they would slow the map down):
+  // tell the page so, once per page load, as the map component's value.
+  if (!window.ceDrawnSent && window.parent !== window) {
+    window.ceDrawnSent = true;
+    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue",
+                               value: {ce_drawn: true}, dataType: "json"}, "*");
+  }
   // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
   var wanted = {{ this.open_json }};
   if (wanted) setTimeout(function() { open(wanted); }, 200);
@@ -432,6 +439,13 @@ class AggregateLayer(MacroElement):
   window.conflictEvents = {count: data.total, cells: data.n.length, aggregated: true, hatchLines: hatch.length,
                            hatchedCells: cl.filter(function(x) { return x > 0; }).length,
                            cellSum: data.n.reduce(function(a, b) { return a + b; }, 0), ids: []};
+  // The page draws its timeline and table once the map is drawn (they would slow the map down):
+  // tell the page so, once per page load, as the map component's value.
+  if (!window.ceDrawnSent && window.parent !== window) {
+    window.ceDrawnSent = true;
+    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue",
+                               value: {ce_drawn: true}, dataType: "json"}, "*");
+  }
 })();
 {% endmacro %}
 """)

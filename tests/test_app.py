@@ -89,3 +89,14 @@ def test_url_notices_name_the_value_once_and_go_when_the_filter_changes(monkeypa
     assert metric(at, "Events shown") == "8"  # the bad values are dropped, not applied
     at.multiselect(key="f_claims").set_value(["reported"]).run()
     assert not [h for h in at.get("html") if "Ignored" in str(h.proto.body)]
+
+
+def test_a_sessions_first_page_is_the_map_alone_until_the_map_says_it_is_drawn(monkeypatch, seed_catalog):
+    """The chart and the table would slow the map's first drawing: they follow its signal."""
+    at = run_app(monkeypatch, seed_catalog)
+    assert not at.dataframe and not [s for s in at.subheader if s.value == "Timeline"]
+    assert any("follow once the map is drawn" in c.value for c in at.caption)
+    at.session_state["_ce_drawn"] = True  # what the map's signal sets (tests/test_browser.py sends it for real)
+    at.run()
+    assert at.dataframe and [s for s in at.subheader if s.value == "Timeline"]
+    assert not any("follow once the map is drawn" in c.value for c in at.caption)

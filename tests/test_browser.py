@@ -411,6 +411,26 @@ def test_selecting_a_table_row_opens_that_event_on_the_map(server, browser, cata
         assert f.get_attribute(".leaflet-popup-content a.ce-link", "href").endswith("?event=" + newest["id"].iloc[row])
 
 
+def test_the_map_draws_first_and_the_timeline_and_table_follow_it(server, browser):
+    with Page(browser) as p:
+        p.page.goto(server + "/")
+        drawn = table = chart = None
+        deadline = time.time() + 60
+        while time.time() < deadline and not (table and chart):
+            now = time.time()
+            if drawn is None and any("st_folium" in f.url and f.evaluate("() => !!window.conflictEvents")
+                                     for f in p.page.frames):
+                drawn = now
+            if table is None and p.page.query_selector('[data-testid="stDataFrame"]'):
+                table = now
+            if chart is None and p.page.query_selector('[data-testid="stVegaLiteChart"]'):
+                chart = now
+            p.page.wait_for_timeout(10)
+        assert drawn and table and chart, (drawn, table, chart)
+        assert table >= drawn and chart >= drawn
+        p.page.get_by_text("follow once the map is drawn").wait_for(state="detached", timeout=10_000)
+
+
 def test_uncertainty_shapes_show_on_demand_and_clusters_say_what_they_hold(big_server, browser):
     with Page(browser) as p:
         p.page.goto(big_server + "/?region=UA-59")
