@@ -101,6 +101,9 @@ def ensure_registered() -> None:
         registry.register_component(component)
 
 
+DRAWN = "_ce_drawn"  # session flag: this session's browser has drawn a map
+
+
 def show(rendered: RenderedMap, layer: str, *, key: str, height: int, center, zoom: int,
          returned_objects: list[str]):
     """st_folium(base map, feature_group_to_add=..., ...) with the base map and the layer pre-rendered."""
@@ -113,9 +116,14 @@ def show(rendered: RenderedMap, layer: str, *, key: str, height: int, center, zo
     def on_change():
         st.session_state[key] = st.session_state.get(hash_key, {})
 
-    return sf._component_func(
+    value = sf._component_func(
         script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.map_id, key=hash_key,
         height=height, width=None, returned_objects=returned_objects, default=defaults, zoom=zoom,
         center=center, feature_group=layer, return_on_hover=False, layer_control=None,
         pixelated=False, css_links=list(rendered.css_links), js_links=list(rendered.js_links),
         on_change=on_change, wrap_longitude=False)
+    if isinstance(value, dict) and (value.get("ce_drawn") or value != defaults):
+        # The browser drew the map: it said so, or sent a value of its own (a value the component
+        # sent after ours may have replaced it). The page's later parts follow from now on.
+        st.session_state[DRAWN] = True
+    return value

@@ -268,11 +268,11 @@ class EventLayer(JSCSSMixin, MacroElement):
                            uncertaintyAll: showAll, uncertain: uncertain, open: open,
                            shapeIds: data.id.filter(function(_, i) { return data.u[i] > 0 || (data.rg && data.rg[i] >= 0); })};
   // The page draws its timeline and table once the map is drawn (they would slow the map down):
-  // tell the page so, once per page load, as the map component's value.
-  if (!window.ceDrawnSent && window.parent !== window) {
+  // tell the page so, once per page load, through the map component's value, keeping what the
+  // component itself last sent (a click, the bounds).
+  if (!window.ceDrawnSent && window.Streamlit && window.__GLOBAL_DATA__) {
     window.ceDrawnSent = true;
-    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue",
-                               value: {ce_drawn: true}, dataType: "json"}, "*");
+    window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_drawn: true}));
   }
   // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
   var wanted = {{ this.open_json }};
@@ -440,11 +440,11 @@ class AggregateLayer(MacroElement):
                            hatchedCells: cl.filter(function(x) { return x > 0; }).length,
                            cellSum: data.n.reduce(function(a, b) { return a + b; }, 0), ids: []};
   // The page draws its timeline and table once the map is drawn (they would slow the map down):
-  // tell the page so, once per page load, as the map component's value.
-  if (!window.ceDrawnSent && window.parent !== window) {
+  // tell the page so, once per page load, through the map component's value, keeping what the
+  // component itself last sent (a click, the bounds).
+  if (!window.ceDrawnSent && window.Streamlit && window.__GLOBAL_DATA__) {
     window.ceDrawnSent = true;
-    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue",
-                               value: {ce_drawn: true}, dataType: "json"}, "*");
+    window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_drawn: true}));
   }
 })();
 {% endmacro %}

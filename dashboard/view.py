@@ -302,9 +302,7 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
         if seen and seen != bounds:
             st.session_state["_ce_bounds"], st.session_state["_ce_bounds_for"] = seen, fkey
             st.rerun()
-    if isinstance(state, dict) and state.get("ce_drawn"):
-        st.session_state["_ce_drawn"] = True
-    if not st.session_state.get("_ce_drawn"):
+    if not st.session_state.get(foliummap.DRAWN):
         # A session's first page: the map alone. Drawing the chart and the table beside it costs the
         # browser half a second of the map's time; the map says when it is drawn, and they follow.
         st.caption("The timeline and the table of events follow once the map is drawn.")

@@ -63,6 +63,9 @@ def test_a_click_on_the_draft_map_pins_the_draft_and_the_saved_record_keeps_the_
         draft(page, base)
         frame = next(f for f in _wait_frames(page) if "st_folium" in f.url)
         frame.wait_for_selector(".leaflet-container", timeout=30_000)
+        # The component listens for clicks once its map is set up: a click before that is lost.
+        frame.wait_for_function("() => !!(window.map && window.map._loaded && window.__GLOBAL_DATA__)",
+                                timeout=30_000)
         box = frame.locator(".leaflet-container").bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)  # off the marker
         caption = page.get_by_text("Clicked on the map:")
