@@ -76,6 +76,8 @@ def wait_for_warm(proc, timeout_s: float = 300) -> float:
 
 
 def filter_change(page) -> float:
+    """On a loaded page (the table follows the map's first drawing): a search typed, to the map redrawn."""
+    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=60_000)
     box = page.get_by_role("textbox", name="Search text")
     box.fill("Kurakhove")
     before = _map_count(page)
