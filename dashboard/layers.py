@@ -27,6 +27,17 @@ CLUSTER_CSS = [("markerclustercss", f"{STATIC}/leaflet.markercluster-1.5.3/Marke
 UNCERTAINTY_ALL_UP_TO = 40
 
 
+DRAWN_SIGNAL = """
+  // The page draws its timeline and table once the map is drawn (they would slow the map down):
+  // tell the page so, once per page load, through the map component's value, keeping what the
+  // component itself last sent (a click, the bounds).
+  if (!window.ceDrawnSent && window.Streamlit && window.__GLOBAL_DATA__) {
+    window.ceDrawnSent = true;
+    window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_drawn: true}));
+  }
+"""  # JS run by each event layer once it is on the map (dashboard/view.py waits for it)
+
+
 class EventLayer(JSCSSMixin, MacroElement):
     """All events of the filtered set as one clustered layer.
 
@@ -267,14 +278,7 @@ class EventLayer(JSCSSMixin, MacroElement):
                            uncertaintyShapes: function() { return uncertainty.getLayers().length; },
                            uncertaintyAll: showAll, uncertain: uncertain, open: open,
                            shapeIds: data.id.filter(function(_, i) { return data.u[i] > 0 || (data.rg && data.rg[i] >= 0); })};
-  // The page draws its timeline and table once the map is drawn (they would slow the map down):
-  // tell the page so, once per page load, through the map component's value, keeping what the
-  // component itself last sent (a click, the bounds).
-  if (!window.ceDrawnSent && window.Streamlit && window.__GLOBAL_DATA__) {
-    window.ceDrawnSent = true;
-    window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_drawn: true}));
-  }
-  // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
+""" + DRAWN_SIGNAL + """  // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
   var wanted = {{ this.open_json }};
   if (wanted) setTimeout(function() { open(wanted); }, 200);
 })();
@@ -439,14 +443,7 @@ class AggregateLayer(MacroElement):
   window.conflictEvents = {count: data.total, cells: data.n.length, aggregated: true, hatchLines: hatch.length,
                            hatchedCells: cl.filter(function(x) { return x > 0; }).length,
                            cellSum: data.n.reduce(function(a, b) { return a + b; }, 0), ids: []};
-  // The page draws its timeline and table once the map is drawn (they would slow the map down):
-  // tell the page so, once per page load, through the map component's value, keeping what the
-  // component itself last sent (a click, the bounds).
-  if (!window.ceDrawnSent && window.Streamlit && window.__GLOBAL_DATA__) {
-    window.ceDrawnSent = true;
-    window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_drawn: true}));
-  }
-})();
+""" + DRAWN_SIGNAL + """})();
 {% endmacro %}
 """)
 
