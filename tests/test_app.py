@@ -10,12 +10,16 @@ from tests.conftest import record, write_record
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
-def run_app(monkeypatch, catalog=None, **params) -> AppTest:
+def run_app(monkeypatch, catalog=None, drawn: bool = True, **params) -> AppTest:
+    """The page as a browser that has drawn its map sees it (drawn=False: a session's first page,
+    before the map's signal; the timeline and the table follow it)."""
     if catalog is not None:
         monkeypatch.setenv("EVENTS_CATALOG", str(catalog))
     at = AppTest.from_file(APP, default_timeout=120)
     for k, v in params.items():
         at.query_params[k] = v
+    if drawn:
+        at.session_state["_ce_drawn"] = True
     at.run()
     assert not at.exception, at.exception
     return at
@@ -93,7 +97,7 @@ def test_url_notices_name_the_value_once_and_go_when_the_filter_changes(monkeypa
 
 def test_a_sessions_first_page_is_the_map_alone_until_the_map_says_it_is_drawn(monkeypatch, seed_catalog):
     """The chart and the table would slow the map's first drawing: they follow its signal."""
-    at = run_app(monkeypatch, seed_catalog)
+    at = run_app(monkeypatch, seed_catalog, drawn=False)
     assert not at.dataframe and not [s for s in at.subheader if s.value == "Timeline"]
     assert any("follow once the map is drawn" in c.value for c in at.caption)
     at.session_state["_ce_drawn"] = True  # what the map's signal sets (tests/test_browser.py sends it for real)
