@@ -85,7 +85,7 @@ def test_grid_from_grouped_points_equals_grid_from_every_row():
 
 
 def test_read_ahead_stops_its_producer_when_the_consumer_stops():
-    from events.storage.base import read_ahead
+    from events.streams import read_ahead
 
     closed = []
 

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from events.errors import EventsError
+from events.streams import read_ahead
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
 
 
@@ -348,7 +349,7 @@ class CsvSource:
             raise ImportError_(f"{self.path}: cannot read: {exc.strerror}") from None
         text, self.encoding = decode(raw)
         self._data = raw.removeprefix(b"\xef\xbb\xbf") if text is None else text.encode("utf-8")
-        return _physical_lines(self.path, self._data)
+        return _physical_lines(self._data)
 
     def _source(self):
         return io.BytesIO(self._data) if self._data is not None else str(self.path)
@@ -383,8 +384,6 @@ class CsvSource:
 
     def batches(self, rows: int | None = None) -> Iterator[CsvBatch]:
         """Pass two: every column as text, `rows` (BATCH_ROWS) rows at a time (scan first)."""
-        from events.storage.base import read_ahead
-
         rows = rows or BATCH_ROWS
         reader = _arrow_open(self)
         lines = _Lines(self.malformed[self.malformed["line"] > 0], self.multiline or len(self.malformed) > 0)
@@ -508,18 +507,11 @@ def _valid_utf8(block: bytes) -> bool:
         return False
 
 
-def _physical_lines(path: Path, data: bytes | None) -> int:
-    """Lines in the file (a last line without a line break counts): equal to header + records
-    when no field holds a line break, the usual case."""
-    if data is not None:
-        count, last = data.count(b"\n"), data[-1:]
-    else:
-        count, last = 0, b""
-        with open(path, "rb") as fh:
-            while block := fh.read(1 << 24):
-                count += block.count(b"\n")
-                last = block[-1:]
-    return count + (1 if last and last != b"\n" else 0)
+def _physical_lines(data: bytes) -> int:
+    """Lines in the decoded file (a last line without a line break counts): equal to header +
+    records when no field holds a line break, the usual case. A file read from disk is counted
+    by _utf8_lines as it is checked."""
+    return data.count(b"\n") + (1 if data[-1:] and data[-1:] != b"\n" else 0)
 
 
 def _csv_options(source: CsvSource, handler, include: list[str] | None = None):

@@ -24,8 +24,9 @@ import pandas as pd
 from events import safe_yaml
 from events.errors import NotFound, Problem, StaleVersion, StorageError
 from events.filters import Filter, key, mask
-from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review, read_ahead,
+from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review,
                                  review_after_edit, validate_record)
+from events.streams import read_ahead
 from events.vocab import CURATED
 from events.vocab import CLAIMED_OR_DISPUTED
 

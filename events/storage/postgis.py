@@ -23,9 +23,10 @@ import pyarrow.csv as pacsv
 from events.columns import DATE_COLUMNS, EXTRA_PREFIX, LIST_COLUMNS
 from events.errors import NotFound, Problem, StaleVersion, StorageError
 from events.filters import Filter, where
-from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review, read_ahead,
+from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review,
                                  review_after_edit, validate_record)
-from events.vocab import CURATED
+from events.streams import read_ahead
+from events.vocab import CLAIMED_OR_DISPUTED, CURATED
 
 BATCH_BYTES = 1 << 26  # Arrow reads the COPY stream in blocks of this size
 PUSH_ROWS = 100_000
@@ -36,6 +37,8 @@ EXTRA = re.compile(r"^x_[A-Za-z0-9_ .\-()/]{1,50}$")
 # nothing is sorted.
 CURATED_ORDER = 'date, id COLLATE "C"'
 DATASET_ORDER = 'dataset COLLATE "C", seq'
+# The claimed-or-disputed statuses as an SQL list (constants of ours, not user input).
+_CLAIMS_SQL = ", ".join(f"'{c}'" for c in CLAIMED_OR_DISPUTED)
 
 
 def _options(dsn: str) -> str:
@@ -193,10 +196,8 @@ class PostgisStorage(Storage):
 
     def summary(self, f: Filter) -> Summary:
         clause, params = self._where(f)
-        from events.vocab import CLAIMED_OR_DISPUTED
-
         pad = "(least(coalesce(uncertainty_km, 0), 300) / 111.0)"
-        claims = ", ".join(f"'{c}'" for c in CLAIMED_OR_DISPUTED)  # constants of ours, not user input
+        claims = _CLAIMS_SQL
         row = self._scalar(
             "SELECT count(*),"
             f" coalesce(sum(fatalities) FILTER (WHERE claim_status NOT IN ({claims})), 0),"
@@ -295,10 +296,10 @@ class PostgisStorage(Storage):
         return stream(self._frames(parts, cols), fmt, raw=raw, control=self.with_control, stats=stats)
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
-        from events.aggregate import CLAIMS, aggregate_points, type_codes
+        from events.aggregate import aggregate_points, type_codes
 
         clause, params = self._where(f, bounds)
-        claims = ", ".join(f"'{c}'" for c in CLAIMS)  # constants of ours, not user input
+        claims = _CLAIMS_SQL
         t = self._copy_table(f"SELECT lat, lon, event_type, count(*) AS n, count(*) FILTER (WHERE claim_status IN "
                              f"({claims})) AS c FROM events WHERE {clause} GROUP BY 1, 2, 3",
                              params, {"lat": pa.float64(), "lon": pa.float64(), "event_type": pa.string(),
