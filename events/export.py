@@ -6,255 +6,25 @@ and a large export streams instead of building the whole document in memory.
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-import json
-import math
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from events.columns import EXTRA_PREFIX, plain
+from events.features import COLUMNS as FEATURE_COLUMNS, geojson_stream
 from events.vocab import ACLED_COLUMNS, DATE_PRECISION, DISORDER_TYPE, OUR_COLUMNS
-from events.columns import plain
-from events.columns import EXTRA_PREFIX, LIST_COLUMNS
 from geodata.regions import COUNTRIES
 
 FORMATS = ("geojson", "csv")
 MEDIA_TYPES = {"geojson": "application/geo+json", "csv": "text/csv"}
-# Properties of a GeoJSON feature, in order: every schema field plus the derived ones.
-PROPERTIES = [
-    "id", "dataset", "title", "summary", "notes", "tags", "date", "end_date", "date_precision",
-    "event_type", "sub_event_type", "actors", "location_name", "location_near", "country", "admin1",
-    "admin1_code", "lat", "lon", "geo_precision", "uncertainty_km", "geocoded_by", "geo_flags",
-    "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources", "related", "review",
-    # what control snapshots say (events/territory): status at the place and date, and a claim's check
-    "control", "control_source", "control_date", "control_check", "control_check_note",
-]
 CONTROL_COLUMNS = ("control", "control_source", "control_date", "control_check", "control_check_note")
-CHUNK = 32_000
-
-
-def _clean(v):
-    """JSON-ready scalar: NaN/NaT/NA -> None, numpy -> Python, dates -> ISO."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, (pd.Timestamp, dt.datetime)):
-        return v.date().isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return [_clean(x) for x in v.tolist()]
-    if isinstance(v, list):
-        return [_clean(x) for x in v]
-    return v
-
-
-_LIST_PROPS = tuple(LIST_COLUMNS)
-_INT_PROPS = ("geo_precision", "fatalities", "injured")
-_FLOAT_PROPS = ("lat", "lon", "uncertainty_km")
-
-
-def _json_strings(values: pd.Series, encoded: pa.Array | None = None) -> pa.Array:
-    """JSON string literals for a text column, column-wise (json.dumps only for the
-    rare values holding control characters); null -> null. encoded: the column's categories
-    already encoded (an export encodes them once, not once per chunk)."""
-    if values.dtype == object and not values.notna().any():  # a column no row has
-        return _nulls(len(values))
-    if encoded is not None and isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        return pc.fill_null(pc.take(encoded, pa.array(codes, type=pa.int32(), mask=codes < 0)), "null") \
-            if len(encoded) else pa.array(["null"] * len(values), type=pa.string())
-    if isinstance(values.dtype, pd.CategoricalDtype) and len(values.cat.categories) > len(values) // 2:
-        values = values.astype("str")  # more categories than this chunk's rows: encode the values instead
-    if isinstance(values.dtype, pd.CategoricalDtype):  # encode each category once, then take
-        encoded = _json_strings(pd.Series(values.cat.categories.astype("str")))
-        codes = pa.array(values.cat.codes.to_numpy(), type=pa.int32(), mask=values.cat.codes.to_numpy() < 0)
-        return pc.fill_null(pc.take(encoded, codes), "null") if len(encoded) else \
-            pa.array(["null"] * len(values), type=pa.string())
-    arr = _arrow_text(values)
-    sample = arr.slice(0, min(len(arr), 4096))
-    if len(arr) and len(pc.unique(sample)) * 4 < len(sample):  # few distinct values: encode those, then take
-        dict_arr = pc.dictionary_encode(arr)
-        return pc.fill_null(pc.take(_json_strings(pd.Series(dict_arr.dictionary.to_pandas())), dict_arr.indices),
-                            "null")
-    # Most text needs no escaping at all: one scan of the bytes finds the rows that do (a quote,
-    # a backslash, a control character); those few go through json.dumps, the rest are quoted as
-    # they are. Escaping every row in Arrow took two passes over all the text, and was half the
-    # export's time on ACLED-length notes.
-    rows = _rows_with(arr, _NEEDS_ESCAPE)
-    if len(rows) > len(arr) // 8:  # text full of quotes: escape in Arrow, then the control characters
-        esc = pc.replace_substring(pc.replace_substring(arr, "\\", "\\\\"), '"', '\\"')
-        quoted = pc.binary_join_element_wise(pa.scalar('"'), esc, pa.scalar('"'), "")
-        rows = _rows_with(arr, _CONTROL)
-    else:
-        quoted = pc.binary_join_element_wise(pa.scalar('"'), arr, pa.scalar('"'), "")
-    if len(rows):
-        mask = np.zeros(len(arr), dtype=bool)
-        mask[rows] = True
-        fixed = pa.array([json.dumps(arr[int(i)].as_py(), ensure_ascii=False) for i in rows], type=pa.string())
-        quoted = pc.replace_with_mask(quoted, pa.array(mask), fixed)
-    return pc.fill_null(quoted, "null")
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array, without a copy when it already is one."""
-    chunked = getattr(values.array, "_pa_array", None)
-    if isinstance(chunked, pa.ChunkedArray) and chunked.type == pa.string():
-        return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
-    arr = pa.array(values.astype("str").where(values.notna(), None), type=pa.string(), from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-
-
-_CONTROL = r"[\x00-\x1f]"
-_NEEDS_ESCAPE = r'["\\\x00-\x1f]'  # a quote, a backslash or a control character
-
-
-def _rows_with(arr: pa.Array, pattern: str) -> np.ndarray:
-    """Rows matching a character class, found by Arrow's regex engine in one pass (three times
-    faster than a numpy scan of the bytes)."""
-    if len(arr) == 0:
-        return np.empty(0, dtype=np.int64)
-    hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
-    return np.flatnonzero(hit.to_numpy(zero_copy_only=False))
-
-
-def _nulls(n: int) -> pa.Array:
-    return pc.fill_null(pa.nulls(n, pa.string()), "null")
-
-
-def _json_dates(values: pd.Series) -> pa.Array:
-    """"YYYY-MM-DD" literals: Arrow's date-to-text cast, ten times faster than strftime."""
-    if values.dtype == object and not values.notna().any():  # a column no row has (control dates)
-        return _nulls(len(values))
-    days = pa.array(values.to_numpy("datetime64[ns]"), type=pa.timestamp("ns"), from_pandas=True).cast(pa.date32())
-    text = pc.cast(days, pa.string())
-    return pc.fill_null(pc.binary_join_element_wise(pa.scalar('"'), text, pa.scalar('"'), ""), "null")
-
-
-def _json_numbers(values: pd.Series, decimals: int | None = None) -> pa.Array:
-    if decimals is None:
-        arr = pa.array(values.astype("Int64"), type=pa.int64(), from_pandas=True)
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-    else:
-        arr = pa.array(np.round(values.to_numpy(np.float64), decimals), type=pa.float64(), from_pandas=True)
-    return pc.fill_null(pc.cast(arr, pa.string()), "null")
-
-
-def _json_lists(values: pd.Series, fallback: pa.Array | None = None) -> pa.Array:
-    """JSON arrays for list columns: curated rows have lists; bulk rows get the fallback or []."""
-    raw = values.to_numpy(object)
-    out = np.full(len(raw), None, dtype=object)
-    for i in np.flatnonzero(pd.notna(raw)):  # only the rows that hold a list (few, in bulk datasets)
-        v = raw[i]
-        if isinstance(v, (list, tuple, np.ndarray)):
-            out[i] = json.dumps(_clean(list(v)), ensure_ascii=False, separators=(",", ":"))
-    arr = pa.array(out, type=pa.string())
-    if fallback is not None:
-        arr = pc.coalesce(arr, fallback)
-    return pc.fill_null(arr, "[]")
-
-
-def encoded_categories(df: pd.DataFrame) -> dict[str, pa.Array]:
-    """JSON literals of each categorical column's categories, computed once per export."""
-    return {name: _json_strings(pd.Series(df[name].cat.categories.astype("str")))
-            for name in [*PROPERTIES, "source_outlets"]
-            if name in df and isinstance(df[name].dtype, pd.CategoricalDtype)
-            and len(df[name].cat.categories) <= max(len(df) // 2, 1)}
-
-
-def _feature_strings(df: pd.DataFrame, encoded: dict[str, pa.Array] | None = None) -> pa.Array:
-    """One GeoJSON Feature per row, built column by column."""
-    encoded = encoded or {}
-    cols: dict[str, pa.Array] = {}
-    for name in PROPERTIES:
-        col = df[name] if name in df else pd.Series([None] * len(df), index=df.index, dtype=object)
-        if name in ("date", "end_date", "control_date"):
-            cols[name] = _json_dates(col)
-        elif name in _INT_PROPS:
-            cols[name] = _json_numbers(col)
-        elif name in _FLOAT_PROPS:
-            cols[name] = _json_numbers(col, 6 if name in ("lat", "lon") else 3)
-        elif name in _LIST_PROPS:
-            fallback = None
-            if name == "sources" and "source_outlets" in df:  # bulk rows: their dataset's source, as an object
-                outlet = _json_strings(df["source_outlets"], encoded.get("source_outlets"))
-                fallback = pc.if_else(pc.equal(outlet, "null"), pa.scalar(None, pa.string()),
-                                      pc.binary_join_element_wise(pa.scalar('[{"outlet":'), outlet,
-                                                                  pa.scalar(',"url":null,"published":null,"quote":null}]'), ""))
-            cols[name] = _json_lists(col, fallback)
-        elif name == "review":  # an imported dataset's rows carry no state: they are published (approved)
-            state = _json_strings(col, encoded.get(name))
-            cols[name] = pc.if_else(pc.equal(state, "null"), pa.scalar('"approved"'), state)
-        else:
-            cols[name] = _json_strings(col, encoded.get(name))
-    pieces: list = [pa.scalar(',\n{"type":"Feature","id":'), cols["id"],
-                    pa.scalar(',"geometry":{"type":"Point","coordinates":['), cols["lon"], pa.scalar(","), cols["lat"],
-                    pa.scalar(']},"properties":{')]
-    for i, name in enumerate(PROPERTIES):
-        pieces += [pa.scalar(("," if i else "") + json.dumps(name) + ":"), cols[name]]
-    pieces.append(pa.scalar("}}"))
-    return pc.binary_join_element_wise(*pieces, "")
 
 
 def geojson_chunks(df: pd.DataFrame) -> Iterator[bytes]:
-    """An RFC 7946 FeatureCollection: no crs, [lon, lat] with at most 6 decimals.
-
-    Streams in chunks; each chunk is built with column operations (pyarrow), so a
-    million features never sit in memory as one document or as Python dicts.
-    """
+    """An RFC 7946 FeatureCollection of a frame, streamed in chunks (events/features.py)."""
     return geojson_stream([df])
-
-
-def geojson_stream(frames: Iterable[pd.DataFrame]) -> Iterator[bytes]:
-    """One FeatureCollection from frames that arrive one after another (a database cursor's
-    batches): the same bytes as one frame of all their rows."""
-    yield b'{"type":"FeatureCollection","features":['
-    first = True
-    for df in frames:
-        for text in _feature_chunks(df):
-            if first and text:
-                text, first = text[1:], False  # no comma before the first feature
-            if text:
-                yield text
-    yield b"\n]}\n"
-
-
-def _feature_chunks(df: pd.DataFrame) -> Iterator[bytes]:
-    """The features of a frame, each led by ',\\n', CHUNK rows at a time."""
-    encoded = encoded_categories(df)
-
-    def build(start: int) -> bytes:
-        return _concat(_feature_strings(df.iloc[start:start + CHUNK], encoded))
-
-    # Arrow's kernels release the GIL: two chunks are built at once, yielded in order,
-    # and never more than two are held, so memory stays bounded however long the export.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        window: deque = deque()
-        for start in range(0, len(df), CHUNK):
-            window.append(pool.submit(build, start))
-            if len(window) == 2:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
-
-
-def _concat(arr: pa.Array) -> bytes:
-    """The strings of an array back to back, straight from Arrow's data buffer (one copy)."""
-    arr = pa.concat_arrays(arr.chunks) if isinstance(arr, pa.ChunkedArray) else arr
-    if len(arr) == 0:
-        return b""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1]
-    return arr.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
 
 
 def _text(df: pd.DataFrame, col: str) -> pd.Series:
@@ -405,14 +175,15 @@ def chunks(df: pd.DataFrame, fmt: str, *, raw: bool = False) -> Iterator[bytes]:
 def export_columns(fmt: str) -> list[str] | None:
     """The columns an export reads (None: all of them, CSV gives back every column a dataset had),
     so a database sends no more than that."""
-    return [*PROPERTIES, "source_outlets"] if fmt == "geojson" else None
+    return list(FEATURE_COLUMNS) if fmt == "geojson" else None
 
 
 def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False, control=None,
            stats: dict | None = None) -> Iterator[bytes]:
-    """The export of rows arriving as several frames (in order). control: adds the control
-    columns to a frame (Storage.with_control); without it they are empty. stats, when given,
-    holds the number of rows written ("rows") once the stream has been read."""
+    """The export of rows arriving as several frames in order (pandas frames; for GeoJSON, Arrow
+    tables too), as bytes-like chunks. control: adds the control columns to a frame
+    (Storage.with_control); without it they are empty. stats, when given, holds the number of
+    rows written ("rows") once the stream has been read."""
     if stats is not None:
         frames = _counted(frames, stats)
     if control is not None:

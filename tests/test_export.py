@@ -110,23 +110,14 @@ def test_empty_result_exports_valid_empty_documents(seed):
 
 def test_streamed_geojson_is_one_valid_document_in_order_across_chunks(seed, monkeypatch):
     import events.export as export
+    import events.features as features
 
     whole = export_bytes(seed, "geojson")
-    monkeypatch.setattr(export, "CHUNK", 3)  # 8 events -> chunks of 3, 3, 2, built two at a time
+    monkeypatch.setattr(features, "CHUNK", 3)  # 8 events -> chunks of 3, 3, 2, built two at a time
     parts = list(export.chunks(seed, "geojson"))
     assert len(parts) == 5  # header, three chunks, footer
     assert b"".join(parts) == whole
     assert [f["id"] for f in json.loads(whole)["features"]] == list(seed["id"])
-
-
-def test_json_strings_escape_like_json_dumps():
-    from events.export import _json_strings
-
-    values = pd.Series(['plain', 'quote " and \\ backslash', "new\nline\ttab \x01", None, "юнікод ${x} `y`"])
-    got = _json_strings(values).to_pylist()
-    assert got == [json.dumps(v, ensure_ascii=False) if not pd.isna(v) else "null" for v in values]
-    many = pd.Series(["same"] * 50 + ['a"b'] * 50)  # the dictionary path
-    assert _json_strings(many).to_pylist() == [json.dumps(v) for v in many]
 
 
 def test_exports_say_each_events_review_state_and_imported_rows_are_approved(tmp_path):

@@ -146,7 +146,8 @@ class Storage(ABC):
 
     @abstractmethod
     def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
-        """The export of the events that pass, streamed (same bytes on every backend); stats, when
+        """The export of the events that pass, streamed as bytes-like chunks (bytes, or views of
+        Arrow's buffers: write them or join them), the same bytes on every backend; stats, when
         given, holds the number of rows written ("rows") once the stream has been read."""
 
     def extent(self, f: Filter) -> tuple[float, float, float, float] | None:
