@@ -32,6 +32,8 @@ class Term:
     many: bool = True  # repeatable (a tuple) or one value
     default: Any = ()
     columns: tuple[str, ...] = ()  # a row matches when any of these holds one of the values
+    reads: tuple[str, ...] | None = None  # the columns mask() reads, when not those
+
 
 
     def item(self, text: str) -> Any:
@@ -46,6 +48,10 @@ class Term:
 
     def active(self, value: Any) -> bool:
         return value != self.default
+
+    def needs(self) -> tuple[str, ...]:
+        """The columns mask() reads: a reader streaming from files reads these and no more."""
+        return self.columns if self.reads is None else self.reads
 
     def mask(self, df: pd.DataFrame, value: Any) -> np.ndarray | None:
         return np.logical_or.reduce([_isin(df, c, value) for c in self.columns])
@@ -91,6 +97,7 @@ class DateFrom(_Date):
     """Events that end on or after the day (an event spanning days matches any overlap)."""
 
     name, url, flag, help = "date_from", "from", "--from", "first day, inclusive (YYYY-MM-DD)"
+    reads = ("date", "end_date")
 
     def mask(self, df, value):
         start = df["date"].to_numpy("datetime64[ns]")
@@ -103,6 +110,7 @@ class DateFrom(_Date):
 
 class DateTo(_Date):
     name, url, flag, help = "date_to", "to", "--to", "last day, inclusive (YYYY-MM-DD)"
+    reads = ("date",)
 
     def mask(self, df, value):
         return df["date"].to_numpy("datetime64[ns]") <= np.datetime64(value, "ns")
@@ -132,6 +140,7 @@ class Types(Term):
 
 class Regions(Term):
     name, url, flag, metavar = "regions", "region", "--region", "R"
+    reads = ("country", "admin1_code")
     help = "country code (RU), ISO 3166-2 (UA-14) or admin-1 name (Donetsk Oblast)"
 
     def item(self, text):
@@ -169,6 +178,7 @@ class Text(Term):
     help = "text in title, summary, notes, quotes, place or actors (case-insensitive)"
     many = False
     default = ""
+    reads = SEARCHED
 
     def check(self, value):
         return " ".join(str(value or "").split())[:MAX_QUERY]
@@ -240,6 +250,7 @@ class Review(Term):
     'all' (or the states asked for) shows drafts and the rest too."""
 
     name, url, flag, metavar = "review", "review", "--review", "STATE"
+    reads = ("review",)
     help = f"review state: {', '.join(REVIEW_STATES)} or all (default: approved only)"
 
     def item(self, text):
@@ -360,6 +371,11 @@ def mask(df: pd.DataFrame, f: Filter) -> np.ndarray:
             if part is not None:
                 m &= part
     return m
+
+
+def needs(f: Filter) -> list[str]:
+    """The columns mask(df, f) reads (the Check term is resolved to ids before any mask)."""
+    return list(dict.fromkeys(c for t in TERMS if t.active(getattr(f, t.name)) for c in t.needs()))
 
 
 def where(f: Filter) -> tuple[str, list]:

@@ -363,7 +363,8 @@ def test_a_reader_during_a_reimport_never_fails(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "csv"])
-@pytest.mark.parametrize("filters", [{}, {"regions": ["UA-14"]}, {"datasets": ["b"]}])
+@pytest.mark.parametrize("filters", [{}, {"regions": ["UA-14"]}, {"datasets": ["b"]}, {"q": "note \"1"},
+                                     {"date_from": "2024-03-05", "actors": ["Ukraine"]}])
 def test_an_export_streamed_from_the_files_equals_the_export_of_the_loaded_table(tmp_path, fmt, filters):
     """The command line streams an export batch by batch from the dataset files; the dashboard
     exports its loaded table: the same bytes, however many datasets and their own columns."""

@@ -113,3 +113,23 @@ def test_take_gives_the_rows_asked_for_in_order_across_arrow_chunks():
     assert got["notes"].fillna("-").tolist() == want["notes"].fillna("-").tolist()
     assert got["n"].tolist() == want["n"].tolist() and got.index.tolist() == want.index.tolist()
     assert take(df, np.array([], dtype=np.int64), ["n"]).empty
+
+
+# One value per term that selects some seed events and leaves others out.
+SELECTIVE = {"date_from": "2025-01-10", "date_to": "2025-01-10", "types": ["Battles"], "regions": ["UA-14"],
+             "claims": ["claimed"], "actors": ["North Korea"], "claimants": ["Ministry"], "q": "drone",
+             "datasets": ["curated"], "review": ["approved"], "ids": ["kotovsk-drone-impacts-2025-01-11"]}
+
+
+@pytest.mark.parametrize("term", sorted(SELECTIVE))
+def test_each_filter_reads_only_the_columns_it_declares(seed, term):
+    """A reader streaming from files reads the columns a filter declares and no more (needs):
+    a term reading an undeclared column would silently select nothing or everything there."""
+    from events.filters import BY_NAME, mask, needs
+
+    f = make_filter(**{term: SELECTIVE[term]})
+    assert set(BY_NAME[term].needs()) <= set(needs(f))
+    narrow = seed[[c for c in needs(f) if c in seed.columns]]
+    want = mask(seed, f)
+    assert 0 < want.sum() < len(seed) or term in ("review", "datasets"), "the value does not discriminate"
+    assert (mask(narrow, f) == want).all()

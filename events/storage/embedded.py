@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from events import safe_yaml
 from events.errors import NotFound, Problem, StaleVersion, StorageError
@@ -224,7 +225,8 @@ class EmbeddedStorage(Storage):
         if self._loaded is None and not f.check and not self.archive.sources():
             # Not loaded yet (the command line): stream from the files batch by batch, reading the
             # next while the last is written, instead of loading every row first.
-            return stream(read_ahead(self._streamed(f), depth=1), fmt, raw=raw, stats=stats)
+            batches = self._streamed_arrow(f) if fmt == "geojson" else self._streamed(f)
+            return stream(read_ahead(batches, depth=1), fmt, raw=raw, stats=stats)
         rows = self.positions(f)
         df = self.table if len(rows) == len(self.table) else take(self.table, rows)
         return stream([df], fmt, raw=raw, control=self.with_control, stats=stats)
@@ -248,6 +250,27 @@ class EmbeddedStorage(Storage):
             keep = mask(df, f)
             if keep.any():
                 yield df if keep.all() else df[keep]
+
+    def _streamed_arrow(self, f: Filter) -> Iterator[pd.DataFrame | pa.Table]:
+        """The curated records (a frame), then each dataset batch as Arrow with only the columns
+        a feature and the filter read: the filter's mask is computed on those few columns."""
+        from events.datasets import batches
+        from events.features import COLUMNS
+        from events.filters import needs
+
+        head = self._catalogue().events
+        if len(head):
+            keep = mask(head, f)
+            if keep.any():
+                yield head if keep.all() else head[keep]
+        needed = needs(f)
+        for table in batches(self.data, list(dict.fromkeys(COLUMNS + needed))):
+            keep = mask(table.select([c for c in needed if c in table.column_names]).to_pandas(), f) \
+                if needed else mask(pd.DataFrame(index=pd.RangeIndex(table.num_rows)), f)
+            if keep.all():
+                yield table
+            elif keep.any():
+                yield table.filter(pa.array(keep))
 
     # --- curated events ----------------------------------------------------------------------
     def _path(self, event_id: str) -> Path:
