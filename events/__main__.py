@@ -114,7 +114,7 @@ def cmd_export(args) -> int:
             out.write(part)
         out.flush()
     else:
-        write_stream_atomic(Path(args.out), parts)
+        write_stream_atomic(Path(args.out), parts, direct=True)
         print(f"wrote {stats['rows']:,} events to {args.out}", file=sys.stderr)
     return 0
 
@@ -455,8 +455,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from events.streams import batch_memory_pool
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    batch_memory_pool()  # one command, then exit: keep Arrow's freed pages for its next batch
     try:
         return args.func(args)
     except EventsError as exc:

@@ -56,3 +56,22 @@ def read_ahead(items: Iterator, depth: int) -> Iterator:
             worker.join()
 
     return consume()
+
+
+def batch_memory_pool(keep_ms: int = 10_000) -> str:
+    """Arrow's allocations from jemalloc, keeping freed pages for keep_ms: for a command that
+    streams a million rows through Arrow and exits.
+
+    Each export chunk and each batch needs tens of MB; the default pool gives such blocks back
+    to the system when freed, so the next one is a fresh mapping whose every page the kernel
+    zeroes first. On the 1M-event export that was 2 of its 7 CPU-seconds; reused pages cost none.
+    Returns the pool's name (the default stays where this Arrow build has no jemalloc)."""
+    import pyarrow as pa
+
+    try:
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(keep_ms)
+    except (NotImplementedError, pa.ArrowException):
+        return pa.default_memory_pool().backend_name
+    pa.set_memory_pool(pool)
+    return pool.backend_name

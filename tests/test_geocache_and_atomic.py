@@ -58,3 +58,28 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(empty_catalog):
     geocache.cache_path(empty_catalog).write_bytes(b"\xff\xfe garbage")
     cat = load_catalog(empty_catalog)
     assert cat.problems == [] and "one" in geocache.read(geocache.cache_path(empty_catalog))
+
+
+@pytest.mark.parametrize("sizes", [[1], [4095, 1, 4096], [9000, 3, 20000, 77], [0, 12288], [5000] * 9])
+def test_a_direct_write_gives_back_exactly_the_bytes_written(tmp_path, monkeypatch, sizes):
+    """Large exports bypass the page cache (O_DIRECT, aligned buffers handed to a thread): parts
+    of any size, across buffer boundaries, give the file byte for byte, cut back to its length."""
+    with open(tmp_path / "probe", "wb") as probe:
+        if not atomic.DirectWriter.supported(probe.fileno()):
+            pytest.skip("no O_DIRECT on this file system")
+    (tmp_path / "probe").unlink()
+    monkeypatch.setattr(atomic.DirectWriter, "BUFFER", 8192)  # many hand-overs, a tail in each case
+    parts = [os.urandom(n) for n in sizes]
+    target = tmp_path / "export.geojson"
+    atomic.write_stream_atomic(target, (memoryview(p) for p in parts), direct=True)
+    assert target.read_bytes() == b"".join(parts)
+    assert [p.name for p in tmp_path.iterdir()] == ["export.geojson"]
+
+
+def test_a_direct_write_to_a_full_disk_raises_and_keeps_the_old_file(tmp_path):
+    """/dev/full refuses every write with 'No space left on device', as a full disk does."""
+    with open("/dev/full", "wb", buffering=0) as full:
+        with pytest.raises(OSError, match="No space left"):
+            with atomic.DirectWriter(full.fileno()) as out:
+                for _ in range(3):
+                    out.write(b"x" * (atomic.DirectWriter.BUFFER // 2 + 1))
