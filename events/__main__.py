@@ -93,6 +93,9 @@ def cmd_list(args) -> int:
 
 def cmd_export(args) -> int:
     from events.atomic import write_stream_atomic
+    from events.streams import batch_memory_pool
+
+    batch_memory_pool()  # one export, then exit: Arrow's freed pages are kept for its next chunk
 
     f = _filter(args)
     store = _storage(args)
@@ -455,11 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from events.streams import batch_memory_pool
-
     parser = build_parser()
     args = parser.parse_args(argv)
-    batch_memory_pool()  # one command, then exit: keep Arrow's freed pages for its next batch
     try:
         return args.func(args)
     except EventsError as exc:
