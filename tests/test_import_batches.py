@@ -81,3 +81,100 @@ def test_the_traps_of_the_hostile_file_are_each_caught(tmp_path, monkeypatch):
     assert m["flagged"] == 2 and any("admin1: 2 row(s)" in n for n in m["notes"])
     assert any(n.startswith("coordinates: 1 row(s)") for n in m["notes"])
     assert json.loads((tmp_path / "data" / "ds" / "manifest.json").read_text())["rows_read"] == 11
+
+
+# --- one pass where the file allows it, two where it does not ----------------------------------------------------
+
+def clean_acled(path: Path) -> Path:
+    """The hostile file without its broken row: every trap a single pass must carry (an id back
+    batches later, a rejected id coming back, newlines inside fields, dates decided by a late row)."""
+    hostile_acled(path)
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(t for t in text if not t.startswith("UKR-broken")), encoding="utf-8")
+    return path
+
+
+def undecided_first(path: Path) -> Path:
+    """No layout convention and a first batch that cannot decide: a later row says month first."""
+    rows = [[f"UKR{i}", f"0{1 + i % 9}/0{2 + i % 7}/2025", "Battles", "48.28", "37.17"] for i in range(6)]
+    rows.append(["UKR9", "02/14/2025", "Battles", "48.28", "37.17"])
+    return write_csv(path, ["id", "date", "type", "lat", "lon"], rows)
+
+
+def cp1252_at_the_end(path: Path) -> Path:
+    """UTF-8 until the last row, whose place name is in Windows-1252."""
+    clean_acled(path)
+    import csv
+    import io
+
+    from events.vocab import ACLED_COLUMNS
+
+    row = acled_row(event_id_cnty="UKR99", location="Zaporizhzhia – Kichkas", event_date="11/01/2025")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([row[c] for c in ACLED_COLUMNS])
+    with open(path, "ab") as fh:
+        fh.write(buf.getvalue().encode("cp1252"))
+    return path
+
+
+MAPPING = {"id": "id", "date": "date", "event_type": "type", "lat": "lat", "lon": "lon"}
+
+
+@pytest.mark.parametrize("make, fmt, scans", [(clean_acled, "acled", 0), (hostile_acled, "acled", 1),
+                                              (undecided_first, "csv", 1), (cp1252_at_the_end, "acled", 1)])
+def test_one_pass_where_the_file_allows_it_and_the_same_import_as_two(tmp_path, monkeypatch, make, fmt, scans):
+    """A file is parsed once unless a row of the wrong width, text that is not UTF-8 or a date order
+    the first batch cannot settle sends it back to a first pass: either way the rows, rejects,
+    notes and encoding are those of the careful two-pass read."""
+    from events.importers import importer
+
+    src = make(tmp_path / "src.csv")
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    made: list[int] = []
+    real_scan = base.CsvSource.scan
+    monkeypatch.setattr(base.CsvSource, "scan", lambda self, keep: made.append(1) or real_scan(self, keep))
+    options = {"columns": MAPPING} if fmt == "csv" else {}
+    m = import_file(fmt, src, "ds", tmp_path / "data", **options)
+    assert len(made) == scans
+    careful = importer(fmt)(src, "ds", **options).again()
+    pd.testing.assert_frame_equal(load_datasets(tmp_path / "data").drop(columns=["review", "path"], errors="ignore"),
+                                  load_datasets(_written(careful, tmp_path)).drop(columns=["review", "path"],
+                                                                                  errors="ignore"))
+    assert m["notes"] == careful.notes and m["rows_read"] == careful.read and m["source_encoding"] == careful.encoding
+    pd.testing.assert_frame_equal(rejects_of(tmp_path / "data", "ds"),
+                                  careful.rejects.astype(str).reset_index(drop=True), check_dtype=False)
+
+
+def _written(result, tmp_path: Path) -> Path:
+    from events.datasets import write_dataset
+
+    root = tmp_path / "careful"
+    (root / "ds").mkdir(parents=True)
+    write_dataset(result.batches(), root / "ds")
+    (root / "ds" / "manifest.json").write_text(json.dumps({"dataset": "ds", "imported": 0}))
+    return root
+
+
+def test_dates_that_change_order_after_the_first_batch_are_refused_as_in_two_passes(tmp_path, monkeypatch):
+    rows = [["UKR1", "13/01/2025", "Battles", "48.28", "37.17"], ["UKR2", "02/01/2025", "Battles", "48.28", "37.17"],
+            ["UKR3", "01/14/2025", "Battles", "48.28", "37.17"]]
+    src = write_csv(tmp_path / "src.csv", ["id", "date", "type", "lat", "lon"], rows)
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    with pytest.raises(base.ImportError_, match=r"dates mix day-first \(1 distinct values.*month-first \(1"):
+        import_file("csv", src, "ds", tmp_path / "data", columns=MAPPING)
+
+
+def test_a_later_batch_that_decides_against_the_layouts_convention_reorders_the_first(tmp_path, monkeypatch):
+    """ACLED writes day first, so a first batch of ambiguous dates is read day first; a later value
+    with a second part over 12 says this file is month first: every row is read month first."""
+    rows = [acled_row(event_id_cnty="UKR1", event_date="01/02/2025"), acled_row(event_id_cnty="UKR2", event_date="03/04/2025"),
+            acled_row(event_id_cnty="UKR3", event_date="02/14/2025")]
+    src = acled_file(tmp_path / "src.csv", rows)
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    made: list[int] = []
+    real_scan = base.CsvSource.scan
+    monkeypatch.setattr(base.CsvSource, "scan", lambda self, keep: made.append(1) or real_scan(self, keep))
+    m = import_file("acled", src, "ds", tmp_path / "data")
+    dates = load_datasets(tmp_path / "data").set_index("source_row")["date"].dt.strftime("%Y-%m-%d").to_dict()
+    assert dates == {"UKR1": "2025-01-02", "UKR2": "2025-03-04", "UKR3": "2025-02-14"} and made == [1]
+    assert any(n.startswith("dates: month first") for n in m["notes"])

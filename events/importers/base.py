@@ -175,10 +175,11 @@ class StreamedImport:
     count read and the notes are known once the batches are spent. `rows` gathers them all, for
     callers that want one frame of a small file."""
 
-    def __init__(self, produce, encoding: str, source_columns: list[str]) -> None:
+    def __init__(self, produce, encoding: str, source_columns: list[str], again=None) -> None:
         self._produce = produce  # a function of this object yielding row frames, then calling done()
         self.encoding = encoding
         self.source_columns = source_columns
+        self.again = again  # a single-pass read's careful second try (when its batches raise Rescan)
         self._rows: pd.DataFrame | None = None
         self._spent = False
         self._rejects = self._read = self._notes = None
@@ -195,7 +196,13 @@ class StreamedImport:
     @property
     def rows(self) -> pd.DataFrame:
         if self._rows is None:
-            parts = list(self.batches())
+            try:
+                parts = list(self.batches())
+            except Rescan:
+                careful = self.again()
+                parts = list(careful.batches())
+                self.encoding = careful.encoding
+                self.done(careful._rejects, careful._read, careful._notes)
             self._rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         return self._rows
 
@@ -300,10 +307,11 @@ class CsvBatch:
 
 
 class CsvSource:
-    """A CSV file read in two passes, never whole: `scan` reads the few columns a decision needs
-    across the whole file (the order of slash dates is decided per file; an id must be unique in
-    it), `batches` then hands every column over BATCH_ROWS rows at a time. At a million ACLED rows
-    the text alone is 860 MB in Arrow; a batch of it is 86 MB.
+    """A CSV file read in batches, never whole: `batches` hands every column over BATCH_ROWS rows
+    at a time. At a million ACLED rows the text alone is 860 MB in Arrow; a batch of it is 86 MB.
+    Read once (`batches(single=True)`) where the file allows it; else `scan` first reads the few
+    columns a decision needs across the whole file (the order of slash dates is decided per file;
+    an id must be unique in it) and the rows it has to skip, checking the whole file is UTF-8.
 
     A clean UTF-8 file is parsed by Arrow straight from disk; only a file that is not valid UTF-8
     (or starts with a byte-order mark) is read into memory and decoded first.
@@ -322,12 +330,7 @@ class CsvSource:
         self._lines = None  # a clean UTF-8 file's line count, found in a thread while the scan runs
         first = head.split(b"\n", 1)[0]
         if not head.startswith(b"\xef\xbb\xbf") and _valid_utf8(first + b"\n" if b"\n" in head else b""):
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(max_workers=1)
-            self._lines = pool.submit(_utf8_lines, self.path)
-            pool.shutdown(wait=False)
-            lines = None
+            lines = None  # read straight from disk; scan() checks the whole file is UTF-8
         else:
             lines = self._decode()
         self.physical_lines = lines
@@ -358,6 +361,12 @@ class CsvSource:
         """Pass one: the kept columns of every readable row, and the rows the reader had to skip."""
         bad_rows: list[tuple[int, int, str]] = []
         keep = [c for c in dict.fromkeys(keep) if c in self.columns] or self.columns[:1]
+        if self._data is None:  # the whole file's UTF-8 check and line count, in a thread beside the read
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=1)
+            self._lines = pool.submit(_utf8_lines, self.path)
+            pool.shutdown(wait=False)
         try:
             table = _arrow_read(self, bad_rows, include=keep)
         except _NotUtf8:
@@ -382,20 +391,34 @@ class CsvSource:
         """Whether some field holds a line break (then each row's line is counted, not assumed)."""
         return self.physical_lines != 1 + self.rows + int(self.malformed["span"].sum())
 
-    def batches(self, rows: int | None = None) -> Iterator[CsvBatch]:
-        """Pass two: every column as text, `rows` (BATCH_ROWS) rows at a time (scan first)."""
+    def batches(self, rows: int | None = None, *, single: bool = False) -> Iterator[CsvBatch]:
+        """Pass two: every column as text, `rows` (BATCH_ROWS) rows at a time (scan first).
+
+        single: no scan was made, this is the only pass. It holds while every row has the header's
+        width and the text is UTF-8 (Arrow checks each value it converts, every column here);
+        anything else raises Rescan. Line breaks inside fields are then counted in every batch."""
         rows = rows or BATCH_ROWS
-        reader = _arrow_open(self)
-        lines = _Lines(self.malformed[self.malformed["line"] > 0], self.multiline or len(self.malformed) > 0)
+        bad: list = []
+        reader = _arrow_open(self, (lambda row: bad.append(row) or "skip") if single else None)
+        if single and bad:
+            raise Rescan("a row of the wrong width")
+        lines = _Lines(self.malformed[self.malformed["line"] > 0],
+                       single or self.multiline or len(self.malformed) > 0)
+        self.counted = single or self.multiline
 
         def blocks() -> Iterator[pa.RecordBatch]:  # parsed in a thread while the last batch is worked on
             while True:
                 try:
-                    yield reader.read_next_batch()
+                    block = reader.read_next_batch()
                 except StopIteration:
                     return
                 except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                    if single:
+                        raise Rescan(str(exc).splitlines()[0]) from None
                     raise ImportError_(f"{self.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
+                if bad:
+                    raise Rescan("a row of the wrong width")
+                yield block
 
         pending: list[pa.RecordBatch] = []
         held = start = 0
@@ -421,13 +444,26 @@ class CsvSource:
                 row_bytes[at:at + len(chunk)] += np.diff(offsets)
                 at += len(chunk)
         newlines = np.zeros(n, dtype=np.int64)
-        if self.multiline:  # newlines inside quoted fields push every later record's line down
+        if self.counted:  # newlines inside quoted fields push every later record's line down
             for col in table.columns:
-                if pc.any(pc.match_substring(col, "\n")).as_py():
+                if any(_has_newline(chunk) for chunk in col.chunks):
                     newlines += pc.count_substring(col, "\n").to_numpy().astype(np.int64, copy=False)
         frame = table.to_pandas()
         frame.index = pd.RangeIndex(start, start + n)
         return CsvBatch(frame, lines.next(start, newlines), row_bytes, start)
+
+
+def _has_newline(chunk: pa.Array) -> bool:
+    """Whether a text column's values hold a line break: its bytes compared a megabyte at a time
+    (twenty times faster than Arrow's substring match, which a single pass runs on every column)."""
+    if len(chunk) == 0:
+        return False
+    wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
+    first, last = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first:last] if chunk.buffers()[2] else np.zeros(0, np.uint8)
+    step = 1 << 20
+    return any(bool((data[i:i + step] == 10).any()) for i in range(0, len(data), step))
 
 
 class _Lines:
@@ -550,11 +586,20 @@ class _NotUtf8(Exception):
     pass
 
 
-def _arrow_open(source: CsvSource):
-    """Arrow's streaming reader over every column (the skipped rows were counted by the scan)."""
+class Rescan(Exception):
+    """A single-pass read met what only a whole-file first pass settles (a row of the wrong width,
+    text that is not UTF-8, a batch that changes the date order the first one decided): the
+    import starts again reading the whole file first. Internal: never reaches a user."""
+
+
+def _arrow_open(source: CsvSource, handler=None):
+    """Arrow's streaming reader over every column (the skipped rows were counted by the scan;
+    without one, handler is told of each, and what the reader cannot read raises Rescan)."""
     try:
-        return pacsv.open_csv(source._source(), **_csv_options(source, lambda row: "skip"))
+        return pacsv.open_csv(source._source(), **_csv_options(source, handler or (lambda row: "skip")))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        if handler is not None:
+            raise Rescan(str(exc).splitlines()[0]) from None
         raise ImportError_(f"{source.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
 
 

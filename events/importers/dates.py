@@ -44,6 +44,13 @@ class ParsedDates:
     reasons: list[np.ndarray]
     order: str | None  # 'dmy', 'mdy' or None when no numeric slash dates were present
     decision: str
+    pairs: frozenset = frozenset()  # the (first, second) parts of the numeric dates seen: the evidence
+    serial: bool = False  # some value looked like an Excel serial date
+
+    def rows(self, at: slice) -> "ParsedDates":
+        """The same decision, for a slice of the rows (a batch of a file parsed whole)."""
+        return ParsedDates([v[at] for v in self.values], [r[at] for r in self.reasons], self.order, self.decision,
+                           self.pairs, self.serial)
 
 
 def _ymd(y: int, m: int, d: int) -> np.datetime64:
@@ -91,14 +98,26 @@ def decide_order(pairs: list[tuple[int, int]], forced: str | None, where: str,
                        f"(e.g. {pairs[0][0]:02d}/{pairs[0][1]:02d}); state it with {DATE_FORMAT_HELP}")
 
 
+def decide(pairs, serial: bool, date_format: str | None, where: str, convention: str | None) -> tuple[str | None, str]:
+    """The order of a file's numeric dates from all of its evidence, and the decision as said in
+    the manifest."""
+    order, decision = decide_order(sorted(pairs), date_format, where, convention)
+    if serial and date_format != "excel":
+        decision += "; five-digit numbers are not read as Excel serial dates without --date-format excel"
+    return order, decision
+
+
 def parse_dates(columns: dict[str, pd.Series], *, date_format: str | None = None, where: str = "file",
-                years: pd.Series | None = None, convention: str | None = None) -> ParsedDates:
+                years: pd.Series | None = None, convention: str | None = None,
+                order: tuple[str | None, str] | None = None) -> ParsedDates:
     """Parse one or more date columns of one file with one decided order.
 
     columns: name -> text column (start and end dates share the decision). years: the
     file's `year` column, when it has one: a date whose year disagrees is refused.
     convention: the order a format always uses (ACLED writes day first), taken only when no
-    value in the file decides it; evidence in the file wins over it.
+    value in the file decides it; evidence in the file wins over it. order: (order, decision)
+    already decided for the file (a batch after the first); the batch's evidence is returned for
+    the caller to check against it.
     """
     if date_format not in (None, *ORDERS):
         raise ImportError_(f"--date-format {date_format!r}: use one of {', '.join(ORDERS)}")
@@ -114,9 +133,7 @@ def parse_dates(columns: dict[str, pd.Series], *, date_format: str | None = None
                 kinds[kind] = kinds.get(kind, 0) + 1
             if kind == "numeric":
                 pairs.add((int(parts[0]), int(parts[1])))
-    order, decision = decide_order(sorted(pairs), date_format, where, convention)
-    if kinds.get("serial") and date_format != "excel":
-        decision += "; five-digit numbers are not read as Excel serial dates without --date-format excel"
+    order, decision = order or decide(pairs, bool(kinds.get("serial")), date_format, where, convention)
     values, reasons = [], []
     for name, (codes, uniques, classes) in factorized.items():
         parsed = np.empty(len(uniques) + 1, dtype="datetime64[ns]")
@@ -141,7 +158,7 @@ def parse_dates(columns: dict[str, pd.Series], *, date_format: str | None = None
             for i in np.flatnonzero(bad):
                 reasons[0][i] = f"{first}: year {int(got[i])} differs from the year column ({int(y[i])})"
             values[0] = np.where(bad, np.datetime64("NaT"), values[0])
-    return ParsedDates(values, reasons, order, decision)
+    return ParsedDates(values, reasons, order, decision, frozenset(pairs), bool(kinds.get("serial")))
 
 
 def _one(text: str, kind, parts, order, date_format) -> tuple[np.datetime64, str]:

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
-from events.importers.base import (CsvSource, ImportError_, Rejects, Screen, StreamedImport, category,
+from events.importers.base import (CsvSource, ImportError_, Rejects, Rescan, Screen, StreamedImport, category,
                                    check_types, clean_category, clean_long_text, map_values,
                                    merge_notes, to_number)
-from events.importers.dates import parse_dates
+from events.importers.dates import decide, parse_dates
 from events.importers.places import PointMemo, locate_admin1, locate_names
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES
 
@@ -94,15 +94,23 @@ class _DerivedIds:
 
 
 class _SeenIds:
-    """Ids kept so far in a streamed file: a later row with one of them is a duplicate. Only ids
-    that occur more than once in the whole file (the scan knows them; usually none) are tracked."""
+    """Ids kept so far in a streamed file: a later row with one of them is a duplicate.
 
-    def __init__(self, repeated: set[str]) -> None:
-        self.repeated = repeated
+    After a scan only the ids that occur more than once in the whole file are tracked (usually
+    none). In a single pass every kept id is, as a 64-bit hash in one sorted array: 8 MB at a
+    million rows where a set of the strings would hold 120 MB (two distinct ids share a hash with
+    a chance of about 1 in 36 million at a million rows; such a row is rejected as a duplicate,
+    and named in rejects.csv, never dropped unseen)."""
+
+    def __init__(self, repeated: set[str] | None) -> None:
+        self.repeated = repeated  # None: not known (no scan), every kept id is tracked
         self.kept: set[str] = set()
+        self.hashes = np.zeros(0, dtype=np.uint64)
 
     def duplicated(self, ids: pd.Series, ok: np.ndarray) -> np.ndarray:
         dup = np.zeros(len(ids), dtype=bool)
+        if self.repeated is None:
+            return self._hashed(ids, ok)
         if not self.repeated:
             return dup
         values = ids.to_numpy(object)
@@ -112,6 +120,72 @@ class _SeenIds:
             else:
                 self.kept.add(values[i])
         return dup
+
+    def _hashed(self, ids: pd.Series, ok: np.ndarray) -> np.ndarray:
+        dup = np.zeros(len(ids), dtype=bool)
+        rows = np.flatnonzero(ok & (ids != "").to_numpy(bool))
+        if not len(rows):
+            return dup
+        h = pd.util.hash_array(ids.to_numpy(object)[rows])
+        at = np.minimum(np.searchsorted(self.hashes, h), max(len(self.hashes) - 1, 0))
+        earlier = self.hashes[at] == h if len(self.hashes) else np.zeros(len(h), dtype=bool)
+        dup[rows] = earlier | pd.Series(h).duplicated().to_numpy()
+        fresh = np.unique(h[~dup[rows]])
+        self.hashes = np.sort(np.concatenate([self.hashes, fresh]), kind="stable")  # two sorted runs: a merge
+        return dup
+
+
+class _WholeDates:
+    """The dates of a file parsed whole by a first pass: each batch takes its rows."""
+
+    def __init__(self, parsed) -> None:
+        self.parsed = parsed
+
+    def batch(self, df: pd.DataFrame, at: slice):
+        return self.parsed.rows(at)
+
+    def decision(self) -> str:
+        return self.parsed.decision if self.parsed.order else ""
+
+
+class _StreamDates:
+    """The order of a file's slash dates decided by its first batch and held to by every later
+    one. The decision must be the one the whole file gives: a first batch that cannot decide, or a
+    later batch whose values change it (a first part over 12 after a second part over 12), raises
+    Rescan, and the file is read again with a first pass over all of its dates."""
+
+    def __init__(self, path: Path, spec: TableSpec, cols: dict[str, str]) -> None:
+        self.path, self.spec, self.cols = path, spec, cols
+        self.order = None
+        self.pairs: set = set()
+        self.serial = False
+        parse_dates({}, date_format=spec.date_format)  # a --date-format that is none: refused before any row
+
+    def batch(self, df: pd.DataFrame, at: slice):
+        cols = self.cols
+        columns = {cols["date"]: df[cols["date"]]}
+        if "end_date" in cols:
+            columns[cols["end_date"]] = df[cols["end_date"]]
+        years = df[cols["year"]] if "year" in cols else None
+        try:
+            parsed = parse_dates(columns, date_format=self.spec.date_format, where=str(self.path), years=years,
+                                 convention=self.spec.date_convention, order=self.order)
+            self.pairs |= parsed.pairs
+            self.serial |= parsed.serial
+            decided = decide(self.pairs, self.serial, self.spec.date_format, str(self.path),
+                             self.spec.date_convention)
+        except ImportError_ as exc:
+            raise Rescan(str(exc)) from None
+        if self.order is None:
+            self.order = decided
+        elif decided[0] != self.order[0]:
+            raise Rescan("a batch changes the order of the file's dates")
+        return parsed
+
+    def decision(self) -> str:
+        order, decision = decide(self.pairs, self.serial, self.spec.date_format, str(self.path),
+                                 self.spec.date_convention)
+        return decision if order else ""
 
 
 def _types(screen: Screen, d: pd.DataFrame, spec: TableSpec, cols: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
@@ -153,10 +227,16 @@ def _stripped(s: pd.Series) -> np.ndarray:
     return np.array([str(u).strip() for u in uniques] + [""], dtype=object)[codes]
 
 
-def read_table(path: Path, dataset: str, spec: TableSpec, finish=None) -> StreamedImport:
+def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, careful: bool = False) -> StreamedImport:
     """The file's rows in our columns, streamed BATCH_ROWS at a time (finish: a layout's last
-    touch to each batch of rows, given the file's columns). What needs the whole file is read first: the dates, to decide
-    their order, and the ids, to refuse duplicates and to derive ids in a stable way."""
+    touch to each batch of rows, given the file's columns).
+
+    One pass over the file where it can be: the first batch decides the order of slash dates and
+    every later one is held to it, ids are checked against all those kept so far. What only the
+    whole file settles (a later batch that changes the date order, a row of the wrong width, text
+    that is not UTF-8) makes the import start again, careful: a first pass reads the dates and the
+    ids of the whole file (its order decided on all of them, repeated ids known), then the second
+    hands over the batches. A million-row file is parsed once instead of twice."""
     source = CsvSource(path, spec.required)
     names = source.columns
     cols = {f: c for f, c in spec.columns.items() if c}
@@ -176,23 +256,22 @@ def read_table(path: Path, dataset: str, spec: TableSpec, finish=None) -> Stream
         raise ImportError_(f"{path}: lacks {', '.join(missing)}; its columns are: {', '.join(names)}"
                            + ("; map them with --map FIELD=COLUMN" if spec.name == "csv" else
                               "; is this the right --format?"))
-    whole = source.scan([cols[f] for f in ("date", "end_date", "year", "id") if f in cols])
-    if "id" in cols:
-        ids = whole[cols["id"]].str.strip()
-        repeated = set(ids[ids.duplicated(keep=False) & (ids != "")])
+    if careful:
+        whole = source.scan([cols[f] for f in ("date", "end_date", "year", "id") if f in cols])
+        if "id" in cols:
+            ids = whole[cols["id"]].str.strip()
+            repeated: set[str] | None = set(ids[ids.duplicated(keep=False) & (ids != "")])
+        else:
+            repeated = set()
+        date_cols = {cols["date"]: whole[cols["date"]]}
+        if "end_date" in cols:
+            date_cols[cols["end_date"]] = whole[cols["end_date"]]
+        dates = _WholeDates(parse_dates(date_cols, date_format=spec.date_format, where=str(path),
+                                        years=whole[cols["year"]] if "year" in cols else None,
+                                        convention=spec.date_convention))
+        del whole, date_cols
     else:
-        repeated = set()
-    date_cols = {cols["date"]: whole[cols["date"]]}
-    if "end_date" in cols:
-        date_cols[cols["end_date"]] = whole[cols["end_date"]]
-    parsed = parse_dates(date_cols, date_format=spec.date_format, where=str(path),
-                         years=whole[cols["year"]] if "year" in cols else None, convention=spec.date_convention)
-    del whole, date_cols
-    notes: list[str] = []
-    if "id" not in cols:
-        notes.append("id: no id column; each row's id is a hash of its content")
-    if parsed.order:
-        notes.append(f"dates: {parsed.decision}")
+        repeated, dates = None, _StreamDates(path, spec, cols)
 
     def produce(out: StreamedImport) -> Iterator[pd.DataFrame]:
         rejects = Rejects()
@@ -202,36 +281,41 @@ def read_table(path: Path, dataset: str, spec: TableSpec, finish=None) -> Stream
         batch_notes: list[str] = []
         read = len(source.malformed)
         first = True
-        for batch in source.batches():
+        for batch in source.batches(single=not careful):
             screen = Screen.for_batch(batch, source.encoding, cols.get("id"), rejects,
                                       malformed=source.malformed if first else None)
             first = False
             read += len(batch.line)
             at = slice(batch.start, batch.start + len(batch.line))
-            rows = _batch_rows(batch.frame, dataset, spec, cols, screen, parsed, at, derive, seen, memo,
+            parsed = dates.batch(batch.frame, at)
+            rows = _batch_rows(batch.frame, dataset, spec, cols, screen, parsed, derive, seen, memo,
                                batch_notes, names)
             if finish is not None:
                 rows = finish(rows, names)
             yield rows
+        notes = [] if "id" in cols else ["id: no id column; each row's id is a hash of its content"]
+        if dates.decision():
+            notes.append(f"dates: {dates.decision()}")
         out.done(rejects.frame(), read, notes + merge_notes(batch_notes))
 
-    return StreamedImport(produce, source.encoding, list(names))
+    again = None if careful else (lambda: read_table(path, dataset, spec, finish, careful=True))
+    return StreamedImport(produce, source.encoding, list(names), again=again)
 
 
 def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str, str], screen: Screen,
-                parsed, at: slice, derive, seen: _SeenIds, memo: PointMemo, notes: list[str],
+                parsed, derive, seen: _SeenIds, memo: PointMemo, notes: list[str],
                 names: list[str]) -> pd.DataFrame:
-    """One batch of the file in our columns; its rejects go to the screen."""
+    """One batch of the file in our columns (parsed: its dates); its rejects go to the screen."""
     if derive is not None:
         screen.ids = pd.Series(derive(df), index=df.index)
-    date = parsed.values[0][at]
-    end = parsed.values[1][at] if len(parsed.values) > 1 else None
+    date = parsed.values[0]
+    end = parsed.values[1] if len(parsed.values) > 1 else None
     end_reason = None
     if end is not None:
         given = (df[cols["end_date"]].fillna("").str.strip() != "").to_numpy(bool)
-        end_reason = np.where(given, parsed.reasons[1][at], "")
+        end_reason = np.where(given, parsed.reasons[1], "")
         end = np.where(given, end, np.datetime64("NaT"))
-    screen.dates(date, parsed.reasons[0][at], end, end_reason, names=(cols["date"], cols.get("end_date", "end_date")))
+    screen.dates(date, parsed.reasons[0], end, end_reason, names=(cols["date"], cols.get("end_date", "end_date")))
 
     lat = to_number(df[cols["lat"]]) if "lat" in cols else np.full(len(df), np.nan)
     lon = to_number(df[cols["lon"]]) if "lon" in cols else np.full(len(df), np.nan)
