@@ -203,6 +203,9 @@ def cmd_event(args) -> int:
 def cmd_import(args) -> int:
     from events.datasets import data_dir, import_file
     from events.importers.csvmap import parse_pairs
+    from events.streams import batch_memory_pool
+
+    batch_memory_pool()  # one import, then exit: Arrow's freed pages are reused by the next batch
 
     options = {"date_format": args.date_format, "replace": args.replace}
     if args.format == "csv":
