@@ -80,16 +80,18 @@ def _column(frame: Frame, name: str):
     return frame[name] if name in frame.columns else None
 
 
-def _text(values) -> pa.Array:
-    """Text as an Arrow string array, or a dictionary of strings (its codes int32)."""
+def _text(values) -> pa.Array | pa.ChunkedArray:
+    """Text as an Arrow string array, or a dictionary of strings (its codes int32); pandas' own
+    Arrow text stays in its chunks (joined a chunk of rows at a time, not a million at once)."""
     if isinstance(values, pd.Series):
         if isinstance(values.dtype, pd.CategoricalDtype):
             codes = values.cat.codes.to_numpy()
             cats = pa.array(values.cat.categories.astype("str"), type=pa.string())
             return pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32(), mask=codes < 0), cats)
         chunked = getattr(values.array, "_pa_array", None)  # pandas' Arrow-backed text: no copy
-        if isinstance(chunked, pa.ChunkedArray):
-            values = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+        if isinstance(chunked, pa.ChunkedArray):  # each chunk of rows is joined into one array as it is cut
+            values = chunked.chunk(0) if chunked.num_chunks == 1 else chunked
+            return values if values.type == pa.string() else values.cast(pa.string())
         elif values.dtype == object and not values.notna().any():
             return pa.nulls(len(values), pa.string())
         else:
@@ -172,6 +174,8 @@ class Prepared:
         if arr is None:
             return [null]
         arr = arr.slice(start, stop - start)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
         if arr.null_count == len(arr):
             return [null]
         if name in self.dictionaries:
