@@ -146,8 +146,9 @@ class DirectWriter:
                 self._hand_over(self.BUFFER)
 
     def _hand_over(self, n: int) -> None:
+        """The buffer to the writing thread: n bytes of it, the last block padded; fill are ours."""
         self.full.put((self.buf, n))
-        self.size += min(n, self.fill)
+        self.size += self.fill
         self.fill = 0
         self.buf = self.free.get()
 

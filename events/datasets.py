@@ -482,12 +482,13 @@ def batches(root: Path | None, columns: list[str] | None = None, batch_rows: int
     from events.errors import StorageError
 
     root = data_dir(root)
+    wanted = set(columns or ())
     for m in list_datasets(root):
         path = root / m["dataset"] / "events.parquet"
         try:
             cols, dictionary = read_columns(pq.read_schema(path).names)
             if columns is not None:
-                cols = [c for c in cols if c in set(columns)]
+                cols = [c for c in cols if c in wanted]
             source = pq.ParquetFile(path, read_dictionary=dictionary)
             for batch in source.iter_batches(batch_size=batch_rows, columns=cols):
                 yield pa.Table.from_batches([batch])

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from events.arrowtext import data
 from events.columns import LIST_COLUMNS
 
 # Properties of a GeoJSON feature, in order: every schema field plus the derived ones.
@@ -300,10 +301,7 @@ def feature_text(prepared: Prepared, start: int, stop: int) -> pa.Array:
 
 def concat(arr: pa.Array) -> memoryview:
     """The strings of an array back to back: a view of Arrow's data buffer, not a copy."""
-    if len(arr) == 0:
-        return memoryview(b"")
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1]
-    return memoryview(arr.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+    return memoryview(data(arr))
 
 
 def geojson_stream(frames: Iterable[Frame], chunk: int | None = None) -> Iterator[bytes | memoryview]:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from events.arrowtext import data, offsets
 from events.errors import EventsError
 from events.streams import read_ahead
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
@@ -402,9 +403,8 @@ class CsvSource:
         reader = _arrow_open(self, (lambda row: bad.append(row) or "skip") if single else None)
         if single and bad:
             raise Rescan("a row of the wrong width")
-        lines = _Lines(self.malformed[self.malformed["line"] > 0],
-                       single or self.multiline or len(self.malformed) > 0)
-        self.counted = single or self.multiline
+        counted = single or self.multiline  # without a scan the file's line count is not known
+        lines = _Lines(self.malformed[self.malformed["line"] > 0], counted or len(self.malformed) > 0)
 
         def blocks() -> Iterator[pa.RecordBatch]:  # parsed in a thread while the last batch is worked on
             while True:
@@ -429,22 +429,21 @@ class CsvSource:
                 table = pa.Table.from_batches(pending, schema=reader.schema)
                 chunk, rest = table.slice(0, rows), table.slice(rows)
                 pending, held = rest.to_batches(), held - rows
-                yield self._batch(chunk, lines, start)
+                yield self._batch(chunk, lines, start, counted)
                 start += rows
         if held:
-            yield self._batch(pa.Table.from_batches(pending, schema=reader.schema), lines, start)
+            yield self._batch(pa.Table.from_batches(pending, schema=reader.schema), lines, start, counted)
 
-    def _batch(self, table: pa.Table, lines: "_Lines", start: int) -> CsvBatch:
+    def _batch(self, table: pa.Table, lines: "_Lines", start: int, counted: bool) -> CsvBatch:
         n = table.num_rows
         row_bytes = np.zeros(n, dtype=np.int64)
         for col in table.columns:  # each value's length straight from the offsets (no Arrow kernel)
             at = 0
             for chunk in col.chunks:
-                offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
-                row_bytes[at:at + len(chunk)] += np.diff(offsets)
+                row_bytes[at:at + len(chunk)] += np.diff(offsets(chunk))
                 at += len(chunk)
         newlines = np.zeros(n, dtype=np.int64)
-        if self.counted:  # newlines inside quoted fields push every later record's line down
+        if counted:  # newlines inside quoted fields push every later record's line down
             for col in table.columns:
                 if any(_has_newline(chunk) for chunk in col.chunks):
                     newlines += pc.count_substring(col, "\n").to_numpy().astype(np.int64, copy=False)
@@ -456,14 +455,9 @@ class CsvSource:
 def _has_newline(chunk: pa.Array) -> bool:
     """Whether a text column's values hold a line break: its bytes compared a megabyte at a time
     (twenty times faster than Arrow's substring match, which a single pass runs on every column)."""
-    if len(chunk) == 0:
-        return False
-    wide = pa.types.is_large_string(chunk.type) or pa.types.is_large_binary(chunk.type)
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if wide else np.int32)
-    first, last = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
-    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first:last] if chunk.buffers()[2] else np.zeros(0, np.uint8)
+    text = data(chunk)
     step = 1 << 20
-    return any(bool((data[i:i + step] == 10).any()) for i in range(0, len(data), step))
+    return any(bool((text[i:i + step] == 10).any()) for i in range(0, len(text), step))
 
 
 class _Lines:
