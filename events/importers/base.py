@@ -311,8 +311,8 @@ class CsvSource:
     """A CSV file read in batches, never whole: `batches` hands every column over BATCH_ROWS rows
     at a time. At a million ACLED rows the text alone is 860 MB in Arrow; a batch of it is 86 MB.
     Read once (`batches(single=True)`) where the file allows it; else `scan` first reads the few
-    columns a decision needs across the whole file (the order of slash dates is decided per file;
-    an id must be unique in it) and the rows it has to skip, checking the whole file is UTF-8.
+    columns a decision needs across the whole file (the order of slash dates is decided per file)
+    and the rows it has to skip, checking the whole file is UTF-8.
 
     A clean UTF-8 file is parsed by Arrow straight from disk; only a file that is not valid UTF-8
     (or starts with a byte-order mark) is read into memory and decoded first.

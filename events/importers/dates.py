@@ -98,6 +98,11 @@ def decide_order(pairs: list[tuple[int, int]], forced: str | None, where: str,
                        f"(e.g. {pairs[0][0]:02d}/{pairs[0][1]:02d}); state it with {DATE_FORMAT_HELP}")
 
 
+def check_date_format(date_format: str | None) -> None:
+    if date_format not in (None, *ORDERS):
+        raise ImportError_(f"--date-format {date_format!r}: use one of {', '.join(ORDERS)}")
+
+
 def decide(pairs, serial: bool, date_format: str | None, where: str, convention: str | None) -> tuple[str | None, str]:
     """The order of a file's numeric dates from all of its evidence, and the decision as said in
     the manifest."""
@@ -119,8 +124,7 @@ def parse_dates(columns: dict[str, pd.Series], *, date_format: str | None = None
     already decided for the file (a batch after the first); the batch's evidence is returned for
     the caller to check against it.
     """
-    if date_format not in (None, *ORDERS):
-        raise ImportError_(f"--date-format {date_format!r}: use one of {', '.join(ORDERS)}")
+    check_date_format(date_format)
     factorized = {}
     pairs: set[tuple[int, int]] = set()
     kinds: dict[str, int] = {}

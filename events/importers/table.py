@@ -24,7 +24,7 @@ from events.columns import EXTRA_PREFIX  # stored name of a source column the ma
 from events.importers.base import (CsvSource, ImportError_, Rejects, Rescan, Screen, StreamedImport, category,
                                    check_types, clean_category, clean_long_text, map_values,
                                    merge_notes, to_number)
-from events.importers.dates import decide, parse_dates
+from events.importers.dates import check_date_format, decide, parse_dates
 from events.importers.places import PointMemo, locate_admin1, locate_names
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES
 
@@ -94,34 +94,16 @@ class _DerivedIds:
 
 
 class _SeenIds:
-    """Ids kept so far in a streamed file: a later row with one of them is a duplicate.
+    """Ids kept so far in a streamed file: a later row with one of them is a duplicate (the first
+    occurrence is kept). Every kept id is held as a 64-bit hash in one sorted array: 8 MB at a
+    million rows where a set of the strings would hold 120 MB. Two distinct ids share a hash with
+    a chance of about 1 in 36 million at a million rows; such a row is rejected as a duplicate and
+    named in rejects.csv, never dropped unseen."""
 
-    After a scan only the ids that occur more than once in the whole file are tracked (usually
-    none). In a single pass every kept id is, as a 64-bit hash in one sorted array: 8 MB at a
-    million rows where a set of the strings would hold 120 MB (two distinct ids share a hash with
-    a chance of about 1 in 36 million at a million rows; such a row is rejected as a duplicate,
-    and named in rejects.csv, never dropped unseen)."""
-
-    def __init__(self, repeated: set[str] | None) -> None:
-        self.repeated = repeated  # None: not known (no scan), every kept id is tracked
-        self.kept: set[str] = set()
+    def __init__(self) -> None:
         self.hashes = np.zeros(0, dtype=np.uint64)
 
     def duplicated(self, ids: pd.Series, ok: np.ndarray) -> np.ndarray:
-        dup = np.zeros(len(ids), dtype=bool)
-        if self.repeated is None:
-            return self._hashed(ids, ok)
-        if not self.repeated:
-            return dup
-        values = ids.to_numpy(object)
-        for i in np.flatnonzero(ok & ids.isin(self.repeated).to_numpy(bool)):
-            if values[i] in self.kept:
-                dup[i] = True
-            else:
-                self.kept.add(values[i])
-        return dup
-
-    def _hashed(self, ids: pd.Series, ok: np.ndarray) -> np.ndarray:
         dup = np.zeros(len(ids), dtype=bool)
         rows = np.flatnonzero(ok & (ids != "").to_numpy(bool))
         if not len(rows):
@@ -159,7 +141,7 @@ class _StreamDates:
         self.order = None
         self.pairs: set = set()
         self.serial = False
-        parse_dates({}, date_format=spec.date_format)  # a --date-format that is none: refused before any row
+        check_date_format(spec.date_format)  # refused before any row, as the first pass refuses it
 
     def batch(self, df: pd.DataFrame, at: slice):
         cols = self.cols
@@ -232,11 +214,11 @@ def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, carefu
     touch to each batch of rows, given the file's columns).
 
     One pass over the file where it can be: the first batch decides the order of slash dates and
-    every later one is held to it, ids are checked against all those kept so far. What only the
+    every later one is held to it; ids are checked against all those kept so far. What only the
     whole file settles (a later batch that changes the date order, a row of the wrong width, text
-    that is not UTF-8) makes the import start again, careful: a first pass reads the dates and the
-    ids of the whole file (its order decided on all of them, repeated ids known), then the second
-    hands over the batches. A million-row file is parsed once instead of twice."""
+    that is not UTF-8) makes the import start again, careful: a first pass reads the dates of the
+    whole file (its order decided on all of them) and the rows to skip, then the second hands over
+    the batches. A million-row file is parsed once instead of twice."""
     source = CsvSource(path, spec.required)
     names = source.columns
     cols = {f: c for f, c in spec.columns.items() if c}
@@ -257,12 +239,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, carefu
                            + ("; map them with --map FIELD=COLUMN" if spec.name == "csv" else
                               "; is this the right --format?"))
     if careful:
-        whole = source.scan([cols[f] for f in ("date", "end_date", "year", "id") if f in cols])
-        if "id" in cols:
-            ids = whole[cols["id"]].str.strip()
-            repeated: set[str] | None = set(ids[ids.duplicated(keep=False) & (ids != "")])
-        else:
-            repeated = set()
+        whole = source.scan([cols[f] for f in ("date", "end_date", "year") if f in cols])
         date_cols = {cols["date"]: whole[cols["date"]]}
         if "end_date" in cols:
             date_cols[cols["end_date"]] = whole[cols["end_date"]]
@@ -271,12 +248,12 @@ def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, carefu
                                         convention=spec.date_convention))
         del whole, date_cols
     else:
-        repeated, dates = None, _StreamDates(path, spec, cols)
+        dates = _StreamDates(path, spec, cols)
 
     def produce(out: StreamedImport) -> Iterator[pd.DataFrame]:
         rejects = Rejects()
         derive = _DerivedIds(list(names)) if "id" not in cols else None
-        seen = _SeenIds(repeated)
+        seen = _SeenIds()
         memo = PointMemo()
         batch_notes: list[str] = []
         read = len(source.malformed)

@@ -28,8 +28,7 @@ from events.filters import Filter, key, mask
 from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review,
                                  review_after_edit, validate_record)
 from events.streams import read_ahead
-from events.vocab import CURATED
-from events.vocab import CLAIMED_OR_DISPUTED
+from events.vocab import CLAIMED_OR_DISPUTED, CURATED
 
 VIEWS_KEPT = 32
 TRASH = ".trash"  # retracted record files, as they were
@@ -120,7 +119,6 @@ class EmbeddedStorage(Storage):
         line), a look that reads no rows: the catalogue, and each dataset's schema."""
         if self._loaded is not None:
             return list(self._loaded.problems)
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from events.datasets import list_datasets, unreadable
@@ -265,8 +263,7 @@ class EmbeddedStorage(Storage):
                 yield head if keep.all() else head[keep]
         needed = needs(f)
         for table in batches(self.data, list(dict.fromkeys(COLUMNS + needed))):
-            keep = mask(table.select([c for c in needed if c in table.column_names]).to_pandas(), f) \
-                if needed else mask(pd.DataFrame(index=pd.RangeIndex(table.num_rows)), f)
+            keep = mask(table.select([c for c in needed if c in table.column_names]).to_pandas(), f)
             if keep.all():
                 yield table
             elif keep.any():

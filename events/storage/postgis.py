@@ -197,12 +197,11 @@ class PostgisStorage(Storage):
     def summary(self, f: Filter) -> Summary:
         clause, params = self._where(f)
         pad = "(least(coalesce(uncertainty_km, 0), 300) / 111.0)"
-        claims = _CLAIMS_SQL
         row = self._scalar(
             "SELECT count(*),"
-            f" coalesce(sum(fatalities) FILTER (WHERE claim_status NOT IN ({claims})), 0),"
-            f" coalesce(sum(fatalities) FILTER (WHERE claim_status IN ({claims})), 0),"
-            f" coalesce(sum(injured), 0), count(*) FILTER (WHERE claim_status IN ({claims})),"
+            f" coalesce(sum(fatalities) FILTER (WHERE claim_status NOT IN ({_CLAIMS_SQL})), 0),"
+            f" coalesce(sum(fatalities) FILTER (WHERE claim_status IN ({_CLAIMS_SQL})), 0),"
+            f" coalesce(sum(injured), 0), count(*) FILTER (WHERE claim_status IN ({_CLAIMS_SQL})),"
             f" min(lat - {pad}), min(lon - {pad} / cos(radians(lat))), max(lat + {pad}),"
             f" max(lon + {pad} / cos(radians(lat)))"
             f" FROM events WHERE {clause}", params)
@@ -299,9 +298,8 @@ class PostgisStorage(Storage):
         from events.aggregate import aggregate_points, type_codes
 
         clause, params = self._where(f, bounds)
-        claims = _CLAIMS_SQL
         t = self._copy_table(f"SELECT lat, lon, event_type, count(*) AS n, count(*) FILTER (WHERE claim_status IN "
-                             f"({claims})) AS c FROM events WHERE {clause} GROUP BY 1, 2, 3",
+                             f"({_CLAIMS_SQL})) AS c FROM events WHERE {clause} GROUP BY 1, 2, 3",
                              params, {"lat": pa.float64(), "lon": pa.float64(), "event_type": pa.string(),
                                       "n": pa.int64(), "c": pa.int64()})
         codes = type_codes(pd.Series(t.column("event_type").to_numpy(zero_copy_only=False)))
