@@ -211,7 +211,6 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
     dataset below REPLACE_SHARE of its rows is refused unless replace.
     """
     from events.importers import importer
-    from events.importers.base import Rescan
 
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise EventsError(f"dataset name {name!r}: use lowercase letters, digits, '-' or '_'")
@@ -231,18 +230,16 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
             result = importer(fmt)(path, name, **options)
             current = _current_count(root, name)
             tmp = root / f".{name}.importing-{os.getpid()}"
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
+
+            def write(batches) -> Written:  # into an empty folder (again, if the single pass gave up)
+                shutil.rmtree(tmp, ignore_errors=True)
+                tmp.mkdir()
+                return write_dataset(batches, tmp)
+
             try:
                 # Rows are written batch by batch as the file is read: the new version is built
                 # beside the old, and only swapped in once every check below has passed.
-                try:
-                    written = write_dataset(result.batches(), tmp)
-                except Rescan:  # the single pass met what only a first pass over the file settles
-                    shutil.rmtree(tmp, ignore_errors=True)
-                    tmp.mkdir()
-                    result = result.again()
-                    written = write_dataset(result.batches(), tmp)
+                written = result.consume(write)
                 source_sha256 = digest.result()
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)

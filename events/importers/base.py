@@ -170,6 +170,9 @@ class Imported:
     def batches(self) -> Iterator[pd.DataFrame]:
         yield self.rows
 
+    def consume(self, use):
+        return use(self.batches())
+
 
 class StreamedImport:
     """An import whose rows arrive in batches (a large file is never held whole): rejects, the
@@ -194,16 +197,22 @@ class StreamedImport:
         self._spent = True
         yield from self._produce(self)
 
+    def consume(self, use):
+        """use(batches), once; where a single pass gives up (Rescan), use is called again with the
+        careful read's batches, whose counts, notes and encoding this import then reports."""
+        try:
+            return use(self.batches())
+        except Rescan:
+            careful = self.again()
+            out = use(careful.batches())
+            self.encoding = careful.encoding
+            self.done(careful._rejects, careful._read, careful._notes)
+            return out
+
     @property
     def rows(self) -> pd.DataFrame:
         if self._rows is None:
-            try:
-                parts = list(self.batches())
-            except Rescan:
-                careful = self.again()
-                parts = list(careful.batches())
-                self.encoding = careful.encoding
-                self.done(careful._rejects, careful._read, careful._notes)
+            parts = self.consume(list)
             self._rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
         return self._rows
 
