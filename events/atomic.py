@@ -49,7 +49,7 @@ def write_stream_atomic(path: Path | str, parts, *, direct: bool = False) -> Non
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     try:
         try:
-            if direct and DirectWriter.supported(fd):
+            if direct and DirectWriter.enable(fd):
                 with DirectWriter(fd) as out:
                     for part in parts:
                         out.write(part)
@@ -84,7 +84,7 @@ class DirectWriter:
     ALIGN = 4096
 
     @staticmethod
-    def supported(fd: int) -> bool:
+    def enable(fd: int) -> bool:
         """Turn O_DIRECT on for fd; False where the system or file system has none (tmpfs)."""
         import fcntl
 

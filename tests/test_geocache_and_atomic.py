@@ -65,7 +65,7 @@ def test_a_direct_write_gives_back_exactly_the_bytes_written(tmp_path, monkeypat
     """Large exports bypass the page cache (O_DIRECT, aligned buffers handed to a thread): parts
     of any size, across buffer boundaries, give the file byte for byte, cut back to its length."""
     with open(tmp_path / "probe", "wb") as probe:
-        if not atomic.DirectWriter.supported(probe.fileno()):
+        if not atomic.DirectWriter.enable(probe.fileno()):
             pytest.skip("no O_DIRECT on this file system")
     (tmp_path / "probe").unlink()
     monkeypatch.setattr(atomic.DirectWriter, "BUFFER", 8192)  # many hand-overs, a tail in each case
