@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from events.arrowtext import arrow_text, hashes
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
 from events.importers.base import (CsvSource, ImportError_, Rejects, Rescan, Screen, StreamedImport, category,
                                    check_types, clean_category, clean_long_text, map_values,
@@ -108,12 +109,16 @@ class _SeenIds:
         rows = np.flatnonzero(ok & (ids != "").to_numpy(bool))
         if not len(rows):
             return dup
-        h = pd.util.hash_array(ids.to_numpy(object)[rows])
-        at = np.minimum(np.searchsorted(self.hashes, h), max(len(self.hashes) - 1, 0))
-        earlier = self.hashes[at] == h if len(self.hashes) else np.zeros(len(h), dtype=bool)
-        dup[rows] = earlier | pd.Series(h).duplicated().to_numpy()
-        fresh = np.unique(h[~dup[rows]])
-        self.hashes = np.sort(np.concatenate([self.hashes, fresh]), kind="stable")  # two sorted runs: a merge
+        h = hashes(arrow_text(ids))[rows]
+        order = np.argsort(h, kind="stable")  # equal hashes keep their rows' order: the first is kept
+        h = h[order]
+        again = np.zeros(len(h), dtype=bool)
+        again[1:] = h[1:] == h[:-1]
+        if len(self.hashes):
+            at = np.minimum(np.searchsorted(self.hashes, h), len(self.hashes) - 1)
+            again |= self.hashes[at] == h
+        dup[rows[order]] = again
+        self.hashes = np.sort(np.concatenate([self.hashes, h[~again]]), kind="stable")  # two sorted runs: a merge
         return dup
 
 
