@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from events.arrowtext import data, offsets
+from events.arrowtext import arrow_text, data, offsets
 from events.errors import EventsError
 from events.streams import read_ahead
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
@@ -559,7 +559,7 @@ def _csv_options(source: CsvSource, handler, include: list[str] | None = None):
     names = include or source.columns
     return dict(read_options=pacsv.ReadOptions(use_threads=True, block_size=source.block),
                 parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=handler),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
                                                      include_columns=include or [],
                                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
 
@@ -683,14 +683,21 @@ def duplicated(ids: pd.Series) -> np.ndarray:
 
 def clean_category(s: pd.Series) -> pd.Series:
     """A text column of few distinct values, whitespace-trimmed, blank as missing, as a categorical:
-    the work is done once per distinct value (a million rows name a few thousand places)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    cleaned = pd.Index(uniques, dtype=object).astype(str).str.strip().to_numpy(object) if len(uniques) else \
-        np.empty(0, dtype=object)
-    cleaned[cleaned == ""] = None
-    new_codes, categories = pd.factorize(pd.Series(cleaned, dtype=object), use_na_sentinel=True)
-    final = np.where(codes >= 0, np.append(new_codes, -1)[codes], -1)
-    return pd.Series(pd.Categorical.from_codes(final, categories=pd.Index(categories, dtype=object).astype(str)),
+    the work is done once per distinct value (a million rows name a few thousand places). Arrow
+    text is encoded by Arrow (no pandas factorize and no Python string per value)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    chunked = arrow_text(s)
+    encoded = pc.dictionary_encode(chunked.combine_chunks())
+    trimmed = pc.dictionary_encode(pc.utf8_trim_whitespace(encoded.dictionary))  # two values may trim alike
+    names = trimmed.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    remap = trimmed.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    blank = np.flatnonzero(names == "")
+    if len(blank):
+        remap = np.where(remap == blank[0], -1, remap - (remap > blank[0]))
+        names = np.delete(names, blank[0])
+    codes = np.append(remap, -1)[pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype="str"), validate=False),
                      index=s.index)
 
 
@@ -699,22 +706,19 @@ def clean_long_text(s: pd.Series, trim: bool = True) -> pd.Series:
 
     trim=False leaves the text as the file has it and only marks empty values missing, by a new
     validity bitmap over the same buffers: no copy of a million notes."""
-    chunked = getattr(s.array, "_pa_array", None)
-    arr = chunked if isinstance(chunked, pa.ChunkedArray) else pa.chunked_array(
-        [pa.array(s, type=pa.string(), from_pandas=True)])
-    if arr.type != pa.string():
-        arr = arr.cast(pa.string())
+    arr = arrow_text(s)
+    kind = arr.type  # the reader's large_string stays large: no copy of the text to narrow it
     if trim:
         arr = pc.utf8_trim_whitespace(arr)
-        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, kind), arr)
     else:
         chunks = []
         for ch in arr.chunks:
             keep = pc.and_(pc.greater(pc.binary_length(ch), 0), pc.is_valid(ch))
             bitmap = keep.buffers()[1] if keep.offset == 0 else pc.if_else(keep, True, False).buffers()[1]
-            chunks.append(pa.Array.from_buffers(pa.string(), len(ch), [bitmap, *ch.buffers()[1:]], offset=ch.offset)
-                          if ch.offset == 0 else pc.if_else(keep, ch, pa.scalar(None, pa.string())))
-        arr = pa.chunked_array(chunks, type=pa.string())
+            chunks.append(pa.Array.from_buffers(kind, len(ch), [bitmap, *ch.buffers()[1:]], offset=ch.offset)
+                          if ch.offset == 0 else pc.if_else(keep, ch, pa.scalar(None, kind)))
+        arr = pa.chunked_array(chunks, type=kind)
     return pd.Series(pd.arrays.ArrowStringArray(arr), index=s.index)
 
 
