@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from events.arrowtext import arrow_text, hashes
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
@@ -327,13 +329,19 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
     def col(f: str) -> pd.Series:
         return d[cols[f]] if f in cols else pd.Series([None] * len(d), index=d.index, dtype=object)
 
+    made: dict[str, pd.Series] = {}
+
     def text(f: str) -> pd.Series:
-        """A field as trimmed text, blank as missing (per distinct value; notes and titles in Arrow)."""
-        if f not in cols:
-            return pd.Series([None] * len(d), index=d.index, dtype=object)
-        if f == "notes":  # hundreds of characters per row: only blanks made missing, no copy
-            return clean_long_text(d[cols[f]], trim=False)
-        return clean_long_text(d[cols[f]]) if f in LONG_TEXT else clean_category(d[cols[f]])
+        """A field as trimmed text, blank as missing (per distinct value; notes and titles in Arrow),
+        made once per batch however often it is asked for."""
+        if f not in made:
+            if f not in cols:
+                made[f] = pd.Series([None] * len(d), index=d.index, dtype=object)
+            elif f == "notes":  # hundreds of characters per row: only blanks made missing, no copy
+                made[f] = clean_long_text(d[cols[f]], trim=False)
+            else:
+                made[f] = clean_long_text(d[cols[f]]) if f in LONG_TEXT else clean_category(d[cols[f]])
+        return made[f]
 
     cc = pd.Series(map_values(text("iso"), ISO_NUMERIC), index=d.index, dtype=object)
     cc = cc.fillna(pd.Series(map_values(text("country"), _country_codes()), index=d.index, dtype=object))
@@ -399,17 +407,23 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
 
 def _titles(given: pd.Series, what: np.ndarray, place: pd.Series) -> pd.Series:
     """The source's title, else 'Sub-event type in Place', built once per distinct (type, place)
-    from the two columns' codes (no string per row)."""
+    from the two columns' codes, joined by Arrow (no string per row, no Python loop per pair)."""
     w_codes, w_uniq = pd.factorize(what)
+    w_names = pa.array([str(w) for w in w_uniq] + ["?"], type=pa.string())
+    w_codes = np.where(w_codes < 0, len(w_names) - 1, w_codes)
     place = place if isinstance(place.dtype, pd.CategoricalDtype) else place.astype("category")
     p_codes = place.cat.codes.to_numpy().astype(np.int64)
-    p_names = np.append(place.cat.categories.astype(str).to_numpy(object), "?")
+    p_names = pa.concat_arrays([pa.array(place.cat.categories.astype(str).to_numpy(object), type=pa.string()),
+                                pa.array(["?"], type=pa.string())])
     p_codes = np.where(p_codes < 0, len(p_names) - 1, p_codes)
     pair_codes, pairs = pd.factorize(w_codes.astype(np.int64) * len(p_names) + p_codes)
-    made = [f"{w_uniq[k // len(p_names)]} in {p_names[k % len(p_names)]}" for k in pairs]
-    m_codes, m_uniq = pd.factorize(pd.Series(made, dtype=object))  # two pairs may spell the same title
-    derived = pd.Series(pd.Categorical.from_codes(m_codes[pair_codes], categories=pd.Index(m_uniq, dtype=str)),
-                        index=given.index)
+    made = pc.binary_join_element_wise(w_names.take(pa.array(pairs // len(p_names))),
+                                       p_names.take(pa.array(pairs % len(p_names))), " in ")  # the separator last
+    spelled = pc.dictionary_encode(made)  # two pairs may spell the same title
+    m_codes = spelled.indices.to_numpy(zero_copy_only=False)
+    derived = pd.Series(pd.Categorical.from_codes(
+        m_codes[pair_codes], categories=pd.Index(spelled.dictionary.to_numpy(zero_copy_only=False), dtype=str)),
+        index=given.index)
     if given.notna().any():
         return given.astype(object).fillna(derived.astype(object))
     return derived
