@@ -25,12 +25,54 @@ class Placed:
     notes: list[str] = field(default_factory=list)
 
 
+class _Regions:
+    """Region codes as small integers, so a batch's rows compare and look up numbers, not strings:
+    `codes[i]` and `names[i]` for id i; the last id stands for no region."""
+
+    def __init__(self) -> None:
+        from geodata.regions import regions
+
+        self.by_code = {k: v.name for k, v in regions().by_code.items()}
+        self.ids: dict[str, int] = {}
+        self._codes: list = []
+        self.codes = self.names = np.array([None], dtype=object)
+
+    @property
+    def none(self) -> int:
+        return len(self._codes)
+
+    def id_of(self, values) -> np.ndarray:
+        """Ids for a few values (distinct names or points), adding new codes as they come."""
+        out = np.empty(len(values), dtype=np.int64)
+        for i, code in enumerate(values):
+            if code is None or (isinstance(code, float) and np.isnan(code)):
+                out[i] = -1
+                continue
+            if code not in self.ids:
+                self.ids[code] = len(self._codes)
+                self._codes.append(code)
+                self.codes = np.array(self._codes + [None], dtype=object)
+                self.names = np.array([self.by_code.get(c) for c in self._codes] + [None], dtype=object)
+            out[i] = self.ids[code]
+        return out
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Per-row ids with -1 (none) made the last id, for taking codes and names."""
+        return np.where(ids < 0, self.none, ids)
+
+
 def region_codes(names: pd.Series, countries: pd.Series, meaning: str) -> np.ndarray:
     """ISO code per row from the region name, resolved once per distinct (name, country).
 
     meaning 'acled': ACLED writes a Ukrainian oblast by its bare name ('Kyiv' is Kyiv Oblast)
     and the city as 'Kyiv City', so a bare Ukrainian name is read as the oblast first.
     """
+    codes, table = _region_table(names, countries, meaning)
+    return np.asarray(table + [None], dtype=object)[codes]
+
+
+def _region_table(names: pd.Series, countries: pd.Series, meaning: str) -> tuple[np.ndarray, list]:
+    """(per-row index into the table, -1 where the row has none; the code of each distinct pair)."""
     from geodata.errors import UnknownRegion
     from geodata.regions import resolve_region
 
@@ -57,7 +99,7 @@ def region_codes(names: pd.Series, countries: pd.Series, meaning: str) -> np.nda
                 except UnknownRegion:
                     continue
         table.append(code)
-    return np.asarray(table + [None], dtype=object)[codes]
+    return codes, table
 
 
 class PointMemo:
@@ -66,11 +108,13 @@ class PointMemo:
 
     def __init__(self) -> None:
         self.keys = pd.Index([], dtype=np.complex128)
-        self.poly = np.empty(0, dtype=object)
+        self.regions = _Regions()
+        self.poly = np.empty(0, dtype=np.int64)  # region id (-1: none)
         self.cc = np.empty(0, dtype=object)
         self.out = np.empty(0, dtype=np.float64)
 
     def place(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(region id, country, km outside) per point."""
         from geodata.boundaries import assign_admin1_detail
 
         key = np.asarray(lat, np.float64) + 1j * np.asarray(lon, np.float64)
@@ -82,7 +126,7 @@ class PointMemo:
             n_poly, n_cc, n_out = assign_admin1_detail(u.imag, u.real)
             at[new] = len(self.keys) + np.arange(len(new))
             self.keys = self.keys.append(pd.Index(u))
-            self.poly = np.concatenate([self.poly, np.asarray(n_poly, dtype=object)])
+            self.poly = np.concatenate([self.poly, self.regions.id_of(n_poly)])
             self.cc = np.concatenate([self.cc, np.asarray(n_cc, dtype=object)])
             self.out = np.concatenate([self.out, np.asarray(n_out, dtype=np.float64)])
         rows = at[inverse]
@@ -92,45 +136,52 @@ class PointMemo:
 def locate_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: np.ndarray,
                   meaning: str = "default", memo: PointMemo | None = None) -> Placed:
     """Region per row: the source's name where it resolves, else the point's polygon (or the
-    nearest one just off a simplified coast); a name the point contradicts is flagged, not trusted."""
-    from geodata.boundaries import SNAP_KM, km_outside
-    from geodata.regions import regions
+    nearest one just off a simplified coast); a name the point contradicts is flagged, not trusted.
 
+    Rows carry small region ids, not code strings: a million rows name a few dozen regions."""
+    from geodata.boundaries import SNAP_KM, km_outside
+
+    memo = memo or PointMemo()
+    reg = memo.regions
     n = len(lat)
-    named = region_codes(names, countries, meaning) if n else np.empty(0, dtype=object)
     # Events repeat their place's point: test each distinct point once (1M rows, ~20,000 points).
-    poly, poly_cc, outside = (memo or PointMemo()).place(lat, lon)
-    code = np.where(pd.isna(named), poly, named).astype(object)
+    poly, poly_cc, outside = memo.place(lat, lon)
+    if n:
+        pair, table = _region_table(names, countries, meaning)
+        named = np.append(reg.id_of(table), -1)[pair]
+    else:
+        named = np.empty(0, dtype=np.int64)
+    code = np.where(named < 0, poly, named)
     flags = np.full(n, None, dtype=object)
     notes: list[str] = []
 
-    both = ~pd.isna(named) & ~pd.isna(poly) & (named != poly)
+    both = (named >= 0) & (poly >= 0) & (named != poly)
     if both.any():
         rows = np.flatnonzero(both)
+        named_codes = reg.codes[named[rows]]
         key = pd.DataFrame({"lat": lat[rows], "lon": lon[rows], "code": named[rows]})
         distinct = ~key.duplicated().to_numpy()
         k_inv = key.groupby(["lat", "lon", "code"], sort=False, dropna=False).ngroup().to_numpy()
         d_rows = rows[distinct]
-        km = km_outside(lon[d_rows], lat[d_rows], named[d_rows])[k_inv]
-        real = rows[~np.isnan(km) & (km > MISMATCH_KM)]
+        km = km_outside(lon[d_rows], lat[d_rows], named_codes[distinct])[k_inv]
+        real = np.flatnonzero(~np.isnan(km) & (km > MISMATCH_KM))
         src = names.to_numpy(object)
-        kms = dict(zip(rows, km))
-        for i in real:
-            flags[i] = [f"admin1-mismatch: the source names {src[i]!r} ({named[i]}) but the point lies in "
-                        f"{poly[i]}, {kms[i]:.1f} km outside {named[i]}; kept the source's region"]
+        for j in real:
+            i = rows[j]
+            flags[i] = [f"admin1-mismatch: the source names {src[i]!r} ({named_codes[j]}) but the point lies in "
+                        f"{reg.codes[poly[i]]}, {km[j]:.1f} km outside {named_codes[j]}; kept the source's region"]
         if len(real):
             notes.append(f"admin1: {len(real):,} row(s) whose region name and coordinates disagree by more than "
                          f"{MISMATCH_KM:g} km: kept the name's region, flagged 'admin1-mismatch'")
-    snapped = pd.isna(named) & (outside > 0)
+    snapped = (named < 0) & (outside > 0)
     if snapped.any():
         for i in np.flatnonzero(snapped):
             flags[i] = (flags[i] or []) + [f"admin1-nearest: the point lies {outside[i]:.1f} km outside every "
-                                           f"boundary held (coast or river); nearest region {poly[i]} taken"]
+                                           f"boundary held (coast or river); nearest region {reg.codes[poly[i]]} taken"]
         notes.append(f"admin1: {int(snapped.sum()):,} row(s) just outside the simplified boundaries (coast, wide "
                      f"river) took the nearest region within {SNAP_KM:g} km, flagged 'admin1-nearest'")
-    by_code = {k: v.name for k, v in regions().by_code.items()}
-    name_out = pd.Series(code).map(by_code).to_numpy(object) if n else np.empty(0, dtype=object)
-    return Placed(code, name_out, poly_cc, flags, notes)
+    at = reg.rows(code)
+    return Placed(reg.codes[at], reg.names[at], poly_cc, flags, notes)
 
 
 def locate_names(names: pd.Series, countries: pd.Series, admin1: pd.Series | None, mask: np.ndarray
