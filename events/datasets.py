@@ -71,51 +71,56 @@ def write_dataset(rows: pd.DataFrame | Iterable[pd.DataFrame], target: Path) -> 
 
     Written with Arrow alone: the point geometries are WKB built column-wise and the bbox
     covering column is the coordinates themselves, so no shapely object per event is made.
-    A batch is written (in a thread, while the next one is made) and let go: a million
-    imported rows are never held at once.
+    A batch is turned into Arrow and written in a thread while the next one is made, then let
+    go: a million imported rows are never held at once, and the importer's thread (the slowest
+    stage of an import) does not also convert them.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     batches = [rows] if isinstance(rows, pd.DataFrame) else rows
     out = Written()
-    writer: pq.ParquetWriter | None = None
-    schema = None
+    state: dict = {"writer": None, "schema": None}
     extent = [np.inf, np.inf, -np.inf, -np.inf]
+
+    def write(batch: pd.DataFrame) -> None:
+        table, flagged = _arrow_rows(batch)
+        if state["writer"] is None:
+            state["schema"] = schema = _stable_schema(table.schema)
+            out.extras = [c[len(EXTRA_PREFIX):] for c in table.column_names if c.startswith(EXTRA_PREFIX)]
+            # Dictionary pages only where values repeat (types, places, actors): trying them on
+            # a million distinct notes costs a hash per row for nothing.
+            repeated = [f.name for f in schema if pa.types.is_dictionary(f.type)]
+            state["writer"] = pq.ParquetWriter(target / "events.parquet", schema, use_dictionary=repeated or False)
+        if table.schema != state["schema"]:
+            table = _to_schema(table, state["schema"], target)
+        out.rows += len(table)
+        out.flagged += flagged
+        state["writer"].write_table(table, row_group_size=ROW_GROUP)
+
     pending = None
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             for batch in batches:
-                table, flagged = _arrow_rows(batch)
-                if writer is None:
-                    schema = _stable_schema(table.schema)
-                    out.extras = [c[len(EXTRA_PREFIX):] for c in table.column_names if c.startswith(EXTRA_PREFIX)]
-                    # Dictionary pages only where values repeat (types, places, actors): trying them on
-                    # a million distinct notes costs a hash per row for nothing.
-                    repeated = [f.name for f in schema if pa.types.is_dictionary(f.type)]
-                    writer = pq.ParquetWriter(target / "events.parquet", schema, use_dictionary=repeated or False)
-                if table.schema != schema:
-                    table = _to_schema(table, schema, target)
-                if len(table):
+                if len(batch):
                     lon, lat = batch["lon"].to_numpy(np.float64), batch["lat"].to_numpy(np.float64)
                     extent = [min(extent[0], lon.min()), min(extent[1], lat.min()),
                               max(extent[2], lon.max()), max(extent[3], lat.max())]
-                out.rows += len(table)
-                out.flagged += flagged
                 if pending is not None:
                     pending.result()
-                pending = pool.submit(writer.write_table, table, row_group_size=ROW_GROUP)
-                del table, batch
+                pending = pool.submit(write, batch)
+                del batch
             if pending is not None:
                 pending.result()
+        writer = state["writer"]
         if writer is None:  # no batch at all: an empty file of our columns
             table, _ = _arrow_rows(pd.DataFrame({"lat": np.zeros(0), "lon": np.zeros(0)}))
-            writer = pq.ParquetWriter(target / "events.parquet", table.schema)
+            writer = state["writer"] = pq.ParquetWriter(target / "events.parquet", table.schema)
             writer.write_table(table)
         if out.rows:
             writer.add_key_value_metadata({"geo": json.dumps(_geo_metadata(extent))})
     finally:
-        if writer is not None:
-            writer.close()
+        if state["writer"] is not None:
+            state["writer"].close()
     return out
 
 
