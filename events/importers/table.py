@@ -343,11 +343,15 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
                 made[f] = clean_long_text(d[cols[f]]) if f in LONG_TEXT else clean_category(d[cols[f]])
         return made[f]
 
-    cc = pd.Series(map_values(text("iso"), ISO_NUMERIC), index=d.index, dtype=object)
-    cc = cc.fillna(pd.Series(map_values(text("country"), _country_codes()), index=d.index, dtype=object))
-    placed = locate_admin1(text("admin1"), cc, klat, klon, spec.admin1_meaning, memo)
-    derived_cc = cc.isna().to_numpy(bool) & (placed.country != None)  # noqa: E711 - element-wise
-    cc = cc.fillna(pd.Series(placed.country, index=d.index, dtype=object)).fillna(text("country"))
+    # The row's own country (ISO numeric, else its name), else its point's, else its text as given:
+    # element-wise on the few-valued lookups, no pandas fill per step.
+    cc = map_values(text("iso"), ISO_NUMERIC)
+    cc = np.where(cc == None, map_values(text("country"), _country_codes()), cc)  # noqa: E711 - element-wise
+    placed = locate_admin1(text("admin1"), pd.Series(cc, index=d.index), klat, klon, spec.admin1_meaning, memo)
+    derived_cc = (cc == None) & (placed.country != None)  # noqa: E711 - element-wise
+    cc = np.where(cc == None, placed.country, cc)  # noqa: E711
+    if "country" in cols:
+        cc = np.where(cc == None, text("country").to_numpy(object), cc)  # noqa: E711
     if derived_cc.any():
         notes.append(f"country: {int(derived_cc.sum()):,} row(s) had none; taken from their coordinates")
     notes.extend(placed.notes)
@@ -381,13 +385,14 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
         "fatalities": pd.array(fat[keep], dtype="Float64").astype("Int64"),
         "injured": pd.array(inj[keep], dtype="Float64").astype("Int64"),
         "claim_status": pd.Categorical(claim.where(claim.isin(CLAIM_STATUSES), "reported")),
-        "claimed_by": text("claimed_by").astype(object).fillna(spec.claimed_by or dataset),
+        "claimed_by": text("claimed_by").astype(object).fillna(spec.claimed_by or dataset) if "claimed_by" in cols
+        else _constant_text(spec.claimed_by or dataset, len(d)),
         "source_outlets": text("source"),
         "source_urls": source_url.where(source_url.str.match(r"^https?://", case=False, na=False), None),
         "lat": klat, "lon": klon,
         "geo_precision": gp,
         "uncertainty_km": unc,
-        "country": cc.to_numpy(object),
+        "country": cc,
         "admin1": placed.name, "admin1_code": placed.code,
         "admin1_source": text("admin1"),
         "geocoded_by": pd.Categorical.from_codes(geocoded[keep].astype(np.int8), categories=[
@@ -427,6 +432,12 @@ def _titles(given: pd.Series, what: np.ndarray, place: pd.Series) -> pd.Series:
     if given.notna().any():
         return given.astype(object).fillna(derived.astype(object))
     return derived
+
+
+def _constant_text(value: str, n: int) -> pd.arrays.ArrowStringArray:
+    """n copies of one text in pandas' text type, made by Arrow (no Python string per row)."""
+    arr = pa.array([value], type=pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int32)))
+    return pd.arrays.ArrowStringArray(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _country_hint(df: pd.DataFrame, cols: dict[str, str]) -> pd.Series:
