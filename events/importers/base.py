@@ -727,9 +727,31 @@ def clean_long_text(s: pd.Series, trim: bool = True) -> pd.Series:
 
 def category(s: pd.Series) -> pd.Series:
     """A text column as a categorical, empty text as missing: a million repeated actor or
-    place names cost a small integer each instead of a string each."""
-    c = s.astype("category")
-    return c.cat.remove_categories([""]) if "" in c.cat.categories else c
+    place names cost a small integer each instead of a string each. The categories are sorted,
+    as pandas sorts them, but the rows are encoded once (not again to sort and to drop blanks)."""
+    codes, uniques = pd.factorize(s)
+    return pd.Series(_sorted_categorical(codes, uniques), index=s.index)
+
+
+def mapped_category(s: pd.Series, look) -> pd.Categorical:
+    """look(value) for each row (look(None) for a missing one) as a categorical of sorted
+    categories, with look called once per distinct value."""
+    codes, uniques = pd.factorize(s)
+    looked = np.asarray([look(u) for u in uniques] + [look(None)], dtype=object)
+    l_codes, l_uniques = pd.factorize(looked)
+    return _sorted_categorical(l_codes[codes], l_uniques)  # code -1 (missing) takes look(None)'s
+
+
+def _sorted_categorical(codes: np.ndarray, uniques) -> pd.Categorical:
+    """Rows given as codes into their distinct values (-1 missing) as a categorical whose
+    categories are the non-empty texts, sorted; '' and missing values are missing."""
+    uniques = np.asarray(uniques, dtype=object)
+    valid = np.flatnonzero([isinstance(u, str) and u != "" for u in uniques])
+    names = uniques[valid].astype(str)
+    order = np.argsort(names, kind="stable")
+    rank = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the last: code -1
+    rank[valid[order]] = np.arange(len(order))
+    return pd.Categorical.from_codes(rank[codes], categories=pd.Index(names[order], dtype="str"), validate=False)
 
 
 def map_values(s: pd.Series, mapping: dict, default=None) -> np.ndarray:

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from events.arrowtext import arrow_text, hashes
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
 from events.importers.base import (CsvSource, ImportError_, Rejects, Rescan, Screen, StreamedImport, category,
-                                   check_types, clean_category, clean_long_text, map_values,
+                                   check_types, clean_category, clean_long_text, map_values, mapped_category,
                                    merge_notes, to_number)
 from events.importers.dates import check_date_format, decide, parse_dates
 from events.importers.places import PointMemo, locate_admin1, locate_names
@@ -363,7 +363,6 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
         gp = np.where(g, gprec[keep], gp)
         unc = np.where(g, gunc[keep], unc)
     source_url = text("source_url")
-    claim = text("claim_status").str.lower()
     ids = screen.ids if len(keep) == len(screen.ids) else screen.ids.iloc[keep]  # text, kept in Arrow
     ids = pd.Series(ids.to_numpy() if not hasattr(ids, "array") else ids.array, index=d.index)
     what = np.where(pd.isna(st[keep]), et[keep], st[keep])
@@ -376,15 +375,15 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
         "notes": text("notes"),
         "date": date[keep],
         "end_date": end[keep] if end is not None else pd.NaT,
-        "date_precision": pd.Categorical(map_values(text("time_precision"), TIME_PRECISION, "day")),
-        "event_type": category(pd.Series(et[keep], index=d.index, dtype=object).fillna("")),
-        "sub_event_type": category(pd.Series(st[keep], index=d.index, dtype=object).fillna("")),
+        "date_precision": mapped_category(text("time_precision"), lambda v: TIME_PRECISION.get(v, "day")),
+        "event_type": category(pd.Series(et[keep], index=d.index, dtype=object)),
+        "sub_event_type": category(pd.Series(st[keep], index=d.index, dtype=object)),
         "actor1": text("actor1"),
         "actor2": text("actor2"),
         "location_name": text("location"),
         "fatalities": pd.array(fat[keep], dtype="Float64").astype("Int64"),
         "injured": pd.array(inj[keep], dtype="Float64").astype("Int64"),
-        "claim_status": pd.Categorical(claim.where(claim.isin(CLAIM_STATUSES), "reported")),
+        "claim_status": mapped_category(text("claim_status"), _claim_status),
         "claimed_by": text("claimed_by").astype(object).fillna(spec.claimed_by or dataset) if "claimed_by" in cols
         else _constant_text(spec.claimed_by or dataset, len(d)),
         "source_outlets": text("source"),
@@ -432,6 +431,12 @@ def _titles(given: pd.Series, what: np.ndarray, place: pd.Series) -> pd.Series:
     if given.notna().any():
         return given.astype(object).fillna(derived.astype(object))
     return derived
+
+
+def _claim_status(value) -> str:
+    """A source's claim status in our words; anything else (or none) is 'reported'."""
+    low = value.lower() if isinstance(value, str) else None
+    return low if low in CLAIM_STATUSES else "reported"
 
 
 def _constant_text(value: str, n: int) -> pd.arrays.ArrowStringArray:
