@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 # A point this far outside the region its row names is a disagreement, not a point on a
 # simplified border (the boundaries are within 0.4 km of Natural Earth's full resolution).
@@ -23,6 +24,14 @@ class Placed:
     country: np.ndarray  # country of the point's polygon (None outside coverage)
     flags: np.ndarray  # None or a list of flag strings per row
     notes: list[str] = field(default_factory=list)
+    ids: np.ndarray | None = None  # each row's region id in `regions` (its last id: none)
+    regions: "_Regions | None" = None
+
+    def as_text(self, which: str) -> pd.arrays.ArrowStringArray:
+        """Codes or names ('code', 'name') in pandas' text type, taken by Arrow from the few
+        regions' texts: no Python string per row to convert."""
+        return pd.arrays.ArrowStringArray(self.regions.arrow(which).take(pa.array(self.ids)),
+                                          dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 class _Regions:
@@ -55,6 +64,9 @@ class _Regions:
                 self.names = np.array([self.by_code.get(c) for c in self._codes] + [None], dtype=object)
             out[i] = self.ids[code]
         return out
+
+    def arrow(self, which: str) -> pa.Array:
+        return pa.array(self.codes if which == "code" else self.names, type=pa.large_string())
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """Per-row ids with -1 (none) made the last id, for taking codes and names."""
@@ -181,7 +193,7 @@ def locate_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: 
         notes.append(f"admin1: {int(snapped.sum()):,} row(s) just outside the simplified boundaries (coast, wide "
                      f"river) took the nearest region within {SNAP_KM:g} km, flagged 'admin1-nearest'")
     at = reg.rows(code)
-    return Placed(reg.codes[at], reg.names[at], poly_cc, flags, notes)
+    return Placed(reg.codes[at], reg.names[at], poly_cc, flags, notes, at, reg)
 
 
 def locate_names(names: pd.Series, countries: pd.Series, admin1: pd.Series | None, mask: np.ndarray

@@ -371,7 +371,7 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
         "dataset": pd.Categorical.from_codes(np.zeros(len(d), dtype=np.int8), categories=[dataset]),
         "source_row": ids.astype("str"),
         "title": _titles(text("title"), what, text("location")),
-        "summary": None,
+        "summary": _constant_text(None, len(d)),
         "notes": text("notes"),
         "date": date[keep],
         "end_date": end[keep] if end is not None else pd.NaT,
@@ -387,12 +387,13 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
         "claimed_by": text("claimed_by").astype(object).fillna(spec.claimed_by or dataset) if "claimed_by" in cols
         else _constant_text(spec.claimed_by or dataset, len(d)),
         "source_outlets": text("source"),
-        "source_urls": source_url.where(source_url.str.match(r"^https?://", case=False, na=False), None),
+        "source_urls": source_url.where(source_url.str.match(r"^https?://", case=False, na=False), None)
+        if "source_url" in cols else _constant_text(None, len(d)),
         "lat": klat, "lon": klon,
         "geo_precision": gp,
         "uncertainty_km": unc,
         "country": cc,
-        "admin1": placed.name, "admin1_code": placed.code,
+        "admin1": placed.as_text("name"), "admin1_code": placed.as_text("code"),
         "admin1_source": text("admin1"),
         "geocoded_by": pd.Categorical.from_codes(geocoded[keep].astype(np.int8), categories=[
             f"{dataset} (source coordinates)", "gazetteer (place name)"]),
@@ -439,8 +440,9 @@ def _claim_status(value) -> str:
     return low if low in CLAIM_STATUSES else "reported"
 
 
-def _constant_text(value: str, n: int) -> pd.arrays.ArrowStringArray:
-    """n copies of one text in pandas' text type, made by Arrow (no Python string per row)."""
+def _constant_text(value: str | None, n: int) -> pd.arrays.ArrowStringArray:
+    """n copies of one text (or missing) in pandas' text type, made by Arrow (no Python object
+    per row)."""
     arr = pa.array([value], type=pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int32)))
     return pd.arrays.ArrowStringArray(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
