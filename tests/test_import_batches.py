@@ -178,3 +178,16 @@ def test_a_later_batch_that_decides_against_the_layouts_convention_reorders_the_
     dates = load_datasets(tmp_path / "data").set_index("source_row")["date"].dt.strftime("%Y-%m-%d").to_dict()
     assert dates == {"UKR1": "2025-01-02", "UKR2": "2025-03-04", "UKR3": "2025-02-14"} and made == [1]
     assert any(n.startswith("dates: month first") for n in m["notes"])
+
+
+@pytest.mark.parametrize("with_memchr", [True, False])
+def test_a_line_break_is_found_only_inside_a_columns_own_values(monkeypatch, with_memchr):
+    import pyarrow as pa
+
+    if not with_memchr:
+        monkeypatch.setattr(base, "_MEMCHR", None)
+    broken = pa.array(["ab", "c\nd", "e"])
+    cases = [(broken, True), (broken.slice(2), False), (broken.slice(0, 1), False),  # a slice's own bytes only
+             (pa.array(["x\n"]).slice(1), False), (pa.array([None, "\r\n"], type=pa.large_string()), True),
+             (pa.array([], type=pa.string()), False), (pa.array(["", None]), False)]
+    assert [base._has_newline(arr) for arr, _ in cases] == [want for _, want in cases]

@@ -465,11 +465,34 @@ class CsvSource:
 
 
 def _has_newline(chunk: pa.Array) -> bool:
-    """Whether a text column's values hold a line break: its bytes compared a megabyte at a time
-    (twenty times faster than Arrow's substring match, which a single pass runs on every column)."""
+    """Whether a text column's values hold a line break, found by the C library's memchr over its
+    data buffer (a single pass checks every column of every batch: numpy compares at a third of
+    the speed). Where no C library can be loaded, numpy a megabyte at a time."""
+    at = offsets(chunk)
+    start, end = (int(at[0]), int(at[-1])) if len(at) else (0, 0)
+    buf = chunk.buffers()[2]
+    if buf is None or end <= start:
+        return False
+    if _MEMCHR is not None:
+        return bool(_MEMCHR(buf.address + start, 10, end - start))
     text = data(chunk)
     step = 1 << 20
     return any(bool((text[i:i + step] == 10).any()) for i in range(0, len(text), step))
+
+
+def _load_memchr():
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL(None).memchr
+    except (OSError, AttributeError):
+        return None
+    fn.restype = ctypes.c_void_p
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    return fn
+
+
+_MEMCHR = _load_memchr()
 
 
 class _Lines:
