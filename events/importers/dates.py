@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from events.importers.base import ImportError_
 
@@ -129,7 +130,7 @@ def parse_dates(columns: dict[str, pd.Series], *, date_format: str | None = None
     pairs: set[tuple[int, int]] = set()
     kinds: dict[str, int] = {}
     for name, col in columns.items():
-        codes, uniques = pd.factorize(col.fillna("").astype(str).str.strip())
+        codes, uniques = _distinct_trimmed(col)
         classes = [_classify(u) for u in uniques]
         factorized[name] = (codes, uniques, classes)
         for kind, parts in classes:
@@ -163,6 +164,19 @@ def parse_dates(columns: dict[str, pd.Series], *, date_format: str | None = None
                 reasons[0][i] = f"{first}: year {int(got[i])} differs from the year column ({int(y[i])})"
             values[0] = np.where(bad, np.datetime64("NaT"), values[0])
     return ParsedDates(values, reasons, order, decision, frozenset(pairs), bool(kinds.get("serial")))
+
+
+def _distinct_trimmed(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code into the column's distinct trimmed texts (-1: blank or missing, which
+    parses as missing). Arrow text is encoded before it is trimmed: a few hundred distinct
+    dates are trimmed, not a hundred thousand values."""
+    from events.importers.base import clean_category
+
+    chunked = getattr(col.array, "_pa_array", None)
+    if chunked is not None and (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        cat = clean_category(col)
+        return cat.cat.codes.to_numpy(np.int64), cat.cat.categories.to_numpy(object)
+    return pd.factorize(col.fillna("").astype(str).str.strip())
 
 
 def _one(text: str, kind, parts, order, date_format) -> tuple[np.datetime64, str]:
