@@ -11,6 +11,7 @@ million rows hold a few thousand distinct dates.
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -58,8 +59,8 @@ def _ymd(y: int, m: int, d: int) -> np.datetime64:
     if not 1678 <= y <= 2261:  # outside what a nanosecond timestamp holds, and outside any event
         return np.datetime64("NaT", "ns")
     try:
-        return np.datetime64(pd.Timestamp(year=y, month=m, day=d).date(), "ns")
-    except (ValueError, OverflowError):
+        return np.datetime64(datetime.date(y, m, d), "ns")  # a tenth of pd.Timestamp's cost per value
+    except (ValueError, OverflowError, TypeError):
         return np.datetime64("NaT", "ns")
 
 
