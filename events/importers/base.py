@@ -716,15 +716,27 @@ def clean_category(s: pd.Series) -> pd.Series:
     chunked = arrow_text(s)
     encoded = pc.dictionary_encode(chunked.combine_chunks())
     trimmed = pc.dictionary_encode(pc.utf8_trim_whitespace(encoded.dictionary))  # two values may trim alike
-    names = trimmed.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    names = trimmed.dictionary
     remap = trimmed.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    blank = np.flatnonzero(names == "")
-    if len(blank):
-        remap = np.where(remap == blank[0], -1, remap - (remap > blank[0]))
-        names = np.delete(names, blank[0])
+    blank = pc.index(names, "").as_py()
+    if blank >= 0:
+        remap = np.where(remap == blank, -1, remap - (remap > blank))
+        names = pa.concat_arrays([names.slice(0, blank), names.slice(blank + 1)])
     codes = np.append(remap, -1)[pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)]
-    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype="str"), validate=False),
-                     index=s.index)
+    return pd.Series(distinct_categorical(codes, names), index=s.index)
+
+
+def distinct_categorical(codes: np.ndarray, names: pa.Array) -> pd.Categorical:
+    """Rows as codes into names that are already distinct (an Arrow dictionary's), as a
+    categorical of pandas' text type. pandas would check the names are unique, hashing each
+    again (5 ms for a batch's 17,000 places); a dictionary's are, so its fast path is taken."""
+    index = pd.Index(pd.arrays.ArrowStringArray(names.cast(pa.large_string()),
+                                                dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    try:
+        dtype = pd.CategoricalDtype._from_fastpath(index, False)
+    except AttributeError:  # a pandas without it: the checked way
+        dtype = pd.CategoricalDtype(index, ordered=False)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def clean_long_text(s: pd.Series, trim: bool = True) -> pd.Series:

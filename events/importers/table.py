@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 from events.arrowtext import arrow_text, hashes
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
 from events.importers.base import (CsvSource, ImportError_, Rejects, Rescan, Screen, StreamedImport, category,
-                                   check_types, clean_category, clean_long_text, map_values, mapped_category,
-                                   merge_notes, to_number)
+                                   check_types, clean_category, clean_long_text, distinct_categorical, map_values,
+                                   mapped_category, merge_notes, to_number)
 from events.importers.dates import check_date_format, decide, parse_dates
 from events.importers.places import PointMemo, locate_admin1, locate_names
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES
@@ -426,9 +426,7 @@ def _titles(given: pd.Series, what: np.ndarray, place: pd.Series) -> pd.Series:
                                        p_names.take(pa.array(pairs % len(p_names))), " in ")  # the separator last
     spelled = pc.dictionary_encode(made)  # two pairs may spell the same title
     m_codes = spelled.indices.to_numpy(zero_copy_only=False)
-    derived = pd.Series(pd.Categorical.from_codes(
-        m_codes[pair_codes], categories=pd.Index(spelled.dictionary.to_numpy(zero_copy_only=False), dtype=str)),
-        index=given.index)
+    derived = pd.Series(distinct_categorical(m_codes[pair_codes], spelled.dictionary), index=given.index)
     if given.notna().any():
         return given.astype(object).fillna(derived.astype(object))
     return derived
