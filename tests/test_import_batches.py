@@ -191,3 +191,19 @@ def test_a_line_break_is_found_only_inside_a_columns_own_values(monkeypatch, wit
              (pa.array(["x\n"]).slice(1), False), (pa.array([None, "\r\n"], type=pa.large_string()), True),
              (pa.array([], type=pa.string()), False), (pa.array(["", None]), False)]
     assert [base._has_newline(arr) for arr, _ in cases] == [want for _, want in cases]
+
+
+def test_text_read_unchecked_is_utf8_only_when_each_value_is():
+    import numpy as np
+    import pyarrow as pa
+
+    def text(*values: bytes) -> pa.Array:  # values as the CSV reader hands them, bytes unchecked
+        at = np.cumsum([0, *map(len, values)]).astype(np.int64)
+        return pa.Array.from_buffers(pa.large_string(), len(values), [None, pa.py_buffer(at),
+                                                                      pa.py_buffer(b"".join(values))])
+
+    assert base._valid_text(text(b"Kyiv", "Запоріжжя".encode(), b""))
+    assert not base._valid_text(text(b"Kyiv", b"caf\xe9"))  # cp1252
+    assert not base._valid_text(text(b"\xc3", b"\xa9"))  # a character cut between two fields: each invalid
+    assert not base._valid_text(text(b"ok", b"\xc3", b"\xa9x").slice(1))
+    assert base._valid_text(text(b"\xa9", "é".encode()).slice(1))  # a slice's own bytes only
