@@ -405,8 +405,8 @@ class CsvSource:
         """Pass two: every column as text, `rows` (BATCH_ROWS) rows at a time (scan first).
 
         single: no scan was made, this is the only pass. It holds while every row has the header's
-        width and the text is UTF-8 (Arrow checks each value it converts, every column here);
-        anything else raises Rescan. Line breaks inside fields are then counted in every batch."""
+        width and the text is UTF-8 (every block's columns are checked as they are read); anything
+        else raises Rescan. Line breaks inside fields are then counted in every batch."""
         rows = rows or BATCH_ROWS
         bad: list = []
         reader = _arrow_open(self, (lambda row: bad.append(row) or "skip") if single else None)
@@ -415,7 +415,9 @@ class CsvSource:
         counted = single or self.multiline  # without a scan the file's line count is not known
         lines = _Lines(self.malformed[self.malformed["line"] > 0], counted or len(self.malformed) > 0)
 
-        def blocks() -> Iterator[pa.RecordBatch]:  # parsed in a thread while the last batch is worked on
+        def blocks() -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+            """Each block of rows and its rows' sizes, parsed and measured in a thread while the last
+            batch is worked on (a single pass checks its text there too)."""
             while True:
                 try:
                     block = reader.read_next_batch()
@@ -427,39 +429,34 @@ class CsvSource:
                     raise ImportError_(f"{self.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
                 if bad:
                     raise Rescan("a row of the wrong width")
-                yield block
+                if single and not all(_valid_text(col) for col in block.columns):
+                    raise Rescan("text that is not UTF-8")  # the careful read finds the file's encoding
+                yield block, _row_sizes(block)
 
         pending: list[pa.RecordBatch] = []
+        sizes: list[np.ndarray] = []
         held = start = 0
         # Blocks of 16 MB hold ~20,000 ACLED rows: six ahead is more than the batch being worked on,
         # so the reader keeps parsing while it is (two ahead left it idle, and the batch then waited
         # 1.5 s of a million rows' import for blocks).
-        for block in read_ahead(blocks(), depth=6):
+        for block, size in read_ahead(blocks(), depth=6):
             pending.append(block)
+            sizes.append(size)
             held += block.num_rows
             while held >= rows:
                 table = pa.Table.from_batches(pending, schema=reader.schema)
                 chunk, rest = table.slice(0, rows), table.slice(rows)
-                pending, held = rest.to_batches(), held - rows
-                yield self._batch(chunk, lines, start, counted, check_text=single)
+                every = np.concatenate(sizes)
+                pending, sizes, held = rest.to_batches(), [every[rows:]], held - rows
+                yield self._batch(chunk, every[:rows], lines, start, counted)
                 start += rows
         if held:
-            yield self._batch(pa.Table.from_batches(pending, schema=reader.schema), lines, start, counted,
-                              check_text=single)
+            yield self._batch(pa.Table.from_batches(pending, schema=reader.schema), np.concatenate(sizes), lines,
+                              start, counted)
 
-    def _batch(self, table: pa.Table, lines: "_Lines", start: int, counted: bool, check_text: bool = False
+    def _batch(self, table: pa.Table, row_bytes: np.ndarray, lines: "_Lines", start: int, counted: bool
                ) -> CsvBatch:
-        """check_text: the reader did not check the text is UTF-8 (a single pass); text that is not
-        sends the import to its careful read, which finds the file's encoding."""
         n = table.num_rows
-        if check_text and not all(_valid_text(chunk) for col in table.columns for chunk in col.chunks):
-            raise Rescan("text that is not UTF-8")
-        row_bytes = np.zeros(n, dtype=np.int64)
-        for col in table.columns:  # each value's length straight from the offsets (no Arrow kernel)
-            at = 0
-            for chunk in col.chunks:
-                row_bytes[at:at + len(chunk)] += np.diff(offsets(chunk))
-                at += len(chunk)
         newlines = np.zeros(n, dtype=np.int64)
         if counted:  # newlines inside quoted fields push every later record's line down
             for col in table.columns:
@@ -576,6 +573,17 @@ def _valid_utf8(block: bytes) -> bool:
         return True
     except pa.ArrowInvalid:
         return False
+
+
+def _row_sizes(block: pa.RecordBatch) -> np.ndarray:
+    """Each row's bytes over all its fields, from the columns' offsets summed (one difference
+    taken, no Arrow kernel)."""
+    total = np.zeros(block.num_rows + 1, dtype=np.int64)
+    for col in block.columns:
+        at = offsets(col)
+        total += at
+        total -= at[0]
+    return np.diff(total)
 
 
 def _valid_text(chunk: pa.Array) -> bool:
