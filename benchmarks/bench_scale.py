@@ -136,12 +136,20 @@ def main(argv=None) -> None:
               f"({(tmp / 'acled.csv').stat().st_size / 1e6:.0f} MB CSV)")
         (tmp / "catalog").mkdir()
         os.sync()  # the CSV on disk, as a downloaded export is: its write-back must not run into the import
-        imp = json.loads(subprocess.run([sys.executable, "-c", IMPORT_WORKER, str(tmp / "acled.csv"), str(tmp / "data")],
-                                        capture_output=True, text=True, check=True).stdout)
+        # Three imports, each in a fresh process over the same file (each replaces the last version):
+        # this VM's speed varies by a third from minute to minute, so the median is given, and every run.
+        runs = []
+        for _ in range(3):
+            runs.append(json.loads(subprocess.run([sys.executable, "-c", IMPORT_WORKER, str(tmp / "acled.csv"),
+                                                   str(tmp / "data")], capture_output=True, text=True,
+                                                  check=True).stdout))
+            os.sync()  # the last run's files on disk before the next one starts
+        imp = sorted(runs, key=lambda r: r["import_s"])[1]
         m = imp["manifest"]
+        every = ", ".join(f"{m['rows_read'] / r['import_s']:,.0f}" for r in runs)
         print(f"import: {m['imported']:,} imported, {m['rejected']:,} rejected in {imp['import_s']:.1f} s = "
-              f"{m['rows_read'] / imp['import_s']:,.0f} rows/s (target >= 150,000); peak {imp['peak_mb']:.0f} MB "
-              "(target <= 1,500 MB)")
+              f"{m['rows_read'] / imp['import_s']:,.0f} rows/s, median of 3 runs ({every}) (target >= 150,000); "
+              f"peak {max(r['peak_mb'] for r in runs):.0f} MB, the most of the 3 (target <= 1,500 MB)")
         # The whole command, as a user runs it: process start, reading the dataset, writing the file
         # (the import's files on disk first, as they are by the time anyone exports them).
         os.sync()
