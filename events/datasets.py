@@ -461,10 +461,19 @@ def to_frame(tables: list[pa.Table], head: pd.DataFrame | None = None) -> pd.Dat
     del table
     n_head = len(head) if head is not None else 0
     for col in CURATED_ONLY:
-        values = np.full(len(df), "approved" if col == "review" else None, dtype=object)  # imports are published
+        if col in ("path", "review"):  # text: the curated records' own, then the datasets' (imports are published)
+            given = pa.array([None if pd.isna(v) else str(v) for v in head[col]] if n_head else [],
+                             type=pa.large_string())
+            rest = pa.array(["approved" if col == "review" else None], type=pa.large_string()).take(
+                pa.array(np.zeros(len(df) - n_head, dtype=np.int32)))  # one text a million times, made by Arrow
+            df[col] = pd.Series(pd.arrays.ArrowStringArray(pa.concat_arrays([given, rest]),
+                                                           dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+                                index=df.index)
+            continue
+        values = np.full(len(df), None, dtype=object)
         if n_head:
             values[:n_head] = head[col].to_numpy(object)
-        df[col] = values
+        df[col] = pd.Series(values, index=df.index, dtype=object)  # lists for curated records: no inference
     if "geo_flags" not in df:
         df["geo_flags"] = None
     flags = df["geo_flags"].to_numpy(object)
