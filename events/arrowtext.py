@@ -28,7 +28,13 @@ def arrow_text(s) -> pa.ChunkedArray:
     if isinstance(chunked, pa.ChunkedArray) and (pa.types.is_string(chunked.type)
                                                  or pa.types.is_large_string(chunked.type)):
         return chunked
-    return pa.chunked_array([pa.array(np.asarray(s, dtype=object), type=pa.string(), from_pandas=True)])
+    values = np.asarray(s, dtype=object)
+    try:
+        return pa.chunked_array([pa.array(values, type=pa.string(), from_pandas=True)])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers or other objects among the texts: as their text
+        import pandas as pd
+
+        return pa.chunked_array([pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.string())])
 
 
 _WORDS = 8  # the first 64 bytes of a text are hashed in numpy; the rest of a longer one by pandas

@@ -35,3 +35,14 @@ def test_long_texts_hash_by_their_content():
     h = hashes(pa.array(long))
     assert len(set(h.tolist())) == 3
     assert h[0] == h[3] == h[6]
+
+
+def test_a_column_of_mixed_objects_is_read_as_their_text():
+    import pandas as pd
+
+    from events.arrowtext import arrow_text
+    from events.importers.base import clean_category
+
+    mixed = pd.Series([" 12", 12, None, "x", 3.5], dtype=object)
+    assert arrow_text(mixed).to_pylist() == [" 12", "12", None, "x", "3.5"]
+    assert clean_category(mixed).tolist()[:2] == ["12", "12"]
