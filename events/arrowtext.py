@@ -3,7 +3,11 @@ Python object per value (pyarrow has no public accessor for a string array's off
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+
+# pandas' own text type (its default 'str'), held in Arrow
+PANDAS_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def offsets(arr: pa.Array) -> np.ndarray:
@@ -21,20 +25,37 @@ def data(arr: pa.Array) -> np.ndarray:
     return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[int(at[0]):int(at[-1])]
 
 
-def arrow_text(s) -> pa.ChunkedArray:
-    """A pandas text column's values as Arrow text: the column's own buffers where pandas holds
-    them in Arrow (its default text type), else one conversion."""
+def held_text(s) -> pa.ChunkedArray | None:
+    """The Arrow text a pandas column holds (its default text type keeps its values in Arrow), or
+    None when it holds something else."""
     chunked = getattr(s.array, "_pa_array", None)
     if isinstance(chunked, pa.ChunkedArray) and (pa.types.is_string(chunked.type)
                                                  or pa.types.is_large_string(chunked.type)):
+        return chunked
+    return None
+
+
+def arrow_text(s) -> pa.ChunkedArray:
+    """A pandas text column's values as Arrow text: the column's own buffers where it holds them,
+    else one conversion."""
+    chunked = held_text(s)
+    if chunked is not None:
         return chunked
     values = np.asarray(s, dtype=object)
     try:
         return pa.chunked_array([pa.array(values, type=pa.string(), from_pandas=True)])
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers or other objects among the texts: as their text
-        import pandas as pd
-
         return pa.chunked_array([pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.string())])
+
+
+def pandas_text(arr: pa.Array) -> pd.arrays.ArrowStringArray:
+    """Arrow text as pandas' own text type, over the same buffers (no Python string per value)."""
+    return pd.arrays.ArrowStringArray(arr.cast(pa.large_string()), dtype=PANDAS_TEXT)
+
+
+def repeated_text(value: str | None, n: int) -> pa.Array:
+    """n copies of one text (or n missing values), made by Arrow."""
+    return pa.array([value], type=pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int32)))
 
 
 _WORDS = 8  # the first 64 bytes of a text are hashed in numpy; the rest of a longer one by pandas
@@ -68,8 +89,6 @@ def hashes(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
         h = np.where(j < used, _mix(h ^ words[:, j]), h)
     long = np.flatnonzero(size > 8 * _WORDS)
     if len(long):
-        import pandas as pd
-
         rest = np.asarray(arr.take(pa.array(long)).to_numpy(zero_copy_only=False), dtype=object)
         h[long] = _mix(h[long] ^ pd.util.hash_array(rest))
     return h

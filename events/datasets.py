@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from events.arrowtext import pandas_text, repeated_text
 from events.errors import EventsError
 from events.vocab import CURATED, DATASET_NAME
 from events.columns import ALL_COLUMNS, EXTRA_PREFIX, conform, plain
@@ -464,11 +465,8 @@ def to_frame(tables: list[pa.Table], head: pd.DataFrame | None = None) -> pd.Dat
         if col in ("path", "review"):  # text: the curated records' own, then the datasets' (imports are published)
             given = pa.array([None if pd.isna(v) else str(v) for v in head[col]] if n_head else [],
                              type=pa.large_string())
-            rest = pa.array(["approved" if col == "review" else None], type=pa.large_string()).take(
-                pa.array(np.zeros(len(df) - n_head, dtype=np.int32)))  # one text a million times, made by Arrow
-            df[col] = pd.Series(pd.arrays.ArrowStringArray(pa.concat_arrays([given, rest]),
-                                                           dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
-                                index=df.index)
+            rest = repeated_text("approved" if col == "review" else None, len(df) - n_head)  # made by Arrow
+            df[col] = pd.Series(pandas_text(pa.concat_arrays([given, rest])), index=df.index)
             continue
         values = np.full(len(df), None, dtype=object)
         if n_head:

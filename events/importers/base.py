@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from events.arrowtext import arrow_text, data, offsets
+from events.arrowtext import arrow_text, data, offsets, pandas_text
 from events.errors import EventsError
 from events.streams import read_ahead
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
@@ -758,8 +758,7 @@ def distinct_categorical(codes: np.ndarray, names: pa.Array) -> pd.Categorical:
     """Rows as codes into names that are already distinct (an Arrow dictionary's), as a
     categorical of pandas' text type. pandas would check the names are unique, hashing each
     again (5 ms for a batch's 17,000 places); a dictionary's are, so its fast path is taken."""
-    index = pd.Index(pd.arrays.ArrowStringArray(names.cast(pa.large_string()),
-                                                dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    index = pd.Index(pandas_text(names))
     try:
         dtype = pd.CategoricalDtype._from_fastpath(index, False)
     except AttributeError:  # a pandas without it: the checked way

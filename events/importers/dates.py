@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from events.importers.base import ImportError_
+from events.arrowtext import held_text
+from events.importers.base import ImportError_, clean_category
 
 ORDERS = ("iso", "dmy", "mdy", "excel")
 DATE_FORMAT_HELP = ("--date-format dmy (day first: 14/08/2020) or --date-format mdy (month first: 08/14/2020); "
@@ -171,10 +171,7 @@ def _distinct_trimmed(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Each row's code into the column's distinct trimmed texts (-1: blank or missing, which
     parses as missing). Arrow text is encoded before it is trimmed: a few hundred distinct
     dates are trimmed, not a hundred thousand values."""
-    from events.importers.base import clean_category
-
-    chunked = getattr(col.array, "_pa_array", None)
-    if chunked is not None and (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+    if held_text(col) is not None:
         cat = clean_category(col)
         return cat.cat.codes.to_numpy(np.int64), cat.cat.categories.to_numpy(object)
     return pd.factorize(col.fillna("").astype(str).str.strip())

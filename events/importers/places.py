@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from events.arrowtext import pandas_text
+
 # A point this far outside the region its row names is a disagreement, not a point on a
 # simplified border (the boundaries are within 0.4 km of Natural Earth's full resolution).
 MISMATCH_KM = 1.0
@@ -30,8 +32,7 @@ class Placed:
     def as_text(self, which: str) -> pd.arrays.ArrowStringArray:
         """Codes or names ('code', 'name') in pandas' text type, taken by Arrow from the few
         regions' texts: no Python string per row to convert."""
-        return pd.arrays.ArrowStringArray(self.regions.arrow(which).take(pa.array(self.ids)),
-                                          dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+        return pandas_text(self.regions.arrow(which).take(pa.array(self.ids)))
 
 
 class _Regions:

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from events.arrowtext import arrow_text, hashes
+from events.arrowtext import arrow_text, hashes, pandas_text, repeated_text
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
 from events.importers.base import (CsvSource, ImportError_, Rejects, Rescan, Screen, StreamedImport, category,
                                    check_types, clean_category, clean_long_text, distinct_categorical, map_values,
@@ -371,7 +371,7 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
         "dataset": pd.Categorical.from_codes(np.zeros(len(d), dtype=np.int8), categories=[dataset]),
         "source_row": ids.astype("str"),
         "title": _titles(text("title"), what, text("location")),
-        "summary": _constant_text(None, len(d)),
+        "summary": pandas_text(repeated_text(None, len(d))),
         "notes": text("notes"),
         "date": date[keep],
         "end_date": end[keep] if end is not None else pd.NaT,
@@ -385,10 +385,10 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
         "injured": pd.array(inj[keep], dtype="Float64").astype("Int64"),
         "claim_status": mapped_category(text("claim_status"), _claim_status),
         "claimed_by": text("claimed_by").astype(object).fillna(spec.claimed_by or dataset) if "claimed_by" in cols
-        else _constant_text(spec.claimed_by or dataset, len(d)),
+        else pandas_text(repeated_text(spec.claimed_by or dataset, len(d))),
         "source_outlets": text("source"),
         "source_urls": source_url.where(source_url.str.match(r"^https?://", case=False, na=False), None)
-        if "source_url" in cols else _constant_text(None, len(d)),
+        if "source_url" in cols else pandas_text(repeated_text(None, len(d))),
         "lat": klat, "lon": klon,
         "geo_precision": gp,
         "uncertainty_km": unc,
@@ -436,13 +436,6 @@ def _claim_status(value) -> str:
     """A source's claim status in our words; anything else (or none) is 'reported'."""
     low = value.lower() if isinstance(value, str) else None
     return low if low in CLAIM_STATUSES else "reported"
-
-
-def _constant_text(value: str | None, n: int) -> pd.arrays.ArrowStringArray:
-    """n copies of one text (or missing) in pandas' text type, made by Arrow (no Python object
-    per row)."""
-    arr = pa.array([value], type=pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int32)))
-    return pd.arrays.ArrowStringArray(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _country_hint(df: pd.DataFrame, cols: dict[str, str]) -> pd.Series:
