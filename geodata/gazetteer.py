@@ -1,4 +1,6 @@
-"""The offline gazetteer: GeoNames cities500 (235,000 places) as a geopy geocoder.
+"""The offline gazetteer: GeoNames cities500 (235,000 places) and every populated place of
+GeoNames' Ukraine dump (33,700, villages included: geodata/data/settlements.tsv.gz) as a geopy
+geocoder.
 
 The index is a handful of numpy arrays cached on disk (.cache/, or
 $GEODATA_CACHE): sorted 64-bit hashes of every Latin and Cyrillic name key,
@@ -8,6 +10,7 @@ and one binary search, so no Python object per place is ever built.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 import math
@@ -21,12 +24,23 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
 from geodata.errors import AmbiguousPlace, PlaceNotFound, UnknownRegion
-from geodata.names import is_latin_or_cyrillic, name_key
+from geodata.names import is_latin_or_cyrillic, name_key, skeleton_key
+from geodata.raions import FORMER_RAION_KM, km, raions, seat_words
 from geodata.regions import country_name, regions, resolve_region
 
-INDEX_VERSION = 4
+INDEX_VERSION = 7
 HERE = Path(__file__).resolve().parent
 SUPPLEMENT = HERE / "supplement.csv"
+SETTLEMENTS = HERE / "data" / "settlements.tsv.gz"
+# GeoNames writes 0 where it does not know a place's population (most villages). For telling
+# a city from its namesakes such a place counts as this large: only a real city (10x) outweighs
+# a village of unknown size, never a town of 1,600 that happens to have a census figure.
+UNKNOWN_POPULATION = 5_000
+# What a report's word for a place says of its size: a 'village' is never a city of 20,000.
+VILLAGE_MAX_POPULATION = 20_000
+_CITY_CODES = (b"PPLC", b"PPLA", b"PPLA2")
+# Entries of one name this close are one settlement entered twice (GeoNames has such pairs).
+SAME_PLACE_KM = 3.0
 # A place this much more populous than every rival is taken as meant (Moscow, not
 # Moscow, Idaho); anything closer is reported as ambiguous.
 DOMINANCE = 10.0
@@ -53,7 +67,7 @@ def _hash_keys(keys: list[str]) -> np.ndarray:
 def _fingerprint() -> str:
     src = _source_file()
     st = src.stat()
-    sup = hashlib.sha256(SUPPLEMENT.read_bytes()).hexdigest()[:16]
+    sup = hashlib.sha256(SUPPLEMENT.read_bytes() + SETTLEMENTS.read_bytes()).hexdigest()[:16]
     return f"v{INDEX_VERSION}-{st.st_size}-{int(st.st_mtime)}-{sup}"
 
 
@@ -63,9 +77,25 @@ def _atomic_save(path: Path, arrays: dict) -> None:
     write_atomic(path, lambda fh: np.savez(fh, **arrays))
 
 
+def _read_settlements() -> list[dict]:
+    """The committed extract of GeoNames' country dumps, in cities500's shape plus raion and
+    feature code."""
+    if not SETTLEMENTS.exists():
+        return []
+    with gzip.open(SETTLEMENTS, "rt", encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
+        return [{"geonameid": int(r["geonameid"]), "name": r["name"], "latitude": float(r["latitude"]),
+                 "longitude": float(r["longitude"]), "countrycode": r["country"], "admin1code": r["admin1"],
+                 "admin2code": r["admin2"], "fcode": r["fcode"], "population": int(r["population"] or 0),
+                 "alternatenames": [a for a in r["alternatenames"].split(",") if a]} for r in rows]
+
+
 def _read_places() -> list[dict]:
     with _source_file().open(encoding="utf-8") as fh:
         places = list(json.load(fh).values())
+    fuller = _read_settlements()  # the same place in both: the dump's row (newer, with its raion)
+    ids = {p["geonameid"] for p in fuller}
+    places = [p for p in places if p["geonameid"] not in ids] + fuller
     with SUPPLEMENT.open(encoding="utf-8", newline="") as fh:
         for i, row in enumerate(csv.DictReader(fh), start=1):
             places.append(
@@ -111,7 +141,15 @@ def build_index(path: Path | None = None) -> Path:
                 primary.append(False)
     hashes = _hash_keys(keys)
     order = np.argsort(hashes, kind="stable")
+    # Consonant skeletons of the places the country dumps hold (the villages), for spellings
+    # across Russian and Ukrainian that no alternate name lists.
+    full = {i for i, p in enumerate(places) if p.get("fcode")}
+    skel = sorted({(skeleton_key(k), r) for k, r in zip(keys, rows) if r in full})
+    skel_hash = _hash_keys([k for k, _ in skel])
+    skel_order = np.argsort(skel_hash, kind="stable")
     arrays = {
+        "skel_hash": skel_hash[skel_order],
+        "skel_row": np.asarray([r for _, r in skel], dtype=np.int32)[skel_order],
         "hash": hashes[order],
         "row": np.asarray(rows, dtype=np.int32)[order],
         "primary": np.asarray(primary, dtype=bool)[order],
@@ -121,6 +159,8 @@ def build_index(path: Path | None = None) -> Path:
         "pop": np.array([p.get("population") or 0 for p in places], dtype=np.int64),
         "cc": np.array([p["countrycode"] for p in places], dtype="S2"),
         "a1": np.array([f'{p["countrycode"]}.{p["admin1code"]}' for p in places], dtype="S"),
+        "a2": np.array([p.get("admin2code") or "" for p in places], dtype="S"),
+        "fcode": np.array([p.get("fcode") or "" for p in places], dtype="S5"),
         "names": np.frombuffer(blob, dtype=np.uint8),
         "name_end": ends,
     }
@@ -146,11 +186,23 @@ class Place:
     population: int
     source: str
     matched_primary: bool
+    admin2: str | None = None  # the raion, where the source gives one
+    admin2_code: str = ""  # its GeoNames code within the admin-1
+    feature: str = ""  # GeoNames feature code (PPL, PPLA2, PPLX a part of a city, ...), where known
     extra: dict = field(default_factory=dict)
 
     def describe(self) -> str:
-        where = self.admin1 or self.gn_admin1
-        return f"{self.name} ({where}, {self.country}; {self.source}; pop. {self.population})"
+        where = ", ".join(x for x in (self.admin2, self.admin1 or self.gn_admin1) if x)
+        pop = f"pop. {self.population:,}" if self.population else "pop. unknown"
+        return f"{self.name} ({where}, {self.country}; {self.source}; {pop}; {self.lat:.4f}, {self.lon:.4f})"
+
+    def is_city(self) -> bool:
+        """Too large or too high in the admin tree to be what a report calls a village."""
+        return self.population > VILLAGE_MAX_POPULATION or self.feature.encode() in _CITY_CODES
+
+    def weight(self) -> int:
+        """Population for telling namesakes apart, unknown counted as a mid-sized village."""
+        return self.population or UNKNOWN_POPULATION
 
     def uncertainty_km(self) -> float:
         """Radius of the settlement itself: ~1 km for a village, ~5 km for 60,000 people."""
@@ -183,10 +235,21 @@ class GazetteerIndex:
         hi = int(np.searchsorted(self.hash, h, side="right"))
         return self.row[lo:hi], self.primary[lo:hi]
 
+    def rows_like(self, key: str) -> np.ndarray:
+        """Rows whose name has the key's consonant skeleton (villages only)."""
+        if "skel_hash" not in self.__dict__:
+            return np.empty(0, dtype=np.int32)
+        sk = skeleton_key(key)
+        h = np.uint64(int.from_bytes(hashlib.blake2b(sk.encode(), digest_size=8).digest(), "little"))
+        lo = int(np.searchsorted(self.skel_hash, h, side="left"))
+        hi = int(np.searchsorted(self.skel_hash, h, side="right"))
+        return np.unique(self.skel_row[lo:hi])
+
     def place(self, i: int, primary: bool) -> Place:
         gn_a1 = self.a1[i].decode()
         region = regions().by_gn.get(gn_a1)
         gid = int(self.gid[i])
+        a2 = self.a2[i].decode() if "a2" in self.__dict__ else ""
         return Place(
             name=self.name(i),
             lat=float(self.lat[i]),
@@ -198,6 +261,9 @@ class GazetteerIndex:
             population=int(self.pop[i]),
             source=f"geonames:{gid}" if gid > 0 else f"supplement:{-gid}",
             matched_primary=bool(primary),
+            admin2=raions().name_of(gn_a1, a2) if a2 else None,
+            admin2_code=a2,
+            feature=self.fcode[i].decode() if "fcode" in self.__dict__ else "",
         )
 
 
@@ -231,63 +297,118 @@ class GazetteerGeocoder(Geocoder):
             self._index = load_index()
         return self._index
 
-    def candidates(self, query: str, *, country: str | None = None, admin1: str | None = None) -> list[Place]:
-        """Every place the name may mean, best first (primary name, then population)."""
+    def candidates(self, query: str, *, country: str | None = None, admin1: str | None = None,
+                   admin2: str | None = None, kind: str | None = None) -> list[Place]:
+        """Every place the name may mean, best first (primary name, then population).
+
+        admin2 is a raion's name in any spelling ('Pokrovskyi raion', 'Marinka district'): a
+        current raion keeps the places coded with it, a former one those within its reach.
+        kind is the report's word for the place ('village', 'town', 'city', 'settlement'): a
+        village is never a city of 20,000 or a regional seat.
+        """
         key = name_key(query)
         rows, prim = self.index.rows_for(key)
-        if len(rows) == 0:
-            raise PlaceNotFound(query)
         places = [self.index.place(int(r), bool(p)) for r, p in zip(rows, prim)]
-        if country:
-            cc = country.upper()
-            inside = [p for p in places if p.country == cc]
-            if not inside:
-                raise PlaceNotFound(query, f"none in {cc}; elsewhere: " + "; ".join(p.describe() for p in places[:5]))
-            places = inside
+        region = None
         if admin1:
             try:
                 region = resolve_region(admin1, country).region
             except UnknownRegion as exc:
                 raise PlaceNotFound(query, str(exc)) from exc
-            inside = [p for p in places if p.admin1_code == region.code or p.gn_admin1 == region.gn_code]
-            if not inside:
-                raise PlaceNotFound(
-                    query, f"none in {region.name} ({region.code}); elsewhere: "
-                    + "; ".join(p.describe() for p in places[:5]))
-            places = inside
+        inside = self._within(places, country, region)
+        if not inside and region is not None:
+            # Not under this spelling in the stated oblast: the same consonants (a Russian
+            # spelling of a Ukrainian village) may be, and the oblast keeps that loose match local.
+            like = [self.index.place(int(r), False) for r in self.index.rows_like(key)]
+            inside = self._within(like, country, region)
+            for p in inside:
+                p.extra["spelling_variant"] = f"{query!r} read as {p.name!r} (same consonants)"
+        if not inside:
+            if not places:
+                raise PlaceNotFound(query)
+            where = f"{region.name} ({region.code})" if region else (country or "").upper()
+            raise PlaceNotFound(query, f"none in {where}; elsewhere: " + "; ".join(p.describe() for p in places[:5]))
+        places = inside
+        if admin2:
+            places = self._in_raion(query, places, admin2, region.gn_code if region else None)
+        if kind and kind.lower() in ("village", "settlement", "hamlet"):
+            small = [p for p in places if not p.is_city()]
+            places = small or places
         places.sort(key=lambda p: (not p.matched_primary, -p.population))
         return places
 
-    def resolve(self, query: str, *, country: str | None = None, admin1: str | None = None) -> Place:
+    @staticmethod
+    def _within(places: list[Place], country: str | None, region) -> list[Place]:
+        cc = country.upper() if country else None
+        return [p for p in places if (cc is None or p.country == cc)
+                and (region is None or p.admin1_code == region.code or p.gn_admin1 == region.gn_code)]
+
+    def _in_raion(self, query: str, places: list[Place], admin2: str, gn_admin1: str | None) -> list[Place]:
+        """The candidates inside the raion the words name. A current raion (the 2020 reform's)
+        is exact: every settlement carries its code. A former raion or a city's municipality
+        ('Marinka raion', 'Horlivka City municipality', as UCDP writes them) has only a point,
+        so it keeps the candidates within its reach of that point or of its seat. A raion that
+        keeps no candidate is reported on them (raion_unmatched) rather than losing the place:
+        the boundaries moved in 2020, and the oblast still stands."""
+        table = raions()
+        found = table.lookup(admin2, gn_admin1)
+        current = {(r.gn_admin1, r.code) for r in found if not r.historical}
+        inside = [p for p in places if (p.gn_admin1, p.admin2_code) in current]
+        if not inside:
+            seat, reach = seat_words(admin2)
+            rows, _ = self.index.rows_for(seat)
+            points = [(r.lat, r.lon) for r in found] + [
+                (float(self.index.lat[i]), float(self.index.lon[i])) for i in rows
+                if gn_admin1 is None or self.index.a1[i].decode() == gn_admin1]
+            inside = [p for p in places if any(km(p.lat, p.lon, la, lo) <= reach for la, lo in points)]
+        if not inside:
+            for p in places:
+                p.extra["raion_unmatched"] = admin2
+            return places
+        for p in inside:
+            p.extra["raion"] = admin2
+        return inside
+
+    def resolve(self, query: str, *, country: str | None = None, admin1: str | None = None,
+                admin2: str | None = None, kind: str | None = None) -> Place:
         """The one place meant, or AmbiguousPlace / PlaceNotFound."""
-        places = self.candidates(query, country=country, admin1=admin1)
+        places = self.candidates(query, country=country, admin1=admin1, admin2=admin2, kind=kind)
         if len(places) == 1:
             return places[0]
+        first = places[0]
+        if all(km(first.lat, first.lon, p.lat, p.lon) <= SAME_PLACE_KM for p in places[1:]):
+            first.extra["same_place_entries"] = len(places)  # one village entered twice, not two villages
+            return first
         top = max(places, key=lambda p: p.population)
         rivals = [p for p in places if p is not top]
         sole_current_name = top.matched_primary and not any(p.matched_primary for p in rivals)
         # A large place that bore the name once (Zaporizhzhia was Oleksandrivsk) never outweighs
         # a smaller one that bears it today: that choice would land 300 km off, silently.
         former_only = not top.matched_primary and any(p.matched_primary for p in rivals)
-        if sole_current_name or (not former_only
-                                 and all(top.population >= DOMINANCE * max(p.population, 1) for p in rivals)):
+        # A 'village' is never settled by size: two villages of one name are two villages.
+        by_size = not (kind and kind.lower() in ("village", "settlement", "hamlet"))
+        if sole_current_name or (by_size and not former_only
+                                 and all(top.population >= DOMINANCE * p.weight() for p in rivals)):
             top.extra["other_candidates"] = len(rivals)
             return top
         raise AmbiguousPlace(query, places)
 
-    def geocode(self, query, *, exactly_one=True, timeout=None, country=None, admin1=None, **kwargs):
+    def geocode(self, query, *, exactly_one=True, timeout=None, country=None, admin1=None, admin2=None,
+                kind=None, **kwargs):
         """geopy's interface: Location(s) whose .raw holds our fields.
 
-        With exactly_one=False, every candidate comes back ranked (no ambiguity error).
+        A structured query may name the raion as 'county' (geopy's word) or 'admin2'. With
+        exactly_one=False, every candidate comes back ranked (no ambiguity error).
         """
         if isinstance(query, dict):
             country = country or query.get("country")
             admin1 = admin1 or query.get("state") or query.get("admin1")
+            admin2 = admin2 or query.get("county") or query.get("admin2")
             query = query.get("city") or query.get("query") or ""
+        where = dict(country=country, admin1=admin1, admin2=admin2, kind=kind)
         if exactly_one:
-            p = self.resolve(str(query), country=country, admin1=admin1)
-            return _location(p)
-        return [_location(p) for p in self.candidates(str(query), country=country, admin1=admin1)]
+            return _location(self.resolve(str(query), **where))
+        return [_location(p) for p in self.candidates(str(query), **where)]
 
     def reverse(self, query, *, exactly_one=True, timeout=None):  # pragma: no cover - not offered
         raise NotImplementedError("the gazetteer geocoder does not reverse-geocode")

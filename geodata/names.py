@@ -13,10 +13,12 @@ import unicodedata
 from anyascii import anyascii
 
 _APOSTROPHES = re.compile(r"['’ʼ`´ʹ\"]")
+# Soft and hard signs carry no letter in any romanisation reports use (Покровськ: Pokrovsk).
+_SOFT_SIGNS = re.compile(r"[ьЬъЪ]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLES = re.compile(r"([a-z])\1+")
 # Romanisation variants folded together, longest first (kh/h, y/i, ts/c, ...).
-_LOOSE = [("kh", "h"), ("zh", "z"), ("ts", "c"), ("tz", "c"), ("w", "v"), ("j", "i"), ("y", "i")]
+_LOOSE = [("kh", "h"), ("zh", "z"), ("ts", "c"), ("tz", "c"), ("w", "v"), ("j", "i"), ("y", "i"), ("ie", "e")]
 # Generic words that do not name a place: 'Kursk region', 'місто Покровськ'.
 GENERIC_WORDS = frozenset(
     {
@@ -31,7 +33,7 @@ GENERIC_WORDS = frozenset(
 def romanise(text: str) -> str:
     """Latin lower-case text without diacritics or apostrophes."""
     text = unicodedata.normalize("NFKC", text)
-    text = _APOSTROPHES.sub("", text)
+    text = _APOSTROPHES.sub("", _SOFT_SIGNS.sub("", text))
     return anyascii(text).lower()
 
 
@@ -53,3 +55,13 @@ def is_latin_or_cyrillic(text: str) -> bool:
             if not (name.startswith("LATIN") or name.startswith("CYRILLIC")):
                 return False
     return True
+
+
+_VOWELS = re.compile(r"(?<=\S)[aeiouj]+")  # name_key has already made y into i
+
+
+def skeleton_key(key: str) -> str:
+    """A name key's consonants: where Russian and Ukrainian spellings of one village meet
+    (Berezovoe/Berezove, Kamenka/Kamianka, Trudovskaya/Trudivska, Dokuchaevsk/Dokuchaievsk,
+    Glubokoe/Hlyboke). Loose, so only ever a fallback inside a stated oblast or raion."""
+    return _VOWELS.sub("", key.replace("g", "h"))
