@@ -141,8 +141,9 @@ def _form(key: str, rec: dict, why: dict | None, candidates: list[dict]) -> None
     _why(why, "place")
     if candidates:
         st.caption("The gazetteer cannot settle this place: pick one of its candidates, or pin it on the map.")
-        labels = ["—"] + [f"{c['name']} ({c.get('admin1') or '?'}, {c['country']}; pop. {c['population']}; "
-                          f"{c['lat']:.4f}, {c['lon']:.4f})" for c in candidates]
+        labels = ["—"] + [f"{c['name']} ({', '.join(x for x in (c.get('admin2'), c.get('admin1') or '?') if x)}, "
+                          f"{c['country']}; pop. {c['population'] or 'unknown'}; {c['lat']:.4f}, {c['lon']:.4f})"
+                          for c in candidates]
         choice = st.selectbox("Candidates", range(len(labels)), format_func=lambda i: labels[i], key=f"{key}_cand")
         if choice:
             c = candidates[choice - 1]

@@ -60,6 +60,8 @@ class Location(_Strict):
     name: str = Field(min_length=1, description="Place name as the source gives it")
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     admin1: str | None = Field(None, description="Admin-1 in any common spelling, or ISO 3166-2 code")
+    admin2: str | None = Field(None, description="Raion (admin-2), current or former, in any common spelling: "
+                                                 "settles which of several same-named villages is meant")
     near: Near | None = None
     coordinates: Coordinates | None = None
     precision: Literal[1, 2, 3] | None = Field(

@@ -13,7 +13,7 @@ from geodata.errors import AmbiguousPlace, GeodataError, PlaceNotFound, UnknownR
 
 def _place_json(p) -> dict:
     return {"name": p.name, "lat": p.lat, "lon": p.lon, "country": p.country, "admin1": p.admin1,
-            "admin1_code": p.admin1_code, "population": p.population, "source": p.source}
+            "admin1_code": p.admin1_code, "admin2": p.admin2, "population": p.population, "source": p.source}
 
 
 def cmd_geocode(args: argparse.Namespace) -> int:
@@ -30,7 +30,7 @@ def cmd_geocode(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=2))
         return 0
     geocoder = GazetteerGeocoder()
-    location = {"name": args.name, "country": args.country or "", "admin1": args.admin1}
+    location = {"name": args.name, "country": args.country or "", "admin1": args.admin1, "admin2": args.admin2}
     if args.near:  # alone: "near X" (within the reference radius); with both: an offset from X
         if (args.distance_km is None) != (args.bearing is None):
             print("error: give --distance-km and --bearing together, or neither (plain 'near')", file=sys.stderr)
@@ -49,7 +49,8 @@ def cmd_geocode(args: argparse.Namespace) -> int:
             out["contested_name"] = located.contested_name
         if args.all and not args.near:
             out["candidates"] = [_place_json(p) for p in
-                                 geocoder.candidates(args.name, country=args.country, admin1=args.admin1)]
+                                 geocoder.candidates(args.name, country=args.country, admin1=args.admin1,
+                                                     admin2=args.admin2)]
     except AmbiguousPlace as exc:
         print(f"ambiguous: {exc}", file=sys.stderr)
         print(json.dumps({"name": args.name, "ambiguous": True,
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("name")
     g.add_argument("--country", help="ISO 3166-1 alpha-2, e.g. UA")
     g.add_argument("--admin1", help="oblast in any spelling or ISO 3166-2 code")
+    g.add_argument("--admin2", help="raion (current or former) in any spelling: settles same-named villages")
     g.add_argument("--near", help="reference place for a relative location")
     g.add_argument("--distance-km", type=float)
     g.add_argument("--bearing", help="compass point (NW, NNW, north-west) or degrees")

@@ -44,5 +44,5 @@ class AmbiguousPlace(GeodataError, GeocoderQueryError):
         more = f" (+{len(candidates) - 8} more)" if len(candidates) > 8 else ""
         super().__init__(
             f"{query!r} is ambiguous: {len(candidates)} places match: {listed}{more}. "
-            "Give the country and admin1 (oblast), coordinates, or a 'near' reference."
+            "Give the country and admin1 (oblast), its raion (admin2), coordinates, or a 'near' reference."
         )

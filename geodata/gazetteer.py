@@ -32,6 +32,9 @@ INDEX_VERSION = 7
 HERE = Path(__file__).resolve().parent
 SUPPLEMENT = HERE / "supplement.csv"
 SETTLEMENTS = HERE / "data" / "settlements.tsv.gz"
+# Places renamed by law, with the date: a former name found in a report is resolved with a note
+# saying when the name changed (a report of 2015 says Artemivsk and means Bakhmut).
+RENAMED = HERE / "data" / "renamed.csv"
 # GeoNames writes 0 where it does not know a place's population (most villages). For telling
 # a city from its namesakes such a place counts as this large: only a real city (10x) outweighs
 # a village of unknown size, never a town of 1,600 that happens to have a census figure.
@@ -268,6 +271,26 @@ class GazetteerIndex:
 
 
 @lru_cache(maxsize=1)
+def renamings() -> dict[tuple[str, str], str]:
+    """(source, name key of the former name) -> the note for a place found by it."""
+    out = {}
+    if RENAMED.exists():
+        with RENAMED.open(encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                out[(f"geonames:{r['geonameid']}", name_key(r["former_name"]))] = (
+                    f"{r['former_name']} was renamed {r['name']} on {r['renamed_on']} ({r['by']})")
+    return out
+
+
+def _name_note(place: Place, query: str, key: str) -> None:
+    """Say so when the place was found by a name it no longer bears."""
+    if place.matched_primary or place.extra.get("spelling_variant"):
+        return
+    place.extra["former_name"] = renamings().get(
+        (place.source, key), f"{query!r} is another or former name of {place.name}")
+
+
+@lru_cache(maxsize=1)
 def load_index() -> GazetteerIndex:
     """The index, built on first use when missing or stale."""
     path = cache_dir() / f"gazetteer-{_fingerprint()}.npz"
@@ -373,6 +396,9 @@ class GazetteerGeocoder(Geocoder):
                 admin2: str | None = None, kind: str | None = None) -> Place:
         """The one place meant, or AmbiguousPlace / PlaceNotFound."""
         places = self.candidates(query, country=country, admin1=admin1, admin2=admin2, kind=kind)
+        key = name_key(query)
+        for p in places:
+            _name_note(p, query, key)
         if len(places) == 1:
             return places[0]
         first = places[0]

@@ -319,4 +319,4 @@ def _run(location: dict, locate, geocoder, words: str, confidence: str) -> Resol
 
 def _cand(p) -> dict:
     return {"name": p.name, "lat": p.lat, "lon": p.lon, "country": p.country, "admin1": p.admin1,
-            "admin1_code": p.admin1_code, "population": p.population, "source": p.source}
+            "admin1_code": p.admin1_code, "admin2": p.admin2, "population": p.population, "source": p.source}

@@ -197,10 +197,12 @@ def locate_admin1(names: pd.Series, countries: pd.Series, lat: np.ndarray, lon: 
     return Placed(reg.codes[at], reg.names[at], poly_cc, flags, notes, at, reg)
 
 
-def locate_names(names: pd.Series, countries: pd.Series, admin1: pd.Series | None, mask: np.ndarray
+def locate_names(names: pd.Series, countries: pd.Series, admin1: pd.Series | None, mask: np.ndarray,
+                 admin2: pd.Series | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(lat, lon, reason, geo_precision, uncertainty_km) for the rows in mask, by their place name
-    in the offline gazetteer; an ambiguous or unknown name is a reason, never a guess."""
+    in the offline gazetteer (settled by the row's raion where it has one); an ambiguous or
+    unknown name is a reason naming its candidates with their raions, never a guess."""
     from geodata.errors import AmbiguousPlace, GeodataError, PlaceNotFound
     from geodata.gazetteer import GazetteerGeocoder
 
@@ -209,21 +211,25 @@ def locate_names(names: pd.Series, countries: pd.Series, admin1: pd.Series | Non
     prec, unc = np.ones(n, dtype=np.int64), np.full(n, np.nan)
     why = np.full(n, "", dtype=object)
     a1 = admin1 if admin1 is not None else pd.Series([""] * n, index=names.index)
+    a2 = admin2 if admin2 is not None else pd.Series([""] * n, index=names.index)
     key = (names.fillna("").astype(str).str.strip() + "\x1f" + countries.fillna("").astype(str) + "\x1f"
-           + a1.fillna("").astype(str).str.strip())
+           + a1.fillna("").astype(str).str.strip() + "\x1f" + a2.fillna("").astype(str).str.strip())
     rows = np.flatnonzero(mask)
     codes, uniques = pd.factorize(key.iloc[rows])
     geocoder = GazetteerGeocoder()
     for u, k in enumerate(uniques):
-        name, cc, region = k.split("\x1f")
+        name, cc, region, raion = k.split("\x1f")
         at = rows[codes == u]
         if not name:
             why[at] = "latitude/longitude: missing, and no place name to locate the row by"
             continue
         try:
-            place = geocoder.resolve(name, country=cc or None, admin1=region or None)
+            place = geocoder.resolve(name, country=cc or None, admin1=region or None, admin2=raion or None)
         except AmbiguousPlace as exc:
-            why[at] = f"location: {name!r} has no coordinates and is ambiguous ({len(exc.candidates)} places)"
+            listed = "; ".join(c.describe() for c in exc.candidates[:4])
+            more = f" (+{len(exc.candidates) - 4} more)" if len(exc.candidates) > 4 else ""
+            why[at] = (f"location: {name!r} has no coordinates and is ambiguous ({len(exc.candidates)} places: "
+                       f"{listed}{more}); give its raion (admin2) or coordinates")[:600]
             continue
         except (PlaceNotFound, GeodataError) as exc:
             why[at] = f"location: {name!r} has no coordinates and is not in the gazetteer ({exc})"[:300]

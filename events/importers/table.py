@@ -44,6 +44,7 @@ FIELDS = {
     "location": "place name (geocoded offline when a row has no coordinates)",
     "country": "country name or ISO code", "iso": "ISO 3166-1 numeric country code",
     "admin1": "first-level region in the source's naming",
+    "admin2": "second-level region (raion) in the source's naming: settles a place name geocoded offline",
     "fatalities": "deaths (blank = unknown)", "injured": "injured (blank = unknown)",
     "notes": "description", "title": "short title",
     "actor1": "first actor", "actor2": "second actor",
@@ -305,8 +306,10 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
     lon = to_number(df[cols["lon"]]) if "lon" in cols else np.full(len(df), np.nan)
     blank = np.isnan(lat) & np.isnan(lon)
     if "location" in cols and blank.any():  # no coordinates: the place name, geocoded offline
+        raion = cols.get("admin2") or ("admin2" if "admin2" in df.columns else None)  # ACLED's own column
         glat, glon, why, gprec, gunc = locate_names(df[cols["location"]], _country_hint(df, cols),
-                                                    df[cols["admin1"]] if "admin1" in cols else None, blank)
+                                                    df[cols["admin1"]] if "admin1" in cols else None, blank,
+                                                    df[raion] if raion else None)
         lat, lon = np.where(blank, glat, lat), np.where(blank, glon, lon)
         screen.reject(blank & (why != ""), why)
         geocoded = blank & (why == "")
