@@ -121,8 +121,10 @@ def locate(location: dict, geocoder: GazetteerGeocoder | None = None) -> Located
     coords = location.get("coordinates")
     if coords:
         lat, lon = float(coords["lat"]), float(coords["lon"])
-        out = Located(lat, lon, override or 1, float(location.get("uncertainty_km") or 0.1), country,
-                      None, None, "manual", contested_name=contested)
+        unc = float(location.get("uncertainty_km") or 0.1)
+        out = Located(lat, lon, override or 1, unc, country, None, None, "manual", contested_name=contested)
+        # The point settles which namesake is meant; say so when no place of the name lies there.
+        out.flags.extend(_check_name_against_offset(geocoder, name, country, stated, lat, lon, max(unc, 2.0)))
         return _finish(out, stated, country, strict=True)
 
     near = location.get("near")
