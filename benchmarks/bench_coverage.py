@@ -5,8 +5,9 @@ The yardsticks are data nobody here wrote, each place looked up by its name as t
 it, and judged by the source's own coordinates:
   A  UCDP GED 23.1 exact locations (where_prec 1: "Pisky village", "Avdiivka town"), 2014-2023,
      from ../shared/data/real;
-  B  UCDP GED 25.1, the 2022-2024 war: rows whose where_description names one place ("Pisky,
-     Pokrovsk raion", "Orlianka, Kupiansk raion"), a different UCDP release, period and coder;
+  B  UCDP GED 25.1, the 2022-2024 war: rows whose where_description names one place and its
+     units ("Pisky, Pokrovsk raion", "Orlianka, Kupiansk raion") at a point no other name shares,
+     a different UCDP release, period and coder;
   C  any CSV given on the command line with columns name, admin1, lat, lon (for example the
      exact places of an ACLED extract: ACLED's terms forbid committing its rows, so the figure is
      measured on a local file and reported, the file is not kept).
@@ -40,6 +41,8 @@ KINDS = ("village", "town", "city", "settlement")
 HELD_KM = 2.0
 NAMESAKE_KM = 10.0
 OUTCOMES = ("held", "near", "namesake", "refused", "refused-", "missing")
+# What may follow the place in a one-place description: the units it lies in.
+_UNIT = re.compile(r"raion|rayon|district|community|hromada|oblast|region", re.I)
 # Words that make a description's first part something other than one place's name.
 _NOT_A_PLACE = re.compile(r"\b(direction|region|oblast|area|areas|district|community|raion|rayon|city|center|"
                           r"centre|near|in|the|of|settlements?|villages?|outskirts|front|positions?|and)\b", re.I)
@@ -65,16 +68,23 @@ def ucdp_exact() -> pd.DataFrame | None:
 
 
 def ucdp_war() -> pd.DataFrame | None:
-    """Yardstick B: GED 25.1 (2022-2024) rows that name one place first ('Pisky, Pokrovsk raion')."""
+    """Yardstick B: GED 25.1 (2022-2024) rows that name one place and only its units ('Pisky,
+    Pokrovsk raion', 'Vuhledar, Vuhledarska urban community, Volnovakha District'), at a point of
+    its own. This extract lacks where_prec, so a point UCDP gives to several names (a region's
+    centroid: 51.0, 34.0 for 'Sumy' and six others) or a list of places is no yardstick."""
     path = REAL / WAR
     if not path.exists():
         return None
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    first = df["where_description"].str.split(",").str[0].str.strip()
+    desc = df["where_description"].str.strip().str.rstrip(".")
+    parts = desc.str.split(",")
+    first = parts.str[0].str.strip()
+    units = parts.str[1:].apply(lambda rest: all(_UNIT.search(p) for p in rest))
     one = first.str.fullmatch(r"[A-Z][^\s,;:()\d]*(?:[ -][A-Z][^\s,;:()\d]*){0,2}") & ~first.str.contains(_NOT_A_PLACE)
     lat, lon = pd.to_numeric(df["latitude"], errors="coerce"), pd.to_numeric(df["longitude"], errors="coerce")
-    centroid = (lat.round(3) == 49.0) & (lon.round(3) == 32.0)
-    df = df.assign(name=first, kind=None, lat=lat, lon=lon)[one & ~centroid & (df["adm_1"] != "")]
+    point = df["latitude"] + "," + df["longitude"]
+    own_point = point.map(first.groupby(point).nunique()) == 1
+    df = df.assign(name=first, kind=None, lat=lat, lon=lon)[one & units & own_point & (df["adm_1"] != "")]
     return df.drop_duplicates(["name", "adm_1"])[["name", "kind", "adm_1", "adm_2", "lat", "lon"]]
 
 

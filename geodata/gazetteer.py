@@ -41,7 +41,7 @@ RENAMED = HERE / "data" / "renamed.csv"
 UNKNOWN_POPULATION = 5_000
 # What a report's word for a place says of its size: a 'village' is never a city of 20,000.
 VILLAGE_MAX_POPULATION = 20_000
-_CITY_CODES = (b"PPLC", b"PPLA", b"PPLA2")
+_CITY_CODES = (b"PPLC", b"PPLA")  # capitals of the country and of oblasts; a raion seat (PPLA2) may be a village
 # Entries of one name this close are one settlement entered twice (GeoNames has such pairs).
 SAME_PLACE_KM = 3.0
 # A place this much more populous than every rival is taken as meant (Moscow, not
@@ -367,30 +367,42 @@ class GazetteerGeocoder(Geocoder):
                 and (region is None or p.admin1_code == region.code or p.gn_admin1 == region.gn_code)]
 
     def _in_raion(self, query: str, places: list[Place], admin2: str, gn_admin1: str | None) -> list[Place]:
-        """The candidates inside the raion the words name. A current raion (the 2020 reform's)
-        is exact: every settlement carries its code. A former raion or a city's municipality
-        ('Marinka raion', 'Horlivka City municipality', as UCDP writes them) has only a point,
-        so it keeps the candidates within its reach of that point or of its seat. A raion that
-        keeps no candidate is reported on them (raion_unmatched) rather than losing the place:
-        the boundaries moved in 2020, and the oblast still stands."""
+        """The candidates inside the raion the words name.
+
+        A current raion (the 2020 reform's) is exact: every settlement carries its code, so a
+        name none of its settlements bears is not there (a namesake in the next raion is not
+        taken for it). A former raion or a city's municipality ('Marinka raion', 'Horlivka City
+        municipality', as UCDP writes them) has only a point: it keeps the candidates within its
+        reach of that point or of its seat, and, where none is, those within twice that reach,
+        flagged raion_unmatched (the boundaries moved in 2020; the oblast still stands).
+        """
         table = raions()
         found = table.lookup(admin2, gn_admin1)
         current = {(r.gn_admin1, r.code) for r in found if not r.historical}
         inside = [p for p in places if (p.gn_admin1, p.admin2_code) in current]
-        if not inside:
+        if inside:
+            return self._noted(inside, "raion", admin2)
+        approximate = not found or any(r.historical for r in found)
+        if approximate:
             seat, reach = seat_words(admin2)
             rows, _ = self.index.rows_for(seat)
             points = [(r.lat, r.lon) for r in found] + [
                 (float(self.index.lat[i]), float(self.index.lon[i])) for i in rows
                 if gn_admin1 is None or self.index.a1[i].decode() == gn_admin1]
-            inside = [p for p in places if any(km(p.lat, p.lon, la, lo) <= reach for la, lo in points)]
-        if not inside:
-            for p in places:
-                p.extra["raion_unmatched"] = admin2
-            return places
-        for p in inside:
-            p.extra["raion"] = admin2
-        return inside
+            for factor, note in ((1, "raion"), (2, "raion_unmatched")):
+                inside = [p for p in places if any(km(p.lat, p.lon, la, lo) <= reach * factor for la, lo in points)]
+                if inside:
+                    return self._noted(inside, note, admin2)
+            if not points:  # a unit we cannot place at all is no reason to lose the place: say so
+                return self._noted(places, "raion_unmatched", admin2)
+        where = found[0].name if found else admin2
+        raise PlaceNotFound(query, f"none in {where}; elsewhere: " + "; ".join(p.describe() for p in places[:5]))
+
+    @staticmethod
+    def _noted(places: list[Place], note: str, admin2: str) -> list[Place]:
+        for p in places:
+            p.extra[note] = admin2
+        return places
 
     def resolve(self, query: str, *, country: str | None = None, admin1: str | None = None,
                 admin2: str | None = None, kind: str | None = None) -> Place:

@@ -27,9 +27,11 @@ _MUNICIPAL = re.compile(r"\b(municipality|miskrada|mis.?ka rada|city council|gor
 # 'Pokrovskyi', 'Pokrovskoho', 'Pokrovskii', 'Kramatorskyi': adjectival raion names after name_key.
 _ENDINGS = re.compile(r"([sc])k(ii|i|ia|a|oi|ogo|oho|omu|im)$")
 # Words of a raion's title, not of its name ('Kupianska Miskrada', 'Покровского района').
-_TITLE_WORDS = frozenset({"raion", "raiona", "raionu", "raioni", "raione", "rajon", "rajona", "raional", "rayon",
-                          "rayona", "district", "miskrada", "miska", "mis", "ka", "rada", "city", "council",
-                          "gorodskoi", "gorodskoj", "sovet", "gorsovet", "municipality", "urban", "okrug"})
+_TITLE_WORDS = frozenset(name_key(w) for w in (
+    "raion", "raiona", "raionu", "raioni", "raione", "rajon", "rajona", "raional", "rayon", "rayona", "district",
+    "miskrada", "miska", "mis", "ka", "rada", "city", "council", "gorodskoi", "gorodskoj", "sovet", "gorsovet",
+    "municipality", "urban", "okrug", "hromada", "community", "territorial", "rural", "settlement", "silska",
+    "selyshchna", "otg"))
 
 
 @dataclass(frozen=True)
