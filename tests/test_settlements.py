@@ -142,3 +142,30 @@ def test_import_rejects_name_the_candidates_with_their_raions_and_a_raion_column
     assert m["imported"] == 1 and m["rejected"] == 1
     reason = next((tmp_path / "store").rglob("rejects.csv")).read_text(encoding="utf-8")
     assert "ambiguous" in reason and "Pokrovsk Raion" in reason and "Kalmiuskyi Raion" in reason
+
+
+def test_a_draft_of_an_ambiguous_village_offers_its_candidates_with_their_raions():
+    import datetime as dt
+
+    from events.draft import draft_article
+
+    text = ("Russian forces shelled the village of Novomykhailivka in the Donetsk region on Monday, "
+            "the regional governor said. Two people were wounded.")
+    drafts = draft_article(text, published=dt.date(2024, 3, 5), outlet="Test Wire")
+    offered = [c for d in drafts for c in d.candidates]
+    assert offered, "an ambiguous village must come with its candidates"
+    assert {c["admin2"] for c in offered} >= {"Pokrovsk Raion", "Kalmiuskyi Raion"}
+
+
+def test_map_labels_read_every_village_at_local_zoom(tmp_path):
+    """The labels come from the same gazetteer: a village of unknown size is in the local tier,
+    and zooms 10-12 read that tier with no population floor."""
+    import json
+
+    from dashboard.placelabels import ZOOM_MIN_POP, ZOOM_TIER, write_tiles
+
+    write_tiles(tmp_path)
+    assert all(ZOOM_TIER[z] == "all" and ZOOM_MIN_POP.get(z, 0) == 0 for z in (10, 11, 12))
+    cell = tmp_path / "all" / f"{int(48.0676 // 2)}_{int(37.6699 // 2)}.json"
+    names = {row[0] for row in json.loads(cell.read_text(encoding="utf-8"))}
+    assert {"Pisky", "Novomykhailivka", "Shevchenko"} <= names
