@@ -1,6 +1,6 @@
-"""The offline gazetteer: GeoNames cities500 (235,000 places) and every populated place of
-GeoNames' Ukraine dump (33,700, villages included: geodata/data/settlements.tsv.gz) as a geopy
-geocoder.
+"""The offline gazetteer: GeoNames cities500 (235,000 places), every populated place of
+GeoNames' Ukraine dump (33,700, villages included) and the post-office villages of Russia's border
+oblasts (geodata/data/settlements.tsv.gz) as a geopy geocoder.
 
 The index is a handful of numpy arrays cached on disk (.cache/, or
 $GEODATA_CACHE): sorted 64-bit hashes of every Latin and Cyrillic name key,
@@ -23,12 +23,13 @@ import numpy as np
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
+from geodata.build_settlements import POSTAL_ID
 from geodata.errors import AmbiguousPlace, PlaceNotFound, UnknownRegion
 from geodata.names import is_latin_or_cyrillic, name_key, skeleton_key
 from geodata.raions import FORMER_RAION_KM, km, raions, seat_words
 from geodata.regions import country_name, regions, resolve_region
 
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 HERE = Path(__file__).resolve().parent
 SUPPLEMENT = HERE / "supplement.csv"
 SETTLEMENTS = HERE / "data" / "settlements.tsv.gz"
@@ -262,12 +263,22 @@ class GazetteerIndex:
             admin1=region.name if region else None,
             gn_admin1=gn_a1,
             population=int(self.pop[i]),
-            source=f"geonames:{gid}" if gid > 0 else f"supplement:{-gid}",
+            source=_source(gid, self.cc[i].decode()),
             matched_primary=bool(primary),
             admin2=raions().name_of(gn_a1, a2) if a2 else None,
             admin2_code=a2,
             feature=self.fcode[i].decode() if "fcode" in self.__dict__ else "",
         )
+
+
+def _source(gid: int, cc: str) -> str:
+    """Where a row comes from: a GeoNames id, a GeoNames postal code (Russia's border villages), or
+    a row of our supplement."""
+    if gid > 0:
+        return f"geonames:{gid}"
+    if gid <= -POSTAL_ID:
+        return f"geonames-postal:{cc}:{-gid - POSTAL_ID:06d}"
+    return f"supplement:{-gid}"
 
 
 @lru_cache(maxsize=1)

@@ -169,3 +169,30 @@ def test_map_labels_read_every_village_at_local_zoom(tmp_path):
     cell = tmp_path / "all" / f"{int(48.0676 // 2)}_{int(37.6699 // 2)}.json"
     names = {row[0] for row in json.loads(cell.read_text(encoding="utf-8"))}
     assert {"Pisky", "Novomykhailivka", "Shevchenko"} <= names
+
+
+def test_villages_of_russias_border_oblasts_are_held_with_their_district(gc):
+    """Sverdlikovo and Plekhovo (Sudzha district, Kursk) were fought over in 2024-2025; cities500
+    has neither."""
+    p = gc.resolve("Sverdlikovo", country="RU", admin1="Kursk")
+    assert p.source.startswith("geonames-postal:RU:") and p.admin2 == "Sudzhanskiy Raion"
+    assert geodesic((p.lat, p.lon), (51.2511, 35.1178)).km < 1
+    assert gc.resolve("Плехово", country="RU", admin1="Курская область").admin2 == "Sudzhanskiy Raion"
+
+
+def test_a_postal_point_that_is_a_namesake_elsewhere_is_dropped(tmp_path):
+    """GeoNames matches a post office to a toponym by name: Petrovskoye of Kursk district was
+    matched to a Petrovskoye in Tula Oblast. Such a point never enters the gazetteer."""
+    from geodata.build_settlements import POSTAL_REGIONS, _postal
+
+    rows = [  # country, code, name, region, -, district, -, -, -, lat, lon, accuracy
+        ["RU", "305501", "Камыши", "Курская Область", "", "КУРСКИЙ РАЙОН", "", "", "", "51.62", "36.05", "4"],
+        ["RU", "305502", "Клюква", "Курская Область", "", "КУРСКИЙ РАЙОН", "", "", "", "51.70", "36.10", "4"],
+        ["RU", "305503", "Петровское", "Курская Область", "", "КУРСКИЙ РАЙОН", "", "", "", "53.9375", "36.5311", "4"],
+        ["RU", "305504", "Лебяжье", "Курская Область", "", "КУРСКИЙ РАЙОН", "", "", "", "51.68", "36.08", "1"],
+    ]
+    src = tmp_path / "RU.txt"
+    src.write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    places, raions = _postal(src, POSTAL_REGIONS)
+    assert [p[1] for p in places] == ["Камыши", "Клюква"]  # Tula's Petrovskoye and the estimated point are out
+    assert raions[0][4] == "Kurskiy Raion" and raions[0][5] == "Курский район"
