@@ -589,6 +589,17 @@ class PlaceLabels(MacroElement):
     for (var y = y0; y <= y1; y++) for (var x = x0; x <= x1; x++) out.push([tier, y + "_" + x]);
     return out;
   }
+  var measure = null;
+  function textWidth(name) {
+    // the label's own font, measured once per page: a village name's width is not 6 px a letter
+    if (!measure) {
+      var probe = L.DomUtil.create("div", "ce-label", pane), style = window.getComputedStyle(probe);
+      measure = document.createElement("canvas").getContext("2d");
+      measure.font = style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+      probe.remove();
+    }
+    return Math.ceil(measure.measureText("\u25CF " + name).width) + 6;
+  }
   function draw() {
     var z = map.getZoom(), b = map.getBounds(), mine = ++seq;
     var minPop = L_.zoom_min_pop[Math.round(z)] || 0;
@@ -599,7 +610,7 @@ class PlaceLabels(MacroElement):
       var boxes = [], shown = [];
       for (var i = 0; i < all.length && shown.length < MAX; i++) {
         var p = all[i], pt = map.latLngToContainerPoint([p[1], p[2]]);
-        var w = 10 + 6.2 * p[0].length, box = [pt.x - 4, pt.y - 8, pt.x + w, pt.y + 8];
+        var w = textWidth(p[0]), box = [pt.x - 4, pt.y - 8, pt.x + w, pt.y + 8];
         var free = true;
         for (var j = 0; j < boxes.length && free; j++) {
           var o = boxes[j];
