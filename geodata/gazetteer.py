@@ -430,14 +430,25 @@ class GazetteerGeocoder(Geocoder):
             return first
         top = max(places, key=lambda p: p.population)
         rivals = [p for p in places if p is not top]
-        sole_current_name = top.matched_primary and not any(p.matched_primary for p in rivals)
-        # A large place that bore the name once (Zaporizhzhia was Oleksandrivsk) never outweighs
-        # a smaller one that bears it today: that choice would land 300 km off, silently.
-        former_only = not top.matched_primary and any(p.matched_primary for p in rivals)
+        current = [p for p in rivals if p.matched_primary]
         # A 'village' is never settled by size: two villages of one name are two villages.
         by_size = not (kind and kind.lower() in ("village", "settlement", "hamlet"))
-        if sole_current_name or (by_size and not former_only
-                                 and all(top.population >= DOMINANCE * p.weight() for p in rivals)):
+        if top.matched_primary:
+            # The largest place bearing the name today is taken when it is ten times each other
+            # place bearing it (a village of unknown size counting as 5,000): Kyiv over the village
+            # of Kyiv in Mykolaiv Oblast, never one village over another. Places that bore the name
+            # once are smaller and do not count (Kitwe lists 'Kyiv' among its variants), unless a
+            # town of the same country bore it (Sokolohirsk was Pervomaisk until 2024: a report of
+            # 2015 means it, not Pervomaisk of Mykolaiv Oblast).
+            renamed_here = [p for p in rivals if not p.matched_primary and p.country == top.country
+                            and p.population * DOMINANCE >= top.population]
+            if not renamed_here and (not current or (by_size and all(
+                    top.population >= DOMINANCE * p.weight() for p in current))):
+                top.extra["other_candidates"] = len(rivals)
+                return top
+        elif not current and by_size and all(top.population >= DOMINANCE * p.weight() for p in rivals):
+            # A large place that bore the name once never outweighs a smaller one that bears it
+            # today (Zaporizhzhia was Oleksandrivsk: that choice would land 300 km off, silently).
             top.extra["other_candidates"] = len(rivals)
             return top
         raise AmbiguousPlace(query, places)

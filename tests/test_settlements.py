@@ -196,3 +196,15 @@ def test_a_postal_point_that_is_a_namesake_elsewhere_is_dropped(tmp_path):
     places, raions = _postal(src, POSTAL_REGIONS)
     assert [p[1] for p in places] == ["Камыши", "Клюква"]  # Tula's Petrovskoye and the estimated point are out
     assert raions[0][4] == "Kurskiy Raion" and raions[0][5] == "Курский район"
+
+
+def test_a_city_outweighs_the_village_of_its_name_but_not_a_town_that_bore_it(gc):
+    """Kyiv the capital over the village of Kyiv (108 people, Mykolaiv Oblast). 'Pervomaisk' alone
+    is refused: Pervomaysk of Mykolaiv Oblast bears the name, but Sokolohirsk (36,000, Luhansk
+    Oblast) bore it until 2024, and a report of 2015 means that one."""
+    kyiv = gc.resolve("Kyiv")
+    assert kyiv.source == "geonames:703448" and kyiv.extra["other_candidates"] >= 1
+    with pytest.raises(AmbiguousPlace) as exc:
+        gc.resolve("Pervomaisk", country="UA")
+    assert {"Pervomaysk", "Sokolohirsk"} <= {c.name for c in exc.value.candidates}
+    assert gc.resolve("Pervomaisk", country="UA", admin1="Luhansk").name == "Sokolohirsk"
