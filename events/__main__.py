@@ -227,6 +227,30 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_corroborate(args) -> int:
+    from events.atomic import write_bytes_atomic
+    from events.corroborate import against, to_bytes
+
+    f = _filter(args)
+    store = _storage(args)
+    _check_store_datasets(f, store)
+    unknown = sorted(set(args.against) - set(store.datasets()))
+    if unknown:
+        print(f"error: --against {unknown[0]}: no such dataset; they are: {', '.join(store.datasets())}",
+              file=sys.stderr)
+        return 2
+    found = against(store, f, args.against, min_score=args.min_score)
+    data = to_bytes(found, args.format)
+    if args.out == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        write_bytes_atomic(Path(args.out), data)
+    events = found["event_id"].nunique()
+    print(f"{len(found):,} candidate{'s' if len(found) != 1 else ''} for {events:,} "
+          f"event{'s' if events != 1 else ''}" + (f" -> {args.out}" if args.out != "-" else ""), file=sys.stderr)
+    return 0
+
+
 def cmd_datasets(args) -> int:
     from events.datasets import list_datasets
 
@@ -400,6 +424,15 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--mapping", metavar="FILE", help="with --format csv: columns/types/date_format in a YAML file")
     im.add_argument("--claimed-by", metavar="WHO", help="with --format csv: who asserts the rows (default: dataset)")
     im.set_defaults(func=cmd_import)
+    co = sub.add_parser("corroborate", parents=[common],
+                        help="candidate matches of the (filtered) events in other datasets: who else saw it")
+    co.add_argument("--against", action="append", required=True, metavar="DATASET",
+                    help="a dataset to look in (repeatable; the filtered events' own dataset finds duplicates)")
+    co.add_argument("--format", choices=["csv", "json"], default="csv")
+    co.add_argument("--out", required=True, metavar="PATH", help="output file, or - for stdout")
+    co.add_argument("--min-score", type=float, default=0.0, metavar="S", help="leave out candidates scoring below S (0-1)")
+    _add_filters(co)
+    co.set_defaults(func=cmd_corroborate)
     ds = sub.add_parser("datasets", parents=[common], help="list imported datasets and their manifests")
     ds.set_defaults(func=cmd_datasets)
     db = sub.add_parser("db", parents=[common], help="the PostGIS store: init (create/migrate), push, pull")

@@ -1,0 +1,115 @@
+"""Who else saw it: candidate matches by date span at each side's precision, place within both
+uncertainties, and compatible kinds; column work over real and small hand-made sets."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from events.corroborate import COLUMNS, TYPE_RELATION, candidates, type_relation
+from tests.conftest import ROOT, run_cli
+
+REAL = ROOT.parent / "shared" / "data" / "real"
+
+
+def frame(rows: list[dict], dataset: str) -> pd.DataFrame:
+    base = {"end_date": pd.NaT, "date_precision": "day", "uncertainty_km": 2.0, "geo_precision": 1,
+            "location_name": None, "actor1": None, "actor2": None, "admin1_code": "UA-14"}
+    df = pd.DataFrame([{**base, **r, "dataset": dataset} for r in rows])
+    df["date"] = pd.to_datetime(df["date"])
+    df["end_date"] = pd.to_datetime(df["end_date"])
+    return df[COLUMNS]
+
+
+KURAKHOVE = (47.9847, 37.28069)
+CAPTURE = {"id": "claim", "date": "2025-01-06", "event_type": "Battles",
+           "sub_event_type": "Non-state actor overtakes territory", "lat": KURAKHOVE[0], "lon": KURAKHOVE[1],
+           "location_name": "Kurakhove", "actor1": "Military Forces of Russia (2000-)"}
+
+
+def test_a_week_precision_row_overlaps_every_day_of_its_week_and_not_the_next():
+    claim = frame([CAPTURE], "curated")
+    week = frame([{"id": f"w{d}", "date": f"2025-01-{d:02d}", "date_precision": "week", "event_type": "Battles",
+                   "sub_event_type": "Armed clash", "lat": 47.99, "lon": 37.29} for d in (8, 12, 15)], "acled")
+    # 8 Jan (Wednesday) and 12 Jan (Sunday) lie in the week of Monday 6 January; 15 Jan lies in the next
+    got = candidates(claim, week)
+    assert set(got["match_id"]) == {"w8", "w12"}
+    assert (got["days"] == 0).all() and (got["type_relation"] == 1.0).all()
+    day = frame([{**week.iloc[0].to_dict(), "id": "d8", "date": "2025-01-08", "date_precision": "day"}], "acled")
+    assert candidates(claim, day).empty  # at day precision two days apart is too far
+
+
+def test_a_region_level_row_matches_a_point_in_its_region_only_and_weakly():
+    claim = frame([CAPTURE], "curated")
+    rows = frame([
+        {"id": "point", "date": "2025-01-06", "event_type": "Battles", "sub_event_type": "Armed clash",
+         "lat": 47.99, "lon": 37.30},
+        {"id": "oblast", "date": "2025-01-06", "event_type": "Battles", "sub_event_type": "Armed clash",
+         "lat": 48.2, "lon": 37.6, "uncertainty_km": 150.0, "geo_precision": 3},
+        {"id": "elsewhere", "date": "2025-01-06", "event_type": "Battles", "sub_event_type": "Armed clash",
+         "lat": 51.7, "lon": 36.3, "uncertainty_km": 150.0, "geo_precision": 3, "admin1_code": "RU-KRS"},
+    ], "acled")
+    got = candidates(claim, rows).set_index("match_id")
+    assert set(got.index) == {"point", "oblast"}
+    assert got.loc["oblast", "score"] <= 0.5 * got.loc["point", "score"] + 1e-9
+    assert "region-level row: weak" in got.loc["oblast", "reasons"]
+
+
+def test_incompatible_kinds_are_refused_by_the_one_table():
+    claim = frame([CAPTURE], "curated")
+    strike = frame([{"id": "strike", "date": "2025-01-06", "event_type": "Explosions/Remote violence",
+                     "sub_event_type": "Air/drone strike", "lat": 47.985, "lon": 37.281}], "acled")
+    assert candidates(claim, strike).empty  # a capture is not a strike, same place and day or not
+    assert type_relation("Battles", "Non-state actor overtakes territory", "Strategic developments", "Other") > 0
+    assert type_relation("Explosions/Remote violence", "Air/drone strike", "Violence against civilians", "Attack") > 0
+    assert all(v == TYPE_RELATION[(b, a)] for (a, b), v in TYPE_RELATION.items())  # reads the same both ways
+
+
+def test_places_farther_than_both_uncertainties_are_not_candidates():
+    claim = frame([CAPTURE], "curated")
+    far = frame([{"id": "far", "date": "2025-01-06", "event_type": "Battles", "sub_event_type": "Armed clash",
+                  "lat": 47.9847, "lon": 37.28069 + 12 / 75}], "acled")  # 12 km east: beyond 2 + 2 + 5 km
+    assert candidates(claim, far).empty
+    wide = far.assign(uncertainty_km=10.0)
+    got = candidates(claim, wide)
+    assert len(got) == 1 and 11 < got["km"].iat[0] < 13
+
+
+def test_within_one_set_each_pair_comes_once_and_never_an_event_with_itself():
+    rows = frame([{**CAPTURE, "id": f"e{k}"} for k in range(3)], "acled")
+    got = candidates(rows, rows, same_set=True)
+    assert len(got) == 3 and (got["event_id"] < got["match_id"]).all()
+
+
+def test_a_shared_place_name_and_actor_are_given_as_reasons():
+    claim = frame([CAPTURE], "curated")
+    other = frame([{"id": "a1", "date": "2025-01-07", "event_type": "Battles", "sub_event_type": "Armed clash",
+                    "lat": 47.99, "lon": 37.29, "location_name": "Kurakhovo",
+                    "actor1": "Military Forces of Russia (2000-)"}], "acled")
+    reasons = candidates(claim, other)["reasons"].iat[0]
+    assert "1 day(s) apart" in reasons and "shared actor: russia" in reasons
+
+
+@pytest.mark.skipif(not (REAL / "ucdp_ged_ua_ru_sample.csv").exists(), reason="needs ../shared/data/real")
+def test_real_ucdp_releases_find_their_own_rows_and_the_cli_writes_them(tmp_path):
+    """GED 23.1 and its older Excel-saved release hold many of the same events under the same ids:
+    each such row must be among its own candidates, said to be the same source row."""
+    from events.datasets import import_file
+
+    data = tmp_path / "data"
+    import_file("ucdp", REAL / "ucdp_ged_ua_ru_sample.csv", "ged231", data)
+    import_file("ucdp", REAL / "ucdp_ged_ukraine_excel_cp1252_2014_2023.csv", "gedxl", data, date_format="mdy")
+    out = tmp_path / "c.json"
+    res = run_cli("-m", "events", "--data", str(data), "corroborate", "--dataset", "ged231", "--against", "gedxl",
+                  "--from", "2015-01-01", "--to", "2015-03-31", "--format", "json", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    found = pd.DataFrame(json.loads(out.read_text(encoding="utf-8")))
+    own = found[found["event_id"] == found["match_id"]]
+    assert len(own) >= 100 and own["reasons"].str.contains("same source row").all()
+    assert (own["km"] == 0).all() and (own["days"] == 0).all()
+    assert list(found["score"]) == sorted(found["score"], reverse=True)
+    bad = run_cli("-m", "events", "--data", str(data), "corroborate", "--against", "nosuch", "--out", "-")
+    assert bad.returncode == 2 and "no such dataset" in bad.stderr and "Traceback" not in bad.stderr
