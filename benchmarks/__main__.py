@@ -4,7 +4,7 @@ BENCH_EVENTS=200000 python -m benchmarks runs the scale benchmarks smaller.
 """
 import os
 
-from benchmarks import bench_browser, bench_coverage, bench_draft, bench_page, bench_gazetteer, bench_map, bench_postgis, bench_scale, bench_territory
+from benchmarks import bench_browser, bench_corroborate, bench_coverage, bench_draft, bench_page, bench_gazetteer, bench_map, bench_postgis, bench_scale, bench_territory
 
 events = os.environ.get("BENCH_EVENTS", "1000000")
 print("== gazetteer")
@@ -25,5 +25,7 @@ print(f"\n== PostGIS beside the embedded store: {int(events):,} events")
 bench_postgis.main(["--events", events])
 print(f"\n== territorial control: 800 daily snapshots, {int(events):,} events")
 bench_territory.main(["--events", events])
+print(f"\n== corroboration: 10,000 events against {int(events):,} rows")
+bench_corroborate.main(["--right", events])
 print("\n== drafting events from the seed articles")
 bench_draft.main([])

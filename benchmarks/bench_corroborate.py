@@ -34,11 +34,11 @@ def naive(left, right) -> int:
     return found
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--right", type=int, default=1_000_000)
     ap.add_argument("--left", type=int, default=10_000)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     from benchmarks.synth import synthetic_events
     from events.corroborate import COLUMNS, candidates
 

@@ -97,7 +97,8 @@ def from_csv(path: Path) -> pd.DataFrame:
         ["name", "kind", "adm_1", "adm_2", "lat", "lon"]]
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
     from geodata.gazetteer import GazetteerGeocoder, load_index
 
     g = GazetteerGeocoder()
