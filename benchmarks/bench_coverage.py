@@ -44,7 +44,7 @@ OUTCOMES = ("held", "near", "namesake", "refused", "refused-", "missing")
 # What may follow the place in a one-place description: the units it lies in.
 _UNIT = re.compile(r"raion|rayon|district|community|hromada|oblast|region", re.I)
 # Words that make a description's first part something other than one place's name.
-_NOT_A_PLACE = re.compile(r"\b(direction|region|oblast|area|areas|district|community|raion|rayon|city|center|"
+_NOT_A_PLACE = re.compile(r"\b(?:direction|region|oblast|area|areas|district|community|raion|rayon|city|center|"
                           r"centre|near|in|the|of|settlements?|villages?|outskirts|front|positions?|and)\b", re.I)
 
 
