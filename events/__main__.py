@@ -240,6 +240,15 @@ def cmd_corroborate(args) -> int:
               file=sys.stderr)
         return 2
     found = against(store, f, args.against, min_score=args.min_score)
+    if args.accept_above is not None:
+        from events.corroborate import accept
+        from events.storage import current_user
+
+        done = accept(store, found, above=args.accept_above, relation=args.relation, user=current_user())
+        for event_id, n in done:
+            print(f"{event_id}: {n} '{args.relation}' link{'s' if n != 1 else ''} added", file=sys.stderr)
+        if not done:
+            print(f"no curated event has a new candidate scoring {args.accept_above:g} or more", file=sys.stderr)
     data = to_bytes(found, args.format)
     if args.out == "-":
         sys.stdout.buffer.write(data)
@@ -431,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--format", choices=["csv", "json"], default="csv")
     co.add_argument("--out", required=True, metavar="PATH", help="output file, or - for stdout")
     co.add_argument("--min-score", type=float, default=0.0, metavar="S", help="leave out candidates scoring below S (0-1)")
+    co.add_argument("--accept-above", type=float, default=None, metavar="S",
+                    help="write the candidates scoring S or more as related links of their curated events "
+                         "(a saved version and a history line each; run without it first to see them)")
+    co.add_argument("--relation", choices=["corroborates", "same-incident", "contradicts"], default="corroborates",
+                    help="the relation --accept-above writes (default corroborates)")
     _add_filters(co)
     co.set_defaults(func=cmd_corroborate)
     ds = sub.add_parser("datasets", parents=[common], help="list imported datasets and their manifests")

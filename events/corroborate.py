@@ -215,6 +215,37 @@ def against(store, f, datasets: list[str], *, min_score: float = 0.0) -> pd.Data
                            kind="stable").reset_index(drop=True)
 
 
+RELATIONS = ("corroborates", "same-incident", "contradicts")
+
+
+def accept(store, found: pd.DataFrame, *, above: float, relation: str, user: str) -> list[tuple[str, int]]:
+    """Write the candidates scoring at least `above` as `related` links of their curated events,
+    through the store: each record saved once with all its new links (a version and a history
+    line, like any edit: a change to an approved event goes back to review). Links already there
+    are not written twice. Returns (event id, links added) per record changed.
+
+    Dataset rows are never edited: a link to one names its source id (ACLED's event_id_cnty,
+    UCDP's id), which a re-import keeps, and `validate` says so when the row is gone."""
+    if relation not in RELATIONS:
+        raise ValueError(f"relation {relation!r}: one of {', '.join(RELATIONS)}")
+    chosen = found[(found["score"] >= above) & (found["event_dataset"] == "curated")]
+    changed = []
+    for event_id, rows in chosen.groupby("event_id", sort=True):
+        current = store.get(str(event_id))
+        record = dict(current.record)
+        links = list(record.get("related") or [])
+        have = {str(x["id"]) for x in links}
+        new = [{"id": str(r.match_id), "relation": relation,
+                "note": f"{r.match_dataset}: {r.reasons} (score {r.score:g})"[:500]}
+               for r in rows.itertuples() if str(r.match_id) not in have and str(r.match_id) != str(event_id)]
+        if not new:
+            continue
+        record["related"] = links + new
+        store.save(record, version=current.version, user=user)
+        changed.append((str(event_id), len(new)))
+    return changed
+
+
 def to_bytes(found: pd.DataFrame, fmt: str) -> bytes:
     """The candidate file: CSV (one line per candidate) or JSON (a list of objects)."""
     if fmt == "json":

@@ -113,3 +113,50 @@ def test_real_ucdp_releases_find_their_own_rows_and_the_cli_writes_them(tmp_path
     assert list(found["score"]) == sorted(found["score"], reverse=True)
     bad = run_cli("-m", "events", "--data", str(data), "corroborate", "--against", "nosuch", "--out", "-")
     assert bad.returncode == 2 and "no such dataset" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _mini_dataset(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("id,date,type,sub,lat,lon,place\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+MAPPING = {"id": "id", "date": "date", "event_type": "type", "sub_event_type": "sub", "lat": "lat", "lon": "lon",
+           "location": "place"}
+
+
+def test_accepting_writes_links_through_the_store_that_survive_a_reimport_and_say_when_the_row_is_gone(
+        seed_catalog, tmp_path):
+    from events.datasets import import_file
+
+    data = tmp_path / "data"
+    rows = [["acl-1", "2025-01-06", "Battles", "Armed clash", "47.99", "37.29", "Kurakhove"],
+            ["acl-2", "2025-01-06", "Explosions/Remote violence", "Air/drone strike", "47.985", "37.281", "Kurakhove"]]
+    import_file("csv", _mini_dataset(tmp_path / "mini.csv", rows), "mini", data, columns=MAPPING)
+    env = {"EVENTS_USER": "analyst1", "EVENTS_DATA": str(data)}
+    args = ("-m", "events", "--catalog", str(seed_catalog), "corroborate", "--dataset", "curated", "--against", "mini",
+            "--from", "2025-01-06", "--to", "2025-01-06", "--out", str(tmp_path / "c.csv"))
+    dry = run_cli(*args, env=env)
+    assert dry.returncode == 0, dry.stderr
+    listed = pd.read_csv(tmp_path / "c.csv")
+    assert "mini-acl-1" in set(listed["match_id"]) and "mini-acl-2" not in set(listed["match_id"])  # a capture is no strike
+    claim = "kurakhove-russian-capture-claim-2025-01-06"
+    assert (seed_catalog / f"{claim}.yaml").read_text(encoding="utf-8").count("mini-acl-1") == 0  # a dry run writes nothing
+    done = run_cli(*args, "--accept-above", "0.5", env=env)
+    assert done.returncode == 0 and f"{claim}: 1 'corroborates' link added" in done.stderr, done.stderr
+    again = run_cli(*args, "--accept-above", "0.5", env=env)
+    assert "no curated event has a new candidate" in again.stderr  # never written twice
+    import yaml
+
+    rec = yaml.safe_load((seed_catalog / f"{claim}.yaml").read_text(encoding="utf-8"))
+    link = [r for r in rec["related"] if r["id"] == "mini-acl-1"]
+    assert len(link) == 1 and link[0]["relation"] == "corroborates" and "km apart" in link[0]["note"]
+    history = run_cli("-m", "events", "--catalog", str(seed_catalog), "event", "history", claim, env=env).stdout
+    assert "analyst1" in history
+    # the source keeps its own id across a re-import: the link still resolves
+    import_file("csv", _mini_dataset(tmp_path / "mini.csv", rows), "mini", data, columns=MAPPING, replace=True)
+    ok = run_cli("-m", "events", "--catalog", str(seed_catalog), "validate", env=env)
+    assert "mini-acl-1" not in ok.stdout
+    # the row gone: validate names the link that points nowhere
+    import_file("csv", _mini_dataset(tmp_path / "mini.csv", rows[1:]), "mini", data, columns=MAPPING, replace=True)
+    gone = run_cli("-m", "events", "--catalog", str(seed_catalog), "validate", env=env)
+    assert "no event 'mini-acl-1'" in gone.stdout
