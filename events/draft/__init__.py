@@ -118,7 +118,7 @@ def _date(c: Candidate, published: dt.date) -> tuple[dt.date, dt.date | None, st
     return start, end, precision, {"words": words, "confidence": conf, "how": how}, note
 
 
-def _counts(c: Candidate) -> tuple[dict[str, int | None], dict[str, dict]]:
+def _counts(c: Candidate, sents: list[Sentence] = ()) -> tuple[dict[str, int | None], dict[str, dict]]:
     out: dict[str, int | None] = {}
     why: dict[str, dict] = {}
     for f, name in (("killed", "fatalities"), ("injured", "injured")):
@@ -143,7 +143,26 @@ def _counts(c: Candidate) -> tuple[dict[str, int | None], dict[str, dict]]:
         else:
             out[name] = None
             why[name] = {"words": "", "confidence": "medium", "how": "the text gives no number: unknown, not 0"}
+    said = " ".join(e.sentence.text for e in c.evidence)
+    # 'No injuries were reported.' often stands alone right after the incident's sentence
+    after = {e.sentence.index + 1 for e in c.evidence} - {e.sentence.index for e in c.evidence}
+    said_after = " ".join(x.text for x in sents if x.index in after and x.paragraph == _paragraph(c, x.index - 1))
+    none = what.NO_CASUALTIES.search(said) or what.NO_CASUALTIES.search(said_after)
+    if none:  # 'No injuries were reported', 'there were no casualties': ACLED codes 0, and so do we
+        for name in ("fatalities", "injured"):
+            if out[name] is None and (name == "fatalities" or not re.search(r"death|fatalit|dead", none.group(0), re.I)):
+                out[name] = 0
+                why[name] = {"words": none.group(0), "confidence": "high", "how": "the text says there were none"}
+    if out["fatalities"] is None and out["injured"] and not what.DEATH_WORDS.search(said):
+        # injuries counted and no death named for the incident: ACLED's fatalities are 0, not unknown
+        out["fatalities"] = 0
+        why["fatalities"] = {"words": why["injured"]["words"], "confidence": "medium",
+                             "how": "the text counts the injured and names no death: 0, as ACLED codes it"}
     return out, why
+
+
+def _paragraph(c: Candidate, index: int) -> int | None:
+    return next((e.sentence.paragraph for e in c.evidence if e.sentence.index == index), None)
 
 
 def _claim(c: Candidate) -> tuple[str, str, dict]:
@@ -189,7 +208,7 @@ def _draft(c: Candidate, sents: list[Sentence], published: dt.date, outlet: str,
                 else f"'{next(e.trigger for e in c.evidence if e.kind == c.kind)}' (ACLED coding)")
     if kind in ("territory", "regain"):
         type_how += f"; taken by {_SIDE_NAME.get(side, 'an unnamed side')} in {country}"
-    counts, count_why = _counts(c)
+    counts, count_why = _counts(c, sents)
     status, by, claim_why = _claim(c)
     if not by:
         by = outlet

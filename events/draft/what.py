@@ -76,6 +76,8 @@ _COUNT_PATTERNS = [
                re.I),
     # 'and another wounded', 'two killed and five wounded'
     re.compile(rf"\b{_QTY}\s+(?:others?\s+|more\s+)?(?:were\s+)?{_VERB}\b", re.I),
+    # 'killed one civilian and injured eight', 'killing two people and injuring four': a bare number
+    re.compile(rf"\b{_VERB}\s+(?P<also>also\s+)?{_QTY}(?=\s*(?:[,.;]|and\b|others?\b|more\b|$))", re.I),
     # 'two wounded North Korean soldiers' (an adjective: they were wounded)
     re.compile(rf"\b{_QTY}\s+(?:seriously\s+|severely\s+|lightly\s+|badly\s+)?(wounded|injured)\s+(?:[\w’'-]+\s+){{0,3}}"
                rf"{_PERSON}\b(?!\s+(?:who|that)\s)", re.I),
@@ -84,6 +86,11 @@ _NUMBER = {"a": 1, "an": 1, "one": 1, "another": 1, "two": 2, "three": 3, "four"
            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
            "thirty": 30, "several": 3, "a few": 3, "few": 3, "a dozen": 12, "dozens": 12, "hundreds": 100,
            "thousands": 1000}
+# 'No injuries were reported', 'there were no casualties', 'without casualties'.
+NO_CASUALTIES = re.compile(r"\b(?:no (?:one|casualties|injuries|victims|deaths|fatalities|people)(?: were| was)?"
+                           r"(?: (?:reported|injured|hurt|killed))?|without (?:casualties|injuries|victims)|"
+                           r"nobody was (?:injured|hurt|killed))\b", re.I)
+DEATH_WORDS = re.compile(r"\b(?:killed|killing|kills|dead|died|dies|death|deaths|fatalit\w*|lives|bodies|body)\b", re.I)
 TOTAL_AT = 100  # a count this large in one report is a running total, not one incident
 
 

@@ -1,0 +1,49 @@
+"""Drafting on real sentences from the development yardstick (benchmarks/draft_yardstick.csv):
+short quotations of the reports, each credited to its outlet, one per kind of error fixed."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from events.draft import draft_article
+
+
+def only(text: str, published: str, outlet: str):
+    drafts = draft_article(text, published=dt.date.fromisoformat(published), outlet=outlet)
+    assert len(drafts) == 1, [d.record["id"] for d in drafts]
+    return drafts[0].record, drafts[0].why
+
+
+def test_a_bare_number_after_the_verb_is_a_count():
+    # The Kyiv Independent, 23 Jan 2025 (kyivindependent.com/attacks-120)
+    rec, why = only("A Russian airstrike against the city of Kostiantynivka in Donetsk Oblast killed one civilian and "
+                    "injured eight, Governor Vadym Filashkin reported.", "2025-01-23", "The Kyiv Independent")
+    assert (rec["fatalities"], rec["injured"]) == (1, 8)
+    assert "injured eight" in why["injured"]["words"]
+
+
+def test_injuries_with_no_death_named_are_acleds_zero_fatalities():
+    # LIGA.net, 25 Nov 2024
+    rec, why = only("A Russian missile struck the center of Kharkiv on Monday morning, injuring 19 people and causing "
+                    "a fire in the city’s Kyivskyi district, local officials reported.", "2024-11-25", "LIGA.net")
+    assert (rec["fatalities"], rec["injured"]) == (0, 19)
+    assert "names no death" in why["fatalities"]["how"]
+
+
+def test_no_injuries_reported_is_zero_not_unknown():
+    # Al Jazeera, 25 Feb 2025 (key events, day 1,097)
+    rec, why = only("The Russian governor for the Krasnodar region, Veniamin Kondratyev, said Ukraine launched an "
+                    "overnight drone attack, damaging infrastructure including the Black Sea port of Tuapse. "
+                    "No injuries were reported.", "2025-02-25", "Al Jazeera")
+    assert (rec["fatalities"], rec["injured"]) == (0, 0)
+    assert why["injured"]["words"].lower().startswith("no injuries")
+
+
+@pytest.mark.parametrize("text", [
+    # The Kyiv Independent, 1 Dec 2024: a capture claim carries no casualty words: unknown stays unknown
+    "Russia's Defense Ministry claimed on Dec. 1 that its forces had captured the village of Dalne in Donetsk Oblast.",
+])
+def test_a_report_without_casualty_words_leaves_them_unknown(text):
+    rec, _ = only(text, "2024-12-01", "The Kyiv Independent")
+    assert rec["fatalities"] is None and rec["injured"] is None
