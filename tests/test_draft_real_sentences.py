@@ -47,3 +47,11 @@ def test_no_injuries_reported_is_zero_not_unknown():
 def test_a_report_without_casualty_words_leaves_them_unknown(text):
     rec, _ = only(text, "2024-12-01", "The Kyiv Independent")
     assert rec["fatalities"] is None and rec["injured"] is None
+
+
+def test_the_speaker_after_the_verb_is_the_claimant():
+    # Al Jazeera, 23 Feb 2025 (key events)
+    rec, why = only("Three people were injured when a private house caught fire after a drone attack on the Odesa "
+                    "region, said Oleh Kiper, governor of the region on Ukraine’s Black Sea.", "2025-02-23", "Al Jazeera")
+    assert rec["claim"]["by"] == "Oleh Kiper" and rec["claim"]["status"] == "reported"
+    assert (rec["fatalities"], rec["injured"]) == (0, 3)

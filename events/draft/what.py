@@ -184,6 +184,13 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
     if m:
         name = m.group(1).strip()
         return Claimant(name, m.group(0), _side(name, previous, region_side))
+    # '…, said Oleh Kiper, governor of the region': the speaker after the verb
+    m = re.search(r",\s*(?:said|says|wrote|reported|added|told \w+)\s+((?:(?:the|its)\s+)?(?:[A-Z][\w'’.-]+|governor|head|"
+                  r"mayor|spokes\w+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})", sentence)
+    if m and not re.fullmatch(r"(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Jan\w*|Feb\w*|"
+                              r"Mar\w*|Apr\w*|May|Jun\w*|Jul\w*|Aug\w*|Sep\w*|Oct\w*|Nov\w*|Dec\w*)", m.group(1)):
+        name = re.sub(r"^(?:the|its)\s+", "", m.group(1)).strip()
+        return Claimant(name[0].upper() + name[1:], m.group(0).lstrip(", "), _side(name, previous, region_side))
     for m in re.finditer(rf"\b(?:had\s+|has\s+|have\s+)?{SPEECH}\b", sentence, re.I):
         before = sentence[:m.start()].rstrip(" ,")
         parts = re.split(r",\s*", before)
