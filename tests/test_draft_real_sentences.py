@@ -55,3 +55,15 @@ def test_the_speaker_after_the_verb_is_the_claimant():
                     "region, said Oleh Kiper, governor of the region on Ukraine’s Black Sea.", "2025-02-23", "Al Jazeera")
     assert rec["claim"]["by"] == "Oleh Kiper" and rec["claim"]["status"] == "reported"
     assert (rec["fatalities"], rec["injured"]) == (0, 3)
+
+
+def test_a_date_written_short_and_a_sea_are_not_places():
+    # The Kyiv Independent, 23 Jan 2025 (kyivindependent.com/attacks-120)
+    drafts = draft_article("Russian attacks across Ukraine killed at least two people and injured at least 46 over the past "
+                           "day, including an infant, regional authorities reported on Jan. 23.",
+                           published=dt.date(2025, 1, 23), outlet="The Kyiv Independent")
+    assert all(d.record["location"]["name"] != "Jan" for d in drafts)
+    # Al Jazeera, 7 Feb 2025 (key events)
+    rec, _ = only("Ukraine’s military said Kyiv’s forces struck an airfield overnight in Russia’s Krasnodar region, "
+                  "which sits on the Black Sea and Sea of Azov, resulting in explosions.", "2025-02-07", "Al Jazeera")
+    assert rec["location"]["name"] != "Azov" and rec["location"].get("admin1", "").startswith("Krasnodar")

@@ -58,6 +58,11 @@ _NOT_PLACES = {
     "east", "west", "korea", "korean", "koreans", "russian", "russians", "ukrainian", "ukrainians", "american",
     "european", "western", "eastern", "ukraine", "russia", "belarus", "kremlin", "sbu", "nato", "telegram",
     "general", "staff", "president", "governor", "ministry", "army", "forces", "earlier", "meanwhile",
+    # dates written short ('on Jan. 23'), holidays and the words of institutions' names: capitalised,
+    # and some the name of a village somewhere ('State', 'Christmas'), never the place of an incident
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "christmas", "easter",
+    "new", "year", "eve", "state", "emergency", "service", "air", "force", "defence", "defense", "black", "sea",
+    "national", "guard", "security", "police", "border", "council", "parliament", "government", "city", "region",
 }
 
 
@@ -175,8 +180,8 @@ def find_places(text: str, geocoder) -> list[Mention]:
             re.search(r"\b(village|town|city|settlement|hamlet)\s+of\s+(?:the\s+)?$", before, re.I))
         if not (_CUE.search(before) or settlement):
             continue
-        if _DESTINATION.search(before):
-            continue
+        if _DESTINATION.search(before) or re.search(r"\b(?:sea|gulf|bay|lake|river) of\s+$", before, re.I):
+            continue  # 'the Sea of Azov' is water, not the town of Azov
         name = _longest_known(raw, geocoder)
         if name is None:
             if not settlement:
