@@ -67,3 +67,20 @@ def test_a_date_written_short_and_a_sea_are_not_places():
     rec, _ = only("Ukraine’s military said Kyiv’s forces struck an airfield overnight in Russia’s Krasnodar region, "
                   "which sits on the Black Sea and Sea of Azov, resulting in explosions.", "2025-02-07", "Al Jazeera")
     assert rec["location"]["name"] != "Azov" and rec["location"].get("admin1", "").startswith("Krasnodar")
+
+
+def test_suffered_injuries_is_a_count():
+    # The Kyiv Independent, 20 Nov 2024
+    rec, why = only("In Kharkiv Oblast, two women, aged 47 and 59, suffered injuries due to the shelling of the town of "
+                    "Kupiansk.", "2024-11-20", "The Kyiv Independent")
+    assert (rec["fatalities"], rec["injured"]) == (0, 2) and rec["location"]["name"] == "Kupiansk"
+
+
+def test_the_speaker_named_at_the_end_of_the_paragraph_speaks_for_its_first_sentence():
+    # The Kyiv Independent, 20 Nov 2024
+    rec, why = only("Russia launched an attack against the Kyivskyi district of Kharkiv, injuring nine men. The youngest "
+                    "of the victims is 18-years-old. He was hospitalized in serious condition, while four others have "
+                    "also been hospitalized and are in a condition of moderate severity, Governor Oleh Syniehubov "
+                    "reported", "2024-11-20", "The Kyiv Independent")
+    assert rec["claim"]["by"] == "Governor Oleh Syniehubov"
+    assert "later in the same paragraph" in why["claim"]["how"]

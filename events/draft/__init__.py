@@ -211,6 +211,19 @@ def _draft(c: Candidate, sents: list[Sentence], published: dt.date, outlet: str,
     counts, count_why = _counts(c, sents)
     status, by, claim_why = _claim(c)
     if not by:
+        # '… injuring nine men. The youngest … , Governor Oleh Syniehubov reported': the paragraph's
+        # speaker, named later in it, speaks for its first sentences too
+        paragraphs = {e.sentence.paragraph for e in c.evidence}
+        first = min(e.sentence.index for e in c.evidence)
+        for x in sents:
+            if x.paragraph in paragraphs and x.index > first:
+                who = what.claimant(x.text, None, None)
+                if who is not None and not re.fullmatch(r"(?i)it|he|she|they", who.name):
+                    by = who.name
+                    claim_why.update(words=who.words, how=claim_why["how"] + "; the source is named later in the "
+                                                                                 "same paragraph")
+                    break
+    if not by:
         by = outlet
         claim_why["how"] += "; no one is named as the source: the outlet"
     civilians = any(e.civilians for e in c.evidence) and kind not in ("territory", "regain", "prisoners", "clash")

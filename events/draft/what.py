@@ -60,7 +60,7 @@ _PERSON = (r"(?:people|persons?|civilians?|residents?|men|man|women|woman|childr
            r"volunteers?|employees?|rescuers?|medics?|doctors?|journalists?|drivers?|individuals?|others?|"
            r"pensioners?|residents?|victims?|minors?|infants?|babies|baby|adults?)")
 _KILL = r"(?:killed|dead|died|killing|kills)"
-_HURT = r"(?:wounded|injured|wounding|injuring|hurt|injures|wounds)"
+_HURT = r"(?:wounded|injured|wounding|injuring|hurt|injures|wounds)"  # 'wounds': also the noun
 _VERB = rf"({_KILL}|{_HURT})"
 _COUNT_PATTERNS = [
     # 'one person had been killed', 'Two women, 49 and 52, were also injured', 'a woman was killed'
@@ -76,6 +76,9 @@ _COUNT_PATTERNS = [
                re.I),
     # 'and another wounded', 'two killed and five wounded'
     re.compile(rf"\b{_QTY}\s+(?:others?\s+|more\s+)?(?:were\s+)?{_VERB}\b", re.I),
+    # 'two women, aged 47 and 59, suffered injuries', 'a 46-year-old woman sustained shrapnel wounds'
+    re.compile(rf"\b{_QTY}(?:[\s,]+[\w’'-]+){{0,4}}?\s+{_PERSON}\b(?:,[^.;]{{0,30}},)?\s+(?P<also>also\s+)?"
+               rf"(?:suffered|sustained|received|suffering|sustaining)\s+(?:[\w-]+\s+){{0,2}}(injuries|wounds)\b", re.I),
     # 'killed one civilian and injured eight', 'killing two people and injuring four': a bare number
     re.compile(rf"\b{_VERB}\s+(?P<also>also\s+)?{_QTY}(?=\s*(?:[,.;]|and\b|others?\b|more\b|$))", re.I),
     # 'two wounded North Korean soldiers' (an adjective: they were wounded)
@@ -112,7 +115,7 @@ def counts(text: str) -> dict[str, list[Count]]:
                 continue
             groups = [g for g in m.groups() if g]
             qty = next((g for g in groups if g.lower() in _NUMBER or re.fullmatch(r"\d[\d,]*", g)), None)
-            verb = next((g for g in reversed(groups) if re.fullmatch(rf"{_KILL}|{_HURT}", g, re.I)), None)
+            verb = next((g for g in reversed(groups) if re.fullmatch(rf"{_KILL}|{_HURT}|injuries", g, re.I)), None)
             if qty is None or verb is None:
                 continue
             value = int(qty.replace(",", "")) if qty[0].isdigit() else _NUMBER[qty.lower()]
