@@ -153,7 +153,9 @@ def _counts(c: Candidate, sents: list[Sentence] = ()) -> tuple[dict[str, int | N
             if out[name] is None and (name == "fatalities" or not re.search(r"death|fatalit|dead", none.group(0), re.I)):
                 out[name] = 0
                 why[name] = {"words": none.group(0), "confidence": "high", "how": "the text says there were none"}
-    if out["fatalities"] is None and out["injured"] and not what.DEATH_WORDS.search(said):
+    near = {e.sentence.index + k for e in c.evidence for k in (-1, 1)}
+    around = " ".join(x.text for x in sents if x.index in near)  # 'a resident … was killed' a sentence away
+    if out["fatalities"] is None and out["injured"] and not what.DEATH_WORDS.search(said + " " + around):
         # injuries counted and no death named for the incident: ACLED's fatalities are 0, not unknown
         out["fatalities"] = 0
         why["fatalities"] = {"words": why["injured"]["words"], "confidence": "medium",
