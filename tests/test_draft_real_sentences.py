@@ -84,3 +84,15 @@ def test_the_speaker_named_at_the_end_of_the_paragraph_speaks_for_its_first_sent
                     "reported", "2024-11-20", "The Kyiv Independent")
     assert rec["claim"]["by"] == "Governor Oleh Syniehubov"
     assert "later in the same paragraph" in why["claim"]["how"]
+
+
+def test_a_city_outside_the_region_named_before_is_that_city():
+    # Al Jazeera, 23 Feb 2025 (key events): Kyiv right after a sentence on the Odesa region
+    drafts = draft_article("Three people were injured when a private house caught fire after a drone attack on the Odesa "
+                           "region, said Oleh Kiper, governor of the region on Ukraine’s Black Sea. Multiple drone "
+                           "attacks on Kyiv damaged several residential houses and cars, but there were no immediate "
+                           "reports of injuries, Mayor Vitali Klitschko said.",
+                           published=dt.date(2025, 2, 23), outlet="Al Jazeera")
+    kyiv = [d for d in drafts if d.record["location"]["name"] == "Kyiv"]
+    assert len(kyiv) == 1 and kyiv[0].derived is not None
+    assert abs(kyiv[0].derived["lat"] - 50.45) < 0.1 and kyiv[0].record["claim"]["by"] == "Mayor Vitali Klitschko"

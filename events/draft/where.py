@@ -275,7 +275,30 @@ def resolve(mention: Mention, region: Region | None, country: str | None, geocod
         # 'Dachne, near Pokrovsk': the reference tells the country; the name alone may only match a
         # namesake elsewhere (the village missing from the gazetteer, a town of its name in Russia).
         location["country"] = _guess_country(mention.near["place"] if mention.near else mention.name, geocoder)
-    return _run(location, locate, geocoder, f"'{mention.words}'", "high" if region else "medium")
+    got = _run(location, locate, geocoder, f"'{mention.words}'", "high" if region else "medium")
+    if got.located is None and "admin1" in location and not mention.near:
+        # 'Multiple drone attacks on Kyiv …' after a paragraph on Odesa: a city the region the text spoke
+        # of before does not hold is that city, when the name means one (never a village elsewhere)
+        city = _city(mention.name, geocoder)
+        if city is not None:
+            wider = {"name": mention.name, "country": city.country}
+            alt = _run(wider, locate, geocoder, f"'{mention.words}'", "medium")
+            if alt.located is not None:
+                alt.how += f" (not in {location['admin1']}, the region named before: the city of that name)"
+                return alt
+    return got
+
+
+CITY_POPULATION = 50_000
+
+
+def _city(name: str, geocoder):
+    """The one city of at least CITY_POPULATION the name means, if the gazetteer settles it."""
+    try:
+        place = geocoder.resolve(name)
+    except (PlaceNotFound, AmbiguousPlace, UnknownRegion, GeodataError):
+        return None
+    return place if place.population >= CITY_POPULATION else None
 
 
 def _direction_only(near: dict) -> bool:
