@@ -96,3 +96,10 @@ def test_a_city_outside_the_region_named_before_is_that_city():
     kyiv = [d for d in drafts if d.record["location"]["name"] == "Kyiv"]
     assert len(kyiv) == 1 and kyiv[0].derived is not None
     assert abs(kyiv[0].derived["lat"] - 50.45) < 0.1 and kyiv[0].record["claim"]["by"] == "Mayor Vitali Klitschko"
+
+
+def test_the_district_of_a_city_places_the_incident_in_the_city():
+    # The Kyiv Independent, 20 Nov 2024
+    rec, _ = only("Russia launched an attack against the Kyivskyi district of Kharkiv, injuring nine men.", "2024-11-20",
+                  "The Kyiv Independent")
+    assert rec["location"]["name"] == "Kharkiv" and (rec["fatalities"], rec["injured"]) == (0, 9)

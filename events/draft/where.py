@@ -174,6 +174,8 @@ def find_places(text: str, geocoder) -> list[Mention]:
         raw = m.group(0)
         if re.match(r"(?:'s|’s)", text[m.end():m.end() + 2]):  # "Donetsk's governor": a modifier
             continue
+        if re.match(r"\s+(?:district|raion|neighbo(?:u)?rhood|microdistrict)\s+(?:of|in)\s", text[m.end():], re.I):
+            continue  # 'the Kyivskyi district of Kharkiv': the city is the place, its district a detail
         before = text[:m.start()]
         after = text[m.end():]
         settlement = bool(_SETTLEMENT_AFTER.match(after)) or bool(
