@@ -103,3 +103,23 @@ def test_the_district_of_a_city_places_the_incident_in_the_city():
     rec, _ = only("Russia launched an attack against the Kyivskyi district of Kharkiv, injuring nine men.", "2024-11-20",
                   "The Kyiv Independent")
     assert rec["location"]["name"] == "Kharkiv" and (rec["fatalities"], rec["injured"]) == (0, 9)
+
+
+def test_another_fifteen_and_killed_one_in_are_counts():
+    from events.draft.what import counts
+
+    # The Kyiv Independent, 1 Dec 2024
+    got = counts("As a result of the attacks, two people were killed, and another 15 were injured, Governor Oleksandr "
+                 "Prokudin reported.")
+    assert [c.value for c in got["killed"]] == [2] and [c.value for c in got["injured"]] == [15]
+    # Al Jazeera, 26 Dec 2024 (key events)
+    got = counts("The Russian attack wounded at least six people in the northeastern city of Kharkiv and killed one in "
+                 "the region of Dnipropetrovsk, the governors there said.")
+    assert [c.value for c in got["killed"]] == [1] and [c.value for c in got["injured"]] == [6]
+
+
+def test_no_immediate_reports_of_injuries_is_zero():
+    # Al Jazeera, 23 Feb 2025 (key events)
+    rec, _ = only("Multiple drone attacks on Kyiv damaged several residential houses and cars, but there were no "
+                  "immediate reports of injuries, Mayor Vitali Klitschko said on Telegram.", "2025-02-23", "Al Jazeera")
+    assert (rec["fatalities"], rec["injured"]) == (0, 0)

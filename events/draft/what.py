@@ -52,7 +52,8 @@ _UNREAL = re.compile(r"\b((?:difficult|hard|easy|impossible|able|unable|managed|
 ONGOING = re.compile(r"\b(has|have)\s+(?:been\s+)?(?:raging|raged|continu\w+|fighting|trying|sought|deployed|"
                       r"regained|reclaimed)\b|\bhas\s+hung\b|\bhave\s+been\b", re.I)
 
-_QTY = (r"(?:(at least|more than|over|up to|about|some|nearly|around|almost)\s+)?"
+_QTY = (r"(?:(at least|more than|over|up to|about|some|nearly|around|almost|another)\s+(?=\d|one|two|three|four|"
+        r"five|six|seven|eight|nine|ten))?"
         r"(\d[\d,]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
         r"several|a few|few|dozens|a dozen|hundreds|thousands|another)")
 _PERSON = (r"(?:people|persons?|civilians?|residents?|men|man|women|woman|children|child|kids?|boys?|girls?|"
@@ -80,7 +81,8 @@ _COUNT_PATTERNS = [
     re.compile(rf"\b{_QTY}(?:[\s,]+[\w’'-]+){{0,4}}?\s+{_PERSON}\b(?:,[^.;]{{0,30}},)?\s+(?P<also>also\s+)?"
                rf"(?:suffered|sustained|received|suffering|sustaining)\s+(?:[\w-]+\s+){{0,2}}(injuries|wounds)\b", re.I),
     # 'killed one civilian and injured eight', 'killing two people and injuring four': a bare number
-    re.compile(rf"\b{_VERB}\s+(?P<also>also\s+)?{_QTY}(?=\s*(?:[,.;]|and\b|others?\b|more\b|$))", re.I),
+    re.compile(rf"\b{_VERB}\s+(?P<also>also\s+)?{_QTY}(?=\s*(?:[,.;]|and\b|others?\b|more\b|in\b|on\b|at\b|near\b|"
+               rf"$))", re.I),
     # 'two wounded North Korean soldiers' (an adjective: they were wounded)
     re.compile(rf"\b{_QTY}\s+(?:seriously\s+|severely\s+|lightly\s+|badly\s+)?(wounded|injured)\s+(?:[\w’'-]+\s+){{0,3}}"
                rf"{_PERSON}\b(?!\s+(?:who|that)\s)", re.I),
@@ -90,7 +92,8 @@ _NUMBER = {"a": 1, "an": 1, "one": 1, "another": 1, "two": 2, "three": 3, "four"
            "thirty": 30, "several": 3, "a few": 3, "few": 3, "a dozen": 12, "dozens": 12, "hundreds": 100,
            "thousands": 1000}
 # 'No injuries were reported', 'there were no casualties', 'without casualties'.
-NO_CASUALTIES = re.compile(r"\b(?:no (?:one|casualties|injuries|victims|deaths|fatalities|people)(?: were| was)?"
+NO_CASUALTIES = re.compile(r"\b(?:no (?:immediate )?reports? of (?:injuries|casualties|victims|deaths)|"
+                           r"no (?:one|casualties|injuries|victims|deaths|fatalities|people)(?: were| was)?"
                            r"(?: (?:reported|injured|hurt|killed))?|without (?:casualties|injuries|victims)|"
                            r"nobody was (?:injured|hurt|killed))\b", re.I)
 DEATH_WORDS = re.compile(r"\b(?:killed|killing|kills|dead|died|dies|death|deaths|fatalit\w*|lives|bodies|body)\b", re.I)
@@ -114,7 +117,10 @@ def counts(text: str) -> dict[str, list[Count]]:
             if any(m.start() < e and s < m.end() for s, e in spans):
                 continue
             groups = [g for g in m.groups() if g]
-            qty = next((g for g in groups if g.lower() in _NUMBER or re.fullmatch(r"\d[\d,]*", g)), None)
+            qtys = [g for g in groups if g.lower() in _NUMBER or re.fullmatch(r"\d[\d,]*", g)]
+            if len(qtys) > 1 and qtys[0].lower() == "another":  # 'another 15 were injured': 15, not 1
+                qtys = qtys[1:]
+            qty = qtys[0] if qtys else None
             verb = next((g for g in reversed(groups) if re.fullmatch(rf"{_KILL}|{_HURT}|injuries", g, re.I)), None)
             if qty is None or verb is None:
                 continue
