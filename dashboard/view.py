@@ -62,6 +62,7 @@ def _init_from_url(known_datasets=()) -> None:
     st.session_state["_ce_review_url"] = list(f.review)
     st.session_state["f_unreviewed"] = bool(f.review)
     st.session_state["f_check"] = list(f.check)
+    st.session_state["f_seen"] = f.seen or ""
     st.session_state["_ce_event"] = (st.query_params.get("event") or "").strip()[:200] or None
     st.session_state["f_unc"] = (st.query_params.get("unc") or "") in ("1", "true", "yes")
     st.session_state["f_tiles"] = (st.query_params.get("tiles") or "") in ("1", "true", "yes")
@@ -190,6 +191,12 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
         sb.multiselect("Capture claims: control check", list(CHECKS), key="f_check",
                        help="What front-line snapshots say of a capture claim: corroborated, already held "
                             "before, not corroborated, no snapshot covers the date")
+    from events.filters import SEEN
+
+    sb.selectbox("Seen by other sources", ["", *SEEN], key="f_seen",
+                 format_func=lambda v: {"": "any", "corroborated": "corroborated (a linked report from another source)",
+                                        "uncorroborated": "uncorroborated (nobody else's report linked)"}[v],
+                 help="Links accepted with python -m events corroborate --accept-above (corroborates, same-incident)")
     sb.toggle("Show unreviewed events too", key="f_unreviewed",
               help="Drafts, events in review and rejected ones; by default the map shows approved events only")
     review = (st.session_state.get("_ce_review_url") or ["all"]) if st.session_state.get("f_unreviewed") else []
@@ -199,7 +206,7 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
                         claims=st.session_state.get("f_claims"), actors=st.session_state.get("f_actors"),
                         claimants=st.session_state.get("f_claimants"), q=st.session_state.get("f_q"),
                         datasets=st.session_state.get("f_datasets"), review=review,
-                        check=st.session_state.get("f_check"))
+                        check=st.session_state.get("f_check"), seen=st.session_state.get("f_seen") or None)
     except FilterError as exc:
         from dashboard.safe import notice_html
 

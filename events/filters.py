@@ -323,8 +323,49 @@ class Check(Term):
         raise FilterError("the control check filter needs the storage to resolve it (Storage.resolve)")
 
 
+class NotIds(Term):
+    """All but these events (what a term the storage resolves leaves out: the uncorroborated)."""
+
+    name, url, flag, metavar = "not_ids", "not_id", "--not-id", "ID"
+    columns = ("id",)
+    help = "leave out the events with these ids"
+
+    def item(self, text):
+        return str(text).strip()[:200]
+
+    def mask(self, df, value):
+        return ~_isin(df, "id", value)
+
+    def sql(self, value):
+        return "NOT (id = ANY(%s))", [list(value)]
+
+
+# Whether anyone else saw it: an accepted 'corroborates' or 'same-incident' link (events/corroborate.py)
+# at either end. The storage resolves it to ids (Storage.resolve): the links live in curated records.
+SEEN = ("corroborated", "uncorroborated")
+
+
+class Seen(Term):
+    name, url, flag, metavar = "seen", "seen", "--seen", "|".join(SEEN)
+    help = "corroborated: another source's report of it is linked; uncorroborated: none is"
+    many = False
+    default = None
+
+    def item(self, text):
+        c = str(text).strip().lower()
+        if c not in SEEN:
+            raise FilterError(f"seen {text!r}: one of {', '.join(SEEN)}")
+        return c
+
+    def mask(self, df, value):
+        raise FilterError("the seen filter needs the storage to resolve it (Storage.resolve)")
+
+    def sql(self, value):
+        raise FilterError("the seen filter needs the storage to resolve it (Storage.resolve)")
+
+
 TERMS: tuple[Term, ...] = (DateFrom(), DateTo(), Types(), Regions(), Claims(), Actors(), Claimants(), Text(),
-                           Datasets(), Review(), Ids(), Check())
+                           Datasets(), Review(), Ids(), Check(), Seen(), NotIds())
 BY_NAME = {t.name: t for t in TERMS}
 
 

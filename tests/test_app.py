@@ -104,3 +104,14 @@ def test_a_sessions_first_page_is_the_map_alone_until_the_map_says_it_is_drawn(m
     at.run()
     assert at.dataframe and [s for s in at.subheader if s.value == "Timeline"]
     assert not any("follow once the map is drawn" in c.value for c in at.caption)
+
+
+def test_the_seen_filter_comes_from_the_url_and_its_widget(monkeypatch, seed_catalog):
+    """The seeds hold one 'contradicts' link and no corroboration: every claim is uncorroborated."""
+    claimed = metric(run_app(monkeypatch, seed_catalog, claim=["claimed"]), "Events shown")
+    at = run_app(monkeypatch, seed_catalog, seen="uncorroborated", claim=["claimed"])
+    assert metric(at, "Events shown") == claimed != "0" and at.selectbox(key="f_seen").value == "uncorroborated"
+    at = run_app(monkeypatch, seed_catalog, seen="corroborated")
+    assert metric(at, "Events shown") == "0"
+    at.selectbox(key="f_seen").set_value("").run()
+    assert metric(at, "Events shown") == "8" and "seen" not in at.query_params

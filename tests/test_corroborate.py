@@ -160,3 +160,34 @@ def test_accepting_writes_links_through_the_store_that_survive_a_reimport_and_sa
     import_file("csv", _mini_dataset(tmp_path / "mini.csv", rows[1:]), "mini", data, columns=MAPPING, replace=True)
     gone = run_cli("-m", "events", "--catalog", str(seed_catalog), "validate", env=env)
     assert "no event 'mini-acl-1'" in gone.stdout
+
+
+def test_the_seen_filter_asks_which_events_nobody_else_reported(seed_catalog, tmp_path):
+    """--seen corroborated / uncorroborated, from the accepted links at either end; and from a URL."""
+    from events.datasets import import_file
+    from events.filters import from_query
+
+    data = tmp_path / "data"
+    rows = [["acl-1", "2025-01-06", "Battles", "Armed clash", "47.99", "37.29", "Kurakhove"],
+            ["acl-3", "2025-01-06", "Battles", "Armed clash", "51.7", "36.3", "Kursk"]]
+    import_file("csv", _mini_dataset(tmp_path / "mini.csv", rows), "mini", data, columns=MAPPING)
+    env = {"EVENTS_USER": "analyst1", "EVENTS_DATA": str(data)}
+    base = ("-m", "events", "--catalog", str(seed_catalog))
+    run_cli(*base, "corroborate", "--dataset", "curated", "--against", "mini", "--from", "2025-01-06",
+            "--to", "2025-01-06", "--out", str(tmp_path / "c.csv"), "--accept-above", "0.5", env=env)
+
+    def listed(*args):
+        out = run_cli(*base, "list", "--review", "all", *args, env=env)
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    seen = listed("--seen", "corroborated")
+    assert "kurakhove-russian-capture-claim-2025-01-06" in seen and "mini-acl-1" in seen and "mini-acl-3" not in seen
+    alone = listed("--seen", "uncorroborated", "--claim", "claimed")  # the capture claims nobody else reported
+    assert "kurakhove-russian-capture-claim" not in alone and "shevchenko-russian-capture-claim" in alone
+    bad = run_cli(*base, "list", "--seen", "maybe", env=env)
+    assert bad.returncode != 0 and "one of corroborated, uncorroborated" in bad.stderr and "Traceback" not in bad.stderr
+    f, notices = from_query({"seen": ["uncorroborated"]})
+    assert f.seen == "uncorroborated" and not notices
+    f, notices = from_query({"seen": ["maybe"]})
+    assert f.seen is None and notices

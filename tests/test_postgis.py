@@ -316,3 +316,23 @@ def test_corroboration_candidates_are_byte_identical_on_both_backends(both):
         assert to_bytes(found, fmt) == to_bytes(against(pg, f, ["ucdp"]), fmt), fmt
     everything = make_filter(datasets=["curated", "ucdp"], date_from="2024-12-01")
     assert to_bytes(against(embedded, everything, ["ucdp"]), "csv") == to_bytes(against(pg, everything, ["ucdp"]), "csv")
+
+
+@pytest.mark.skipif(not UCDP.exists(), reason="needs ../shared/data/real")
+def test_the_seen_filter_agrees_on_both_backends(both):
+    """A link accepted on each store marks both ends corroborated; the rest are uncorroborated, alike."""
+    embedded, pg, _, _ = both
+    target = embedded.select(make_filter(datasets=["ucdp"]), ["id"])["id"].astype(str).iloc[0]
+    claim = "shevchenko-russian-capture-claim-2025-01-11"
+    for store in (embedded, pg):
+        got = store.get(claim)
+        record = {**got.record, "related": [*(got.record.get("related") or []),
+                                            {"id": target, "relation": "corroborates", "note": "test"}]}
+        store.save(record, version=got.version, user="alice")
+    for seen in ("corroborated", "uncorroborated"):
+        for review in ([], ["all"]):
+            f = make_filter(seen=seen, review=review)
+            e = embedded.select(f, ["id"])["id"].astype(str).tolist()
+            p = pg.select(f, ["id"])["id"].astype(str).tolist()
+            assert e == p, (seen, review)
+    assert set(embedded.select(make_filter(seen="corroborated", review=["all"]), ["id"])["id"]) == {claim, target}

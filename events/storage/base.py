@@ -214,14 +214,37 @@ class Storage(ABC):
         return checks
 
     def resolve(self, f: Filter) -> Filter:
-        """The filter with its derived terms (the control check) turned into ids every backend can apply."""
-        if not f.check:
-            return f
-        checks = self.control_checks()
-        ids = set(checks.index[checks["control_check"].isin(f.check)].astype(str)) if len(checks) else set()
-        if f.ids:
-            ids &= set(f.ids)
-        return replace(f, check=(), ids=tuple(sorted(ids)) or ("",))  # ("",): no event has an empty id
+        """The filter with its derived terms (the control check, seen) turned into ids every backend can
+        apply."""
+        if f.check:
+            checks = self.control_checks()
+            ids = set(checks.index[checks["control_check"].isin(f.check)].astype(str)) if len(checks) else set()
+            if f.ids:
+                ids &= set(f.ids)
+            f = replace(f, check=(), ids=tuple(sorted(ids)) or ("",))  # ("",): no event has an empty id
+        if f.seen:
+            linked = self.corroborated_ids()
+            if f.seen == "corroborated":
+                ids = linked & set(f.ids) if f.ids else linked
+                f = replace(f, seen=None, ids=tuple(sorted(ids)) or ("",))
+            else:
+                f = replace(f, seen=None, not_ids=tuple(sorted(linked | set(f.not_ids))))
+        return f
+
+    def corroborated_ids(self) -> set[str]:
+        """Every event at either end of an accepted 'corroborates' or 'same-incident' link."""
+        from events.filters import make_filter
+        from events.related import index
+
+        fp = self.fingerprint()
+        cached = getattr(self, "_corroborated", None)
+        if cached is not None and cached[0] == fp:
+            return cached[1]
+        frame = self.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"])
+        linked = {event for event, links in index(frame).items()
+                  if any(x.relation in ("corroborates", "same-incident") for x in links)}
+        self._corroborated = (fp, linked)
+        return linked
 
     def with_control(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows with control, control_source, control_date, control_check and its note."""
