@@ -48,7 +48,8 @@ def _related_html(links) -> str | None:
     event (in place when it is on the map, else as a page of its own)."""
     if not links:
         return None
-    items = []
+    seen = len({x.other for x in links if x.relation in ("corroborates", "same-incident")})
+    items = [f"<li class=ce-seen><b>seen by {seen} other source{'s' if seen != 1 else ''}</b></li>"] if seen else []
     for x in links:
         note = f' <span class=ce-muted>— {text(x.note)}</span>' if x.note else ""
         items.append(f'<li>{text(RELATION_TEXT.get(x.relation, x.relation))} '

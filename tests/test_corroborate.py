@@ -191,3 +191,14 @@ def test_the_seen_filter_asks_which_events_nobody_else_reported(seed_catalog, tm
     assert f.seen == "uncorroborated" and not notices
     f, notices = from_query({"seen": ["maybe"]})
     assert f.seen is None and notices
+
+
+def test_the_popup_says_how_many_other_sources_saw_it():
+    from dashboard.popup import _related_html
+    from events.related import Link
+
+    html = _related_html([Link("ucdp-1", "corroborates", "0.4 km apart", "claim"),
+                          Link("acled-7", "same-incident", None, "claim"),
+                          Link("other-claim", "contradicts", None, "claim")])
+    assert html.startswith("<li class=ce-seen><b>seen by 2 other sources</b></li>")
+    assert _related_html([Link("x", "contradicts", None, "claim")]).count("seen by") == 0
