@@ -323,15 +323,11 @@ class Check(Term):
         raise FilterError("the control check filter needs the storage to resolve it (Storage.resolve)")
 
 
-class NotIds(Term):
+class NotIds(Ids):
     """All but these events (what a term the storage resolves leaves out: the uncorroborated)."""
 
-    name, url, flag, metavar = "not_ids", "not_id", "--not-id", "ID"
-    columns = ("id",)
+    name, url, flag = "not_ids", "not_id", "--not-id"
     help = "leave out the events with these ids"
-
-    def item(self, text):
-        return str(text).strip()[:200]
 
     def mask(self, df, value):
         return ~_isin(df, "id", value)
