@@ -306,21 +306,29 @@ class Ids(Term):
 CHECKS = ("corroborated", "already", "not_corroborated", "no_snapshot", "unknown_side")
 
 
-class Check(Term):
-    name, url, flag, metavar = "check", "check", "--check", "VERDICT"
-    help = f"capture claims by what control snapshots say: {', '.join(CHECKS)}"
+class _Resolved(Term):
+    """A term the storage turns into ids (Storage.resolve): its values come from elsewhere than a column."""
+
+    choices: tuple[str, ...] = ()
+    label = ""
 
     def item(self, text):
         c = str(text).strip().lower().replace(" ", "_").replace("-", "_")
-        if c not in CHECKS:
-            raise FilterError(f"unknown control check {text!r}; one of: {', '.join(CHECKS)}")
+        if c not in self.choices:
+            raise FilterError(f"unknown {self.label} {text!r}; one of: {', '.join(self.choices)}")
         return c
 
     def mask(self, df, value):
-        raise FilterError("the control check filter needs the storage to resolve it (Storage.resolve)")
+        raise FilterError(f"the {self.label} filter needs the storage to resolve it (Storage.resolve)")
 
     def sql(self, value):
-        raise FilterError("the control check filter needs the storage to resolve it (Storage.resolve)")
+        raise FilterError(f"the {self.label} filter needs the storage to resolve it (Storage.resolve)")
+
+
+class Check(_Resolved):
+    name, url, flag, metavar = "check", "check", "--check", "VERDICT"
+    help = f"capture claims by what control snapshots say: {', '.join(CHECKS)}"
+    choices, label = CHECKS, "control check"
 
 
 class NotIds(Ids):
@@ -341,23 +349,12 @@ class NotIds(Ids):
 SEEN = ("corroborated", "uncorroborated")
 
 
-class Seen(Term):
+class Seen(_Resolved):
     name, url, flag, metavar = "seen", "seen", "--seen", "|".join(SEEN)
     help = "corroborated: another source's report of it is linked; uncorroborated: none is"
     many = False
     default = None
-
-    def item(self, text):
-        c = str(text).strip().lower()
-        if c not in SEEN:
-            raise FilterError(f"seen {text!r}: one of {', '.join(SEEN)}")
-        return c
-
-    def mask(self, df, value):
-        raise FilterError("the seen filter needs the storage to resolve it (Storage.resolve)")
-
-    def sql(self, value):
-        raise FilterError("the seen filter needs the storage to resolve it (Storage.resolve)")
+    choices, label = SEEN, "seen"
 
 
 TERMS: tuple[Term, ...] = (DateFrom(), DateTo(), Types(), Regions(), Claims(), Actors(), Claimants(), Text(),

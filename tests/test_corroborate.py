@@ -186,7 +186,7 @@ def test_the_seen_filter_asks_which_events_nobody_else_reported(seed_catalog, tm
     alone = listed("--seen", "uncorroborated", "--claim", "claimed")  # the capture claims nobody else reported
     assert "kurakhove-russian-capture-claim" not in alone and "shevchenko-russian-capture-claim" in alone
     bad = run_cli(*base, "list", "--seen", "maybe", env=env)
-    assert bad.returncode != 0 and "one of corroborated, uncorroborated" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode != 0 and "one of: corroborated, uncorroborated" in bad.stderr and "Traceback" not in bad.stderr
     f, notices = from_query({"seen": ["uncorroborated"]})
     assert f.seen == "uncorroborated" and not notices
     f, notices = from_query({"seen": ["maybe"]})
