@@ -51,7 +51,10 @@ def test_control_map_follows_the_date_filter_and_a_claim_popup_gives_its_check(c
         f = p.map_frame()
         legend = f.evaluate("() => document.querySelector('.ce-control-legend').innerText")
         assert "Control as of 2025-01-08 (drawn)" in legend
-        # drawn under the events: its own pane, below the markers'
+        # drawn under the events: its own pane, below the markers' (once Leaflet's stylesheet has applied:
+        # on a loaded machine the marker pane's z-index can still read 'auto' a moment after the map draws)
+        f.wait_for_function("() => !isNaN(+getComputedStyle(document.querySelector('.leaflet-marker-pane')).zIndex)",
+                            timeout=15_000)
         assert f.evaluate("() => +getComputedStyle(document.querySelector('.leaflet-ce-control-pane')).zIndex") < \
             f.evaluate("() => +getComputedStyle(document.querySelector('.leaflet-marker-pane')).zIndex")
         text = p.open_popup(CLAIM)
