@@ -31,7 +31,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"

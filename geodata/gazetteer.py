@@ -26,7 +26,7 @@ from geopy.location import Location
 from geodata.build_settlements import POSTAL_ID
 from geodata.errors import AmbiguousPlace, PlaceNotFound, UnknownRegion
 from geodata.names import is_latin_or_cyrillic, name_key, skeleton_key
-from geodata.raions import FORMER_RAION_KM, km, raions, seat_words
+from geodata.raions import km, raions, seat_words
 from geodata.regions import country_name, regions, resolve_region
 
 INDEX_VERSION = 8

@@ -90,10 +90,6 @@ class RaionTable:
                     found.append(r)
         return sorted(found, key=lambda r: r.historical)
 
-    def former(self, gn_admin1: str) -> list[Raion]:
-        """The admin-1's raions before 2020, for telling which one a point fell in."""
-        return [r for rs in self.by_key.values() for r in rs if r.historical and r.gn_admin1 == gn_admin1]
-
     def name_of(self, gn_admin1: str, code: str) -> str | None:
         r = self.by_code.get((gn_admin1, code))
         return r.name if r else None
