@@ -133,7 +133,7 @@ def _postgis(args):
 
 
 def cmd_db(args) -> int:
-    from events.storage import current_user
+    from events.storage import current_actor
     from events.storage.postgis import PostgisStorage, migrate
 
     url = _postgis(args)
@@ -147,7 +147,7 @@ def cmd_db(args) -> int:
             import time
 
             t = time.perf_counter()
-            out = store.push(args.catalog, args.data, user=current_user())
+            out = store.push(args.catalog, args.data, user=current_actor())
             for p in out["problems"]:
                 print(f"not pushed: {p}", file=sys.stderr)
             sets = ", ".join(f"{k} {v:,}" for k, v in out["datasets"].items()) or "no datasets"
@@ -164,10 +164,10 @@ def cmd_db(args) -> int:
 def cmd_event(args) -> int:
     """Curated events through the store: get, save (with the version you read), review, retract, history."""
     from events import safe_yaml
-    from events.storage import current_user
+    from events.storage import current_actor
 
     store = _storage(args)
-    user = current_user()
+    user = current_actor()
     if args.event_cmd == "get":
         got = store.get(args.id)
         print(f"# version: {got.version}  review: {got.review}  last change: {got.updated_by or '-'} "
@@ -196,7 +196,8 @@ def cmd_event(args) -> int:
         print(f"retracted {args.id}")
         return 0
     for c in store.history(args.id):
-        print(f"{c.at}  {c.who:<16} {c.action:<16} v{c.version or '-'}  {c.note}")
+        print(f"{c.at}  {c.who:<16} {c.action:<16} v{c.version or '-'}  {c.note}"
+              + (f"  [via {c.via}]" if c.via else ""))
     return 0
 
 
@@ -242,9 +243,9 @@ def cmd_corroborate(args) -> int:
     found = against(store, f, args.against, min_score=args.min_score)
     if args.accept_above is not None:
         from events.corroborate import accept
-        from events.storage import current_user
+        from events.storage import current_actor
 
-        done = accept(store, found, above=args.accept_above, relation=args.relation, user=current_user())
+        done = accept(store, found, above=args.accept_above, relation=args.relation, user=current_actor())
         for event_id, n in done:
             print(f"{event_id}: {n} '{args.relation}' link{'s' if n != 1 else ''} added", file=sys.stderr)
         if not done:

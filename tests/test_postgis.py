@@ -235,6 +235,21 @@ def test_cli_edit_cycle_through_the_database(both, tmp_path):
     assert stale.returncode == 1 and "changed by dana" in stale.stderr
     hist = run_cli("-m", "events", "--db", url, "event", "history", eid)
     assert "dana" in hist.stdout and "erik" in hist.stdout and "refused" in hist.stdout
+    assert "[via EVENTS_USER, command line]" in hist.stdout  # where each name came from
+
+
+def test_the_history_keeps_where_each_name_came_from_on_both_backends(both):
+    from events.storage import Actor
+
+    for store in both[:2]:
+        eid = "pokrovsk-casualties-2025-01-10"
+        current = store.get(eid)
+        edited = store.save(dict(current.record, notes="checked"), version=current.version,
+                            user=Actor("alice", "X-Forwarded-User from 10.0.0.2"))
+        store.review(eid, "approved", version=edited.version, user=Actor("bob", "X-Forwarded-User from 10.0.0.2"))
+        got = [(c.who, c.action, c.via) for c in store.history(eid)[-2:]]
+        assert got == [("alice", "edit", "X-Forwarded-User from 10.0.0.2"),
+                       ("bob", "review:approved", "X-Forwarded-User from 10.0.0.2")], store.kind
 
 
 def test_dashboard_on_postgis_shows_approved_events_toggle_shows_drafts_and_history(both, monkeypatch):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 
-from events.storage.base import Change, Storage, StoreFacts, Stored, Summary, current_user  # noqa: F401
+from events.storage.base import (Actor, Change, Storage, StoreFacts, Stored, Summary, as_actor,  # noqa: F401
+                                 current_actor, current_user)
 
 
 def database_url(override: str | None = None) -> str | None:

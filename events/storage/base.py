@@ -75,6 +75,22 @@ class Change:
     before: dict | None = None
     after: dict | None = None
     note: str = ""
+    via: str = ""  # where the name came from: "X-Forwarded-User from 10.0.0.2", "EVENTS_USER, command line"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and how we know it. The name alone can be typed by anyone; the history keeps beside it
+    the door it came through (a sign-in proxy's header and the proxy's address, the local account), so
+    a reviewer can tell a proxy-vouched name from a local one."""
+
+    name: str
+    via: str = ""
+
+
+def as_actor(user: str | Actor) -> Actor:
+    """Writers accept a bare name (scripts, tests) or an Actor (the dashboard, the CLI)."""
+    return user if isinstance(user, Actor) else Actor(str(user))
 
 
 @dataclass
@@ -88,16 +104,21 @@ class Loaded:
         return sorted({p.path for p in self.problems})
 
 
-def current_user(header_value: str | None = None) -> str:
-    """Who is acting: the name the team's sign-in proxy put in a header (dashboard), else
-    $EVENTS_USER, else the login name (command line)."""
-    for name in (header_value, os.environ.get("EVENTS_USER")):
-        if name and name.strip():
-            return name.strip()[:200]
+def current_user() -> str:
+    """Who is acting on this machine: $EVENTS_USER, else the login name."""
+    name = os.environ.get("EVENTS_USER")
+    if name and name.strip():
+        return name.strip()[:200]
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def current_actor(door: str = "command line") -> Actor:
+    """The local user as an Actor, saying whether the name came from $EVENTS_USER or the login."""
+    source = "EVENTS_USER" if (os.environ.get("EVENTS_USER") or "").strip() else "login name"
+    return Actor(current_user(), f"{source}, {door}")
 
 
 class Storage(ABC):
@@ -158,16 +179,16 @@ class Storage(ABC):
     def get(self, event_id: str) -> Stored: ...
 
     @abstractmethod
-    def save(self, record: dict, *, version: str | None, user: str) -> Stored:
+    def save(self, record: dict, *, version: str | None, user: str | Actor) -> Stored:
         """Create (version None) or change a curated event. A version that is no longer the
         current one raises StaleVersion and writes nothing; every attempt is in the history."""
 
     @abstractmethod
-    def review(self, event_id: str, state: str, *, version: str, user: str, note: str = "") -> Stored:
+    def review(self, event_id: str, state: str, *, version: str, user: str | Actor, note: str = "") -> Stored:
         """Move an event along draft -> in_review -> approved/rejected; the approver is not the author."""
 
     @abstractmethod
-    def retract(self, event_id: str, *, version: str, user: str, note: str = "") -> None: ...
+    def retract(self, event_id: str, *, version: str, user: str | Actor, note: str = "") -> None: ...
 
     @abstractmethod
     def history(self, event_id: str) -> list[Change]: ...

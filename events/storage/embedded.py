@@ -25,7 +25,7 @@ import pyarrow as pa
 from events import safe_yaml
 from events.errors import NotFound, Problem, StaleVersion, StorageError
 from events.filters import Filter, key, mask
-from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review,
+from events.storage.base import (Actor, Change, Storage, StoreFacts, Stored, Summary, as_actor, check_review,
                                  review_after_edit, validate_record)
 from events.streams import read_ahead
 from events.vocab import CLAIMED_OR_DISPUTED, CURATED
@@ -318,7 +318,7 @@ class EmbeddedStorage(Storage):
 
         return _Lock(self.catalog / ".catalog.lock")
 
-    def _write(self, event_id: str, record: dict, *, expected: str | None, user: str, action: str,
+    def _write(self, event_id: str, record: dict, *, expected: str | None, user: Actor, action: str,
                note: str = "") -> Stored:
         """Validate, check the version, write atomically and append to the history, under the lock."""
         from events.atomic import write_bytes_atomic
@@ -334,8 +334,8 @@ class EmbeddedStorage(Storage):
                 current = _version(raw)
             if current != expected:
                 last = self._last_change(event_id)
-                self._append(Change(event_id, _now(), user, "refused", expected, None, record,
-                                    f"{action} against version {expected}, current is {current}"))
+                self._append(Change(event_id, _now(), user.name, "refused", expected, None, record,
+                                    f"{action} against version {expected}, current is {current}", user.via))
                 if current is None:
                     raise StaleVersion(f"{event_id}: no longer exists (retracted or renamed) since you opened it")
                 if expected is None:
@@ -348,32 +348,34 @@ class EmbeddedStorage(Storage):
             write_bytes_atomic(path, text.encode("utf-8"))
             version = _version(text.encode("utf-8"))
             after = safe_yaml.load(text)
-            self._append(Change(event_id, _now(), user, action, version, before, after, note))
+            self._append(Change(event_id, _now(), user.name, action, version, before, after, note, user.via))
         self.reload()
         return self.get(event_id)
 
-    def save(self, record: dict, *, version: str | None, user: str) -> Stored:
+    def save(self, record: dict, *, version: str | None, user: str | Actor) -> Stored:
         event_id = str(record.get("id", ""))
         current = self.get(event_id) if version is not None and self._path(event_id).exists() else None
         record = dict(record, review=review_after_edit(current))  # review moves only through review()
-        return self._write(event_id, record, expected=version, user=user,
+        return self._write(event_id, record, expected=version, user=as_actor(user),
                            action="create" if version is None else "edit")
 
-    def review(self, event_id: str, state: str, *, version: str, user: str, note: str = "") -> Stored:
+    def review(self, event_id: str, state: str, *, version: str, user: str | Actor, note: str = "") -> Stored:
+        user = as_actor(user)
         current = self.get(event_id)
-        check_review(current, state, user)
+        check_review(current, state, user.name)
         record = dict(current.record, review=state)
         return self._write(event_id, record, expected=version, user=user, action=f"review:{state}", note=note)
 
-    def retract(self, event_id: str, *, version: str, user: str, note: str = "") -> None:
+    def retract(self, event_id: str, *, version: str, user: str | Actor, note: str = "") -> None:
+        user = as_actor(user)
         with self._lock():
             path = self._path(event_id)
             if not path.exists():
                 raise NotFound(f"no curated event {event_id!r}")
             raw, before = self._read(path)
             if _version(raw) != version:
-                self._append(Change(event_id, _now(), user, "refused", version, None, None,
-                                    f"retract against version {version}, current is {_version(raw)}"))
+                self._append(Change(event_id, _now(), user.name, "refused", version, None, None,
+                                    f"retract against version {version}, current is {_version(raw)}", user.via))
                 last = self._last_change(event_id)
                 raise StaleVersion(f"{event_id}: changed by {last.who if last else 'someone'} at "
                                    f"{last.at if last else '?'} since you opened it; not retracted")
@@ -383,7 +385,7 @@ class EmbeddedStorage(Storage):
             trash.mkdir(exist_ok=True)  # the file itself, kept: a retraction never loses a record
             write_bytes_atomic(trash / f"{event_id}.{_now().replace(':', '')}.yaml", raw)
             path.unlink()
-            self._append(Change(event_id, _now(), user, "retract", None, before, None, note))
+            self._append(Change(event_id, _now(), user.name, "retract", None, before, None, note, user.via))
         self.reload()
 
     def history(self, event_id: str) -> list[Change]:

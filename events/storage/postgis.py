@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 from events.columns import DATE_COLUMNS, EXTRA_PREFIX, LIST_COLUMNS
 from events.errors import NotFound, Problem, StaleVersion, StorageError
 from events.filters import Filter, where
-from events.storage.base import (Change, Storage, StoreFacts, Stored, Summary, check_review,
+from events.storage.base import (Actor, Change, Storage, StoreFacts, Stored, Summary, as_actor, check_review,
                                  review_after_edit, validate_record)
 from events.streams import read_ahead
 from events.vocab import CLAIMED_OR_DISPUTED, CURATED
@@ -321,7 +321,7 @@ class PostgisStorage(Storage):
                                      dtype="datetime64[D]"))
 
     # --- loading ---------------------------------------------------------------------------------
-    def push(self, catalog=None, data=None, *, user: str) -> dict:
+    def push(self, catalog=None, data=None, *, user: str | Actor) -> dict:
         """The YAML catalogue and every imported dataset into the database, in one transaction:
         datasets are replaced whole; curated records are inserted or, when changed, updated with a
         new version (and a history line). Records in the database that the folder lacks stay."""
@@ -340,7 +340,8 @@ class PostgisStorage(Storage):
             cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
             if len(cat.events):
                 out["curated"] = len(cat.events)
-                out["curated_changed"] = self._upsert_curated(cur, cat.events, records, texts, user)
+                out["curated_changed"] = self._upsert_curated(cur, cat.events, records, texts,
+                                                                 as_actor(user))
             manifests = {m["dataset"]: m for m in list_datasets(data)}
             tables = load_tables(data)
             rebuilt = self._drop_indexes(cur) if sum(t.num_rows for t in tables) >= REBUILD_FROM else []
@@ -407,7 +408,7 @@ class PostgisStorage(Storage):
             for data in read_ahead(slices, depth=1):
                 copy.write(data)
 
-    def _upsert_curated(self, cur, frame: pd.DataFrame, records: dict, texts: dict, user: str) -> int:
+    def _upsert_curated(self, cur, frame: pd.DataFrame, records: dict, texts: dict, user: Actor) -> int:
         from events.columns import ALL_COLUMNS
 
         cur.execute("CREATE TEMP TABLE incoming (LIKE events INCLUDING DEFAULTS) ON COMMIT DROP")
@@ -417,17 +418,17 @@ class PostgisStorage(Storage):
         self._copy_in_incoming(cur, frame)
         cols = [c for c in ALL_COLUMNS]
         sets = ", ".join(f'"{c}" = excluded."{c}"' for c in cols if c != "id")
-        cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after) "
-                    "SELECT i.id, %s, CASE WHEN e.id IS NULL THEN 'create' ELSE 'push' END, "
+        cur.execute("INSERT INTO event_history (event_id, who, via, action, version, before, after) "
+                    "SELECT i.id, %s, %s, CASE WHEN e.id IS NULL THEN 'create' ELSE 'push' END, "
                     "coalesce(e.version + 1, 1), e.record, i.record FROM incoming i LEFT JOIN events e ON e.id = i.id "
-                    "WHERE e.id IS NULL OR e.record IS DISTINCT FROM i.record", (user,))
+                    "WHERE e.id IS NULL OR e.record IS DISTINCT FROM i.record", (user.name, user.via))
         changed = cur.rowcount
         cur.execute(f"INSERT INTO events (seq, {', '.join(chr(34) + c + chr(34) for c in cols)}, record, source_text, "
                     f"author, updated_by) SELECT 0, {', '.join('i.' + chr(34) + c + chr(34) for c in cols)}, i.record, "
                     f"i.source_text, %s, %s FROM incoming i ON CONFLICT (id) DO UPDATE SET {sets}, "
                     "record = excluded.record, source_text = excluded.source_text, version = events.version + 1, "
                     "author = excluded.author, updated_by = excluded.updated_by, updated_at = now() "
-                    "WHERE events.record IS DISTINCT FROM excluded.record", (user, user))
+                    "WHERE events.record IS DISTINCT FROM excluded.record", (user.name, user.name))
         return changed
 
     def _copy_in_incoming(self, cur, frame: pd.DataFrame) -> None:
@@ -469,14 +470,14 @@ class PostgisStorage(Storage):
         record, version, review, author, by, at = row
         return Stored(event_id, record, str(version), review, author, by, at.isoformat(timespec="seconds"))
 
-    def _refuse(self, event_id: str, user: str, action: str, version, record=None) -> None:
+    def _refuse(self, event_id: str, user: Actor, action: str, version, record=None) -> None:
         with self._transaction() as cur:
-            cur.execute("INSERT INTO event_history (event_id, who, action, version, after, note) "
-                        "VALUES (%s, %s, 'refused', %s, %s, %s)",
-                        (event_id, user, _int(version), json.dumps(record) if record is not None else None,
-                         f"{action} against version {version}"))
+            cur.execute("INSERT INTO event_history (event_id, who, via, action, version, after, note) "
+                        "VALUES (%s, %s, %s, 'refused', %s, %s, %s)",
+                        (event_id, user.name, user.via, _int(version),
+                         json.dumps(record) if record is not None else None, f"{action} against version {version}"))
 
-    def _stale(self, event_id: str, user: str, action: str, version, record=None) -> StaleVersion:
+    def _stale(self, event_id: str, user: Actor, action: str, version, record=None) -> StaleVersion:
         self._refuse(event_id, user, action, version, record)
         row = self._scalar("SELECT updated_by, updated_at, version FROM events WHERE id = %s", (event_id,))
         if row is None:
@@ -485,9 +486,10 @@ class PostgisStorage(Storage):
                             f"since you opened it (your version {version}, now {row[2]}); nothing was saved: reopen "
                             "it and apply your change again")
 
-    def save(self, record: dict, *, version: str | None, user: str) -> Stored:
+    def save(self, record: dict, *, version: str | None, user: str | Actor) -> Stored:
         from events.records import event_row, locate_event
 
+        user = as_actor(user)
         event_id = str(record.get("id", ""))
         current = None
         if version is not None:
@@ -529,27 +531,28 @@ class PostgisStorage(Storage):
             cols = ", ".join(f'"{c}"' for c in ALL_COLUMNS)
             if version is None:
                 cur.execute(f"INSERT INTO events (seq, {cols}, record, author, updated_by) SELECT 0, {cols}, "
-                            "record, %s, %s FROM incoming ON CONFLICT (id) DO NOTHING", (user, user))
+                            "record, %s, %s FROM incoming ON CONFLICT (id) DO NOTHING", (user.name, user.name))
                 if cur.rowcount == 0:
                     raise _Rollback()
-                cur.execute("INSERT INTO event_history (event_id, who, action, version, after) "
-                            "VALUES (%s, %s, 'create', 1, %s)", (event_id, user, json.dumps(stored)))
+                cur.execute("INSERT INTO event_history (event_id, who, via, action, version, after) "
+                            "VALUES (%s, %s, %s, 'create', 1, %s)", (event_id, user.name, user.via, json.dumps(stored)))
             else:
                 sets = ", ".join(f'"{c}" = i."{c}"' for c in ALL_COLUMNS if c != "id")
                 cur.execute(f"UPDATE events e SET {sets}, record = i.record, source_text = NULL, "
                             "version = e.version + 1, author = %s, updated_by = %s, updated_at = now() "
                             "FROM incoming i WHERE e.id = i.id AND e.version = %s RETURNING e.version",
-                            (user, user, _int(version)))
+                            (user.name, user.name, _int(version)))
                 got = cur.fetchone()
                 if got is None:
                     raise _Rollback()
-                cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after) "
-                            "VALUES (%s, %s, 'edit', %s, %s, %s)",
-                            (event_id, user, got[0], json.dumps(current.record), json.dumps(stored)))
+                cur.execute("INSERT INTO event_history (event_id, who, via, action, version, before, after) "
+                            "VALUES (%s, %s, %s, 'edit', %s, %s, %s)",
+                            (event_id, user.name, user.via, got[0], json.dumps(current.record), json.dumps(stored)))
 
-    def review(self, event_id: str, state: str, *, version: str, user: str, note: str = "") -> Stored:
+    def review(self, event_id: str, state: str, *, version: str, user: str | Actor, note: str = "") -> Stored:
+        user = as_actor(user)
         current = self.get(event_id)
-        check_review(current, state, user)
+        check_review(current, state, user.name)
         record = dict(current.record)
         record.pop("review", None)
         if state != "approved":
@@ -557,35 +560,37 @@ class PostgisStorage(Storage):
         with self._transaction() as cur:
             cur.execute("UPDATE events SET review = %s, record = %s, source_text = NULL, version = version + 1, "
                         "updated_by = %s, updated_at = now() WHERE id = %s AND version = %s RETURNING version",
-                        (state, json.dumps(record), user, event_id, _int(version)))
+                        (state, json.dumps(record), user.name, event_id, _int(version)))
             got = cur.fetchone()
             if got is not None:
-                cur.execute("INSERT INTO event_history (event_id, who, action, version, before, after, note) "
-                            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                            (event_id, user, f"review:{state}", got[0], json.dumps(current.record),
+                cur.execute("INSERT INTO event_history (event_id, who, via, action, version, before, after, note) "
+                            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                            (event_id, user.name, user.via, f"review:{state}", got[0], json.dumps(current.record),
                              json.dumps(record), note))
         if got is None:
             raise self._stale(event_id, user, f"review:{state}", version)
         return self.get(event_id)
 
-    def retract(self, event_id: str, *, version: str, user: str, note: str = "") -> None:
+    def retract(self, event_id: str, *, version: str, user: str | Actor, note: str = "") -> None:
+        user = as_actor(user)
         with self._transaction() as cur:
             cur.execute("DELETE FROM events WHERE id = %s AND dataset = 'curated' AND version = %s "
                         "RETURNING record, version", (event_id, _int(version)))
             got = cur.fetchone()
             if got is not None:
-                cur.execute("INSERT INTO event_history (event_id, who, action, version, before, note) "
-                            "VALUES (%s, %s, 'retract', %s, %s, %s)", (event_id, user, got[1], json.dumps(got[0]), note))
+                cur.execute("INSERT INTO event_history (event_id, who, via, action, version, before, note) "
+                            "VALUES (%s, %s, %s, 'retract', %s, %s, %s)",
+                            (event_id, user.name, user.via, got[1], json.dumps(got[0]), note))
         if got is None:
             raise self._stale(event_id, user, "retract", version)
 
     def history(self, event_id: str) -> list[Change]:
         with self._cursor() as cur:
-            cur.execute("SELECT at, who, action, version, before, after, note FROM event_history WHERE event_id = %s "
-                        "ORDER BY seq", (event_id,))
+            cur.execute("SELECT at, who, action, version, before, after, note, via FROM event_history "
+                        "WHERE event_id = %s ORDER BY seq", (event_id,))
             return [Change(event_id, at.isoformat(timespec="seconds"), who, action,
-                           None if v is None else str(v), before, after, note)
-                    for at, who, action, v, before, after, note in cur.fetchall()]
+                           None if v is None else str(v), before, after, note, via)
+                    for at, who, action, v, before, after, note, via in cur.fetchall()]
 
 
 class _Rollback(Exception):
