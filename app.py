@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import view
-from dashboard.data import storage, user
+from dashboard.data import identity, storage
 
 st.set_page_config(page_title="Conflict event map", page_icon="🗺️", layout="wide")
 
@@ -24,14 +24,14 @@ def map_page() -> None:
 
         return downloads.get((fp, view.filter_key(f), fmt), lambda: b"".join(store.export(f, fmt)))
 
-    view.render(store, export=export, fingerprint=fp, user=user())
+    view.render(store, export=export, fingerprint=fp, user=identity().label)
 
 
 def add_page() -> None:
     from dashboard import curate
 
     store, _ = storage()
-    curate.render(store, user())
+    curate.render(store, identity())
 
 
 page = st.navigation([st.Page(map_page, title="Map", icon="🗺️", url_path="map", default=True),

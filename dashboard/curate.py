@@ -13,6 +13,7 @@ import json
 
 import streamlit as st
 
+from dashboard.identity import Identity
 from events.errors import EventsError
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
 
@@ -200,7 +201,9 @@ def _draft_map(drafts: list[dict]):
     return st_folium(m, key="draft_map", height=380, returned_objects=["last_clicked"], use_container_width=True)
 
 
-def render(store, user: str) -> None:
+def render(store, who: Identity) -> None:
+    """The page for one person: who (dashboard.identity) decides whether its buttons write; a
+    read-only visitor can still draft from an article and read a record, and is told why not more."""
     from events.draft import MAX_CHARS, DraftError, draft_article
 
     st.title("Add events")
@@ -209,6 +212,10 @@ def render(store, user: str) -> None:
     if store.kind not in ("embedded", "postgis"):
         _notice("This store cannot be written to.")
         return
+    if who.signed_in:
+        st.caption(f"Editing as {who.name} ({who.via})")
+    else:
+        _notice(f"Read-only: {who.why_read_only}.", "warning")
     with st.form("article"):
         text = st.text_area("Article text", key="a_text", height=220,
                             help=f"Plain text, up to {MAX_CHARS:,} characters")
@@ -252,20 +259,20 @@ def render(store, user: str) -> None:
                     st.session_state[f"{key}_pin"] = f"{clicked['lat']:.5f}, {clicked['lng']:.5f}"
                 _form(key, rec, d.get("why"), d.get("candidates", []))
                 b1, b2, _ = st.columns([1, 1, 3])
-                if b1.button("Accept", key=f"{key}_accept", type="primary"):
-                    _accept(store, user, key, rec, i)
+                if b1.button("Accept", key=f"{key}_accept", type="primary", disabled=not who.signed_in):
+                    _accept(store, who, key, rec, i)
                 if b2.button("Reject", key=f"{key}_reject"):
                     drafts.pop(i)
                     st.session_state["_curate_notices"] = [(f"Discarded draft {rec['id']}.", "info")]
                     st.rerun()
     st.divider()
-    _edit_existing(store, user)
+    _edit_existing(store, who)
 
 
-def _accept(store, user: str, key: str, base: dict, index: int) -> None:
+def _accept(store, who: Identity, key: str, base: dict, index: int) -> None:
     try:
         record = _record_from_form(key, base)
-        saved = store.save(record, version=None, user=user)
+        saved = store.save(record, version=None, user=who.actor())
     except EventsError as exc:
         _notice(f"Not saved: {exc}")
         return
@@ -275,8 +282,9 @@ def _accept(store, user: str, key: str, base: dict, index: int) -> None:
     st.rerun()
 
 
-def _edit_existing(store, user: str) -> None:
-    """Open a curated event in the same form: save a new version, or retract it (kept in the history)."""
+def _edit_existing(store, who: Identity) -> None:
+    """Open a curated event in the same form: save a new version, move it along the review, or retract
+    it (kept in the history)."""
     st.subheader("Edit an existing event")
     wanted = st.query_params.get("edit", "")
     event_id = st.text_input("Event id", value=wanted, key="e_id", placeholder="e.g. pokrovsk-casualties-2025-01-10")
@@ -293,21 +301,47 @@ def _edit_existing(store, user: str) -> None:
     record = json.loads(json.dumps(current.record, default=str))
     _form(key, record, None, [])
     b1, b2, _ = st.columns([1, 1, 3])
-    if b1.button("Save changes", key=f"{key}_save", type="primary"):
+    if b1.button("Save changes", key=f"{key}_save", type="primary", disabled=not who.signed_in):
         try:
-            saved = store.save(_record_from_form(key, record), version=current.version, user=user)
+            saved = store.save(_record_from_form(key, record), version=current.version, user=who.actor())
         except EventsError as exc:
             _notice(f"Not saved: {exc}")
             return
         st.session_state["_curate_notices"] = [(f"Saved {saved.id} (version {saved.version}, review: {saved.review}).",
                                                 "info")]
         st.rerun()
-    if b2.button("Retract (keep in the history)", key=f"{key}_retract"):
+    if b2.button("Retract (keep in the history)", key=f"{key}_retract", disabled=not who.signed_in):
         try:
-            store.retract(current.id, version=current.version, user=user, note="retracted from the dashboard")
+            store.retract(current.id, version=current.version, user=who.actor(), note="retracted from the dashboard")
         except EventsError as exc:
             _notice(f"Not retracted: {exc}")
             return
         st.session_state["_curate_notices"] = [(f"Retracted {current.id}: it is off the map and kept in its "
                                                 "history and the trash folder.", "info")]
         st.rerun()
+    _review(store, who, current, key)
+
+
+REVIEW_LABELS = {"in_review": "Send to review", "approved": "Approve", "rejected": "Reject", "draft": "Back to draft"}
+
+
+def _review(store, who: Identity, current, key: str) -> None:
+    """The review buttons the event's state allows. The store enforces the rules (an approver is not the
+    last author); the page adds one: only a name we can vouch for reviews (who.actor() refuses others)."""
+    from events.storage.base import TRANSITIONS
+
+    states = TRANSITIONS.get(current.review, ())
+    if not states:
+        return
+    st.markdown("**Review**")
+    note = st.text_input("Review note (optional)", key=f"{key}_rnote")
+    cols = st.columns(len(states) + 2)
+    for col, state in zip(cols, states):
+        if col.button(REVIEW_LABELS.get(state, state), key=f"{key}_review_{state}", disabled=not who.signed_in):
+            try:
+                saved = store.review(current.id, state, version=current.version, user=who.actor(), note=note)
+            except EventsError as exc:
+                _notice(f"Not reviewed: {exc}")
+                return
+            st.session_state["_curate_notices"] = [(f"{saved.id}: {saved.review} (version {saved.version}).", "info")]
+            st.rerun()

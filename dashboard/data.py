@@ -7,7 +7,6 @@ EVENTS_DB=postgresql://... shows the team's PostGIS store instead of the embedde
 """
 from __future__ import annotations
 
-import os
 
 import streamlit as st
 
@@ -15,11 +14,6 @@ from events.datasets import data_dir
 from events.storage import database_url
 from events.records import catalog_dir
 from events.store import fingerprint
-
-# The header the team's sign-in proxy sets to the signed-in user's name (oauth2-proxy:
-# X-Forwarded-User / X-Auth-Request-User). Only trust it behind such a proxy.
-USER_HEADER = os.environ.get("EVENTS_USER_HEADER", "X-Forwarded-User")
-
 
 def location() -> tuple[str, str, str, str]:
     """(database URL or '', catalogue folder, datasets folder, fingerprint of the current contents)."""
@@ -49,15 +43,39 @@ def storage():
     return store, f"{fp}|{store.archive.fingerprint()}"
 
 
-def user() -> str:
-    """Who is using the page: the sign-in proxy's header, else $EVENTS_USER, else the server's login."""
-    from events.storage import current_user
+def identity():
+    """Who is at this page (dashboard.identity decides whether the sign-in header is believed).
+    A bad EVENTS_TRUSTED_PROXIES makes everyone read-only, with the setting named."""
+    import logging
+
+    from dashboard.identity import Identity, SettingError, from_environment
 
     try:
-        header = st.context.headers.get(USER_HEADER)
+        headers = [(k, v) for k in st.context.headers.keys() for v in st.context.headers.get_all(k)]
     except Exception:  # noqa: BLE001 - no request context (background warm-up)
-        header = None
-    return current_user(header)
+        headers = []
+    try:
+        who = from_environment(headers, _peer())
+    except SettingError as exc:
+        who = Identity(None, "", str(exc), str(exc))
+    if who.warning and st.session_state.get("_identity_warned") != who.warning:
+        st.session_state["_identity_warned"] = who.warning  # once per session, not on every rerun
+        logging.getLogger("dashboard.identity").warning(who.warning)
+    return who
+
+
+def _peer() -> str | None:
+    """The TCP peer's address of this session's connection. st.context.ip_address hides loopback
+    (None, the same as "unknown"), which is the one distinction the identity rules need."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not runtime.exists():
+        return None
+    client = runtime.get_instance().get_client(ctx.session_id)
+    context = getattr(client, "client_context", None)
+    return getattr(context, "remote_ip", None)
 
 
 def warm() -> int:

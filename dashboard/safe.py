@@ -47,7 +47,7 @@ def notice_html(value: object, kind: str = "info") -> str:
     Streamlit's st.info/st.error render Markdown, and its GitHub-flavoured autolinks turn
     any 'https://…' into a link even when every character is escaped; HTML-escaped text in
     an element of ours is text and nothing else."""
-    colours = {"info": ("#e8f1fb", "#0b4a8b"), "error": ("#fdecea", "#8a1c12")}
+    colours = {"info": ("#e8f1fb", "#0b4a8b"), "warning": ("#fff4e5", "#7a4100"), "error": ("#fdecea", "#8a1c12")}
     bg, fg = colours.get(kind, colours["info"])
     return (f'<div role="status" style="background:{bg};color:{fg};padding:0.75rem 1rem;border-radius:0.5rem;'
             f'white-space:pre-wrap;overflow-wrap:anywhere">{html.escape(str(value), quote=True)}</div>')

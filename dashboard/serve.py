@@ -29,6 +29,21 @@ def _warm() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    import os
+
+    from dashboard.identity import PROXIES_SETTING, UVICORN_FORWARDED, SettingError, trusted_proxies
+
+    try:
+        proxies = trusted_proxies(os.environ.get(PROXIES_SETTING))
+    except SettingError as exc:
+        sys.exit(f"dashboard: {exc}")
+    # The page judges the sign-in header by the TCP peer's address; uvicorn would otherwise replace
+    # that address with X-Forwarded-For's for connections from loopback, which any local process
+    # (or a proxy's client) could then choose.
+    os.environ[UVICORN_FORWARDED] = ""
+    print("sign-in: " + (f"the {os.environ.get('EVENTS_USER_HEADER') or 'X-Forwarded-User'} header is believed "
+                         f"from {', '.join(map(str, proxies))}" if proxies else
+                         "no EVENTS_TRUSTED_PROXIES: only connections from this machine can edit"), flush=True)
     threading.Thread(target=_warm, name="warm-store", daemon=True).start()
     from streamlit.web import cli
 

@@ -233,7 +233,7 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     sb.toggle("Online basemap (OpenStreetMap)", key="f_tiles",
               help="Needs internet. Without it the offline boundaries and labels stay readable.")
     sb.text(f"Store: {'PostGIS' if store.kind == 'postgis' else 'embedded (YAML + GeoParquet)'} · "
-            f"signed in as {user or 'unknown'}")  # text, not markdown: the name comes from a header
+            f"{user or 'read-only'}")  # text, not markdown: the name comes from a header
     return f
 
 

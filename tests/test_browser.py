@@ -47,14 +47,15 @@ def catalog(tmp_path_factory):
     return dest
 
 
-def start_app(catalog: Path, data: Path, script: str | Path = "app.py", launcher: bool = False):
+def start_app(catalog: Path, data: Path, script: str | Path = "app.py", launcher: bool = False,
+              env: dict | None = None):
     """The dashboard on a free port (launcher: as `make run` starts it, python -m dashboard.serve,
     which loads the store in the background). Its output goes to a log file, not to a pipe nobody
     reads: a full pipe blocks the server mid-request and the page waits forever."""
     import tempfile
 
     port = free_port()
-    env = {**os.environ, "EVENTS_CATALOG": str(catalog), "EVENTS_DATA": str(data)}
+    env = {**os.environ, "EVENTS_CATALOG": str(catalog), "EVENTS_DATA": str(data), **(env or {})}
     log = tempfile.NamedTemporaryFile(prefix="dashboard-", suffix=".log", delete=False)
     command = ["-m", "dashboard.serve"] if launcher else ["-m", "streamlit", "run", str(script)]
     proc = subprocess.Popen(
@@ -127,9 +128,10 @@ def browser():
 class Page:
     """A page with the outside world blocked and every dialog recorded."""
 
-    def __init__(self, browser, height: int = 1000, width: int = 1400, mobile: bool = False):
+    def __init__(self, browser, height: int = 1000, width: int = 1400, mobile: bool = False,
+                 headers: dict | None = None):
         self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
-                                       is_mobile=mobile, has_touch=mobile)
+                                       is_mobile=mobile, has_touch=mobile, extra_http_headers=headers)
         self.page = self.ctx.new_page()
         self.blocked: list[str] = []
         self.dialogs: list[str] = []
