@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import view
-from dashboard.data import identity, storage
+from dashboard.data import identity, run_page, storage
 
 st.set_page_config(page_title="Conflict event map", page_icon="🗺️", layout="wide")
 
@@ -36,7 +36,7 @@ def add_page() -> None:
 
 page = st.navigation([st.Page(map_page, title="Map", icon="🗺️", url_path="map", default=True),
                       st.Page(add_page, title="Add events", icon="✍️", url_path="add")])
-page.run()
+run_page(page)
 
 from dashboard.shared import tidy_memory  # noqa: E402
 

@@ -7,6 +7,7 @@ EVENTS_DB=postgresql://... shows the team's PostGIS store instead of the embedde
 """
 from __future__ import annotations
 
+import os
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ from events.storage import database_url
 from events.records import catalog_dir
 from events.store import fingerprint
 
+
 def location() -> tuple[str, str, str, str]:
     """(database URL or '', catalogue folder, datasets folder, fingerprint of the current contents)."""
     db = database_url() or ""
@@ -22,6 +24,13 @@ def location() -> tuple[str, str, str, str]:
     if db:
         return db, directory, data, get_storage(db, directory, data, "").fingerprint()
     return db, directory, data, fingerprint(directory, data)
+
+
+# The team store's open pools, so that a lost database's pool can be closed (not left retrying).
+_OPEN: dict[str, object] = {}
+# How often an open page asks whether the team store changed or went away, and, while it is away,
+# whether it is back (seconds).
+WATCH_S = float(os.environ.get("EVENTS_DB_WATCH_S", "3") or 3)
 
 
 @st.cache_resource(show_spinner="Loading the event store…", max_entries=2)
@@ -33,7 +42,73 @@ def get_storage(db: str, directory: str, data: str, fingerprint: str):
     store = open_storage(db or None, directory, data)
     if not db:
         _ = store.table  # load now, under the spinner
+    else:
+        _OPEN[db] = store
     return store
+
+
+def run_page(page) -> None:
+    """Run the page; on the team store, follow it while it is open (watch), and when the database
+    goes away show only a notice until it is back. A failure found after the page had drawn part of
+    itself reruns it at once, so nothing drawn from the database before stays on screen beside
+    the notice."""
+    from events.errors import StoreUnavailable
+
+    db = database_url() or ""
+    down = st.session_state.get("_db_down")
+    if db and down:
+        from events.storage.postgis import reachable
+
+        if not reachable(db):
+            return _unavailable(db, down)
+        st.session_state.pop("_db_down", None)
+    try:
+        page.run()
+        if db:
+            watch(storage()[1])
+    except StoreUnavailable as exc:
+        st.session_state["_db_down"] = str(exc)
+        _forget(db)
+        st.rerun()
+
+
+def _forget(db: str) -> None:
+    """Drop the lost database's store: its pool would keep retrying with a growing back-off, and the
+    next page run opens a fresh one as soon as the server answers."""
+    get_storage.clear()
+    old = _OPEN.pop(db, None)
+    if old is not None:
+        old.close()
+
+
+def _unavailable(db: str, why: str) -> None:
+    from dashboard.safe import notice_html
+
+    st.html(notice_html(f"The event database is not reachable ({why}). Nothing from it is shown until it is "
+                        f"back; this page checks every {WATCH_S:g} s and reloads by itself.", "error"))
+    _wait_for_database(db)
+
+
+@st.fragment(run_every=WATCH_S)
+def _wait_for_database(db: str) -> None:
+    from events.storage.postgis import reachable
+
+    if reachable(db):
+        st.rerun(scope="app")
+
+
+@st.fragment(run_every=WATCH_S)
+def watch(shown: str) -> None:
+    """On the team store, rerun the page when the data it shows changed (someone's edit, a push) or
+    the database went away: what is on screen is never older than WATCH_S without saying so."""
+    from events.errors import StorageError
+
+    try:
+        _, now = storage()
+    except StorageError:
+        now = None
+    if now != shown:
+        st.rerun(scope="app")
 
 
 def storage():

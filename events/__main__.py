@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from events.errors import EventsError
+from events.errors import EventsError, StoreUnavailable
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -513,6 +513,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except StoreUnavailable as exc:  # its own code: a script can wait and try again
+        print(f"error: {exc}; nothing was changed, try again once the database is back", file=sys.stderr)
+        return 3
     except EventsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -36,6 +36,11 @@ class StorageError(EventsError):
     """A store that cannot be opened or used (database unreachable, schema too old...)."""
 
 
+class StoreUnavailable(StorageError):
+    """The database went away (stopped, restarting, network gone) or cannot be reached: nothing was
+    written, and the same request can be tried again once it is back (the CLI exits with 3)."""
+
+
 class NotFound(StorageError):
     """No curated event with that id."""
 

@@ -46,14 +46,41 @@ class Cluster:
             argv = ["runuser", "-u", "postgres", "--", *argv]
         return subprocess.run(argv, capture_output=True, text=True, check=True, timeout=120)
 
-    def start(self) -> "Cluster":
+    def start(self, **settings: str) -> "Cluster":
+        """initdb, then start; settings are extra server settings (wal_level="replica", ...)."""
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
+        self.settings = settings
+        return self.resume()
+
+    def resume(self) -> "Cluster":
+        """Start the server on the existing data folder (after kill(): crash recovery first)."""
+        extra = " ".join(f"-c {k}={v}" for k, v in getattr(self, "settings", {}).items())
         opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB -c max_wal_size=4GB "
-                "-c maintenance_work_mem=256MB -c work_mem=64MB")
+                f"-c maintenance_work_mem=256MB -c work_mem=64MB {extra}").strip()
         self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "-t", "60", "start")
         return self
+
+    def pause(self) -> None:
+        """Stop the server (fast shutdown: sessions are cut off), keeping its data."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def kill(self) -> None:
+        """kill -9 of the server and every one of its processes, as a crash would; the data stays."""
+        import signal
+        import time
+
+        pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        for p in [pid, *map(int, children)]:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 10
+        while time.time() < deadline and any(Path(f"/proc/{p}").exists() for p in [pid, *map(int, children)]):
+            time.sleep(0.05)
 
     def url(self, db: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"

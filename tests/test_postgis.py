@@ -214,7 +214,7 @@ def test_db_init_is_idempotent_and_an_old_schema_is_refused(pg_cluster):
 
 def test_unreachable_database_is_one_clear_line():
     r = run_cli("-m", "events", "--db", "postgresql://nobody@127.0.0.1:1/none", "list")
-    assert r.returncode == 1 and "cannot connect to the database" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 3 and "cannot connect to the database" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_cli_edit_cycle_through_the_database(both, tmp_path):

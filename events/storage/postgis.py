@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from events.columns import DATE_COLUMNS, EXTRA_PREFIX, LIST_COLUMNS
-from events.errors import NotFound, Problem, StaleVersion, StorageError
+from events.errors import NotFound, Problem, StaleVersion, StorageError, StoreUnavailable
 from events.filters import Filter, where
 from events.storage.base import (Actor, Change, Storage, StoreFacts, Stored, Summary, as_actor, check_review,
                                  review_after_edit, validate_record)
@@ -49,14 +49,61 @@ def _options(dsn: str) -> str:
     return ((conninfo_to_dict(dsn).get("options") or "") + " -c jit=off").strip()
 
 
+FAST_WAIT_S = 2.0  # how long the store's version waits for a pooled connection before asking the server
+CONNECT_TIMEOUT_S = 5  # a server that does not answer in this time is down, for the page and the CLI alike
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 def _connect(dsn: str):
     import psycopg
 
     try:
-        return psycopg.connect(dsn, autocommit=False, connect_timeout=10, options=_options(dsn))
-    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:  # unreachable; a malformed URL
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StorageError(f"cannot connect to the database: {first}") from None
+        return psycopg.connect(dsn, autocommit=False, connect_timeout=CONNECT_TIMEOUT_S, options=_options(dsn))
+    except psycopg.OperationalError as exc:  # unreachable, refused, shutting down
+        raise StoreUnavailable(f"cannot connect to the database: {_first_line(exc)}") from None
+    except psycopg.ProgrammingError as exc:  # a malformed URL
+        raise StorageError(f"cannot connect to the database: {_first_line(exc)}") from None
+
+
+def reachable(dsn: str) -> bool:
+    """Whether the server answers now (the dashboard's probe while it waits for the database)."""
+    try:
+        _connect(dsn).close()
+        return True
+    except StorageError:
+        return False
+
+
+# SQLSTATEs that mean the connection, not the statement, failed: class 08 (connection exception),
+# admin / crash shutdown, the server still starting. A statement error keeps its own exception.
+_GONE_STATES = ("57P01", "57P02", "57P03")
+
+
+def _lost(exc: BaseException) -> bool:
+    import psycopg
+    from psycopg_pool import PoolClosed, PoolTimeout
+
+    if isinstance(exc, (PoolTimeout, PoolClosed)):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = getattr(exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _GONE_STATES
+
+
+@contextmanager
+def _unavailable_on_loss():
+    """A lost connection, anywhere in a read or a write, becomes StoreUnavailable (one clear
+    message; the transaction it was in is rolled back by the server)."""
+    try:
+        yield
+    except Exception as exc:
+        if _lost(exc):
+            raise StoreUnavailable(f"the database is not reachable: {_first_line(exc)}") from None
+        raise
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -141,17 +188,23 @@ class PostgisStorage(Storage):
             raise StorageError(f"the database schema is at version {have or 'none'}, this version needs {want}: "
                                "run `python -m events db init` first")
         size = pool_size or int(os.environ.get("EVENTS_DB_POOL", "8") or 8)
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=max(size, 1), open=True, timeout=30,
-                                   kwargs={"autocommit": True, "options": _options(dsn)}, name="events")
+        # check: a connection is tried before it is lent, so the first query after the server
+        # restarted does not fail on a connection the restart broke. timeout: how long a request
+        # waits for a free connection (busy exports) before the store counts as unavailable.
+        self.pool = ConnectionPool(dsn, min_size=1, max_size=max(size, 1), open=True,
+                                   timeout=float(os.environ.get("EVENTS_DB_WAIT", "15") or 15),
+                                   check=ConnectionPool.check_connection,
+                                   kwargs={"autocommit": True, "options": _options(dsn),
+                                           "connect_timeout": CONNECT_TIMEOUT_S}, name="events")
 
     @contextmanager
-    def _cursor(self):
-        with self.pool.connection() as conn, conn.cursor() as cur:
+    def _cursor(self, timeout: float | None = None):
+        with _unavailable_on_loss(), self.pool.connection(timeout=timeout) as conn, conn.cursor() as cur:
             yield cur
 
     @contextmanager
     def _transaction(self):
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with _unavailable_on_loss(), self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
 
     def close(self) -> None:
@@ -170,6 +223,16 @@ class PostgisStorage(Storage):
 
     # --- reading ------------------------------------------------------------------------------
     def fingerprint(self) -> str:
+        """Asked first by every page run and by every open page's watcher, so it finds out fast when
+        the server is gone: a short wait for a connection, and if none came, whether the server
+        answers at all (busy pool: wait as usual) or not (StoreUnavailable at once)."""
+        try:
+            with self._cursor(timeout=FAST_WAIT_S) as cur:
+                cur.execute("SELECT n FROM store_version")
+                return f"postgis:{cur.fetchone()[0]}"
+        except StoreUnavailable:
+            _connect(self.dsn).close()  # the server's own reason when it is down; when it answers, the
+            # pool was only busy: wait for a connection as every other read does
         with self._cursor() as cur:
             cur.execute("SELECT n FROM store_version")
             return f"postgis:{cur.fetchone()[0]}"
