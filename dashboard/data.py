@@ -63,9 +63,12 @@ def run_page(page) -> None:
             return _unavailable(db, down)
         st.session_state.pop("_db_down", None)
     try:
+        if db:
+            shown = _state()
+            _say_lag(shown[1])
         page.run()
         if db:
-            watch(storage()[1])
+            watch(shown)
     except StoreUnavailable as exc:
         st.session_state["_db_down"] = str(exc)
         _forget(db)
@@ -97,17 +100,37 @@ def _wait_for_database(db: str) -> None:
         st.rerun(scope="app")
 
 
+def _state() -> tuple[str, dict | None]:
+    """What the page shows (the fingerprint of the store it reads) and, with a read replica, how far
+    that replica is behind the primary."""
+    store, fp = storage()
+    return fp, store.lag()
+
+
+def _say_lag(lag: dict | None) -> None:
+    if not lag or not lag["behind"]:
+        return
+    from dashboard.safe import notice_html
+
+    ago = f"; it last replayed a change {lag['seconds']:.0f} s ago" if lag["seconds"] is not None else ""
+    st.html(notice_html(f"This page reads a replica that is behind the primary: it holds store version "
+                        f"{lag['replica']}, the primary {lag['primary']}{ago}. The newest edits are not shown yet; "
+                        "the page updates by itself when the replica has them.", "warning"))
+
+
 @st.fragment(run_every=WATCH_S)
-def watch(shown: str) -> None:
-    """On the team store, rerun the page when the data it shows changed (someone's edit, a push) or
-    the database went away: what is on screen is never older than WATCH_S without saying so."""
+def watch(shown: tuple[str, dict | None]) -> None:
+    """On the team store, rerun the page when the data it shows changed (someone's edit, a push),
+    when its replica falls behind or catches up, or when the database went away: what is on screen
+    is never older than WATCH_S without saying so."""
     from events.errors import StorageError
 
     try:
-        _, now = storage()
+        fp, lag = _state()
+        now = (fp, bool(lag and lag["behind"]))
     except StorageError:
         now = None
-    if now != shown:
+    if now != (shown[0], bool(shown[1] and shown[1]["behind"])):
         st.rerun(scope="app")
 
 

@@ -62,6 +62,15 @@ class Cluster:
         self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.dir / "log"), "-w", "-t", "60", "start")
         return self
 
+    def replica(self) -> "Cluster":
+        """A streaming replica of this cluster on a port of its own (pg_basebackup -R: it follows
+        the primary from the moment it starts)."""
+        other = Cluster()
+        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-D", str(other.data),
+                  "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        other.settings = {"hot_standby": "on"}
+        return other.resume()
+
     def pause(self) -> None:
         """Stop the server (fast shutdown: sessions are cut off), keeping its data."""
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")

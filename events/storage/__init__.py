@@ -1,7 +1,8 @@
 """The store every view goes through: open_storage() picks the backend.
 
 EVENTS_DB=postgresql://... (or --db) selects PostGIS; otherwise the embedded store
-(YAML catalogue + GeoParquet datasets) is used, which needs no server.
+(YAML catalogue + GeoParquet datasets) is used, which needs no server. EVENTS_DB_READ=postgresql://...
+sends the PostGIS store's reads to a streaming replica (writes stay on EVENTS_DB).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def open_storage(db: str | None = None, catalog=None, data=None, *, write_cache:
     if url:
         from events.storage.postgis import PostgisStorage
 
-        return PostgisStorage(url)
+        return PostgisStorage(url, read_dsn=(os.environ.get("EVENTS_DB_READ") or "").strip() or None)
     from events.storage.embedded import EmbeddedStorage
 
     return EmbeddedStorage(catalog, data, write_cache=write_cache)

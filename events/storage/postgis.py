@@ -168,7 +168,7 @@ class _CopyReader(io.RawIOBase):
 class PostgisStorage(Storage):
     kind = "postgis"
 
-    def __init__(self, dsn: str, *, pool_size: int | None = None) -> None:
+    def __init__(self, dsn: str, *, read_dsn: str | None = None, pool_size: int | None = None) -> None:
         """Connections come from a pool (EVENTS_DB_POOL, default 8): the dashboard's sessions run
         in threads, and a connection streaming one user's export cannot answer another's count."""
         import os
@@ -191,15 +191,26 @@ class PostgisStorage(Storage):
         # check: a connection is tried before it is lent, so the first query after the server
         # restarted does not fail on a connection the restart broke. timeout: how long a request
         # waits for a free connection (busy exports) before the store counts as unavailable.
-        self.pool = ConnectionPool(dsn, min_size=1, max_size=max(size, 1), open=True,
-                                   timeout=float(os.environ.get("EVENTS_DB_WAIT", "15") or 15),
-                                   check=ConnectionPool.check_connection,
-                                   kwargs={"autocommit": True, "options": _options(dsn),
-                                           "connect_timeout": CONNECT_TIMEOUT_S}, name="events")
+        def pool(url: str, name: str) -> ConnectionPool:
+            return ConnectionPool(url, min_size=1, max_size=max(size, 1), open=True,
+                                  timeout=float(os.environ.get("EVENTS_DB_WAIT", "15") or 15),
+                                  check=ConnectionPool.check_connection,
+                                  kwargs={"autocommit": True, "options": _options(url),
+                                          "connect_timeout": CONNECT_TIMEOUT_S}, name=name)
+
+        self.pool = pool(dsn, "events")
+        # Reads (the map, counts, exports) may go to a streaming replica; writes, and the reads a
+        # write depends on (a record's version, its history), always go to the primary.
+        self.read_dsn = read_dsn if read_dsn and read_dsn != dsn else None
+        if self.read_dsn:
+            _connect(self.read_dsn).close()  # unreachable replica: the clear message, now
+        self.read_pool = pool(self.read_dsn, "events-read") if self.read_dsn else self.pool
 
     @contextmanager
-    def _cursor(self, timeout: float | None = None):
-        with _unavailable_on_loss(), self.pool.connection(timeout=timeout) as conn, conn.cursor() as cur:
+    def _cursor(self, timeout: float | None = None, *, primary: bool = False):
+        """A cursor for reading: from the replica when there is one, unless primary."""
+        pool = self.pool if primary else self.read_pool
+        with _unavailable_on_loss(), pool.connection(timeout=timeout) as conn, conn.cursor() as cur:
             yield cur
 
     @contextmanager
@@ -209,6 +220,23 @@ class PostgisStorage(Storage):
 
     def close(self) -> None:
         self.pool.close()
+        if self.read_pool is not self.pool:
+            self.read_pool.close()
+
+    def lag(self) -> dict | None:
+        """None without a replica; else how far the replica the reads come from is behind the
+        primary: store versions on both (every write bumps it), and seconds since the replica last
+        replayed a change. behind is True while the primary holds changes the replica lacks."""
+        if not self.read_dsn:
+            return None
+        with self._cursor(primary=True) as cur:
+            cur.execute("SELECT n FROM store_version")
+            primary = cur.fetchone()[0]
+        with self._cursor() as cur:
+            cur.execute("SELECT n, extract(epoch FROM now() - pg_last_xact_replay_timestamp()) FROM store_version")
+            replica, seconds = cur.fetchone()
+        return {"primary": int(primary), "replica": int(replica), "behind": int(replica) < int(primary),
+                "seconds": None if seconds is None else float(seconds)}
 
     # --- columns ----------------------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -231,7 +259,7 @@ class PostgisStorage(Storage):
                 cur.execute("SELECT n FROM store_version")
                 return f"postgis:{cur.fetchone()[0]}"
         except StoreUnavailable:
-            _connect(self.dsn).close()  # the server's own reason when it is down; when it answers, the
+            _connect(self.read_dsn or self.dsn).close()  # the server's own reason when it is down; when it answers, the
             # pool was only busy: wait for a connection as every other read does
         with self._cursor() as cur:
             cur.execute("SELECT n FROM store_version")
@@ -248,8 +276,8 @@ class PostgisStorage(Storage):
             params = params + [west, south, east, north]
         return clause, params
 
-    def _scalar(self, sql: str, params=()):
-        with self._cursor() as cur:
+    def _scalar(self, sql: str, params=(), *, primary: bool = False):
+        with self._cursor(primary=primary) as cur:
             cur.execute(sql, params)
             return cur.fetchone()
 
@@ -425,7 +453,7 @@ class PostgisStorage(Storage):
             for definition in rebuilt:  # same transaction: a killed push keeps the old indexes
                 cur.execute(definition)
         if out["datasets"]:  # marks the new rows all-visible, so counts are index-only scans at once
-            with self._cursor() as cur:
+            with self._cursor(primary=True) as cur:
                 cur.execute("VACUUM (ANALYZE) events")
         return out
 
@@ -527,7 +555,7 @@ class PostgisStorage(Storage):
     # --- curated events ---------------------------------------------------------------------------
     def get(self, event_id: str) -> Stored:
         row = self._scalar("SELECT record, version, review, author, updated_by, updated_at FROM events "
-                           "WHERE id = %s AND dataset = 'curated'", (event_id,))
+                           "WHERE id = %s AND dataset = 'curated'", (event_id,), primary=True)
         if row is None:
             raise NotFound(f"no curated event {event_id!r}")
         record, version, review, author, by, at = row
@@ -542,7 +570,8 @@ class PostgisStorage(Storage):
 
     def _stale(self, event_id: str, user: Actor, action: str, version, record=None) -> StaleVersion:
         self._refuse(event_id, user, action, version, record)
-        row = self._scalar("SELECT updated_by, updated_at, version FROM events WHERE id = %s", (event_id,))
+        row = self._scalar("SELECT updated_by, updated_at, version FROM events WHERE id = %s", (event_id,),
+                           primary=True)
         if row is None:
             return StaleVersion(f"{event_id}: no longer exists (retracted) since you opened it; nothing was saved")
         return StaleVersion(f"{event_id}: changed by {row[0] or 'someone'} at {row[1].isoformat(timespec='seconds')} "
@@ -648,7 +677,7 @@ class PostgisStorage(Storage):
             raise self._stale(event_id, user, "retract", version)
 
     def history(self, event_id: str) -> list[Change]:
-        with self._cursor() as cur:
+        with self._cursor(primary=True) as cur:
             cur.execute("SELECT at, who, action, version, before, after, note, via FROM event_history "
                         "WHERE event_id = %s ORDER BY seq", (event_id,))
             return [Change(event_id, at.isoformat(timespec="seconds"), who, action,
