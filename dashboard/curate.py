@@ -216,27 +216,49 @@ def render(store, who: Identity) -> None:
         st.caption(f"Editing as {who.name} ({who.via})")
     else:
         _notice(f"Read-only: {who.why_read_only}.", "warning")
+    if "_a_published_found" in st.session_state:  # a date line read last run fills the box (before it exists)
+        st.session_state["a_published"] = st.session_state.pop("_a_published_found")
     with st.form("article"):
         text = st.text_area("Article text", key="a_text", height=220,
                             help=f"Plain text, up to {MAX_CHARS:,} characters")
         c1, c2, c3 = st.columns(3)
         outlet = c1.text_input("Outlet", key="a_outlet", placeholder="e.g. The Moscow Times")
-        published = c2.date_input("Published", key="a_published", value=dt.date.today(),
-                                  min_value=dt.date(1900, 1, 1))
+        # No default: today's date is wrong for every report curated a day late. The article's own
+        # date line fills it when the draft finds one.
+        published = c2.date_input("Published (required)", key="a_published", value=None,
+                                  min_value=dt.date(1900, 1, 1), format="YYYY-MM-DD",
+                                  help="The date the outlet published the article; read from its date line when "
+                                       "it has one")
         url = c3.text_input("URL (http/https; leave empty when not known)", key="a_url")
         go = st.form_submit_button("Draft events", type="primary")
     if go:
-        try:
-            drafts = draft_article(text, published=published, outlet=outlet, url=url.strip() or None)
-        except DraftError as exc:
-            _notice(str(exc))
-            drafts = None
+        drafts = None
+        if published is None:
+            from events.draft.dateline import find_dateline
+
+            found = find_dateline(text or "")
+            if found is None:
+                _notice("Published: give the date the outlet published the article (the text has no date line "
+                        "to read it from).")
+            else:
+                published = found[0]
+                st.session_state["_a_published_found"] = published
+                st.session_state["_curate_notices"] = [
+                    (f"Published {published.isoformat()}: read from the article's date line “{found[1]}”. "
+                     "Check it.", "info")]
+        if published is not None:
+            try:
+                drafts = draft_article(text, published=published, outlet=outlet, url=url.strip() or None)
+            except DraftError as exc:
+                _notice(str(exc))
         if drafts is not None:
             st.session_state["_drafts"] = [dict(d.as_json(), record=d.record, spans=d.spans) for d in drafts]
             st.session_state["_draft_text"] = text
             st.session_state["_draft_round"] = st.session_state.get("_draft_round", 0) + 1
             for k in [k for k in st.session_state if str(k).startswith("d_")]:
                 del st.session_state[k]
+            if "_a_published_found" in st.session_state:
+                st.rerun()  # the Published box shows the date the drafts were made with
     drafts = st.session_state.get("_drafts")
     for message, kind in st.session_state.pop("_curate_notices", []):
         _notice(message, kind)
@@ -261,6 +283,7 @@ def render(store, who: Identity) -> None:
                 b1, b2, _ = st.columns([1, 1, 3])
                 if b1.button("Accept", key=f"{key}_accept", type="primary", disabled=not who.signed_in):
                     _accept(store, who, key, rec, i)
+                _duplicate_choice(store, who, key, rec, i)
                 if b2.button("Reject", key=f"{key}_reject"):
                     drafts.pop(i)
                     st.session_state["_curate_notices"] = [(f"Discarded draft {rec['id']}.", "info")]
@@ -269,9 +292,19 @@ def render(store, who: Identity) -> None:
     _edit_existing(store, who)
 
 
-def _accept(store, who: Identity, key: str, base: dict, index: int) -> None:
+def _accept(store, who: Identity, key: str, base: dict, index: int, *, anyway: bool = False) -> None:
     try:
         record = _record_from_form(key, base)
+        if anyway:
+            record["id"] = _free_id(store, record["id"])  # a second report of one incident: its own record
+        else:
+            from events.duplicates import likely_duplicates
+
+            found = likely_duplicates(store, record)
+            if len(found):  # ask first: the curator opens the existing record, adds anyway, or cancels
+                st.session_state[f"{key}_dups"] = found[["match_id", "km", "days", "score", "reasons"]].head(5
+                                                                                                       ).to_dict("records")
+                st.rerun()
         saved = store.save(record, version=None, user=who.actor())
     except EventsError as exc:
         _notice(f"Not saved: {exc}")
@@ -282,12 +315,53 @@ def _accept(store, who: Identity, key: str, base: dict, index: int) -> None:
     st.rerun()
 
 
+def _free_id(store, wanted: str) -> str:
+    """wanted, or wanted-2, -3, ... : the first id no curated event has."""
+    from events.errors import NotFound
+
+    n, candidate = 1, wanted
+    while True:
+        try:
+            store.get(candidate)
+        except NotFound:
+            return candidate
+        n += 1
+        candidate = f"{wanted}-{n}"
+
+
+def _duplicate_choice(store, who: Identity, key: str, rec: dict, index: int) -> None:
+    """The question _accept asked: this draft looks like a curated record already held."""
+    found = st.session_state.get(f"{key}_dups")
+    if not found:
+        return
+    lines = []
+    for m in found:
+        try:
+            title = store.get(m["match_id"]).record.get("title", "")
+        except EventsError:
+            title = ""
+        lines.append(f"• {m['match_id']}: {title} ({m['reasons']}; score {m['score']:.2f})")
+    _notice("This looks like an event already in the catalogue:\n" + "\n".join(lines), "warning")
+    cols = st.columns([1, 1, 1, 2])
+    if cols[0].button("Open it", key=f"{key}_dup_open"):
+        st.session_state["e_id"] = found[0]["match_id"]  # the edit section below, before its box is drawn
+        st.session_state.pop(f"{key}_dups", None)
+        st.rerun()
+    if cols[1].button("Add anyway", key=f"{key}_dup_add", disabled=not who.signed_in):
+        st.session_state.pop(f"{key}_dups", None)
+        _accept(store, who, key, rec, index, anyway=True)
+    if cols[2].button("Cancel", key=f"{key}_dup_cancel"):
+        st.session_state.pop(f"{key}_dups", None)
+        st.rerun()
+
+
 def _edit_existing(store, who: Identity) -> None:
     """Open a curated event in the same form: save a new version, move it along the review, or retract
     it (kept in the history)."""
     st.subheader("Edit an existing event")
-    wanted = st.query_params.get("edit", "")
-    event_id = st.text_input("Event id", value=wanted, key="e_id", placeholder="e.g. pokrovsk-casualties-2025-01-10")
+    if "e_id" not in st.session_state:  # ?edit=ID opens it; "Open it" on a likely duplicate sets it too
+        st.session_state["e_id"] = st.query_params.get("edit", "")
+    event_id = st.text_input("Event id", key="e_id", placeholder="e.g. pokrovsk-casualties-2025-01-10")
     if not event_id.strip():
         return
     try:

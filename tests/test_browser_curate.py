@@ -83,13 +83,80 @@ def test_a_click_on_the_draft_map_pins_the_draft_and_the_saved_record_keeps_the_
     assert "near" not in rec["location"]
 
 
-def draft(page, base: str) -> None:
-    """The Add events page with ARTICLE drafted into its one candidate."""
-    page.goto(base + "/add")
-    page.get_by_role("textbox", name="Article text").fill(ARTICLE)
+def draft(page, base: str, text: str = ARTICLE, published: str | None = "2025-01-10", goto: bool = True) -> None:
+    """The Add events page with an article (ARTICLE: one candidate) drafted."""
+    if goto:
+        page.goto(base + "/add")
+    page.get_by_role("textbox", name="Article text").fill(text)
     page.get_by_role("textbox", name="Outlet").fill("Test Outlet")
+    if published:
+        set_date(page, "Published (required)", published)
     page.get_by_role("button", name="Draft events").click()
-    page.get_by_text("1 candidate event(s)").wait_for(timeout=60_000)
+    page.get_by_text("candidate event(s)").wait_for(timeout=60_000)
+
+
+def set_date(page, label: str, iso: str) -> None:
+    """Type a date into Streamlit's date box (year, month and day are spin buttons of their own)."""
+    y, m, d = iso.split("-")
+    for part, value in (("year", y), ("month", m), ("day", d)):
+        spin = page.get_by_role("spinbutton", name=f"{part}, {label}")
+        spin.click()
+        spin.type(value)
+
+
+def published_value(page, label: str = "Published (required)") -> str:
+    """The date box's value as YYYY-MM-DD ('' when empty)."""
+    parts = [page.get_by_role("spinbutton", name=f"{p}, {label}").inner_text() for p in ("year", "month", "day")]
+    return "" if any(not x.strip().isdigit() for x in parts) else "-".join(parts)
+
+
+def test_published_has_no_default_and_the_article_date_line_fills_it(app, browser):  # noqa: F811
+    base, catalog = app
+    with Page(browser, height=1400) as p:
+        page = p.page
+        page.goto(base + "/add")
+        page.get_by_role("textbox", name="Article text").fill(ARTICLE)
+        page.get_by_role("textbox", name="Outlet").fill("Test Outlet")
+        assert published_value(page) == ""  # not today
+        page.get_by_role("button", name="Draft events").click()
+        page.get_by_text("Published: give the date the outlet published the article").wait_for(timeout=30_000)
+        assert page.get_by_text("candidate event(s)").count() == 0
+        draft(page, base, text="Jan. 10, 2025\n" + ARTICLE, published=None, goto=False)
+        page.get_by_text("read from the article's date line").wait_for(timeout=30_000)
+        assert published_value(page) == "2025-01-10"
+        title = page.locator('[data-testid="stExpander"] summary').first.inner_text()
+        assert "2025-01-10" in title, title  # "on Friday": the Friday of the date line
+
+
+def test_a_likely_duplicate_is_named_before_it_is_added_and_the_curator_chooses(app, browser):  # noqa: F811
+    base, catalog = app
+    before = {p.name for p in catalog.glob("*.yaml")}
+    with Page(browser, height=1600) as p:
+        page = p.page
+        draft(page, base)
+        page.get_by_role("button", name="Accept").first.click()
+        page.get_by_text("as a draft for review").wait_for(timeout=30_000)
+        first = the_new_record(catalog, before)["id"]
+        # The same report drafted again: Accept asks first, naming the record already held.
+        page.get_by_role("button", name="Draft events").click()
+        page.get_by_text("1 candidate event(s)").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Accept").first.click()
+        page.get_by_text("This looks like an event already in the catalogue").wait_for(timeout=30_000)
+        assert page.get_by_text(first).count() >= 1
+        page.get_by_role("button", name="Cancel").click()
+        page.get_by_text("This looks like an event already in the catalogue").wait_for(state="detached",
+                                                                                     timeout=30_000)
+        assert len({p.name for p in catalog.glob("*.yaml")} - before) == 1  # nothing added
+        page.get_by_role("button", name="Accept").first.click()
+        page.get_by_role("button", name="Open it").click()
+        box = page.get_by_role("textbox", name="Event id")
+        page.wait_for_function("([el, want]) => el.value === want", arg=[box.element_handle(), first],
+                               timeout=30_000)
+        page.get_by_role("button", name="Save changes").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Accept").first.click()
+        page.get_by_role("button", name="Add anyway").click()
+        page.get_by_text("as a draft for review").wait_for(timeout=30_000)
+    assert len({p.name for p in catalog.glob("*.yaml")} - before) == 2
 
 
 def the_new_record(catalog, before: set[str]) -> dict:
