@@ -39,6 +39,11 @@ def payload(archive: Archive, source: str, as_of: dt.date, change_from: dt.date 
                                                         **STATUS_STYLE[status]}))
     if change_from is not None and change_from < as_of:
         ch = changes(archive, source, change_from, as_of)
+        if ch["from"] is None:  # From lies before the first snapshot held: count from that one, and say so
+            first = min(archive.dates(source))
+            ch = changes(archive, source, first, as_of)
+            out["change_note"] = (f"From ({change_from.isoformat()}) lies before the first snapshot held "
+                                  f"({first.isoformat()}): changes are counted from it")
         feats = [_feature(ch[k], {"status": k, **CHANGE_STYLE[k]}) for k in ("taken", "regained") if ch[k] is not None]
         out["changes"] = {"type": "FeatureCollection", "features": feats}
         out["change_span"] = [ch["from"].isoformat() if ch["from"] else None, ch["to"].isoformat() if ch["to"] else None]

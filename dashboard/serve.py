@@ -15,6 +15,15 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
+class _QuietWarmUp(logging.Filter):
+    """Streamlit warns "missing ScriptRunContext" when a cached function runs outside a page, which
+    is the whole point of the warm-up thread: drop that one message for that one thread, so the log
+    has no warning a newcomer must learn to ignore."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not ("missing ScriptRunContext" in record.getMessage() and "warm-store" in record.getMessage())
+
+
 def _warm() -> None:
     import time
 
@@ -44,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     print("sign-in: " + (f"the {os.environ.get('EVENTS_USER_HEADER') or 'X-Forwarded-User'} header is believed "
                          f"from {', '.join(map(str, proxies))}" if proxies else
                          "no EVENTS_TRUSTED_PROXIES: only connections from this machine can edit"), flush=True)
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_QuietWarmUp())
     threading.Thread(target=_warm, name="warm-store", daemon=True).start()
     from streamlit.web import cli
 

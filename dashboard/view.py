@@ -159,7 +159,8 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     _apply_brush()
     sb = st.sidebar
     sb.header("Filters")
-    c1, c2 = sb.columns(2)
+    # One box a row: two side by side at the sidebar's width cut the date to its year.
+    c1 = c2 = sb
     lo = facts.first or dt.date(2022, 1, 1)
     hi = facts.last or dt.date.today()
     c1.date_input("From", key="f_from", value=None, min_value=dt.date(1989, 1, 1), format="YYYY-MM-DD",
@@ -298,7 +299,8 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
     if control is not None:
         st.caption(f"Control map: {control['source']} as of {control['date'] or 'no snapshot yet'}"
                    + (f"; ground that changed hands {control['change_span'][0]} → {control['change_span'][1]}"
-                      if control.get("change_span") else "") + ".")
+                      if control.get("change_span") else "")
+                   + (f" ({control['change_note']})" if control.get("change_note") else "") + ".")
     layer = foliummap.layer_js((fingerprint, fkey, bounds if many else None, online, wanted), kind, payload,
                                rendered, control, open_id, bool(st.session_state.get("f_unc")))
     center, zoom = map_view(fkey, (list(v.center), v.zoom))

@@ -224,6 +224,32 @@ def test_map_draws_every_event_offline_and_screenshot(server, browser):
         assert p.blocked == [], f"the page tried to reach the internet: {p.blocked[:5]}"
 
 
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)])
+def test_the_date_boxes_show_the_whole_date(server, browser, size):
+    """From and To read in full (year, month and day inside the box) at the default sidebar width
+    and on a phone (its sidebar opened)."""
+    width, height = size
+    with Page(browser, width=width, height=height, mobile=width < 500) as p:
+        p.page.goto(server + "/?from=2025-01-06&to=2025-01-11")
+        p.map_frame()
+        if width < 500:
+            p.page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button'
+                           ).first.click()
+        for label, want in (("From", ("2025", "01", "06")), ("To", ("2025", "01", "11"))):
+            p.page.get_by_role("group", name=label).first.wait_for(timeout=20_000)
+            for part, value in zip(("year", "month", "day"), want):
+                spin = p.page.get_by_role("spinbutton", name=f"{part}, {label}").first
+                assert spin.inner_text() == value
+                # inside every box on the way up that clips what overflows it
+                clipped = spin.evaluate("""s => { const r = s.getBoundingClientRect();
+                    for (let e = s.parentElement; e && e.dataset.testid !== 'stDateInput'; e = e.parentElement) {
+                      if (getComputedStyle(e).overflowX === 'visible') continue;
+                      const b = e.getBoundingClientRect();
+                      if (r.left < b.left - 1 || r.right > b.right + 1) return true; }
+                    return false; }""")
+                assert not clipped, f"{label}'s {part} is cut off at {width}x{height}"
+
+
 def test_url_filters_change_the_count_and_the_markers(server, browser):
     with Page(browser) as p:
         p.page.goto(server + "/?region=RU&claim=claimed")

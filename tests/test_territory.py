@@ -209,3 +209,14 @@ def test_without_snapshots_the_control_columns_are_empty(tmp_path):
     df = store.with_control(store.select(make_filter(), ["id", "date", "lon", "lat", "country"]))
     assert df["control"].isna().all() and df["control_check"].isna().all()
     assert (store.control_checks()["control_check"] == "no_snapshot").all()
+
+
+def test_changes_from_before_the_first_snapshot_count_from_it_and_say_so(snapshots):
+    from dashboard.control import payload
+
+    archive = Archive(snapshots)
+    first = min(archive.dates("drawn"))
+    got = payload(archive, "drawn", dt.date(2025, 1, 10), change_from=first - dt.timedelta(days=30))
+    assert None not in got["change_span"] and got["change_span"][0] == first.isoformat()
+    assert f"before the first snapshot held ({first.isoformat()})" in got["change_note"]
+    assert "null" not in json.dumps(got["change_span"]) and got["changes"]["features"]
