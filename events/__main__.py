@@ -151,8 +151,9 @@ def cmd_db(args) -> int:
             for p in out["problems"]:
                 print(f"not pushed: {p}", file=sys.stderr)
             sets = ", ".join(f"{k} {v:,}" for k, v in out["datasets"].items()) or "no datasets"
+            same = f"; unchanged since the last push: {', '.join(out['unchanged'])}" if out.get("unchanged") else ""
             print(f"pushed {out['curated']:,} curated events ({out['curated_changed']:,} new or changed) and {sets} "
-                  f"in {time.perf_counter() - t:.1f} s")
+                  f"in {time.perf_counter() - t:.1f} s{same}")
             return 1 if out["problems"] else 0
         n = store.pull(args.out)
         print(f"wrote {n:,} curated events to {args.out}")

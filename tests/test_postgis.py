@@ -351,3 +351,55 @@ def test_the_seen_filter_agrees_on_both_backends(both):
             p = pg.select(f, ["id"])["id"].astype(str).tolist()
             assert e == p, (seen, review)
     assert set(embedded.select(make_filter(seen="corroborated", review=["all"]), ["id"])["id"]) == {claim, target}
+
+
+def test_replacing_one_dataset_does_not_touch_the_others_rows_or_indexes(pg_url, seed_catalog, tmp_path):
+    """Each dataset is a partition: a push loads the replaced one into a new table and swaps it in."""
+    import psycopg
+
+    from benchmarks.synth import synthetic_events
+    from events.export import acled_frame
+    from events.storage.postgis import PostgisStorage
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, seed in (("keep", 1), ("swap", 2)):
+        csv = tmp_path / f"{name}.csv"
+        acled_frame(synthetic_events(3000, seed=seed)).to_csv(csv, index=False)
+        assert run_cli("-m", "events", "import", "--format", "acled", str(csv), "--dataset", name,
+                       env={"EVENTS_DATA": str(data)}).returncode == 0
+
+    def physical(conn, dataset):
+        """The partition's name, its file and its indexes' files, and a checksum of its rows' xmin."""
+        part = conn.execute("SELECT c.oid, c.relname, c.relfilenode FROM pg_inherits h JOIN pg_class c "
+                            "ON c.oid = h.inhrelid WHERE h.inhparent = 'events'::regclass AND "
+                            "pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES IN (%%L)', %s::text)",
+                            (dataset,)).fetchone()
+        indexes = conn.execute("SELECT c.relname, c.relfilenode FROM pg_index i JOIN pg_class c ON c.oid = "
+                               "i.indexrelid WHERE i.indrelid = %s ORDER BY 1", (part[0],)).fetchall()
+        xmins = conn.execute("SELECT sum(xmin::text::bigint), count(*) FROM events WHERE dataset = %s",
+                             (dataset,)).fetchone()
+        return part[1:], indexes, xmins
+
+    store = PostgisStorage(pg_url)
+    try:
+        store.push(seed_catalog, data, user="alice")
+        with psycopg.connect(pg_url) as conn:
+            keep_before, swap_before = physical(conn, "keep"), physical(conn, "swap")
+        assert len(keep_before[1]) >= 7  # the partition carries every index of the parent
+        csv = tmp_path / "swap2.csv"
+        acled_frame(synthetic_events(2500, seed=9)).to_csv(csv, index=False)
+        assert run_cli("-m", "events", "import", "--format", "acled", str(csv), "--dataset", "swap",
+                       env={"EVENTS_DATA": str(data)}).returncode == 0
+        version = store.fingerprint()
+        store.push(seed_catalog, data, user="alice")
+        with psycopg.connect(pg_url) as conn:
+            assert physical(conn, "keep") == keep_before  # same table file, same index files, same row versions
+            swap_after = physical(conn, "swap")
+            assert swap_after[0][0] != swap_before[0][0] and swap_after[2][1] == 2500
+            leftovers = conn.execute("SELECT count(*) FROM pg_class WHERE relname = %s",
+                                     (swap_before[0][0],)).fetchone()[0]
+            assert leftovers == 0  # the old partition is dropped
+        assert store.fingerprint() != version  # the dashboard's caches see the change
+    finally:
+        store.close()

@@ -69,7 +69,10 @@ def _state(url):
                 conn.execute("SELECT count(*), max(seq) FROM event_history").fetchone(),
                 conn.execute("SELECT name, manifest::text FROM datasets ORDER BY 1").fetchall(),
                 conn.execute("SELECT n FROM store_version").fetchone(),
-                conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'events'").fetchone())
+                conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'events'").fetchone(),
+                conn.execute("SELECT c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
+                             "WHERE h.inhparent = 'events'::regclass ORDER BY 1").fetchall(),
+                conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'events%%'").fetchone())
 
 
 def _wait_for(url, condition: str, proc, timeout: float = 120) -> bool:
@@ -88,11 +91,11 @@ def _wait_for(url, condition: str, proc, timeout: float = 120) -> bool:
 class _Blocker:
     """Another session holding a lock on a table, so that a writer stops at a known statement."""
 
-    def __init__(self, url: str, table: str):
+    def __init__(self, url: str, table: str, mode: str = "EXCLUSIVE"):
         import psycopg
 
         self.conn = psycopg.connect(url)
-        self.conn.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        self.conn.execute(f"LOCK TABLE {table} IN {mode} MODE")
 
     def close(self):
         try:
@@ -116,9 +119,13 @@ def _edit_one(catalog) -> None:
 # (a lock held by another session stops it there), streaming the dataset's rows in, rebuilding
 # the indexes after them.
 PUSH_POINTS = {
-    "curated history": ("event_history", "wait_event_type = 'Lock' AND query LIKE 'INSERT INTO event_history%%'"),
-    "dataset COPY": (None, "query LIKE 'COPY \"events\"%%'"),
-    "index rebuild": (None, "query LIKE 'CREATE INDEX%%' OR query LIKE 'ALTER TABLE events ADD CONSTRAINT%%'"),
+    "curated history": (("event_history", "EXCLUSIVE"),
+                        "wait_event_type = 'Lock' AND query LIKE 'INSERT INTO event_history%%'"),
+    "dataset COPY into its new partition": (None, "query LIKE 'COPY \"events_%%'"),
+    "index build on the new partition": (None, "query LIKE 'CREATE %%INDEX%%'"),
+    # a reader's open transaction holds the table: the swap waits for it
+    "partition swap": (("events", "ACCESS SHARE"),
+                       "wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE events DETACH%%'"),
 }
 
 
@@ -130,14 +137,16 @@ def test_a_push_killed_with_the_server_at_any_point_leaves_the_database_as_it_wa
     assert first.returncode == 0, first.stderr
     _edit_one(catalog)  # the next push changes a curated record and replaces the dataset
     before = _state(url)
-    for point, (table, condition) in PUSH_POINTS.items():
-        blocker = _Blocker(url, table) if table else None
+    for point, (lock, condition) in PUSH_POINTS.items():
+        blocker = _Blocker(url, *lock) if lock else None
         proc = subprocess.Popen([sys.executable, "-m", "events", "--db", url, "db", "push"], cwd=ROOT, text=True,
                                 env={**os.environ, **env, "EVENTS_DATA": str(big_data[1])},
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            reached = _wait_for(url, condition, proc)
-            assert reached, f"the push never reached its {point}: {proc.communicate()[1][-800:]}"
+            reached = _wait_for(url, condition, proc, timeout=60)
+            if not reached:
+                proc.kill()
+                raise AssertionError(f"the push never reached its {point}: {proc.communicate()[1][-800:]}")
             crashable.kill()
             out, err = proc.communicate(timeout=60)
         finally:
