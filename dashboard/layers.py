@@ -512,8 +512,8 @@ class Legend(MacroElement):
 (function() {
   var legend = L.control({position: "bottomright"});
   var map = {{ this._parent.get_name() }};
-  // A button that folds the legend away; folded from the start on a narrow map (a phone), where
-  // it would otherwise cover a third of it.
+  // A button that folds the legend away; folded from the start wherever, open, it would cover more
+  // than a fifth of the map (a phone, a short frame), measured, not guessed from the width.
   legend.onAdd = function() {
     var div = L.DomUtil.create("div", "ce-legend ce-base-legend");
     div.innerHTML = '<button type="button" class="ce-legend-toggle" aria-expanded="true">Legend</button>' +
@@ -524,8 +524,28 @@ class Legend(MacroElement):
       button.setAttribute("aria-expanded", String(!folded));
     }
     var chosen = false;  // once the user folds or unfolds it, the size no longer decides
-    L.DomEvent.on(button, "click", function() { chosen = true; fold(!div.classList.contains("ce-folded")); });
-    function auto() { var w = map.getSize().x; if (!chosen && w > 0) fold(w < 600); }
+    var openBeforePopup = null;  // the legend steps aside while a popup is open, and comes back after
+    L.DomEvent.on(button, "click", function() {
+      chosen = true;
+      var unfold = div.classList.contains("ce-folded");
+      if (unfold && openBeforePopup !== null) { openBeforePopup = null; map.closePopup(); }
+      fold(!unfold);
+    });
+    map.on("popupopen", function() {
+      if (openBeforePopup === null) openBeforePopup = !div.classList.contains("ce-folded");
+      fold(true);
+    });
+    map.on("popupclose", function() {
+      var was = openBeforePopup;
+      openBeforePopup = null;
+      if (chosen) fold(!was); else auto();
+    });
+    function auto() {
+      var size = map.getSize();
+      if (chosen || openBeforePopup !== null || size.x <= 0 || size.y <= 0) return;
+      fold(false);
+      fold(div.offsetWidth * div.offsetHeight > 0.2 * size.x * size.y);
+    }
     map.on("resize", auto);
     setTimeout(auto, 300);  // the frame may still be sizing itself when the map is made
     auto();

@@ -560,6 +560,35 @@ def test_phone_layout_map_on_first_screen_legend_folded_popup_fits(server, brows
         assert p.blocked == []
 
 
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_legend_covers_at_most_a_fifth_of_the_map_and_never_an_open_popup(server, browser, size):
+    event = "kursk-north-korean-soldiers-captured-2025-01-09"
+    legend = """() => {
+        const m = document.querySelector('.leaflet-container').getBoundingClientRect(),
+              l = document.querySelector('.ce-base-legend').getBoundingClientRect(),
+              p = document.querySelector('.leaflet-popup'), q = p && p.getBoundingClientRect();
+        return {share: l.width * l.height / (m.width * m.height),
+                folded: document.querySelector('.ce-base-legend').classList.contains('ce-folded'),
+                overlap: !!q && !(q.right <= l.left || l.right <= q.left || q.bottom <= l.top || l.bottom <= q.top)}; }"""
+    with Page(browser, width=size[0], height=size[1], mobile=size[0] < 600) as p:
+        p.page.goto(f"{server}/?event={event}")
+        frame = p.map_frame()
+        frame.wait_for_selector(".leaflet-popup-content", timeout=20_000)
+        p.page.wait_for_timeout(600)  # the legend measures itself once the frame has its size
+        with_popup = frame.evaluate(legend)
+        assert with_popup["folded"] or not with_popup["overlap"], with_popup  # the popup is never under it
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.page.screenshot(path=str(ARTIFACTS / f"dashboard-legend-popup-{size[0]}.png"))
+        frame.click(".leaflet-popup-close-button")
+        p.page.wait_for_timeout(300)
+        closed = frame.evaluate(legend)
+        assert closed["share"] <= 0.2, closed  # open only where it fits in a fifth of the map, folded elsewhere
+        if closed["folded"]:
+            frame.click(".ce-legend-toggle")
+            assert not frame.evaluate(legend)["folded"]
+        p.page.screenshot(path=str(ARTIFACTS / f"dashboard-legend-{size[0]}.png"))
+
+
 def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, browser, catalog):
     from urllib.parse import parse_qs, urlparse
 
