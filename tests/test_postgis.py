@@ -2,19 +2,17 @@
 optimistic locking with nothing lost, history, review rules, atomic pushes, migrations."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from events.errors import ReviewError, StaleVersion
 from events.filters import make_filter
-from tests.conftest import ROOT, record, run_cli, write_record
+from tests.conftest import ROOT, record, run_cli
 
 UCDP = ROOT.parent / "shared" / "data" / "real" / "ucdp_ged251_ukraine_2022_2024_sample2000_21col.csv"
 FILTERS = [
