@@ -446,7 +446,6 @@ class PostgisStorage(Storage):
             manifests = {m["dataset"]: m for m in list_datasets(data)}
             cur.execute("SELECT name, manifest FROM datasets")
             pushed = dict(cur.fetchall())
-            out["unchanged"] = []
             loaded = []
             for table in load_tables(data):
                 name = _dataset_of(table)
