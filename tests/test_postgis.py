@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from events.errors import ReviewError, StaleVersion
+from events.errors import ReviewError, StaleVersion, StorageError
 from events.filters import make_filter
 from tests.conftest import ROOT, record, run_cli
 
@@ -148,11 +148,13 @@ def test_review_reviewer_is_not_the_author_and_drafts_stay_off_the_default_map(p
 
 def test_pull_gives_back_the_files_pushed(both, tmp_path):
     _, pg, catalog, _ = both
-    out = tmp_path / "pulled"
-    out.mkdir()
+    out = tmp_path / "not" / "yet" / "there"  # pull makes its folder, as `git clone` does
     assert pg.pull(out) == 8
     for path in sorted(catalog.glob("*.yaml")):
         assert (out / path.name).read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(StorageError, match="not a folder"):
+        pg.pull(tmp_path / "a-file")
 
 
 def test_push_killed_half_way_leaves_the_database_as_it_was(pg_url, seed_catalog, tmp_path):

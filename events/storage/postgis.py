@@ -585,8 +585,9 @@ class PostgisStorage(Storage):
         from events.storage.embedded import dump_record
 
         out = Path(out_dir)
-        if not out.is_dir():
-            raise StorageError(f"{out}: folder does not exist (create it first)")
+        if out.exists() and not out.is_dir():
+            raise StorageError(f"{out}: not a folder")
+        out.mkdir(parents=True, exist_ok=True)
         n = 0
         with self._cursor() as cur:
             cur.execute("SELECT id, record, source_text FROM events WHERE dataset = 'curated' ORDER BY id")
