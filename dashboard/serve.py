@@ -12,6 +12,8 @@ import sys
 import threading
 from pathlib import Path
 
+from events.wording import counted
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
@@ -32,7 +34,7 @@ def _warm() -> None:
         from dashboard.data import warm
 
         n = warm()
-        print(f"event store loaded in the background: {n:,} events in {time.perf_counter() - t:.1f} s", flush=True)
+        print(f"event store loaded in the background: {counted(n, 'event')} in {time.perf_counter() - t:.1f} s", flush=True)
     except Exception:  # noqa: BLE001 - the page will load (and report) it itself
         logging.getLogger(__name__).exception("background load of the store failed")
 

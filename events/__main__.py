@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from events.errors import EventsError, StoreUnavailable
+from events.wording import counted
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -118,7 +119,7 @@ def cmd_export(args) -> int:
         out.flush()
     else:
         write_stream_atomic(Path(args.out), parts, direct=True)
-        print(f"wrote {stats['rows']:,} events to {args.out}", file=sys.stderr)
+        print(f"wrote {counted(stats['rows'], 'event')} to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -156,7 +157,7 @@ def cmd_db(args) -> int:
                   f"in {time.perf_counter() - t:.1f} s{same}")
             return 1 if out["problems"] else 0
         n = store.pull(args.out)
-        print(f"wrote {n:,} curated events to {args.out}")
+        print(f"wrote {counted(n, 'curated event')} to {args.out}")
         return 0
     finally:
         store.close()

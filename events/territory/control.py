@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 
 from events.territory.snapshots import Archive, Snapshot
+from events.wording import counted
 
 CLAIM_SUBTYPES = ("Non-state actor overtakes territory", "Government regains territory")
 # A curated record marks itself a control claim with one of these tags.
@@ -157,7 +158,7 @@ class Verdict:
     def text(self) -> str:
         share = f"; {self.covered:.0%} of its uncertainty circle covered" if self.covered is not None else ""
         if self.check == "corroborated":
-            return f"corroborated by {self.source} on {self.date} ({self.days} days after the claim){share}"
+            return f"corroborated by {self.source} on {self.date} ({counted(self.days, 'day')} after the claim){share}"
         if self.check == "already":
             return f"{self.source}: already held by the claimant's side on {self.date}, before the claim{share}"
         if self.check == "not_corroborated":
