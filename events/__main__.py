@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -67,6 +69,11 @@ def _check_store_datasets(f, store) -> None:
     check_datasets(f, store.datasets())
 
 
+# Short headers, so that the table's width goes to the values (CSV and JSON keep the column names).
+LIST_HEADERS = {"end_date": "end", "event_type": "type", "location_name": "place", "country": "cc",
+                "geo_precision": "prec", "claim_status": "claim", "fatalities": "killed"}
+
+
 def cmd_list(args) -> int:
     f = _filter(args)
     store = _storage(args)
@@ -75,20 +82,25 @@ def cmd_list(args) -> int:
     if problems:
         print(f"warning: {len({p.path for p in problems})} invalid file(s) skipped; run 'python -m events validate'",
               file=sys.stderr)
-    df = store.select(f, ["date", "id", "dataset", "event_type", "location_name", "admin1", "country",
+    df = store.select(f, ["date", "end_date", "id", "dataset", "event_type", "location_name", "admin1", "country",
                           "geo_precision", "claim_status", "review", "fatalities"])
+    from events import table
+
+    if args.format == "csv":
+        sys.stdout.write(table.as_csv(df))
+        return 0
+    if args.format == "json":
+        print(table.as_json(df))
+        return 0
     if df.empty:
         print("no events match")
         return 0
-    view = df.copy()
-    if (view["review"] == "approved").all():
-        view = view.drop(columns=["review"])
-    view["date"] = view["date"].dt.strftime("%Y-%m-%d")
-    import pandas as pd
-
-    with pd.option_context("display.max_rows", None, "display.width", 200, "display.max_colwidth", 48):
-        print(view.to_string(index=False))
-    print(f"\n{len(df)} of {store.facts().total} events")
+    view = df.drop(columns=["review"]) if (df["review"] == "approved").all() else df
+    view = view.rename(columns=LIST_HEADERS)
+    # Piped into a file or another program (and no COLUMNS given), nothing is cut, as `ls` does.
+    fit = not args.wide and (sys.stdout.isatty() or "COLUMNS" in os.environ)
+    print(table.render(view, shutil.get_terminal_size((100, 24)).columns if fit else None))
+    print(f"\n{len(df):,} of {counted(store.facts().total, 'event')}")
     return 0
 
 
@@ -407,6 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
     li = sub.add_parser("list", parents=[common], help="a table of the (filtered) events")
     _add_filters(li)
+    li.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                    help="a table that fits the terminal (default), or CSV or JSON with every value whole")
+    li.add_argument("--wide", action="store_true", help="the table with every cell whole, however wide")
     li.set_defaults(func=cmd_list)
     ex = sub.add_parser("export", parents=[common], help="write the (filtered) events as GeoJSON or CSV")
     ex.add_argument("--format", choices=["geojson", "csv"], required=True)
