@@ -254,6 +254,8 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
             if result.read != written.rows + len(result.rejects):
                 raise EventsError(f"internal: {path}: rows read ({result.read}) != imported ({written.rows}) "
                                   f"+ rejected ({len(result.rejects)}); nothing was replaced")
+            if written.rows == 0 and result.read > 0:
+                raise DatasetError(_nothing_kept(path, name, result.read, result.rejects, current))
             if current and not replace and written.rows < REPLACE_SHARE * current:
                 raise DatasetError(
                     f"{path}: would replace dataset {name!r} ({current:,} events) with {written.rows:,} "
@@ -278,6 +280,17 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return manifest
+
+
+def _nothing_kept(path: Path, name: str, read: int, rejects: pd.DataFrame, current: int) -> str:
+    """Why an import that kept no row changed nothing, with the commonest reasons to act on."""
+    from events.wording import counted
+
+    reasons = rejects["reason"].astype(str).value_counts().head(3) if len(rejects) else pd.Series(dtype=int)
+    why = "; ".join(f"{reason} ({counted(int(n), 'row')}, first on line {int(rejects.loc[rejects['reason'].astype(str) == reason, 'line'].min())})"
+                    for reason, n in reasons.items())
+    kept = f"dataset {name!r} keeps its {counted(current, 'event')}" if current else f"no dataset {name!r} was made"
+    return f"{path}: none of its {counted(read, 'row')} could be imported ({why}); {kept}"
 
 
 def _swap_in(root: Path, name: str, built: Path) -> None:

@@ -12,7 +12,6 @@ import json
 import threading
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -105,8 +104,8 @@ def test_excel_serial_dates_only_when_asked(tmp_path):
     path = write_csv(tmp_path / "x.csv", ["id", "when", "lat", "lon", "type"],
                      [["1", "45667", "48.28", "37.18", "Battles"]])
     base = dict(columns={"id": "id", "date": "when", "lat": "lat", "lon": "lon", "event_type": "type"})
-    m = import_file("csv", path, "x", tmp_path / "data", **base)
-    assert m["rejected"] == 1 and "--date-format excel" in rejects_of(tmp_path / "data", "x")["reason"][0]
+    with pytest.raises(DatasetError, match="--date-format excel"):  # its one row refused: no dataset made
+        import_file("csv", path, "x", tmp_path / "data", **base)
     m = import_file("csv", path, "x", tmp_path / "data", date_format="excel", replace=True, **base)
     assert m["imported"] == 1
     assert str(load_datasets(tmp_path / "data")["date"].iloc[0].date()) == "2025-01-10"
