@@ -276,8 +276,15 @@ def cmd_corroborate(args) -> int:
 
 
 def cmd_datasets(args) -> int:
-    from events.datasets import list_datasets
+    from events.datasets import list_datasets, remove_dataset
 
+    if args.action == "remove":
+        if not args.name:
+            raise EventsError("datasets remove: name the dataset to remove")
+        m = remove_dataset(args.name, args.data)
+        held = f" ({counted(m['imported'], 'event')})" if m.get("imported") is not None else ""
+        print(f"removed dataset {args.name!r}{held}")
+        return 0
     rows = list_datasets(args.data)
     if not rows:
         print("no datasets imported (python -m events import --format acled|ucdp|geojson PATH --dataset NAME)")
@@ -465,7 +472,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the relation --accept-above writes (default corroborates)")
     _add_filters(co)
     co.set_defaults(func=cmd_corroborate)
-    ds = sub.add_parser("datasets", parents=[common], help="list imported datasets and their manifests")
+    ds = sub.add_parser("datasets", parents=[common], help="list imported datasets and their manifests, "
+                        "or remove one (datasets remove NAME)")
+    ds.add_argument("action", nargs="?", choices=["remove"], help="remove: take the dataset NAME out of the store")
+    ds.add_argument("name", nargs="?", help="the dataset to remove")
     ds.set_defaults(func=cmd_datasets)
     db = sub.add_parser("db", parents=[common], help="the PostGIS store: init (create/migrate), push, pull")
     dbs = db.add_subparsers(dest="db_cmd", required=True)

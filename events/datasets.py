@@ -282,6 +282,31 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
     return manifest
 
 
+def remove_dataset(name: str, root: Path | None = None) -> dict:
+    """Take an imported dataset out of the store. Refused while another command holds it; the
+    name goes in one rename (a reader finds the dataset whole or not at all), its files after.
+    Returns the manifest it had, so the caller can say what went."""
+    root = data_dir(root)
+    if not NAME.fullmatch(name or ""):
+        raise DatasetError(f"{name!r}: not a dataset name")
+    final = root / name
+    with _lock(root, name):
+        if not (final.exists() or final.is_symlink()):
+            raise DatasetError(f"no dataset {name!r} in {root} ('python -m events datasets' lists them)")
+        try:
+            manifest = json.loads((final / "manifest.json").read_text())
+        except (OSError, ValueError):
+            manifest = {"dataset": name, "imported": None}
+        gone = root / f".{name}.removed-{os.getpid()}"
+        os.replace(final, gone)
+        for old in [gone, *root.glob(f".{name}.v*")]:
+            if old.is_symlink():
+                old.unlink()
+            else:
+                shutil.rmtree(old, ignore_errors=True)
+    return manifest
+
+
 def _nothing_kept(path: Path, name: str, read: int, rejects: pd.DataFrame, current: int) -> str:
     """Why an import that kept no row changed nothing, with the commonest reasons to act on."""
     from events.wording import counted
