@@ -11,6 +11,8 @@ refuses repeated keys, and bounds the nesting depth with libyaml's event stream
 """
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from events.errors import EventsError
@@ -78,13 +80,44 @@ def check_depth(text: str, limit: int = MAX_DEPTH) -> None:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError as exc:
-        raise YamlError(_describe(exc)) from None
+        raise YamlError(_describe(exc, text)) from None
 
 
-def _describe(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
+# A value that opens a quote and does not close it on its own line: legal YAML (a quoted scalar may
+# run over lines), and the usual cause when a record stops parsing further down.
+_OPEN_QUOTE = re.compile(r"""^(\s*(?:-\s+)?[^\s:#'"][^:#]*:\s+|\s*-\s+)(["'])""")
+
+
+def _unclosed_quote(text: str, before_line: int) -> tuple[int, int] | None:
+    """(line, column), 0-based, of the first value on lines up to before_line whose quote does not
+    close on that line."""
+    for n, line in enumerate(text.splitlines()[:before_line + 1]):
+        m = _OPEN_QUOTE.match(line)
+        if not m:
+            continue
+        q, rest = m.group(2), line[m.end():]
+        closed = rest.replace("''", "").find("'") if q == "'" else re.sub(r'\\.', "", rest).find('"')
+        if closed < 0:
+            return n, m.end() - 1
+    return None
+
+
+def _describe(exc: yaml.YAMLError, text: str | None = None) -> str:
+    """Where the broken construct starts (an unclosed quote's opening, not the end of the file
+    where the parser gave up), what it is, and where the parser noticed, when that is elsewhere."""
+    start, found = getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None)
+    quote = _unclosed_quote(text, found.line) if text is not None and found is not None else None
+    if quote:
+        return (f"malformed YAML at line {quote[0] + 1}, column {quote[1] + 1}: a quote opened here is not "
+                f"closed on its line (the parser gave up at line {found.line + 1})")
+    mark = start or found
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    if start and context:
+        problem = f"{context.removeprefix('while ')}: {problem}"
+        if found and found.line != start.line:
+            problem += f" (noticed at line {found.line + 1})"
     return f"malformed YAML{where}: {problem}"
 
 
@@ -94,6 +127,6 @@ def load(text: str):
     try:
         return yaml.load(text, Loader=RecordLoader)
     except yaml.YAMLError as exc:
-        raise YamlError(_describe(exc)) from None
+        raise YamlError(_describe(exc, text)) from None
     except (ValueError, OverflowError, RecursionError, MemoryError) as exc:  # anything a constructor may raise
         raise YamlError(f"unreadable value: {str(exc)[:200]}") from None
