@@ -138,6 +138,21 @@ def test_geojson_import_with_messy_features(tmp_path):
     assert df.loc["a", "admin1_code"] == "UA-14" and df.loc["b", "admin1_code"] == "UA-23"
 
 
+def test_an_impossible_date_in_one_feature_rejects_that_feature_alone(tmp_path):
+    """Every date ISO-written, so GDAL would read the column as dates and refuse the whole file."""
+    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [37.0 + i / 10, 48.0]},
+              "properties": {"id": f"f{i}", "date": day, "event_type": "Battles", "sub_event_type": "Armed clash"}}
+             for i, day in enumerate(["2025-01-10", "2025-02-30", "2025-01-12"])]
+    src = tmp_path / "ev.geojson"
+    src.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    m = import_file("geojson", src, "gj", tmp_path / "data")
+    assert (m["rows_read"], m["imported"], m["rejected"]) == (3, 2, 1)
+    rejects = pd.read_csv(tmp_path / "data" / "gj" / "rejects.csv")
+    assert list(rejects["line"]) == [2] and list(rejects["source_id"]) == ["f1"]
+    assert "date" in rejects["reason"][0] and "2025-02-30" in rejects["reason"][0]
+    assert sorted(load_datasets(tmp_path / "data")["date"].dt.strftime("%Y-%m-%d")) == ["2025-01-10", "2025-01-12"]
+
+
 @pytest.mark.skipif(not REAL.is_dir(), reason="shared/data/real not beside the checkout")
 def test_real_ucdp_ged_extracts(tmp_path):
     root = tmp_path / "data"

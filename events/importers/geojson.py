@@ -64,7 +64,9 @@ def read_geojson(path: Path, dataset: str, *, date_format: str | None = None, **
 
     _sniff(path)
     try:
-        gdf = pyogrio.read_dataframe(path)
+        # Dates as the file writes them: our date reader judges each feature's own (GDAL's would
+        # refuse the whole file for one impossible date such as 2025-02-30).
+        gdf = pyogrio.read_dataframe(path, DATE_AS_STRING="YES")
     except Exception as exc:  # GDAL's errors: not GeoJSON, unreadable
         raise ImportError_(f"{path}: not a readable GeoJSON: {str(exc)[:300]}") from None
     if getattr(gdf, "geometry", None) is None or "geometry" not in gdf:
