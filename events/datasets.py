@@ -445,17 +445,22 @@ def unreadable(path: Path, exc: Exception):
     return Problem(str(path), "(dataset)", f"unreadable, not shown: {str(exc)[:200]}")
 
 
-def load_tables(root: Path | None = None, problems: list | None = None) -> list[pa.Table]:
+def load_tables(root: Path | None = None, problems: list | None = None,
+                names: Iterable[str] | None = None) -> list[pa.Table]:
     """Every dataset as an Arrow table (low-cardinality columns dictionary-encoded).
 
     A dataset being swapped by a concurrent import is read again once the swap is done;
-    a damaged one is skipped and named in problems (when given), never raised.
+    a damaged one is skipped and named in problems (when given), never raised. With names, only
+    those datasets are read.
     """
     root = data_dir(root)
+    wanted = set(names) if names is not None else None
     for attempt in range(50):
         tables = []
         try:
             for m in list_datasets(root):
+                if wanted is not None and m["dataset"] not in wanted:
+                    continue
                 path = root / m["dataset"] / "events.parquet"
                 try:
                     cols, dictionary = read_columns(pq.read_schema(path).names)
