@@ -66,10 +66,18 @@ def test_a_click_on_the_draft_map_pins_the_draft_and_the_saved_record_keeps_the_
         # The component listens for clicks once its map is set up: a click before that is lost.
         frame.wait_for_function("() => !!(window.map && window.map._loaded && window.__GLOBAL_DATA__)",
                                 timeout=30_000)
-        box = frame.locator(".leaflet-container").bounding_box()
-        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)  # off the marker
         caption = page.get_by_text("Clicked on the map:")
-        caption.wait_for(timeout=60_000)  # a rerun of the page under a loaded machine
+        # Clicked again while no caption comes: a first click can still be lost to the page settling
+        # (issue 30's first-click item, not this test's subject, which is the pin).
+        for attempt in range(3):
+            box = frame.locator(".leaflet-container").bounding_box()
+            page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)  # off the marker
+            try:
+                caption.wait_for(timeout=30_000)  # a rerun of the page under a loaded machine
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
         clicked = caption.inner_text().split(":", 1)[1].split("—")[0].strip()
         lat, lon = (float(x) for x in clicked.split(","))
         page.get_by_role("button", name="Pin here (the point clicked on the map)").click()
