@@ -8,7 +8,7 @@ HOST    ?= 127.0.0.1
 CHROMIUM ?= /usr/bin/chromium
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: setup run test browser postgres index benchmark clean
+.PHONY: setup run test browser postgres lint index benchmark clean
 
 setup: $(STAMP) index
 
@@ -40,10 +40,21 @@ postgres:
 	  || echo "warning: could not install PostgreSQL/PostGIS; database tests will be skipped"; \
 	else echo "warning: PostgreSQL/PostGIS missing and not root; database tests will be skipped"; fi
 
+# eslint (pinned in package-lock.json, from npm) for our own JavaScript under static/map/.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(NODE_STAMP)
+
+lint: $(NODE_STAMP)
+	node_modules/.bin/eslint --max-warnings 0 static/map
+
 run: setup
 	$(PY) -m dashboard.serve --server.port $(PORT) --server.address $(HOST) --server.headless true
 
-test: setup browser postgres
+test: setup browser postgres lint
 	@# an outer guard as well: whatever hangs, the run ends and says so well inside CI's deadline
 	timeout --signal=INT --kill-after=60 2400 $(PY) -m pytest -q tests
 
@@ -51,4 +62,4 @@ benchmark: setup
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .cache
+	rm -rf $(VENV) .cache node_modules

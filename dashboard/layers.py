@@ -1,10 +1,16 @@
-"""Folium elements of ours: thin Python over a little Leaflet JavaScript.
+"""Folium elements of ours: thin Python over our Leaflet JavaScript, static/map/layers.js.
 
-EventLayer draws every filtered event from one compact JSON array as clustered
-shape icons (one Leaflet layer, no folium Marker per event), with uncertainty
-drawn as circles (approximate places) and admin-1 outlines (region-level).
+Each element renders one call into that file (`ceMap.eventLayer(...)` and so on) with its data
+as JSON; the file and its stylesheet, static/map/map.css, are loaded once by the base map
+(MAP_JS, MAP_CSS), as folium keeps its templates in files. EventLayer draws every filtered
+event from one compact JSON array as clustered shape icons (one Leaflet layer, no folium Marker
+per event), with uncertainty drawn as circles (approximate places) and admin-1 outlines
+(region-level).
 """
 from __future__ import annotations
+
+import hashlib
+from pathlib import Path
 
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
@@ -14,6 +20,7 @@ from dashboard.control import STATUS_STYLE
 from dashboard.safe import script_json, text
 from dashboard.style import CLAIM_ORDER, CLAIM_STYLE, SHAPE_PATH, TYPE_ORDER, TYPE_STYLE, icon_svg
 
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC = "/app/static/vendor"
 LEAFLET_JS = [("leaflet", f"{STATIC}/leaflet-1.9.4/leaflet.js")]
 LEAFLET_CSS = [("leaflet_css", f"{STATIC}/leaflet-1.9.4/leaflet.css")]
@@ -22,20 +29,28 @@ CLUSTER_CSS = [("markerclustercss", f"{STATIC}/leaflet.markercluster-1.5.3/Marke
                ("markerclusterdefaultcss", f"{STATIC}/leaflet.markercluster-1.5.3/MarkerCluster.Default.css")]
 
 
+def own_asset(relative: str) -> str:
+    """The URL of one of our static files with its content's hash as the query: a browser's cached
+    copy is never stale after an upgrade."""
+    data = (STATIC_DIR / relative).read_bytes()
+    return f"/app/static/{relative}?v={hashlib.sha256(data).hexdigest()[:12]}"
+
+
+MAP_JS = [("ce_map_js", own_asset("map/layers.js"))]
+MAP_CSS = [("ce_map_css", own_asset("map/map.css"))]
+
+
+def marker_style() -> dict:
+    """What the layers draw with: SVG shapes, per-type and per-claim styles, and their names
+    (escaped), in the order the data's type and claim indexes count."""
+    return {"shapes": SHAPE_PATH, "types": [TYPE_STYLE[t] for t in TYPE_ORDER],
+            "claims": [{"name": c, **CLAIM_STYLE[c]} for c in CLAIM_ORDER],
+            "typeNames": [text(t) for t in TYPE_ORDER], "claimNames": [text(c) for c in CLAIM_ORDER]}
+
+
 # Every event's uncertainty shape is drawn only when at most this many events have one (about what
 # stays legible at a front's scale); above it, an event's shape shows on hover and while its popup is open.
 UNCERTAINTY_ALL_UP_TO = 40
-
-
-DRAWN_SIGNAL = """
-  // The page draws its timeline and table once the map is drawn (they would slow the map down):
-  // tell the page so, once per page load, through the map component's value, keeping what the
-  // component itself last sent (a click, the bounds).
-  if (!window.ceDrawnSent && window.Streamlit && window.__GLOBAL_DATA__) {
-    window.ceDrawnSent = true;
-    window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_drawn: true}));
-  }
-"""  # JS run by each event layer once it is on the map (dashboard/view.py waits for it)
 
 
 class EventLayer(JSCSSMixin, MacroElement):
@@ -53,250 +68,17 @@ class EventLayer(JSCSSMixin, MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function() {
-  var data = {{ this.data_json }};
-  var parent = {{ this._parent.get_name() }};
-  var shapes = {{ this.shapes_json }};
-  var types = {{ this.types_json }};
-  var claims = {{ this.claims_json }};
-  var iconCache = {};
-  // A region-level event's marker sits in a dashed frame: it stands for the whole region, and
-  // must not read as the town its point happens to be near.
-  function icon(t, c, region) {
-    var k = t + ":" + c + ":" + (region ? 1 : 0);
-    if (!iconCache[k]) {
-      var ty = types[t], cl = claims[c];
-      var fill = cl.fill ? ty.color : "#ffffff";
-      var dash = cl.dash ? ' stroke-dasharray="' + cl.dash + '"' : "";
-      var svg = '<svg width="18" height="18" viewBox="0 0 20 20" aria-hidden="true"><path d="' + shapes[ty.shape] +
-              '" fill="' + fill + '" fill-opacity="' + (cl.fill || 1) + '" stroke="' + (cl.rim || ty.color) +
-              '" stroke-width="2.2"' + dash + '/></svg>';
-      var size = region ? 26 : 18;
-      iconCache[k] = L.divIcon({className: "ce-icon ce-claim-" + cl.name + (region ? " ce-region-pin" : ""),
-        iconSize: [size, size], iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2 + 1], html: svg});
-    }
-    return iconCache[k];
-  }
-  // Uncertainty: an approximate place's circle, a region-level event's region. Drawn for every
-  // event only when few have one (or when asked); otherwise for the event hovered or opened, so
-  // hundreds of overlapping circles never make one opaque mass.
-  var uncertainty = L.featureGroup(), shapeCache = {}, pinned = {};
-  var regionStyle = {color: "#7a4b00", weight: 2, dashArray: "6 4", fillColor: "#E69F00", fillOpacity: 0.10};
-  function shapeOf(i) {
-    if (shapeCache[i] !== undefined) return shapeCache[i];
-    var s = null;
-    if (data.u[i] > 0) {
-      s = L.circle([data.lat[i], data.lon[i]], {radius: data.u[i], color: types[data.t[i]].color, weight: 1.5,
-        dashArray: "4 4", fillOpacity: 0.06, interactive: false});
-    } else if (data.rg && data.rg[i] >= 0) {
-      s = L.geoJSON(data.regions.features[data.rg[i]], {interactive: false, style: function() { return regionStyle; }});
-    }
-    return (shapeCache[i] = s);
-  }
-  var uncertain = 0;
-  for (var k = 0; k < data.lat.length; k++) if (data.u[k] > 0 || (data.rg && data.rg[k] >= 0)) uncertain++;
-  var showAll = {{ "true" if this.show_all else "false" }} || uncertain <= {{ this.few }};
-  function showShape(i, on) {
-    var s = shapeOf(i);
-    if (!s || showAll) return;
-    if (on) uncertainty.addLayer(s); else if (!pinned[i]) uncertainty.removeLayer(s);
-  }
-  if (showAll) {
-    var drawnRegions = {};
-    for (var k = 0; k < data.lat.length; k++) {
-      if (data.rg && data.rg[k] >= 0) {  // one outline per region, however many events it holds
-        if (drawnRegions[data.rg[k]]) continue;
-        drawnRegions[data.rg[k]] = true;
-      }
-      var sh = shapeOf(k);
-      if (sh) uncertainty.addLayer(sh);
-    }
-  }
-  var P = data.popup, TYPES = {{ this.type_names_json }}, CLAIMS = {{ this.claim_names_json }};
-  function v(name, i) { var k = P.cols[name][i]; return k < 0 ? "" : P.dicts[name][k]; }
-  function count(x) { return x < 0 ? "unknown" : String(x); }
-  // Every piece below was escaped in Python; this only joins them.
-  function popup(i) {
-    var claim = CLAIMS[data.c[i]], near = v("near", i), where = v("where", i), flags = v("flags", i),
-        cn = v("cn", i), src = v("src", i), notes = v("notes", i);
-    return '<div class="ce-popup"><div class="ce-title">' + P.title[i] + '</div>' +
-      '<div><b>Date:</b> ' + v("when", i) + ' <span class=ce-muted>(' + v("dp", i) + ')</span></div>' +
-      '<div><b>Type:</b> ' + TYPES[data.t[i]] + ' — ' + v("sub", i) + '</div>' +
-      '<div><b>Place:</b> ' + v("place", i) + (near ? ' <span class=ce-muted>(' + near + ')</span>' : '') +
-        (where ? ', ' + where : '') + '</div>' +
-      '<div class=ce-muted>Location precision: ' + v("gp", i) + ', ± ' + P.unc[i] + ' km</div>' +
-      '<div><b>Fatalities:</b> ' + count(P.fat[i]) + ' · <b>Injured:</b> ' + count(P.inj[i]) + '</div>' +
-      '<div><b>Claim:</b> <span class="ce-claim ce-' + claim + '">' + claim + '</span> by ' + v("by", i) +
-        ' <span class=ce-muted>(' + v("meaning", i) + ')</span></div>' +
-      (v("ctl", i) ? '<div><b>Control at the place:</b> ' + v("ctl", i) + '</div>' : '') +
-      (v("chk", i) ? '<div class="ce-check"><b>Claim checked against control maps:</b> <span class="ce-claim">' + v("chk", i) +
-        '</span><div class=ce-muted>' + v("chkn", i) + '</div></div>' : '') +
-      (flags ? '<div class=ce-flag>' + flags + '</div>' : '') +
-      (cn ? '<div class=ce-muted>Region also called: ' + cn + '</div>' : '') +
-      (src ? '<div><b>Sources:</b><ul class=ce-sources>' + src + '</ul></div>' : '') +
-      (v("rel", i) ? '<div class=ce-related><b>Related:</b><ul class=ce-sources>' + v("rel", i) + '</ul></div>' : '') +
-      (notes ? '<div class=ce-notes><b>Notes:</b> ' + notes + '</div>' : '') +
-      '<div class=ce-links><a class=ce-link href="' + link(i) + '" target="_blank" rel="noopener">Link to this event</a>' +
-        ' · <a href="#" class=ce-copy data-i="' + i + '">Copy link</a>' +
-        (data.cur && data.cur[i] ? ' · <a class=ce-edit href="' + pageBase() + 'add?edit=' + encodeURIComponent(unescapeText(data.id[i])) +
-          '" target="_blank" rel="noopener">Edit</a>' : '') + '</div></div>';
-  }
-  // Links are made against the dashboard's own address (the map lives in a same-origin iframe),
-  // so they hold behind a reverse proxy's path prefix too. Ids are escaped text: decode first.
-  function pageBase() {
-    try {
-      var loc = window.top.location;
-      return loc.origin + loc.pathname.replace(/(map|add)\\/?$/, "").replace(/\\/?$/, "/");
-    } catch (e) { return "/"; }
-  }
-  function unescapeText(t) { var d = document.createElement("textarea"); d.innerHTML = t; return d.value; }
-  function link(i) { return pageBase() + "?event=" + encodeURIComponent(unescapeText(data.id[i])); }
-  // A related event: its popup, here, when it is on this map; else its own page, in a new tab.
-  var byRawId = null;
-  function marker(rawId) {
-    if (!byRawId) { byRawId = {}; markers.forEach(function(m) { byRawId[unescapeText(m.eventId)] = m; }); }
-    return byRawId[rawId];
-  }
-  function wireRelated(el) {
-    el.querySelectorAll("a.ce-rel").forEach(function(a) {
-      var id = a.getAttribute("data-id"), m = marker(id);
-      a.href = pageBase() + "?event=" + encodeURIComponent(id);
-      if (m) {
-        a.title = "Open it on this map";
-        L.DomEvent.on(a, "click", function(ev) { L.DomEvent.preventDefault(ev); open(m.eventId); });
-      } else {
-        a.target = "_blank"; a.rel = "noopener"; a.title = "Not among the events shown: opens on its own";
-      }
-    });
-  }
-  // A cluster says what it holds: a ring with each event type's share, a dashed rim when any
-  // member is claimed or disputed, and the same as words for screen readers and on hover.
-  var CLAIMED = CLAIMS.indexOf("claimed"), DISPUTED = CLAIMS.indexOf("disputed");
-  function clusterIcon(c) {
-    var ms = c.getAllChildMarkers(), n = ms.length, byType = {}, claimed = 0, disputed = 0;
-    for (var j = 0; j < n; j++) {
-      byType[ms[j].ceT] = (byType[ms[j].ceT] || 0) + 1;
-      if (ms[j].ceC === CLAIMED) claimed++;
-      if (ms[j].ceC === DISPUTED) disputed++;
-    }
-    var at = 0, stops = [], words = [];
-    Object.keys(byType).sort(function(a, b) { return byType[b] - byType[a]; }).forEach(function(t) {
-      var to = at + 100 * byType[t] / n;
-      stops.push(types[t].color + " " + at.toFixed(1) + "% " + to.toFixed(1) + "%");
-      words.push(byType[t] + " " + TYPES[t]);
-      at = to;
-    });
-    var label = n + " events: " + words.join(", ") + (claimed || disputed ? "; " + claimed + " claimed, " +
-      disputed + " disputed" : "");
-    var size = n < 10 ? 30 : n < 100 ? 36 : 42;
-    return L.divIcon({iconSize: [size, size], className: "ce-cluster" + (claimed || disputed ? " ce-cl-claims" : ""),
-      // The icon itself is the button Leaflet focuses (tabindex 0, role button): its name comes from here.
-      html: '<div class="ce-cl-ring" role="img" aria-label="' + label + '" title="' + label +
-            '" style="background: conic-gradient(' + stops.join(", ") + ')"><span>' + n + '</span></div>'});
-  }
-  var cluster = L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-                                      spiderfyOnMaxZoom: true, maxClusterRadius: 40, iconCreateFunction: clusterIcon});
-  var markers = [];
-  var byId = {};
-  // The map fills its frame: a popup fits inside it, however narrow (a phone) or low the frame.
-  var popupWidth = Math.max(200, Math.min(420, window.innerWidth - 70)),
-      popupHeight = Math.max(160, Math.min(380, window.innerHeight - 150));
-  for (var i = 0; i < data.lat.length; i++) {
-    var m = L.marker([data.lat[i], data.lon[i]], {icon: icon(data.t[i], data.c[i], data.rg && data.rg[i] >= 0),
-                                                  riseOnHover: true});
-    m.bindPopup((function(j) { return function() { return popup(j); }; })(i), {maxWidth: popupWidth, maxHeight: popupHeight,
-      autoPanPadding: [8, 8]});
-    m.bindTooltip((function(j) { return function() { return v("when", j) + " · " + P.title[j] + " (" + CLAIMS[data.c[j]] + ")"; }; })(i));
-    m.eventId = data.id[i];
-    m.ceT = data.t[i];
-    m.ceC = data.c[i];
-    m.ceI = i;
-    markers.push(m);
-    byId[data.id[i]] = m;
-  }
-  // Keyboard: Tab reaches every marker and cluster (Leaflet makes their icons buttons); Enter opens a
-  // marker's popup (Leaflet) or opens up a cluster (markercluster). Here each says what it is.
-  function ariaName(i) {
-    return TYPES[data.t[i]] + ", " + unescapeText(v("place", i)) + (data.rg && data.rg[i] >= 0 ? " (the whole region)" : "") +
-      ", " + unescapeText(v("when", i)) + ", " +
-      CLAIMS[data.c[i]] + ": " + unescapeText(P.title[i]);
-  }
-  markers.forEach(function(m) {
-    m.on("add", function() { if (m._icon && !m._icon.getAttribute("aria-label")) m._icon.setAttribute("aria-label", ariaName(m.ceI)); });
-  });
-  cluster.on("mouseover", function(e) { if (e.layer.ceI !== undefined) showShape(e.layer.ceI, true); });
-  cluster.on("mouseout", function(e) { if (e.layer.ceI !== undefined) showShape(e.layer.ceI, false); });
-  cluster.on("popupopen", function(e) { var i = e.layer ? e.layer.ceI : e.propagatedFrom && e.propagatedFrom.ceI;
-    if (i !== undefined) { pinned[i] = true; showShape(i, true); } });
-  cluster.on("popupclose", function(e) { var i = e.layer ? e.layer.ceI : e.propagatedFrom && e.propagatedFrom.ceI;
-    if (i !== undefined) { delete pinned[i]; showShape(i, false); } });
-  cluster.on("popupopen", function(e) { if (e.popup.getElement()) wireRelated(e.popup.getElement()); });
-  // "Copy link": the clipboard where the browser allows it, else the link shown selected to copy by hand.
-  cluster.on("popupopen", function(e) {
-    var a = e.popup.getElement() && e.popup.getElement().querySelector(".ce-copy");
-    if (!a) return;
-    L.DomEvent.on(a, "click", function(ev) {
-      L.DomEvent.preventDefault(ev);
-      var href = link(+a.getAttribute("data-i"));
-      function fallback() {
-        var box = document.createElement("input");
-        box.readOnly = true; box.value = href; box.className = "ce-linkbox";
-        a.replaceWith(box); box.select();
-      }
-      if (navigator.clipboard && navigator.clipboard.writeText) {
-        navigator.clipboard.writeText(href).then(function() { a.textContent = "Copied"; }, fallback);
-      } else fallback();
-    });
-  });
-  cluster.addLayers(markers);
-  uncertainty.addTo(parent);
-  cluster.addTo(parent);
-  if (window.ceGridLegend) { window.ceGridLegend.remove(); window.ceGridLegend = null; }
-  var host = parent._map || {{ this._parent._parent.get_name() if this._parent._parent else "null" }};
-  if (host) host.getContainer().classList.remove("ce-grid-mode");
-  // Show one event's popup, wherever its marker hides in a cluster. zoomToShowLayer alone is not
-  // enough: its callback can come while the marker is still off the map (mid re-clustering), or
-  // never, when the map has nowhere to move. So: ask it, look again shortly, ask again, a few times.
-  // done() runs once, when the popup is open.
-  function open(id, done) {
-    var m = byId[id], tries = 0;
-    if (!m) return false;
-    (function attempt() {
-      if (m._map) {
-        m.openPopup();
-        if (done) done();
-        return;
-      }
-      if (tries++ >= 10) return;
-      if (cluster._map) cluster.zoomToShowLayer(m, function() {});  // not yet on the map: look again
-      setTimeout(attempt, 600);
-    })();
-    return true;
-  }
-  // For tests and the curious: what this layer drew.
-  window.conflictEvents = {count: markers.length, ids: data.id.slice(), byId: byId, cluster: cluster, aggregated: false,
-                           uncertaintyShapes: function() { return uncertainty.getLayers().length; },
-                           uncertaintyAll: showAll, uncertain: uncertain, open: open,
-                           shapeIds: data.id.filter(function(_, i) { return data.u[i] > 0 || (data.rg && data.rg[i] >= 0); })};
-""" + DRAWN_SIGNAL + """  // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
-  var wanted = {{ this.open_json }};
-  if (wanted) setTimeout(function() { open(wanted); }, 200);
-})();
+ceMap.eventLayer({{ this._parent.get_name() }}, {{ this._parent._parent.get_name() if this._parent._parent else "null" }}, {{ this.opts_json }});
 {% endmacro %}
 """)
 
     def __init__(self, data: dict, open_id: str | None = None, show_all: bool = False) -> None:
         super().__init__()
         self._name = "EventLayer"
-        self.data_json = script_json(data)
-        self.open_json = script_json(text(open_id) if open_id else None)  # ids in data are escaped text too
-        self.few = int(UNCERTAINTY_ALL_UP_TO)
-        self.show_all = bool(show_all)
-        self.shapes_json = script_json(SHAPE_PATH)
-        self.types_json = script_json([TYPE_STYLE[t] for t in TYPE_ORDER])
-        self.claims_json = script_json([{"name": c, **CLAIM_STYLE[c]} for c in CLAIM_ORDER])
-        self.type_names_json = script_json([text(t) for t in TYPE_ORDER])
-        self.claim_names_json = script_json([text(c) for c in CLAIM_ORDER])
+        self.opts_json = script_json({
+            "data": data,
+            "open": text(open_id) if open_id else None,  # ids in data are escaped text too
+            "few": int(UNCERTAINTY_ALL_UP_TO), "showAll": bool(show_all), **marker_style()})
 
 
 class ControlLayer(MacroElement):
@@ -306,54 +88,19 @@ class ControlLayer(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function() {
-  var data = {{ this.data_json }};
-  var parent = {{ this._parent.get_name() }};
-  var map = {{ this._parent._parent.get_name() if this._parent._parent else "null" }};
-  if (window.ceControlLegend) { window.ceControlLegend.remove(); window.ceControlLegend = null; }
-  window.conflictControl = null;
-  if (!data) { return; }
-  var host = parent._map || map;
-  var pane = "ce-control";
-  function draw(target) {
-    if (!target.getPane(pane)) { target.createPane(pane); target.getPane(pane).style.zIndex = 350; }
-    function style(f) { var p = f.properties; return {color: p.color, weight: p.status === "taken" || p.status === "regained" ? 2 : 1,
-      fillColor: p.fill, fillOpacity: p.opacity, dashArray: p.status === "contested" ? "3 3" : null}; }
-    var areas = L.geoJSON(data.areas, {pane: pane, interactive: false, style: style}).addTo(parent);
-    var changes = data.changes ? L.geoJSON(data.changes, {pane: pane, interactive: false, style: style}).addTo(parent) : null;
-    var legend = L.control({position: "bottomleft"});
-    legend.onAdd = function() {
-      var div = L.DomUtil.create("div", "ce-legend ce-control-legend");
-      var rows = '<div class="ce-h">Control as of ' + (data.date || "—") + ' (' + data.source + ')</div>';
-      if (!data.date) { rows += '<div>No snapshot on or before ' + data.asked + '</div>'; }
-      {{ this.rows_js }}
-      if (data.change_span) { rows += '<div class="ce-h">Changed hands ' + data.change_span[0] + ' → ' + data.change_span[1] + '</div>' +
-        '<div><span class="ce-swatch" style="background:#67001f"></span>taken (newly occupied)</div>' +
-        '<div><span class="ce-swatch" style="background:#053061"></span>regained</div>'; }
-      div.innerHTML = rows;
-      L.DomEvent.disableClickPropagation(div);
-      return div;
-    };
-    legend.addTo(target);
-    window.ceControlLegend = legend;
-    window.conflictControl = {source: data.source, date: data.date, areas: data.areas.features.length,
-                              changes: changes ? data.changes.features.length : 0};
-  }
-  if (host) { draw(host); } else { parent.once("add", function() { draw(parent._map); }); }
-})();
+ceMap.controlLayer({{ this._parent.get_name() }}, {{ this._parent._parent.get_name() if this._parent._parent else "null" }}, {{ this.opts_json }});
 {% endmacro %}
 """)
 
     def __init__(self, data: dict | None) -> None:
         super().__init__()
         self._name = "ControlLayer"
-        self.data_json = script_json(data)
         rows = []
         for status, label in (("occupied", "occupied"), ("contested", "contested / grey zone"),
                               ("held", "held (drawn areas; the rest of Ukraine too)")):
             style = STATUS_STYLE[status]
             rows.append(f'<div><span class="ce-swatch" style="background:{style["fill"]};opacity:.8"></span>{label}</div>')
-        self.rows_js = "rows += " + script_json("".join(rows)) + ";"
+        self.opts_json = script_json({"data": data, "statusRows": "".join(rows)})
 
 
 class AggregateLayer(MacroElement):
@@ -366,142 +113,15 @@ class AggregateLayer(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function() {
-  var data = {{ this.data_json }};
-  var types = {{ this.types_json }};
-  var names = {{ this.type_names_json }};
-  var parent = {{ this._parent.get_name() }};
-  var group = L.featureGroup();
-  var renderer = L.canvas({padding: 0.2});
-  var top = Math.log(1 + Math.max.apply(null, data.n.concat([1])));
-  var cl = data.cl || [], hatch = [];
-  // Lines x - y = c across the unit cell, mapped onto the cell: 1 to 4 of them by the claims' share.
-  function hatchLines(i, m) {
-    var s = data.south[i], w = data.west[i], out = [];
-    for (var k = 1; k <= m; k++) {
-      var c = -1 + 2 * k / (m + 1);
-      var a = c >= 0 ? [c, 0] : [0, -c], b = c >= 0 ? [1, 1 - c] : [1 + c, 1];
-      out.push([[s + a[1] * data.dlat, w + a[0] * data.dlon], [s + b[1] * data.dlat, w + b[0] * data.dlon]]);
-    }
-    return out;
-  }
-  for (var i = 0; i < data.n.length; i++) {
-    var shade = 0.15 + 0.7 * Math.log(1 + data.n[i]) / top;
-    var c = L.rectangle([[data.south[i], data.west[i]], [data.south[i] + data.dlat, data.west[i] + data.dlon]],
-      {renderer: renderer, color: types[data.t[i]].color, weight: 0.5, opacity: 0.6,
-       fillColor: types[data.t[i]].color, fillOpacity: shade});
-    var lines = [];
-    for (var k = 0; k < names.length; k++) { if (data.types[i][k]) lines.push(names[k] + ": " + data.types[i][k].toLocaleString()); }
-    if (cl[i]) {
-      lines.push("<i>claimed or disputed: " + cl[i].toLocaleString() + " (" + Math.round(100 * cl[i] / data.n[i]) + " %)</i>");
-      hatch = hatch.concat(hatchLines(i, Math.min(4, Math.ceil(4 * cl[i] / data.n[i]))));
-    }
-    c.bindTooltip("<b>" + data.n[i].toLocaleString() + " events</b><br>" + lines.join("<br>"));
-    c.on("click", function(e) { parent.setView(e.latlng, Math.min(parent.getZoom() + 3, 14)); });
-    c.addTo(group);
-  }
-  if (hatch.length) L.polyline(hatch, {renderer: renderer, color: "#111", weight: 0.8, opacity: 0.55,
-                                      interactive: false}).addTo(group);
-  group.addTo(parent);
-  // Its own legend: what a cell's shade and colour mean, the claims among its events; the
-  // base legend's marker shapes are hidden while no markers are drawn.
-  var host = parent._map || {{ this._parent._parent.get_name() if this._parent._parent else "null" }};
-  if (window.ceGridLegend) { window.ceGridLegend.remove(); window.ceGridLegend = null; }
-  if (host) {
-    host.getContainer().classList.add("ce-grid-mode");
-    var max = Math.max.apply(null, data.n.concat([1])), steps = [1, Math.round(Math.sqrt(max)), max];
-    var present = {};
-    for (var j = 0; j < data.t.length; j++) present[data.t[j]] = true;
-    var rows = '<div class="ce-h">Grid cells (' + data.n.length.toLocaleString() + ')</div><div>events per cell:</div>';
-    steps.filter(function(v, k) { return k === 0 || v > steps[k - 1]; }).forEach(function(v) {
-      var a = 0.15 + 0.7 * Math.log(1 + v) / top;
-      rows += '<div><span class="ce-swatch" style="background:rgba(60,60,60,' + a.toFixed(2) + ')"></span>' +
-              v.toLocaleString() + '</div>';
-    });
-    rows += '<div class="ce-h">Colour: most frequent type</div>';
-    Object.keys(present).forEach(function(t) {
-      rows += '<div><span class="ce-swatch" style="background:' + types[t].color + '"></span>' + names[t] + '</div>';
-    });
-    if (data.claimed) {
-      var share = data.filtered ? Math.round(100 * data.claimed / data.filtered) : 0;
-      rows += '<div class="ce-h">Claims</div><div>' + data.claimed.toLocaleString() + ' of the ' +
-              data.filtered.toLocaleString() + ' filtered events (' + share + ' %) are claimed or disputed.</div>' +
-              '<div><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" fill="#ddd" stroke="#888"/>' +
-              '<path d="M0 14L14 0M0 7L7 0M7 14L14 7" stroke="#111"/></svg>hatched by the share of them in the cell ' +
-              '(one line up to a quarter … four: all)</div>';
-    }
-    var legend = L.control({position: "bottomright"});
-    legend.onAdd = function() {
-      var div = L.DomUtil.create("div", "ce-legend ce-grid-legend");
-      div.innerHTML = rows;
-      L.DomEvent.disableClickPropagation(div);
-      return div;
-    };
-    legend.addTo(host);
-    window.ceGridLegend = legend;
-  }
-  window.conflictEvents = {count: data.total, cells: data.n.length, aggregated: true, hatchLines: hatch.length,
-                           hatchedCells: cl.filter(function(x) { return x > 0; }).length,
-                           cellSum: data.n.reduce(function(a, b) { return a + b; }, 0), ids: []};
-""" + DRAWN_SIGNAL + """})();
+ceMap.aggregateLayer({{ this._parent.get_name() }}, {{ this._parent._parent.get_name() if this._parent._parent else "null" }}, {{ this.opts_json }});
 {% endmacro %}
 """)
 
     def __init__(self, data: dict) -> None:
         super().__init__()
         self._name = "AggregateLayer"
-        self.data_json = script_json(data)
-        self.types_json = script_json([TYPE_STYLE[t] for t in TYPE_ORDER])
-        self.type_names_json = script_json([text(t) for t in TYPE_ORDER])
-
-
-class BaseStyle(MacroElement):
-    """Page CSS for the map: sea colour, popups, legend, labels."""
-
-    _template = Template("""
-{% macro header(this, kwargs) %}
-<style>
-.leaflet-container { background: #cfdde8; font: 13px/1.35 system-ui, -apple-system, "Segoe UI", sans-serif; }
-.ce-icon { background: none; border: none; }
-.ce-region-pin { display: flex; align-items: center; justify-content: center; border: 1.5px dashed #7a4b00 !important;
-                 border-radius: 3px; background: rgba(230, 159, 0, .18) !important; }
-.ce-popup { max-width: 400px; } .ce-popup div { margin: 2px 0; }
-.ce-legend-toggle { font: 600 11px sans-serif; border: 1px solid #888; border-radius: 4px; background: #fff; color: #111;
-                     padding: 2px 8px; cursor: pointer; }
-.ce-legend.ce-folded .ce-legend-body { display: none; }
-.ce-grid-mode .ce-markers-legend { display: none; }
-.ce-grid-mode .ce-base-legend { display: none; }
-.ce-legend-body { max-height: 60vh; overflow-y: auto; }
-/* Popups never wider or taller than the map they open on (a phone's map is narrow). */
-.leaflet-popup-content { max-width: calc(100vw - 70px); overflow-wrap: anywhere; }
-.leaflet-popup-content .ce-popup { max-height: calc(100vh - 120px); overflow-y: auto; }
-.ce-links { border-top: 1px solid #ddd; padding-top: 3px; font-size: 11px; }
-.ce-linkbox { width: 100%; font-size: 11px; }
-.ce-title { font-weight: 650; font-size: 14px; margin-bottom: 4px !important; }
-.ce-muted { color: #666; } .ce-flag { color: #8a4b00; background: #fff4e0; padding: 3px 5px; border-radius: 3px; }
-.ce-claim { font-weight: 600; text-transform: uppercase; font-size: 11px; letter-spacing: .03em; }
-.ce-claimed, .ce-disputed { color: #a34000; } .ce-confirmed { color: #006b3c; } .ce-reported { color: #1f4e79; }
-.ce-sources { margin: 2px 0 0 0; padding-left: 16px; }
-.ce-sources blockquote { margin: 2px 0 4px 0; padding-left: 6px; border-left: 3px solid #ccc; color: #333; font-style: italic; }
-.ce-legend { background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,.3);
-             line-height: 1.35; font-size: 11px; }
-.ce-legend svg { vertical-align: middle; margin-right: 5px; }
-.ce-legend .ce-h { font-weight: 650; margin-top: 4px; }
-.ce-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: middle; border: 1px solid #444; }
-.ce-label { background: none; border: none; color: #334; font-size: 11px; font-weight: 600; white-space: nowrap;
-            text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
-.ce-cluster { background: none; }
-.ce-cl-ring { width: 100%; height: 100%; border-radius: 50%; display: flex; align-items: center; justify-content: center;
-              box-shadow: 0 0 0 1px #444; cursor: pointer; }
-.ce-cl-ring span { background: #fff; color: #111; border-radius: 50%; width: 62%; height: 62%; display: flex;
-                   align-items: center; justify-content: center; font: 600 11px sans-serif; }
-.ce-cl-claims .ce-cl-ring { outline: 2px dashed #111; outline-offset: 2px; }
-.ce-cl-demo { display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin-right: 5px; vertical-align: middle;
-              background: conic-gradient(#D55E00 0 60%, #E69F00 60% 100%); box-shadow: 0 0 0 1px #444; }
-.ce-cl-demo.ce-cl-claims { outline: 1.5px dashed #111; outline-offset: 1.5px; }
-</style>
-{% endmacro %}
-""")
+        style = marker_style()
+        self.opts_json = script_json({"data": data, "types": style["types"], "typeNames": style["typeNames"]})
 
 
 class Legend(MacroElement):
@@ -509,52 +129,7 @@ class Legend(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function() {
-  var legend = L.control({position: "bottomright"});
-  var map = {{ this._parent.get_name() }};
-  // A button that folds the legend away; folded from the start wherever, open, it would cover more
-  // than a fifth of the map (a phone, a short frame), measured, not guessed from the width.
-  legend.onAdd = function() {
-    var div = L.DomUtil.create("div", "ce-legend ce-base-legend");
-    div.innerHTML = '<button type="button" class="ce-legend-toggle" aria-expanded="true">Legend</button>' +
-                    '<div class="ce-legend-body">' + {{ this.html_json }} + '</div>';
-    var button = div.querySelector(".ce-legend-toggle");
-    function fold(folded) {
-      div.classList.toggle("ce-folded", folded);
-      button.setAttribute("aria-expanded", String(!folded));
-    }
-    var chosen = false;  // once the user folds or unfolds it, the size no longer decides
-    var openBeforePopup = null;  // the legend steps aside while a popup is open, and comes back after
-    L.DomEvent.on(button, "click", function() {
-      chosen = true;
-      var unfold = div.classList.contains("ce-folded");
-      if (unfold && openBeforePopup !== null) { openBeforePopup = null; map.closePopup(); }
-      fold(!unfold);
-    });
-    map.on("popupopen", function() {
-      if (openBeforePopup === null) openBeforePopup = !div.classList.contains("ce-folded");
-      fold(true);
-    });
-    map.on("popupclose", function() {
-      var was = openBeforePopup;
-      openBeforePopup = null;
-      if (chosen) fold(!was); else auto();
-    });
-    function auto() {
-      var size = map.getSize();
-      if (chosen || openBeforePopup !== null || size.x <= 0 || size.y <= 0) return;
-      fold(false);
-      fold(div.offsetWidth * div.offsetHeight > 0.2 * size.x * size.y);
-    }
-    map.on("resize", auto);
-    setTimeout(auto, 300);  // the frame may still be sizing itself when the map is made
-    auto();
-    L.DomEvent.disableClickPropagation(div);
-    L.DomEvent.disableScrollPropagation(div);
-    return div;
-  };
-  legend.addTo(map);
-})();
+ceMap.legend({{ this._parent.get_name() }}, {{ this.html_json }});
 {% endmacro %}
 """)
 
@@ -587,70 +162,7 @@ class PlaceLabels(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function() {
-  var L_ = {{ this.layout_json }}, map = {{ this._parent.get_name() }};
-  var pane = map.getPane("ce-labels") || map.createPane("ce-labels");
-  pane.style.zIndex = 380; pane.style.pointerEvents = "none";  // over boundaries, under events and shapes
-  var group = L.layerGroup().addTo(map), tiles = {}, MAX = 350, seq = 0;
-  function fetchTile(tier, name) {
-    var k = tier + "/" + name;
-    if (!tiles[k]) {
-      tiles[k] = fetch(L_.url + "/" + k + ".json").then(function(r) { return r.ok ? r.json() : []; })
-                                                  .catch(function() { return []; });
-    }
-    return tiles[k];
-  }
-  function wanted(z, b) {
-    var tier = L_.zoom_tier[Math.min(19, Math.max(0, Math.round(z)))], size = L_.tiers[tier];
-    if (!size) return [[tier, "all"]];
-    var out = [], y0 = Math.floor(b.getSouth() / size), y1 = Math.floor(b.getNorth() / size),
-        x0 = Math.floor(Math.max(-180, b.getWest()) / size), x1 = Math.floor(Math.min(180, b.getEast()) / size);
-    if ((y1 - y0 + 1) * (x1 - x0 + 1) > 80) return [];  // a tier never asks for more than a screenful of cells
-    for (var y = y0; y <= y1; y++) for (var x = x0; x <= x1; x++) out.push([tier, y + "_" + x]);
-    return out;
-  }
-  var measure = null;
-  function textWidth(name) {
-    // the label's own font, measured once per page: a village name's width is not 6 px a letter
-    if (!measure) {
-      var probe = L.DomUtil.create("div", "ce-label", pane), style = window.getComputedStyle(probe);
-      measure = document.createElement("canvas").getContext("2d");
-      measure.font = style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
-      probe.remove();
-    }
-    return Math.ceil(measure.measureText("\u25CF " + name).width) + 6;
-  }
-  function draw() {
-    var z = map.getZoom(), b = map.getBounds(), mine = ++seq;
-    var minPop = L_.zoom_min_pop[Math.round(z)] || 0;
-    Promise.all(wanted(z, b).map(function(w) { return fetchTile(w[0], w[1]); })).then(function(lists) {
-      if (mine !== seq) return;  // the map moved on meanwhile
-      var all = [].concat.apply([], lists).filter(function(p) { return p[3] >= minPop && b.contains([p[1], p[2]]); });
-      all.sort(function(a, c) { return c[3] - a[3]; });
-      var boxes = [], shown = [];
-      for (var i = 0; i < all.length && shown.length < MAX; i++) {
-        var p = all[i], pt = map.latLngToContainerPoint([p[1], p[2]]);
-        var w = textWidth(p[0]), box = [pt.x - 4, pt.y - 8, pt.x + w, pt.y + 8];
-        var free = true;
-        for (var j = 0; j < boxes.length && free; j++) {
-          var o = boxes[j];
-          if (box[0] < o[2] + 4 && box[2] + 4 > o[0] && box[1] < o[3] + 2 && box[3] + 2 > o[1]) free = false;
-        }
-        if (!free) continue;
-        boxes.push(box);
-        shown.push(p);
-      }
-      group.clearLayers();
-      shown.forEach(function(p) {
-        L.marker([p[1], p[2]], {interactive: false, keyboard: false, pane: "ce-labels",
-          icon: L.divIcon({className: "ce-label", html: "&#9679; " + p[0], iconSize: null, iconAnchor: [4, 7]})}).addTo(group);
-      });
-      window.conflictLabels = {zoom: z, names: shown.map(function(p) { return p[0]; })};
-    });
-  }
-  map.on("moveend zoomend", draw);
-  draw();
-})();
+ceMap.placeLabels({{ this._parent.get_name() }}, {{ this.layout_json }});
 {% endmacro %}
 """)
 
@@ -666,23 +178,7 @@ class TileFailureNotice(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function() {
-  var map = {{ this._parent.get_name() }}, tiles = {{ this.tiles }}, shown = false;
-  tiles.on("tileerror", function() {
-    if (shown) return;
-    shown = true;
-    var note = L.control({position: "topright"});
-    note.onAdd = function() {
-      var div = L.DomUtil.create("div", "ce-legend ce-tile-failure");
-      div.setAttribute("role", "status");
-      div.textContent = "Online basemap tiles could not be loaded (no internet, or the tile server is " +
-                        "blocked): the offline map is shown.";
-      return div;
-    };
-    note.addTo(map);
-    window.conflictTileFailure = true;
-  });
-})();
+ceMap.tileFailureNotice({{ this._parent.get_name() }}, {{ this.tiles }});
 {% endmacro %}
 """)
 
@@ -701,43 +197,16 @@ class StaticGeoJson(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function() {
-  var map = {{ this._parent.get_name() }};
-  var pane = map.getPane({{ this.pane_json }}) || map.createPane({{ this.pane_json }});
-  pane.style.zIndex = {{ this.z_index }};  // under the overlay pane (400) where events and cells draw
-  var renderer = L.canvas({pane: {{ this.pane_json }}});
-  fetch({{ this.url_json }}).then(function(r) { return r.json(); }).then(function(data) {
-    var base = {{ this.style_json }}, byKind = {{ this.by_kind_json }};
-    var layer = L.geoJSON(data, {style: function(f) {
-        return Object.assign({}, base, byKind[f.properties && f.properties.kind] || {}); },
-      smoothFactor: 1.0, pane: {{ this.pane_json }}, attribution: {{ this.attribution_json }},
-      renderer: renderer, interactive: {{ "true" if this.tooltip_fields else "false" }}});
-    {% if this.tooltip_fields %}
-    layer.bindTooltip(function(l) {
-      var p = l.feature.properties;
-      return {{ this.tooltip_fields_json }}.map(function(k) { return p[k]; }).join(" ");
-    }, {sticky: true});
-    {% endif %}
-    layer.addTo(map);
-    window.conflictBase = window.conflictBase || {};
-    window.conflictBase[{{ this.layer_name_json }}] = layer;
-  });
-})();
+ceMap.staticGeoJson({{ this._parent.get_name() }}, {{ this.opts_json }});
 {% endmacro %}
 """)
 
     def __init__(self, url: str, style: dict, name: str, z_index: int, tooltip_fields: tuple[str, ...] = (),
                  style_by_kind: dict[str, dict] | None = None, attribution: str = "") -> None:
         super().__init__()
-        self.attribution_json = script_json(attribution)
-        self.by_kind_json = script_json(style_by_kind or {})
-        self.pane_json = script_json(f"ce-{name}")
-        self.z_index = int(z_index)
-        self.url_json = script_json(url)
-        self.style_json = script_json(style)
-        self.layer_name_json = script_json(name)
-        self.tooltip_fields = tooltip_fields
-        self.tooltip_fields_json = script_json(list(tooltip_fields))
+        self.opts_json = script_json({"attribution": attribution, "byKind": style_by_kind or {}, "pane": f"ce-{name}",
+                                      "zIndex": int(z_index), "url": url, "style": style, "name": name,
+                                      "tooltipFields": list(tooltip_fields)})
 
 
 class ViewInUrl(MacroElement):
@@ -749,29 +218,11 @@ class ViewInUrl(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function() {
-  var map = {{ this._parent.get_name() }}, timer = null;
-  function write() {
-    try {
-      if (!map._loaded) return;
-      var c = map.getCenter(), top = window.top, u = new URL(top.location.href);
-      var view = c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + map.getZoom();
-      window.conflictView = view;
-      if (u.searchParams.get("view") === view) return;
-      u.searchParams.set("view", view);
-      top.history.replaceState(top.history.state, "", u.toString());
-    } catch (e) { /* a page that embeds the map from elsewhere: no URL to write */ }
-  }
-  map.on("moveend", function() { clearTimeout(timer); timer = setTimeout(write, {{ this.delay_ms }}); });
-  // One re-check per page, however often a map in it is drawn again (the draft page redraws its map).
-  if (window.ceViewRecheck) clearInterval(window.ceViewRecheck);
-  window.ceViewRecheck = setInterval(write, {{ this.recheck_ms }});
-})();
+ceMap.viewInUrl({{ this._parent.get_name() }}, {{ this.opts_json }});
 {% endmacro %}
 """)
 
     def __init__(self, delay_ms: int = 500, recheck_ms: int = 1000) -> None:
         super().__init__()
         self._name = "ViewInUrl"
-        self.delay_ms = int(delay_ms)
-        self.recheck_ms = int(recheck_ms)
+        self.opts_json = script_json({"delayMs": int(delay_ms), "recheckMs": int(recheck_ms)})

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, AggregateLayer, BaseStyle, ControlLayer,
-                              EventLayer,
-                              Legend, PlaceLabels, StaticGeoJson, TileFailureNotice, ViewInUrl)
+from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, MAP_CSS, MAP_JS, AggregateLayer,
+                              ControlLayer, EventLayer, Legend, PlaceLabels, StaticGeoJson, TileFailureNotice, ViewInUrl)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from events.columns import plain
@@ -98,12 +97,12 @@ def region_outline(code: str) -> dict | None:
 
 
 def _local_assets(m: folium.Map) -> folium.Map:
-    """Leaflet and its clustering plugin from our own static files, on the base map itself:
-    streamlit-folium loads scripts once, when the map first mounts, so a layer that needs
-    the plugin later (filtering down from cells to events) must find it already there.
-    folium's jQuery/Bootstrap/FontAwesome are not needed."""
-    m.default_js = LEAFLET_JS + CLUSTER_JS
-    m.default_css = LEAFLET_CSS + CLUSTER_CSS
+    """Leaflet, its clustering plugin and our layers' script and style from our own static files,
+    on the base map itself: streamlit-folium loads scripts once, when the map first mounts, so a
+    layer that needs the plugin later (filtering down from cells to events) must find it already
+    there. folium's jQuery/Bootstrap/FontAwesome are not needed."""
+    m.default_js = LEAFLET_JS + CLUSTER_JS + MAP_JS
+    m.default_css = LEAFLET_CSS + CLUSTER_CSS + MAP_CSS
     return m
 
 
@@ -113,7 +112,6 @@ def base_map(online_tiles: bool = False) -> folium.Map:
                                  control_scale=True))
     # With no tile layer Leaflet has no zoom range, and marker clustering needs one.
     m.options.update({"minZoom": VIEW_ZOOMS[0], "maxZoom": VIEW_ZOOMS[1]})
-    BaseStyle().add_to(m)
     countries_url, a1_url = boundary_urls()
     # Each in a pane of its own under the events, so the order holds whichever file arrives first.
     StaticGeoJson(countries_url, {"color": "#8c8c8c", "weight": 1, "fillColor": "#f6f3ec", "fillOpacity": 1},

@@ -30,7 +30,7 @@ def contrast(fg: str, bg: str) -> float:
 
 def css_rules() -> list[tuple[str, str, str | None]]:
     """(selector, text colour, own background or None) of each rule of the map's stylesheet."""
-    text = re.search(r"<style>(.*?)</style>", BASE_CSS, re.S).group(1)
+    text = BASE_CSS
     out = []
     for selector, body in re.findall(r"([^{}]+)\{([^}]*)\}", text):
         fg = re.search(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})\b", body)
@@ -48,9 +48,7 @@ def _map_fills() -> dict[str, str]:
     return {"land": land, "sea": sea, "lake": lake}
 
 
-# jinja2 Templates keep no source text: the stylesheet is read from the module that declares it.
-_LAYERS_SRC = open(layers.__file__, encoding="utf-8").read()
-BASE_CSS = _LAYERS_SRC[_LAYERS_SRC.index("class BaseStyle"):_LAYERS_SRC.index("class Legend")]
+BASE_CSS = (layers.STATIC_DIR / "map" / "map.css").read_text(encoding="utf-8")
 MAPVIEW_SRC = open(mapview.__file__, encoding="utf-8").read()
 
 

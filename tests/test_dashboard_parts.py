@@ -109,7 +109,11 @@ def test_layer_data_has_one_entry_per_event_and_uncertainty_where_approximate(se
 def test_map_html_loads_nothing_from_the_internet(seed):
     html = mapview.full_html(seed)
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
-    assert srcs and all(s.startswith("/app/static/vendor/") for s in srcs), srcs
+    assert srcs and all(s.startswith("/app/static/") for s in srcs), srcs
+    # every one is a file of ours, the layers' own script and style among them
+    files = {s.split("?")[0].removeprefix("/app/static/") for s in srcs}
+    assert all((mapview.STATIC_DIR / f).is_file() for f in files), files
+    assert {"map/layers.js", "map/map.css"} <= files
     assert "cdn" not in html.lower() and "tile.openstreetmap" not in html
 
 
@@ -175,7 +179,7 @@ def test_many_events_are_aggregated_and_cell_counts_sum_to_the_filtered_count():
     group, description = mapview.event_group(shown)
     assert f"{len(shown):,} events, shown as {len(data['n']):,} grid cells" in description
     html = mapview.full_html(shown)
-    assert "L.rectangle(" in html and "L.markerClusterGroup(" not in html  # cells, not events
+    assert "ceMap.aggregateLayer(" in html and "ceMap.eventLayer(" not in html  # cells, not events
     assert len(html.encode()) < 3_000_000
 
 
