@@ -4,15 +4,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
-from dashboard.urlstate import KEYS, parse_query, to_query
+from dashboard.urlstate import ViewState
 from events.errors import EventsError, FilterError
-from events.filters import Filter, key, make_filter, unknown_datasets
-from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
-
-TYPE_OPTIONS = list(EVENT_TYPES) + list(SUB_EVENT_TYPES)
+from events.filters import TERMS, URL_KEYS, Filter, from_query, key, make_filter, to_query, unknown_datasets
 TABLE_ROWS = 2000  # the table shows the newest events; a browser table of a million rows helps nobody
 TABLE_COLUMNS = ("date", "end_date", "title", "claim_status", "claimed_by", "event_type", "sub_event_type",
                  "location_name", "admin1", "country", "fatalities", "injured", "source_urls", "date_precision",
@@ -20,18 +18,7 @@ TABLE_COLUMNS = ("date", "end_date", "title", "claim_status", "claimed_by", "eve
 DOWNLOAD_MAX = 200_000  # larger exports belong to the CLI, which streams
 
 
-# On a phone Streamlit stacks columns: four metrics would fill the first screen before the map.
-# Kept on one line there, smaller; the title shrinks too.
-PHONE_CSS = """<style>
-@media (max-width: 640px) {
-  .st-key-ce-metrics [data-testid="stHorizontalBlock"] { flex-wrap: nowrap !important; gap: .25rem; }
-  .st-key-ce-metrics [data-testid="stColumn"] { min-width: 0 !important; width: 25% !important; flex: 1 1 0 !important; }
-  .st-key-ce-metrics [data-testid="stMetricValue"] { font-size: 1.05rem; }
-  .st-key-ce-metrics [data-testid="stMetricLabel"] p { font-size: .62rem; white-space: nowrap; overflow: hidden;
-                                                       text-overflow: ellipsis; }
-  h1 { font-size: 1.35rem !important; padding: .2rem 0 !important; }
-}
-</style>"""
+PAGE_CSS = Path(__file__).resolve().parent.parent / "static" / "page.css"  # the page's own style
 
 
 def filter_key(f: Filter) -> tuple:
@@ -42,44 +29,63 @@ def _init_from_url(known_datasets=()) -> None:
     """Seed the widgets from the URL once per session; later the widgets lead."""
     if st.session_state.get("_ce_init"):
         return
-    params = {k: st.query_params.get_all(k) for k in KEYS}
-    f, notices = parse_query(params)
+    params = {k: st.query_params.get_all(k) for k in (*URL_KEYS, *ViewState.KEYS)}
+    f, notices = from_query(params)
     unknown = unknown_datasets(f, known_datasets)
     if unknown:  # like any other bad value: named, dropped, the rest applied
         notices.append(f"Ignored URL parameter dataset: unknown dataset(s) {', '.join(map(repr, unknown))}; "
                        f"known: {', '.join(sorted(known_datasets)) or 'none'}")
         f = dataclasses.replace(f, datasets=tuple(d for d in f.datasets if d not in unknown))
-    st.session_state["_ce_notices"] = notices
-    st.session_state["f_from"] = f.date_from
-    st.session_state["f_to"] = f.date_to
-    st.session_state["f_types"] = list(f.types)
-    st.session_state["f_regions"] = list(f.regions)
-    st.session_state["f_claims"] = list(f.claims)
-    st.session_state["f_actors"] = list(f.actors)
-    st.session_state["f_claimants"] = list(f.claimants)
-    st.session_state["f_q"] = f.q
-    st.session_state["f_datasets"] = list(f.datasets)
-    st.session_state["_ce_review_url"] = list(f.review)
-    st.session_state["f_unreviewed"] = bool(f.review)
-    st.session_state["f_check"] = list(f.check)
-    st.session_state["f_seen"] = f.seen or ""
-    st.session_state["_ce_event"] = (st.query_params.get("event") or "").strip()[:200] or None
-    st.session_state["f_unc"] = (st.query_params.get("unc") or "") in ("1", "true", "yes")
-    st.session_state["f_tiles"] = (st.query_params.get("tiles") or "") in ("1", "true", "yes")
-    _view_from_url(notices)
-    _control_from_url(notices)
+    for t in TERMS:
+        if t.widget:
+            st.session_state[t.widget.key] = t.to_widget(getattr(f, t.name))
+            st.session_state["_ce_url_" + t.name] = getattr(f, t.name)
+    state, more = ViewState.from_query(params)
+    st.session_state["_ce_notices"] = notices + more
+    st.session_state["_ce_event"] = state.event
+    st.session_state["f_unc"], st.session_state["f_tiles"] = state.unc, state.tiles
+    st.session_state["_ce_view"], st.session_state["_ce_view_for"] = state.view, None
+    st.session_state["f_control"] = bool(state.control)
+    st.session_state["_ce_control_source_url"] = state.control
+    st.session_state["f_control_date"] = state.control_date
+    st.session_state["f_changes"] = state.changes
     st.session_state["_ce_init"] = True
 
 
-def _view_from_url(notices: list[str]) -> None:
-    """The map view a link carries (view=LAT,LON,ZOOM): it opens there, until the filter changes."""
-    from dashboard.mapview import parse_view
+class _PageFacts:
+    """What a filter's widget may offer (events.filters.Facts), from the store's cached facts."""
 
-    raw = (st.query_params.get("view") or "").strip()
-    view, notice = parse_view(raw) if raw else (None, None)
-    if notice:
-        notices.append(notice)
-    st.session_state["_ce_view"], st.session_state["_ce_view_for"] = view, None
+    def __init__(self, facts, fingerprint: str, store) -> None:
+        self.regions, self.datasets = facts.regions, facts.datasets
+        self.first, self.last = facts.first, facts.last
+        self.sources = store.archive.sources()
+        self._fingerprint, self._store = fingerprint, store
+
+    def names(self, columns: tuple[str, ...]) -> list[str]:
+        from dashboard import shared
+
+        return shared.names(self._fingerprint, columns, self._store)
+
+
+def draw_term(sb, term, facts: _PageFacts) -> None:
+    """One filter's widget, as its Term declares it; a value the choices lack (from a link, or
+    typed) stays among them."""
+    w = term.widget
+    if w.shown and not w.shown(facts) and not st.session_state.get(w.key):
+        return
+    help_ = w.help.format(first=facts.first or "none", last=facts.last or "none") or None
+    if w.kind == "date":
+        sb.date_input(w.label, key=w.key, value=None, min_value=dt.date(1989, 1, 1), format="YYYY-MM-DD", help=help_)
+    elif w.kind == "many":
+        options = list(dict.fromkeys([*w.choices(facts), *st.session_state.get(w.key, [])]))
+        sb.multiselect(w.label, options, key=w.key, accept_new_options=w.free, help=help_)
+    elif w.kind == "one":
+        labels = w.labels or {}
+        sb.selectbox(w.label, list(w.choices(facts)), key=w.key, format_func=lambda v: labels.get(v, v), help=help_)
+    elif w.kind == "toggle":
+        sb.toggle(w.label, key=w.key, help=help_)
+    else:
+        sb.text_input(w.label, key=w.key, help=help_)
 
 
 def map_view(fkey: tuple, fitted: tuple[list[float], int]) -> tuple[list[float], int]:
@@ -96,23 +102,8 @@ def map_view(fkey: tuple, fitted: tuple[list[float], int]) -> tuple[list[float],
     return view
 
 
-def _control_from_url(notices: list[str]) -> None:
-    """The control map's state from the URL: control=SOURCE, control_date=YYYY-MM-DD, changes=1."""
-    source = (st.query_params.get("control") or "").strip()
-    st.session_state["f_control"] = bool(source)
-    st.session_state["_ce_control_source_url"] = source
-    raw = (st.query_params.get("control_date") or "").strip()
-    st.session_state["f_control_date"] = None
-    if raw:
-        try:
-            st.session_state["f_control_date"] = dt.date.fromisoformat(raw)
-        except ValueError:
-            notices.append(f"Ignored URL parameter control_date: {raw!r} is not a date (use YYYY-MM-DD)")
-    st.session_state["f_changes"] = (st.query_params.get("changes") or "") in ("1", "true", "yes")
-
-
-def control_sidebar(sb, store) -> dict[str, str]:
-    """The control map's widgets (only when snapshots are imported); returns its URL parameters."""
+def control_sidebar(sb, store) -> dict:
+    """The control map's widgets (only when snapshots are imported); returns its ViewState fields."""
     sources = store.archive.sources()
     if not sources:
         return {}
@@ -131,12 +122,8 @@ def control_sidebar(sb, store) -> dict[str, str]:
     sb.date_input("Control as of", key="f_control_date", value=None, min_value=dt.date(2014, 1, 1),
                   format="YYYY-MM-DD", help="Default: the filter's To date, else the latest snapshot")
     sb.toggle("Show ground that changed hands between From and To", key="f_changes")
-    out = {"control": st.session_state["f_control_source"]}
-    if st.session_state.get("f_control_date"):
-        out["control_date"] = st.session_state["f_control_date"].isoformat()
-    if st.session_state.get("f_changes"):
-        out["changes"] = "1"
-    return out
+    return {"control": st.session_state["f_control_source"], "control_date": st.session_state.get("f_control_date"),
+            "changes": bool(st.session_state.get("f_changes"))}
 
 
 def control_request(store, f: Filter) -> tuple[str, dt.date, dt.date | None] | None:
@@ -154,60 +141,18 @@ def control_request(store, f: Filter) -> tuple[str, dt.date, dt.date | None] | N
 def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     from dashboard import shared
 
-    facts = shared.facts(fingerprint, store)
+    facts = _PageFacts(shared.facts(fingerprint, store), fingerprint, store)
     _init_from_url(facts.datasets)
     _apply_brush()
     sb = st.sidebar
     sb.header("Filters")
     # One box a row: two side by side at the sidebar's width cut the date to its year.
-    c1 = c2 = sb
-    lo = facts.first or dt.date(2022, 1, 1)
-    hi = facts.last or dt.date.today()
-    c1.date_input("From", key="f_from", value=None, min_value=dt.date(1989, 1, 1), format="YYYY-MM-DD",
-                  help=f"Earliest event: {lo}")
-    c2.date_input("To", key="f_to", value=None, min_value=dt.date(1989, 1, 1), format="YYYY-MM-DD",
-                  help=f"Latest event: {hi}")
-    sb.multiselect("Event type or sub-type", TYPE_OPTIONS, key="f_types")
-    sb.multiselect("Region (country or admin-1)",
-                   list(dict.fromkeys([*facts.regions, *st.session_state.get("f_regions", [])])),
-                   key="f_regions", help="Country code or oblast; any spelling works in the URL")
-    sb.multiselect("Claim status", list(CLAIM_STATUSES), key="f_claims",
-                   help="reported · claimed (one side, unverified) · confirmed · disputed")
-    for label, key_, columns, help_ in (
-            ("Actor (either side)", "f_actors", ("actor1", "actor2"),
-             "Pick a name, or type a part of one (e.g. 'Forces of Russia') and press Enter"),
-            ("Claimed by", "f_claimants", ("claimed_by",),
-             "Who asserts it. Pick a name, or type a part of one (e.g. 'Ministry of Defence')")):
-        options = shared.names(fingerprint, columns, store)
-        sb.multiselect(label, list(dict.fromkeys([*options, *st.session_state.get(key_, [])])), key=key_,
-                       accept_new_options=True, help=help_)
-    sb.text_input("Search text", key="f_q", help="Title, summary, notes and source quotes")
-    datasets = list(facts.datasets)
-    if len(datasets) > 1 or st.session_state.get("f_datasets"):
-        sb.multiselect("Dataset", list(dict.fromkeys([*datasets, *st.session_state.get("f_datasets", [])])),
-                       key="f_datasets", help="'curated' is the hand-curated catalogue; the others are imports")
-    if store.archive.sources() or st.session_state.get("f_check"):
-        from events.filters import CHECKS
-
-        sb.multiselect("Capture claims: control check", list(CHECKS), key="f_check",
-                       help="What front-line snapshots say of a capture claim: corroborated, already held "
-                            "before, not corroborated, no snapshot covers the date")
-    from events.filters import SEEN
-
-    sb.selectbox("Seen by other sources", ["", *SEEN], key="f_seen",
-                 format_func=lambda v: {"": "any", "corroborated": "corroborated (a linked report from another source)",
-                                        "uncorroborated": "uncorroborated (nobody else's report linked)"}[v],
-                 help="Links accepted with python -m events corroborate --accept-above (corroborates, same-incident)")
-    sb.toggle("Show unreviewed events too", key="f_unreviewed",
-              help="Drafts, events in review and rejected ones; by default the map shows approved events only")
-    review = (st.session_state.get("_ce_review_url") or ["all"]) if st.session_state.get("f_unreviewed") else []
+    for t in TERMS:
+        if t.widget:
+            draw_term(sb, t, facts)
     try:
-        f = make_filter(date_from=st.session_state.get("f_from"), date_to=st.session_state.get("f_to"),
-                        types=st.session_state.get("f_types"), regions=st.session_state.get("f_regions"),
-                        claims=st.session_state.get("f_claims"), actors=st.session_state.get("f_actors"),
-                        claimants=st.session_state.get("f_claimants"), q=st.session_state.get("f_q"),
-                        datasets=st.session_state.get("f_datasets"), review=review,
-                        check=st.session_state.get("f_check"), seen=st.session_state.get("f_seen") or None)
+        f = make_filter(**{t.name: t.from_widget(st.session_state.get(t.widget.key), st.session_state.get(
+            "_ce_url_" + t.name, t.default)) for t in TERMS if t.widget})
     except FilterError as exc:
         from dashboard.safe import notice_html
 
@@ -215,10 +160,10 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
         f = Filter()
     control = control_sidebar(sb, store)
     event = st.session_state.get("_ce_event")
-    view_params = {**({"event": event} if event else {}), **({"unc": "1"} if st.session_state.get("f_unc") else {}),
-                   **({"tiles": "1"} if st.session_state.get("f_tiles") else {})}
+    state = ViewState(event=event, unc=bool(st.session_state.get("f_unc")),
+                      tiles=bool(st.session_state.get("f_tiles")), **control)
     # view= is the map's own to write (ViewInUrl): it puts it back after this rewrite.
-    st.query_params.from_dict({**to_query(f), **view_params, **control})
+    st.query_params.from_dict({**to_query(f), **state.to_query()})
     if event:  # a link to one event: that event alone, the sidebar's filters kept for "show all"
         f = dataclasses.replace(f, ids=(event,))
     # A notice about a bad URL value is about the page as the link opened it: once the user
@@ -259,7 +204,7 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
                        "the valid events are. Fix them and run `python -m events validate`.", icon="⚠️")
             st.code("\n".join(str(p) for p in problems), language=None)
 
-    st.html(PHONE_CSS)
+    st.html(PAGE_CSS)
     m1, m2, m3, m4 = st.container(key="ce-metrics").columns(4)
     m1.metric("Events shown", f"{v.count:,}")
     m2.metric("Events in store", f"{facts.total:,}")

@@ -2,15 +2,18 @@
 itself (a column mask in memory, a SQL clause in PostGIS) and describes itself.
 
 Adding a filter means adding one Term to TERMS: the Filter value, the CLI flags, the URL
-keys, the in-memory mask and the SQL all come from this list (Datasette's filters.py is
-the model). A Filter is a frozen, hashable value, so views can be cached on it.
+keys, the dashboard's widget (Term.widget, drawn by dashboard/view.py), the in-memory mask and
+the SQL all come from this list (Datasette's filters.py is the model). A Filter is a frozen,
+hashable value, so views can be cached on it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import astuple, field, fields, make_dataclass
-from typing import Any
+from functools import lru_cache
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass, field, fields, make_dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,32 @@ from events.errors import FilterError
 from events.vocab import CLAIM_STATUSES, DATASET_NAME, EVENT_TYPES, REVIEW_STATES, SUB_EVENT_TYPES
 
 MAX_QUERY = 200  # characters of free text searched
+
+
+class Facts(Protocol):
+    """What the page knows of the store when it draws a widget (dashboard/view.py makes one)."""
+
+    regions: Sequence[str]  # the regions events are in
+    datasets: Sequence[str]  # 'curated' and the imported datasets
+    sources: Sequence[str]  # control-snapshot sources held
+
+    def names(self, columns: tuple[str, ...]) -> Sequence[str]:
+        """Distinct values of these columns (actor names, claimants)."""
+
+
+@dataclass(frozen=True)
+class Widget:
+    """How a term shows in the dashboard's sidebar: plain data, so this module needs no UI
+    library, and the page draws every term in one loop (dashboard/view.py, draw_term)."""
+
+    kind: str  # "date", "many" (pick several), "text", "one" (pick one) or "toggle"
+    label: str
+    key: str  # the page's session key for its value
+    help: str = ""  # may name {first} and {last}: the store's first and last event dates
+    choices: Callable[[Facts], Sequence[str]] | None = None  # the options offered
+    free: bool = False  # a user may type a value that is not among the choices
+    shown: Callable[[Facts], bool] | None = None  # drawn only when this holds (or the term is set)
+    labels: dict[str, str] | None = None  # the words shown for each choice (kind "one")
 
 
 class Term:
@@ -33,8 +62,20 @@ class Term:
     default: Any = ()
     columns: tuple[str, ...] = ()  # a row matches when any of these holds one of the values
     reads: tuple[str, ...] | None = None  # the columns mask() reads, when not those
+    widget: Widget | None = None  # how the dashboard shows it (None: URL and CLI only)
 
+    def to_widget(self, value: Any) -> Any:
+        """The widget's state for a value of this term."""
+        return list(value) if self.many else value
 
+    def from_widget(self, state: Any, initial: Any) -> Any:
+        """The term's raw value from its widget's state (initial: the value the URL opened with)."""
+        return state
+
+    def from_url(self, values: list[str]) -> list[str]:
+        """The raw values of this term's URL parameter, each repeat and each comma-separated part
+        one value (a term whose value holds commas reads it whole)."""
+        return [p.strip() for v in values for p in str(v).split(",") if p.strip()]
 
     def item(self, text: str) -> Any:
         """One value from text (URL, CLI, widget); FilterError names what is wrong."""
@@ -97,6 +138,7 @@ class DateFrom(_Date):
     """Events that end on or after the day (an event spanning days matches any overlap)."""
 
     name, url, flag, help = "date_from", "from", "--from", "first day, inclusive (YYYY-MM-DD)"
+    widget = Widget("date", "From", "f_from", help="Earliest event: {first}")
     reads = ("date", "end_date")
 
     def mask(self, df, value):
@@ -110,6 +152,7 @@ class DateFrom(_Date):
 
 class DateTo(_Date):
     name, url, flag, help = "date_to", "to", "--to", "last day, inclusive (YYYY-MM-DD)"
+    widget = Widget("date", "To", "f_to", help="Latest event: {last}")
     reads = ("date",)
 
     def mask(self, df, value):
@@ -129,6 +172,8 @@ class Types(Term):
     name, url, flag, metavar = "types", "type", "--type", "T"
     columns = ("event_type", "sub_event_type")
     help = "event or sub-event type"
+    widget = Widget("many", "Event type or sub-type", "f_types",
+                    choices=lambda facts: [*EVENT_TYPES, *SUB_EVENT_TYPES])
 
     def item(self, text):
         t = str(text).strip()
@@ -137,11 +182,12 @@ class Types(Term):
         return t
 
 
-
 class Regions(Term):
     name, url, flag, metavar = "regions", "region", "--region", "R"
     reads = ("country", "admin1_code")
     help = "country code (RU), ISO 3166-2 (UA-14) or admin-1 name (Donetsk Oblast)"
+    widget = Widget("many", "Region (country or admin-1)", "f_regions",
+                    help="Country code or oblast; any spelling works in the URL", choices=lambda facts: facts.regions)
 
     def item(self, text):
         resolve_regions((str(text),))
@@ -160,6 +206,8 @@ class Claims(Term):
     name, url, flag, metavar = "claims", "claim", "--claim", "STATUS"
     columns = ("claim_status",)
     help = "reported, claimed, confirmed or disputed"
+    widget = Widget("many", "Claim status", "f_claims", help="reported · claimed (one side, unverified) · confirmed · "
+                    "disputed", choices=lambda facts: CLAIM_STATUSES)
 
     def item(self, text):
         c = str(text).strip().lower()
@@ -179,6 +227,10 @@ class Text(Term):
     many = False
     default = ""
     reads = SEARCHED
+    widget = Widget("text", "Search text", "f_q", help="Title, summary, notes and source quotes")
+
+    def from_url(self, values):
+        return [" ".join(values)] if values else []  # words, commas and all
 
     def check(self, value):
         return " ".join(str(value or "").split())[:MAX_QUERY]
@@ -225,18 +277,26 @@ class Actors(_Contains):
     name, url, flag, metavar = "actors", "actor", "--actor", "NAME"
     columns = ("actor1", "actor2")
     help = "a part of either actor's name, e.g. 'Forces of Russia' (case-insensitive)"
+    widget = Widget("many", "Actor (either side)", "f_actors", free=True,
+                    help="Pick a name, or type a part of one (e.g. 'Forces of Russia') and press Enter",
+                    choices=lambda facts: facts.names(("actor1", "actor2")))
 
 
 class Claimants(_Contains):
     name, url, flag, metavar = "claimants", "claimant", "--claimant", "NAME"
     columns = ("claimed_by",)
     help = "a part of who asserts the event, e.g. 'Ministry of Defence' (case-insensitive)"
+    widget = Widget("many", "Claimed by", "f_claimants", free=True,
+                    help="Who asserts it. Pick a name, or type a part of one (e.g. 'Ministry of Defence')",
+                    choices=lambda facts: facts.names(("claimed_by",)))
 
 
 class Datasets(Term):
     name, url, flag, metavar = "datasets", "dataset", "--dataset", "NAME"
     columns = ("dataset",)
     help = "only these datasets ('curated' = the catalogue)"
+    widget = Widget("many", "Dataset", "f_datasets", help="'curated' is the hand-curated catalogue; the others are "
+                    "imports", choices=lambda facts: facts.datasets, shown=lambda facts: len(facts.datasets) > 1)
 
     def item(self, text):
         d = str(text)
@@ -252,6 +312,14 @@ class Review(Term):
     name, url, flag, metavar = "review", "review", "--review", "STATE"
     reads = ("review",)
     help = f"review state: {', '.join(REVIEW_STATES)} or all (default: approved only)"
+    widget = Widget("toggle", "Show unreviewed events too", "f_unreviewed",
+                    help="Drafts, events in review and rejected ones; by default the map shows approved events only")
+
+    def to_widget(self, value):
+        return bool(value)
+
+    def from_widget(self, state, initial):
+        return (tuple(initial) or ("all",)) if state else ()  # the states a link asked for, else all
 
     def item(self, text):
         r = str(text).strip().lower().replace(" ", "_")
@@ -329,6 +397,10 @@ class Check(_Resolved):
     name, url, flag, metavar = "check", "check", "--check", "VERDICT"
     help = f"capture claims by what control snapshots say: {', '.join(CHECKS)}"
     choices, label = CHECKS, "control check"
+    widget = Widget("many", "Capture claims: control check", "f_check",
+                    help="What front-line snapshots say of a capture claim: corroborated, already held before, "
+                         "not corroborated, no snapshot covers the date",
+                    choices=lambda facts: CHECKS, shown=lambda facts: bool(facts.sources))
 
 
 class NotIds(Ids):
@@ -355,10 +427,177 @@ class Seen(_Resolved):
     many = False
     default = None
     choices, label = SEEN, "seen"
+    widget = Widget("one", "Seen by other sources", "f_seen", choices=lambda facts: ("", *SEEN),
+                    labels={"": "any", "corroborated": "corroborated (a linked report from another source)",
+                            "uncorroborated": "uncorroborated (nobody else's report linked)"},
+                    help="Links accepted with python -m events corroborate --accept-above (corroborates, same-incident)")
+
+    def to_widget(self, value):
+        return value or ""
+
+    def from_widget(self, state, initial):
+        return state or None
+
+
+class Area(Term):
+    """Events inside a box or a drawn shape. A box is `S,W,N,E` in degrees (west above east
+    crosses the antimeridian); a shape is one or more rings in Google's encoded polyline format
+    (precision 5), joined by ';', each an outer edge, the area their union. Boundaries count as
+    inside, in memory (shapely) as in SQL (PostGIS's && and ST_Intersects)."""
+
+    name, url, flag, metavar = "area", "area", "--bbox", "S,W,N,E"
+    many = False
+    default = None
+    reads = ("lat", "lon")
+    help = "only events in this box: south,west,north,east in degrees (e.g. 47.8,37.0,48.6,38.2)"
+    widget = Widget("text", "Area (box or drawn shape)", "f_area",
+                    help="south,west,north,east in degrees, e.g. 47.8,37.0,48.6,38.2; a link may carry a drawn shape")
+
+    def from_url(self, values):
+        return [values[0].strip()] if values and values[0].strip() else []  # commas belong to the box
+
+    def item(self, text):
+        t = "".join(str(text).split())
+        try:
+            return _area_text(_area_shape(t))
+        except FilterError as exc:
+            raise FilterError(f"area {t[:60]!r}: {exc}") from None
+
+    def check(self, value):
+        return None if value in (None, "") else self.item(value)
+
+    def mask(self, df, value):
+        box, rings = _area_shape(value)
+        lat, lon = df["lat"].to_numpy(np.float64), df["lon"].to_numpy(np.float64)
+        south, west, north, east = box
+        hit = (lat >= south) & (lat <= north) & ((lon >= west) & (lon <= east) if west <= east else
+                                                 (lon >= west) | (lon <= east))
+        if rings is not None and hit.any():
+            import shapely
+
+            at = np.flatnonzero(hit)
+            hit[at] = shapely.intersects_xy(_union(rings), lon[at], lat[at])
+        return hit
+
+    def sql(self, value):
+        box, rings = _area_shape(value)
+        south, west, north, east = box
+        if rings is not None:
+            return "ST_Intersects(geom, ST_GeomFromText(%s, 4326))", [_union(rings).wkt]
+        if west <= east:
+            return "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)", [west, south, east, north]
+        return ("(geom && ST_MakeEnvelope(%s, %s, 180, %s, 4326) OR geom && ST_MakeEnvelope(-180, %s, %s, %s, 4326))",
+                [west, south, north, south, east, north])
+
+    def add_argument(self, parser) -> None:
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument(self.flag, dest=self.name, default=None, metavar=self.metavar, help=self.help)
+        group.add_argument("--within", dest=self.name, default=None, metavar="FILE.geojson", type=area_of_file,
+                           help="only events inside the polygons of a GeoJSON file (boundaries count as inside)")
+
+
+def _number(text: str, what: str, low: float, high: float) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise FilterError(f"{what} {text!r} is not a number") from None
+    if not (low <= x <= high):
+        raise FilterError(f"{what} {x:g} is outside {low:g}..{high:g}")
+    return x
+
+
+def _area_shape(text: str) -> tuple[tuple[float, float, float, float], tuple | None]:
+    """((south, west, north, east), rings or None for a box) of an area's text; FilterError says why not."""
+    import polyline
+
+    if text.count(",") == 3:
+        parts = text.split(",")
+        south, north = (_number(parts[i], w, -90, 90) for i, w in ((0, "south"), (2, "north")))
+        west, east = (_number(parts[i], w, -180, 180) for i, w in ((1, "west"), (3, "east")))
+        if south > north:
+            raise FilterError(f"south {south:g} is above north {north:g}")
+        return (south, west, north, east), None
+    rings = []
+    for code in filter(None, text.split(";")):
+        try:
+            if not all(63 <= ord(c) <= 126 for c in code):  # the format's alphabet
+                raise ValueError(code)
+            ring = tuple(polyline.decode(code, 5))
+        except Exception:  # noqa: BLE001 - the library raises what its arithmetic meets
+            raise FilterError("is neither a box (south,west,north,east) nor an encoded polyline shape") from None
+        if len(set(ring)) < 3 or any(not (-90 <= a <= 90 and -180 <= o <= 180) for a, o in ring):
+            raise FilterError("a shape needs at least three distinct points on the globe")
+        rings.append(ring)
+    if not rings:
+        raise FilterError("is empty")
+    lats = [a for r in rings for a, _ in r]
+    lons = [o for r in rings for _, o in r]
+    return (min(lats), min(lons), max(lats), max(lons)), tuple(rings)
+
+
+@lru_cache(maxsize=32)
+def _union(rings: tuple):
+    """The area of rings ((lat, lon) points): their outer edges' union, made valid, prepared
+    (kept: the same area is asked of every view of a filter)."""
+    import shapely
+
+    polys = [shapely.make_valid(shapely.Polygon([(o, a) for a, o in r])) for r in rings]
+    area = shapely.union_all(polys)
+    shapely.prepare(area)
+    return area
+
+
+def _area_text(shape: tuple) -> str:
+    """The canonical text of an area (what the URL and the cache keys hold)."""
+    import polyline
+
+    (south, west, north, east), rings = shape
+    if rings is None:
+        return ",".join(f"{round(x, 5):.10g}" for x in (south, west, north, east))
+    return ";".join(polyline.encode(list(r), 5) for r in rings)
+
+
+def area_of_file(path: str) -> str:
+    """The area text of the polygons in a GeoJSON file (--within): each polygon's outer edge;
+    a polygon with holes is refused, since an area is a union of outer edges."""
+    import argparse
+    import json
+
+    import polyline
+    import shapely
+
+    try:
+        data = json.loads(open(path, encoding="utf-8").read())
+        geoms = [shapely.geometry.shape(g) for g in _geometries(data)]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException) as exc:
+        raise argparse.ArgumentTypeError(f"{path}: not a readable GeoJSON file ({exc})") from None
+    rings = []
+    for k, g in enumerate(geoms, 1):
+        for poly in getattr(g, "geoms", [g]):
+            if poly.geom_type != "Polygon":
+                raise argparse.ArgumentTypeError(f"{path}: geometry {k} is a {poly.geom_type}, not a polygon")
+            if poly.interiors:
+                raise argparse.ArgumentTypeError(f"{path}: geometry {k} has holes; give outer edges only")
+            rings.append(tuple((round(y, 5), round(x, 5)) for x, y in poly.exterior.coords))
+    if not rings:
+        raise argparse.ArgumentTypeError(f"{path}: holds no polygon")
+    try:
+        return _area_text(_area_shape(";".join(polyline.encode(list(r), 5) for r in rings)))
+    except FilterError as exc:
+        raise argparse.ArgumentTypeError(f"{path}: {exc}") from None
+
+
+def _geometries(data: dict) -> list[dict]:
+    kind = data.get("type")
+    if kind == "FeatureCollection":
+        return [f["geometry"] for f in data["features"] if f.get("geometry")]
+    if kind == "Feature":
+        return [data["geometry"]]
+    return [data]
 
 
 TERMS: tuple[Term, ...] = (DateFrom(), DateTo(), Types(), Regions(), Claims(), Actors(), Claimants(), Text(),
-                           Datasets(), Review(), Ids(), Check(), Seen(), NotIds())
+                           Datasets(), Review(), Ids(), Check(), Seen(), NotIds(), Area())
 BY_NAME = {t.name: t for t in TERMS}
 
 
@@ -437,14 +676,9 @@ def from_args(args) -> Filter:
     return make_filter(**{t.name: getattr(args, t.name) for t in TERMS if hasattr(args, t.name)})
 
 
-def _values(params, key: str) -> list[str]:
+def _raw(params, key: str) -> list[str]:
     raw = params.get(key) or []
-    if isinstance(raw, str):
-        raw = [raw]
-    out: list[str] = []
-    for v in raw:
-        out.extend(p.strip() for p in str(v).split(",") if p.strip())
-    return out
+    return [raw] if isinstance(raw, str) else [str(v) for v in raw]
 
 
 def from_query(params) -> tuple[Filter, list[str]]:
@@ -452,11 +686,8 @@ def from_query(params) -> tuple[Filter, list[str]]:
     notices: list[str] = []
     kw: dict[str, Any] = {}
     for t in TERMS:
-        vals = _values(params, t.url)
+        vals = t.from_url(_raw(params, t.url))
         if not vals:
-            continue
-        if t.name == "q":
-            kw[t.name] = " ".join(vals)
             continue
         good = []
         for v in vals if t.many else vals[:1]:

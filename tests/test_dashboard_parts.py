@@ -9,7 +9,7 @@ import pytest
 from dashboard import mapview, safe
 from dashboard.popup import popup_columns
 from dashboard.timeline import per_day_by_type
-from dashboard.urlstate import parse_query, to_query
+from events.filters import from_query as parse_query, to_query
 from events.export import export_bytes
 from events.query import Filter, apply, make_filter
 from events.records import load_catalog

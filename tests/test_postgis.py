@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import polyline
 import pytest
 
 from events.errors import ReviewError, StaleVersion, StorageError
@@ -29,6 +30,12 @@ FILTERS = [
     {"actors": ["forces of russia"], "claimants": ["Ministry", "governor"]},
     {"actors": ["North Korea", "civilians (russia)"]},
     {"claimants": ["100%_off"]},  # LIKE's wildcards are literal text
+    {"area": "47.8,37.0,48.6,38.2"},  # a box around Pokrovsk and Kurakhove
+    {"area": "40,170,75,-170"},  # a box across the antimeridian
+    # a drawn shape over the Donbas (encoded polyline) and, with it, a second one around Kursk
+    {"area": polyline.encode([(47.0, 36.5), (49.3, 37.0), (48.0, 39.5)], 5)},
+    {"area": polyline.encode([(47.0, 36.5), (49.3, 37.0), (48.0, 39.5)], 5) + ";" +
+             polyline.encode([(51.0, 34.5), (52.0, 34.5), (52.0, 36.5), (51.0, 36.5)], 5), "review": ["all"]},
 ]
 
 
