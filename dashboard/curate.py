@@ -15,9 +15,9 @@ import streamlit as st
 
 from dashboard.identity import Identity
 from events.errors import EventsError
-from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
+from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
 
-CLAIMS = ("reported", "claimed", "confirmed", "disputed")
+CLAIMS = CLAIM_STATUSES
 PRECISIONS = ("day", "week", "month")
 
 

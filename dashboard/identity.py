@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from events.errors import EventsError
+from events.errors import SettingError
 from events.storage.base import Actor, current_actor
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -38,10 +38,6 @@ UVICORN_FORWARDED = "FORWARDED_ALLOW_IPS"
 MAX_NAME = 200
 # Headers that say a proxy relayed the request.
 FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
-
-
-class SettingError(EventsError):
-    """A setting in the environment that cannot be used (named, with the bad part)."""
 
 
 @dataclass(frozen=True)

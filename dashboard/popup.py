@@ -12,7 +12,7 @@ import pandas as pd
 
 from dashboard.safe import text, url
 from events.territory.control import CHECK_TEXT
-from events.vocab import CLAIM_MEANING
+from events.vocab import CLAIM_MEANING, SEEN_RELATIONS
 
 GEO_PRECISION = {1: "exact place", 2: "approximate (near)", 3: "region-level"}
 DATE_PRECISION = {"day": "exact day", "week": "within a week", "month": "within a month"}
@@ -48,7 +48,7 @@ def _related_html(links) -> str | None:
     event (in place when it is on the map, else as a page of its own)."""
     if not links:
         return None
-    seen = len({x.other for x in links if x.relation in ("corroborates", "same-incident")})
+    seen = len({x.other for x in links if x.relation in SEEN_RELATIONS})
     items = [f"<li class=ce-seen><b>seen by {seen} other source{'s' if seen != 1 else ''}</b></li>"] if seen else []
     for x in links:
         note = f' <span class=ce-muted>— {text(x.note)}</span>' if x.note else ""

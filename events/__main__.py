@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from events.errors import EventsError, StoreUnavailable
+from events.vocab import RELATIONS
 from events.wording import counted
 
 
@@ -468,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--accept-above", type=float, default=None, metavar="S",
                     help="write the candidates scoring S or more as related links of their curated events "
                          "(a saved version and a history line each; run without it first to see them)")
-    co.add_argument("--relation", choices=["corroborates", "same-incident", "contradicts"], default="corroborates",
+    co.add_argument("--relation", choices=RELATIONS, default="corroborates",
                     help="the relation --accept-above writes (default corroborates)")
     _add_filters(co)
     co.set_defaults(func=cmd_corroborate)

@@ -25,7 +25,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from events.vocab import SUB_EVENT_TYPES
+from events.vocab import RELATIONS, SUB_EVENT_TYPES
 
 MARGIN_KM = 5.0
 DAY_SLACK = 1  # a strike reported the next morning is dated a day later by half the sources
@@ -213,9 +213,6 @@ def against(store, f, datasets: list[str], *, min_score: float = 0.0) -> pd.Data
         out = out[(out["event_id"] != out["match_id"]) | (out["event_dataset"] != out["match_dataset"])]
     return out.sort_values(["score", "event_id", "match_dataset", "match_id"], ascending=[False, True, True, True],
                            kind="stable").reset_index(drop=True)
-
-
-RELATIONS = ("corroborates", "same-incident", "contradicts")
 
 
 def accept(store, found: pd.DataFrame, *, above: float, relation: str, user: str) -> list[tuple[str, int]]:

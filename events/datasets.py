@@ -27,7 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from events.arrowtext import pandas_text, repeated_text
-from events.errors import EventsError
+from events.errors import DatasetError, EventsError, LockBusy
+from events.locks import FileLock
 from events.vocab import CURATED, DATASET_NAME
 from events.columns import ALL_COLUMNS, EXTRA_PREFIX, conform, plain
 
@@ -197,10 +198,6 @@ def _flags(rows: pd.DataFrame) -> np.ndarray:
     return out
 
 
-class DatasetError(EventsError):
-    """An import that would lose data, or that another import of the same dataset is running."""
-
-
 def _current_count(root: Path, name: str) -> int | None:
     try:
         return int(json.loads((root / name / "manifest.json").read_text())["imported"])
@@ -338,66 +335,25 @@ def _swap_in(root: Path, name: str, built: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-class _lock:
-    """An exclusive lock on one dataset's name: a second import of it is refused at once, with
-    who holds it, rather than racing to be the last writer. The kernel drops the lock when the
-    holder dies, so a killed import never leaves it stuck."""
-
-    def __init__(self, root: Path, name: str) -> None:
-        self.path = root / f".{name}.lock"
-        self.fh = None
-
-    def __enter__(self):
-        import fcntl
-
-        self.fh = open(self.path, "a+")
-        deadline = time.monotonic() + LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() < deadline:  # a reader's recovery check holds it for a moment
-                    time.sleep(0.05)
-                    continue
-                self.fh.seek(0)
-                holder = self.fh.read().strip() or "another process"
-                self.fh.close()
-                raise DatasetError(f"dataset {self.path.name[1:-5]!r} is being imported by {holder}; "
-                                   "try again when it has finished") from None
-        self.fh.seek(0)
-        self.fh.truncate()
-        self.fh.write(f"pid {os.getpid()}")
-        self.fh.flush()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        import fcntl
-
-        fcntl.flock(self.fh, fcntl.LOCK_UN)
-        self.fh.close()
+def _lock(root: Path, name: str) -> FileLock:
+    """An exclusive lock on one dataset's name: a second import of it is refused (after a reader's
+    recovery check has had its moment), with who holds it, rather than racing to be the last
+    writer."""
+    return FileLock(root / f".{name}.lock", wait=LOCK_WAIT_S, busy=lambda holder: DatasetError(
+        f"dataset {name!r} is being imported by {holder}; try again when it has finished"))
 
 
 def _recover(root: Path) -> None:
     """A crash between the two renames leaves .<name>.old-*: put it back. Only when no import
     of that dataset is running (its lock is free): mid-swap, the old version is meant to be there."""
-    import fcntl
-
     for old in root.glob(".*.old-*"):
         name = old.name[1:].rsplit(".old-", 1)[0]
         try:
-            fh = open(root / f".{name}.lock", "a+")
-        except OSError:
-            continue
-        try:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # an import is swapping it right now
-            if old.exists() and not (root / name).exists():
-                os.replace(old, root / name)
-        finally:
-            fh.close()
+            with FileLock(root / f".{name}.lock", wait=0):
+                if old.exists() and not (root / name).exists():
+                    os.replace(old, root / name)
+        except (OSError, LockBusy):
+            continue  # an import is swapping it right now
     for tmp in root.glob(".*.importing-*"):
         try:
             if time.time() - tmp.stat().st_mtime > 3600:

@@ -1,4 +1,5 @@
-"""Errors and problems of the event store, each naming file, record and field."""
+"""Errors and problems of the event store, each naming file, record and field: every error
+the events package raises is here (geodata keeps its own in geodata/errors.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,3 +56,31 @@ class ReviewError(StorageError):
 
 class TerritoryError(EventsError):
     """A control snapshot that cannot be read or stored: names the file and what is missing."""
+
+
+class LockBusy(EventsError):
+    """Another command holds the lock (events/locks.py) and did not let go in time."""
+
+
+class DatasetError(EventsError):
+    """An import that would lose data, or that another import of the same dataset is running."""
+
+
+class ImportFileError(EventsError):
+    """The file as a whole cannot be imported (not found, not a CSV of that format)."""
+
+
+class YamlError(EventsError):
+    """The text is not a YAML document we accept; the message says where and why."""
+
+
+class RecordFileError(EventsError):
+    """A catalogue entry that is not a record file we read."""
+
+
+class DraftError(EventsError):
+    """The text cannot be drafted from (empty, too long, not text)."""
+
+
+class SettingError(EventsError):
+    """A setting (an environment variable) that cannot be understood: names it and why."""

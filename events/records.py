@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from events import geocache, safe_yaml
 from events.columns import COLUMNS, conform
-from events.errors import EventsError, Problem
+from events.errors import EventsError, Problem, RecordFileError
 from events.schema import Event
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent / "catalog"
@@ -66,10 +66,6 @@ def read_regular(path: Path) -> bytes:
             return fh.read(MAX_BYTES + 1)
     finally:
         os.close(fd)
-
-
-class RecordFileError(Exception):
-    """A catalogue entry that is not a record file we read."""
 
 
 def _kind(mode: int) -> str:

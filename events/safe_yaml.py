@@ -15,16 +15,12 @@ import re
 
 import yaml
 
-from events.errors import EventsError
+from events.errors import YamlError
 
 MAX_DEPTH = 32  # a record is four levels deep; anything near this is not a record
 MAX_INT_DIGITS = 30
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class YamlError(EventsError):
-    """The text is not a YAML document we accept; the message says where and why."""
 
 
 class RecordLoader(_Base):  # type: ignore[misc, valid-type]

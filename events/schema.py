@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
+from events.vocab import CLAIM_STATUSES, DATE_PRECISIONS, EVENT_TYPES, RELATIONS, REVIEW_STATES, SUB_EVENT_TYPES
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HTTP_URL = r"^https?://[^\s/$.?#][^\s]*$"  # the only links a record may hold
@@ -80,7 +80,7 @@ class Location(_Strict):
 
 
 class Claim(_Strict):
-    status: Literal["reported", "claimed", "confirmed", "disputed"]
+    status: Literal[CLAIM_STATUSES]
     by: str = Field(min_length=1, description="Who asserts it (e.g. Russian Ministry of Defence)")
 
 
@@ -100,9 +100,6 @@ class Source(_Strict):
         return v
 
 
-RELATIONS = ("contradicts", "corroborates", "same-incident")
-
-
 class Related(_Strict):
     """A link to another record: the Russian capture claim and the Ukrainian 'we held the town'
     claim at one place contradict each other; two reports of one strike are the same incident.
@@ -110,7 +107,7 @@ class Related(_Strict):
     saying it again."""
 
     id: str = Field(pattern=SLUG, max_length=120, description="The other event's id")
-    relation: Literal["contradicts", "corroborates", "same-incident"]
+    relation: Literal[RELATIONS]
     note: str | None = Field(None, max_length=500, description="Why, in a few words")
 
 
@@ -124,7 +121,7 @@ class Event(_Strict):
     tags: list[str] = Field(default_factory=list)
     date: dt.date
     end_date: dt.date | None = None
-    date_precision: Literal["day", "week", "month"] = "day"
+    date_precision: Literal[DATE_PRECISIONS] = "day"
     event_type: str
     sub_event_type: str
     actors: list[str] = Field(default_factory=list)
@@ -133,7 +130,7 @@ class Event(_Strict):
     injured: int | None = Field(None, ge=0)
     claim: Claim
     sources: list[Source] = Field(min_length=1)
-    review: Literal["draft", "in_review", "approved", "rejected"] = Field(
+    review: Literal[REVIEW_STATES] = Field(
         "approved", description="Review state: only approved events are shown by default")
     related: list[Related] = Field(default_factory=list, description="Links to other events, with the relation")
 

@@ -39,6 +39,11 @@ CLAIMED_OR_DISPUTED = ("claimed", "disputed")
 # A curated record's way to publication: the author drafts, asks for review, and another
 # person approves or rejects it. Imported datasets are published as they are (approved).
 REVIEW_STATES = ("draft", "in_review", "approved", "rejected")
+DATE_PRECISIONS = tuple(DATE_PRECISION)
+# How two records relate (a record's `related` links); each reads the same both ways. The first
+# two say someone else saw it: they count as corroboration (the `seen` filter, "seen by N").
+RELATIONS = ("contradicts", "corroborates", "same-incident")
+SEEN_RELATIONS = ("corroborates", "same-incident")
 CLAIM_MEANING = {
     "reported": "reported by officials or media, not contested",
     "claimed": "one party's assertion, not independently verified",

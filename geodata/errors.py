@@ -46,3 +46,15 @@ class AmbiguousPlace(GeodataError, GeocoderQueryError):
             f"{query!r} is ambiguous: {len(candidates)} places match: {listed}{more}. "
             "Give the country and admin1 (oblast), its raion (admin2), coordinates, or a 'near' reference."
         )
+
+
+class BadBearing(GeodataError, ValueError):
+    """A direction that is neither a compass point nor degrees (geodata/relative.py)."""
+
+    def __init__(self, bearing: object) -> None:
+        super().__init__(f"bearing {bearing!r} is not a compass point (N, NW, NNW, north-west, ...) "
+                         "or degrees 0-360")
+
+
+class LocationMismatch(GeodataError):
+    """A point that lies outside the country or admin-1 its record states."""

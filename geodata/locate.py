@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from geopy.distance import geodesic
 
 from geodata.boundaries import point_region, region_shape
-from geodata.errors import AmbiguousPlace, GeodataError, PlaceNotFound, UnknownRegion
+from geodata.errors import AmbiguousPlace, LocationMismatch, PlaceNotFound, UnknownRegion
 from geodata.gazetteer import GazetteerGeocoder, Place
 from geodata.regions import COUNTRIES, Region, resolve_region
 from geodata.relative import offset
@@ -31,10 +31,6 @@ NEAR_RADIUS_KM = 15.0
 # A village the report names 'near X' is looked for this far from X (Lozova 'near Kupiansk' lies
 # 30 km off); the area a place we cannot find is put in stays NEAR_RADIUS_KM.
 NEAR_MATCH_KM = 40.0
-
-
-class LocationMismatch(GeodataError):
-    """A point that lies outside the country or admin-1 its record states."""
 
 
 @dataclass

@@ -5,16 +5,10 @@ import math
 
 from geopy.distance import geodesic
 
-from geodata.errors import GeodataError
+from geodata.errors import BadBearing, GeodataError
 
 _POINTS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
 _WORDS = {"north": "N", "south": "S", "east": "E", "west": "W"}
-
-
-class BadBearing(GeodataError, ValueError):
-    def __init__(self, bearing: object) -> None:
-        super().__init__(f"bearing {bearing!r} is not a compass point (N, NW, NNW, north-west, ...) "
-                         "or degrees 0-360")
 
 
 def bearing_degrees(bearing: str | float | int) -> tuple[float, float]:

@@ -14,14 +14,10 @@ from dataclasses import dataclass, field
 from events.draft import what
 from events.draft.build import Candidate, attach_cues, collect, merge
 from events.draft.text import MAX_CHARS, Sentence, sentences
-from events.errors import EventsError
+from events.errors import DraftError
 
 __all__ = ["Draft", "DraftError", "draft_article", "MAX_CHARS"]
 _SIDE_NAME = {"RU": "Russia", "UA": "Ukraine"}
-
-
-class DraftError(EventsError):
-    """The text cannot be drafted from (empty, too long, not text)."""
 
 
 @dataclass

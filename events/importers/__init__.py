@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from events.importers.base import Imported, ImportError_, Rejects
+from events.importers.base import Imported, ImportFileError, Rejects
 
 # format -> (module, function, one line for --help)
 REGISTRY = {
@@ -20,12 +20,12 @@ FORMATS = tuple(REGISTRY)
 
 
 def importer(fmt: str):
-    """The reader of a format; ImportError_ names the known ones."""
+    """The reader of a format; ImportFileError names the known ones."""
     try:
         module, func, _ = REGISTRY[fmt]
     except KeyError:
-        raise ImportError_(f"unknown import format {fmt!r}; one of {', '.join(FORMATS)}") from None
+        raise ImportFileError(f"unknown import format {fmt!r}; one of {', '.join(FORMATS)}") from None
     return getattr(import_module(module), func)
 
 
-__all__ = ["FORMATS", "REGISTRY", "Imported", "ImportError_", "Rejects", "importer"]
+__all__ = ["FORMATS", "REGISTRY", "Imported", "ImportFileError", "Rejects", "importer"]

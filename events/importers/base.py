@@ -18,13 +18,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from events.arrowtext import arrow_text, data, offsets, pandas_text
-from events.errors import EventsError
+from events.errors import ImportFileError
 from events.streams import read_ahead
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
-
-
-class ImportError_(EventsError):
-    """The file as a whole cannot be imported (not found, not a CSV of that format)."""
 
 
 @dataclass
@@ -291,15 +287,15 @@ def _header(data: bytes, path: Path) -> list[str]:
     csv.field_size_limit(1 << 30)
     names = next(csv.reader([first]), [])
     if not names or not any(n.strip() for n in names):
-        raise ImportError_(f"{path}: empty file, no header row")
+        raise ImportFileError(f"{path}: empty file, no header row")
     seen: dict[str, int] = {}
     for i, n in enumerate(names, start=1):
         if n in seen:
-            raise ImportError_(f"{path}: the header names column {n!r} twice (columns {seen[n]} and {i}); "
+            raise ImportFileError(f"{path}: the header names column {n!r} twice (columns {seen[n]} and {i}); "
                                "rename one")
         seen[n] = i
     if "" in seen:
-        raise ImportError_(f"{path}: column {seen['']} of the header has no name")
+        raise ImportFileError(f"{path}: column {seen['']} of the header has no name")
     return names
 
 
@@ -334,7 +330,7 @@ class CsvSource:
                 head = fh.read(1 << 20)
             size = self.path.stat().st_size
         except OSError as exc:
-            raise ImportError_(f"{self.path}: cannot read: {exc.strerror}") from None
+            raise ImportFileError(f"{self.path}: cannot read: {exc.strerror}") from None
         self.encoding = "utf-8"
         self._data: bytes | None = None  # the decoded bytes, when the file needed decoding
         self._lines = None  # a clean UTF-8 file's line count, found in a thread while the scan runs
@@ -352,14 +348,14 @@ class CsvSource:
                                        "reason": np.zeros(0, object)})
         missing = [c for c in required if c not in self.columns]
         if missing:
-            raise ImportError_(f"{self.path}: missing column(s) {', '.join(missing)}; is this the right --format?")
+            raise ImportFileError(f"{self.path}: missing column(s) {', '.join(missing)}; is this the right --format?")
 
     def _decode(self) -> int:
         """Read the file into memory as UTF-8 (decoded when it is not); its line count."""
         try:
             raw = self.path.read_bytes()
         except OSError as exc:
-            raise ImportError_(f"{self.path}: cannot read: {exc.strerror}") from None
+            raise ImportFileError(f"{self.path}: cannot read: {exc.strerror}") from None
         text, self.encoding = decode(raw)
         self._data = raw.removeprefix(b"\xef\xbb\xbf") if text is None else text.encode("utf-8")
         return _physical_lines(self._data)
@@ -426,7 +422,7 @@ class CsvSource:
                 except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
                     if single:
                         raise Rescan(str(exc).splitlines()[0]) from None
-                    raise ImportError_(f"{self.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
+                    raise ImportFileError(f"{self.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
                 if bad:
                     raise Rescan("a row of the wrong width")
                 if single and not all(_valid_text(col) for col in block.columns):
@@ -635,7 +631,7 @@ def _arrow_read(source: CsvSource, bad_rows: list, include: list[str] | None = N
                 continue
             if ("UTF8" in msg or "UTF-8" in msg) and source._data is None:
                 raise _NotUtf8() from None
-            raise ImportError_(f"{source.path}: not a readable CSV: {msg.splitlines()[0]}") from None
+            raise ImportFileError(f"{source.path}: not a readable CSV: {msg.splitlines()[0]}") from None
 
 
 class _NotUtf8(Exception):
@@ -657,7 +653,7 @@ def _arrow_open(source: CsvSource, handler=None):
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         if handler is not None:
             raise Rescan(str(exc).splitlines()[0]) from None
-        raise ImportError_(f"{source.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
+        raise ImportFileError(f"{source.path}: not a readable CSV: {str(exc).splitlines()[0]}") from None
 
 
 def _malformed(data: bytes, bad_rows: list[tuple[int, int, str]]) -> pd.DataFrame:

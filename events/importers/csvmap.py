@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from events.importers.base import ImportError_, StreamedImport
+from events.importers.base import ImportFileError, StreamedImport
 from events.importers.table import FIELDS, TableSpec, read_table
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
 
@@ -23,7 +23,7 @@ def parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for p in pairs or ():
         if "=" not in p:
-            raise ImportError_(f"{what} {p!r}: write it as NAME=VALUE")
+            raise ImportFileError(f"{what} {p!r}: write it as NAME=VALUE")
         k, v = p.split("=", 1)
         out[k.strip()] = v.strip()
     return out
@@ -39,7 +39,7 @@ def parse_type(value: str, category: str) -> tuple[str, str | None]:
     for et in EVENT_TYPES:  # event types contain '/' themselves (Explosions/Remote violence)
         if value.startswith(et + "/") and value[len(et) + 1:] in EVENT_TYPES[et]:
             return et, value[len(et) + 1:]
-    raise ImportError_(f"type map {category!r}={value!r}: not an ACLED event type or 'Event type/Sub-event type' "
+    raise ImportFileError(f"type map {category!r}={value!r}: not an ACLED event type or 'Event type/Sub-event type' "
                        f"(event types: {', '.join(EVENT_TYPES)})")
 
 
@@ -51,9 +51,9 @@ def load_mapping(path: str | Path | None) -> dict:
     try:
         data = safe_yaml.load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, safe_yaml.YamlError) as exc:
-        raise ImportError_(f"{path}: cannot read the mapping: {exc}") from None
+        raise ImportFileError(f"{path}: cannot read the mapping: {exc}") from None
     if not isinstance(data, dict) or set(data) - {"columns", "types", "date_format", "claimed_by"}:
-        raise ImportError_(f"{path}: a mapping file holds columns:, types:, date_format: and claimed_by:")
+        raise ImportFileError(f"{path}: a mapping file holds columns:, types:, date_format: and claimed_by:")
     return data
 
 
@@ -64,9 +64,9 @@ def read_mapped_csv(path: Path, dataset: str, *, columns: dict[str, str] | None 
     cols = {**(spec_file.get("columns") or {}), **(columns or {})}
     unknown = [f for f in cols if f not in FIELDS]
     if unknown:
-        raise ImportError_(f"--map {unknown[0]}=...: not one of our fields; they are: {', '.join(FIELDS)}")
+        raise ImportFileError(f"--map {unknown[0]}=...: not one of our fields; they are: {', '.join(FIELDS)}")
     if not cols:
-        raise ImportError_("--format csv needs a mapping: --map date=COLUMN --map lat=COLUMN ... "
+        raise ImportFileError("--format csv needs a mapping: --map date=COLUMN --map lat=COLUMN ... "
                            "(or --mapping FILE); see the README")
     types = {**(spec_file.get("types") or {}), **(type_map or {})}
     spec = TableSpec("csv", {f: str(c) for f, c in cols.items()},

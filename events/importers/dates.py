@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from events.arrowtext import held_text
-from events.importers.base import ImportError_, clean_category
+from events.importers.base import ImportFileError, clean_category
 
 ORDERS = ("iso", "dmy", "mdy", "excel")
 DATE_FORMAT_HELP = ("--date-format dmy (day first: 14/08/2020) or --date-format mdy (month first: 08/14/2020); "
@@ -76,7 +76,7 @@ def _classify(text: str):
 
 def decide_order(pairs: list[tuple[int, int]], forced: str | None, where: str,
                  convention: str | None = None) -> tuple[str | None, str]:
-    """The file's order of numeric dates from their (first, second) parts, or ImportError_."""
+    """The file's order of numeric dates from their (first, second) parts, or ImportFileError."""
     if forced in ("dmy", "mdy"):
         return forced, f"{forced} as --date-format says"
     if not pairs:
@@ -84,7 +84,7 @@ def decide_order(pairs: list[tuple[int, int]], forced: str | None, where: str,
     day_first = sum(1 for a, b in pairs if a > 12)
     month_first = sum(1 for a, b in pairs if b > 12)
     if day_first and month_first:
-        raise ImportError_(f"{where}: dates mix day-first ({day_first} distinct values with a first part over 12) "
+        raise ImportFileError(f"{where}: dates mix day-first ({day_first} distinct values with a first part over 12) "
                            f"and month-first ({month_first} with a second part over 12); one file, one order. "
                            f"Split the file or settle it with {DATE_FORMAT_HELP}")
     if day_first:
@@ -96,13 +96,13 @@ def decide_order(pairs: list[tuple[int, int]], forced: str | None, where: str,
     if convention:
         return convention, (f"{'day' if convention == 'dmy' else 'month'} first by the format's own convention "
                             "(no value in the file decides it)")
-    raise ImportError_(f"{where}: the order of slash dates cannot be decided: no value has a part over 12 "
+    raise ImportFileError(f"{where}: the order of slash dates cannot be decided: no value has a part over 12 "
                        f"(e.g. {pairs[0][0]:02d}/{pairs[0][1]:02d}); state it with {DATE_FORMAT_HELP}")
 
 
 def check_date_format(date_format: str | None) -> None:
     if date_format not in (None, *ORDERS):
-        raise ImportError_(f"--date-format {date_format!r}: use one of {', '.join(ORDERS)}")
+        raise ImportFileError(f"--date-format {date_format!r}: use one of {', '.join(ORDERS)}")
 
 
 def decide(pairs, serial: bool, date_format: str | None, where: str, convention: str | None) -> tuple[str | None, str]:

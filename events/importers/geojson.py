@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import Imported, ImportError_, Screen, check_types, duplicated
+from events.importers.base import Imported, ImportFileError, Screen, check_types, duplicated
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1
 from events.importers.table import TIME_PRECISION
@@ -52,10 +52,10 @@ def _sniff(path: Path) -> None:
         with open(path, "rb") as fh:
             head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     except OSError as exc:
-        raise ImportError_(f"{path}: cannot read: {exc.strerror}") from None
+        raise ImportFileError(f"{path}: cannot read: {exc.strerror}") from None
     if not head.startswith(b"{"):
         hint = " (it looks like CSV: use --format acled, ucdp or csv)" if b"," in head.split(b"\n")[0] else ""
-        raise ImportError_(f"{path}: not GeoJSON: a GeoJSON file starts with '{{'{hint}")
+        raise ImportFileError(f"{path}: not GeoJSON: a GeoJSON file starts with '{{'{hint}")
 
 
 def read_geojson(path: Path, dataset: str, *, date_format: str | None = None, **_) -> Imported:
@@ -68,9 +68,9 @@ def read_geojson(path: Path, dataset: str, *, date_format: str | None = None, **
         # refuse the whole file for one impossible date such as 2025-02-30).
         gdf = pyogrio.read_dataframe(path, DATE_AS_STRING="YES")
     except Exception as exc:  # GDAL's errors: not GeoJSON, unreadable
-        raise ImportError_(f"{path}: not a readable GeoJSON: {str(exc)[:300]}") from None
+        raise ImportFileError(f"{path}: not a readable GeoJSON: {str(exc)[:300]}") from None
     if getattr(gdf, "geometry", None) is None or "geometry" not in gdf:
-        raise ImportError_(f"{path}: no geometries: not a GeoJSON FeatureCollection of points")
+        raise ImportFileError(f"{path}: no geometries: not a GeoJSON FeatureCollection of points")
     n = len(gdf)
     line = np.arange(1, n + 1, dtype=np.int64)  # feature number (GeoJSON has no lines worth naming)
     ids = _pick(gdf, "id").fillna("").astype(str).to_numpy(object)

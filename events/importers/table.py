@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from events.arrowtext import arrow_text, hashes, pandas_text, repeated_text
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
-from events.importers.base import (CsvSource, ImportError_, Rejects, Rescan, Screen, StreamedImport, category,
+from events.importers.base import (CsvSource, ImportFileError, Rejects, Rescan, Screen, StreamedImport, category,
                                    check_types, clean_category, clean_long_text, distinct_categorical, map_values,
                                    mapped_category, merge_notes, to_number)
 from events.importers.dates import check_date_format, decide, parse_dates
@@ -164,7 +164,7 @@ class _StreamDates:
             self.serial |= parsed.serial
             decided = decide(self.pairs, self.serial, self.spec.date_format, str(self.path),
                              self.spec.date_convention)
-        except ImportError_ as exc:
+        except ImportFileError as exc:
             raise Rescan(str(exc)) from None
         if self.order is None:
             self.order = decided
@@ -232,7 +232,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, carefu
     cols = {f: c for f, c in spec.columns.items() if c}
     absent = [f"{c!r} (for {f})" for f, c in cols.items() if c not in names]
     if spec.name == "csv" and absent:  # a user's mapping names a column the file lacks: say so
-        raise ImportError_(f"{path}: the mapping names column(s) the file lacks: {', '.join(absent)}; "
+        raise ImportFileError(f"{path}: the mapping names column(s) the file lacks: {', '.join(absent)}; "
                            f"its columns are: {', '.join(names)}")
     cols = {f: c for f, c in cols.items() if c in names}
     missing = []
@@ -243,7 +243,7 @@ def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, carefu
     if not ({"lat", "lon"} <= set(cols) or "location" in cols):
         missing.append("coordinates (latitude and longitude) or a place name")
     if missing:
-        raise ImportError_(f"{path}: lacks {', '.join(missing)}; its columns are: {', '.join(names)}"
+        raise ImportFileError(f"{path}: lacks {', '.join(missing)}; its columns are: {', '.join(names)}"
                            + ("; map them with --map FIELD=COLUMN" if spec.name == "csv" else
                               "; is this the right --format?"))
     if careful:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from events.errors import Problem, ReviewError
 from events.filters import Filter
+from events.vocab import SEEN_RELATIONS
 
 _CHECKS_LOCK = threading.Lock()
 # Review steps a user may take, and from which states.
@@ -263,7 +264,7 @@ class Storage(ABC):
             return cached[1]
         frame = self.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"])
         linked = {event for event, links in index(frame).items()
-                  if any(x.relation in ("corroborates", "same-incident") for x in links)}
+                  if any(x.relation in SEEN_RELATIONS for x in links)}
         self._corroborated = (fp, linked)
         return linked
 

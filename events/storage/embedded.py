@@ -9,7 +9,6 @@ catalogue reader skips it).
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ import pyarrow as pa
 
 from events import safe_yaml
 from events.errors import NotFound, Problem, StaleVersion, StorageError
+from events.locks import FileLock
 from events.filters import Filter, key, mask
 from events.storage.base import (Actor, Change, Storage, StoreFacts, Stored, Summary, as_actor, check_review,
                                  review_after_edit, validate_record)
@@ -302,21 +302,9 @@ class EmbeddedStorage(Storage):
                       author=self._author(event_id), updated_by=last.who if last else None,
                       updated_at=last.at if last else None)
 
-    def _lock(self):
-        class _Lock:
-            def __init__(s, path: Path) -> None:
-                s.path = path
-
-            def __enter__(s):
-                s.fd = os.open(s.path, os.O_CREAT | os.O_RDWR, 0o644)
-                fcntl.flock(s.fd, fcntl.LOCK_EX)
-                return s
-
-            def __exit__(s, *exc):
-                fcntl.flock(s.fd, fcntl.LOCK_UN)
-                os.close(s.fd)
-
-        return _Lock(self.catalog / ".catalog.lock")
+    def _lock(self) -> FileLock:
+        """Writers of one catalogue queue up: each waits for the one before it."""
+        return FileLock(self.catalog / ".catalog.lock", wait=None)
 
     def _write(self, event_id: str, record: dict, *, expected: str | None, user: Actor, action: str,
                note: str = "") -> Stored:

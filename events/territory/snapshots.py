@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime as dt
-import fcntl
 import io
 import json
 import os
@@ -30,6 +29,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from events.errors import TerritoryError
+from events.locks import FileLock
 from events.territory.formats import STATUSES, Read, read_file
 
 FOLDER = "_territory"
@@ -78,23 +78,10 @@ class ImportResult:
     path: Path
 
 
-class _Lock:
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / ".lock"
-
-    def __enter__(self):
-        self.fh = open(self.path, "a+")
-        try:
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.fh.close()
-            raise TerritoryError(f"{self.path.parent}: another import of this source is running; try again "
-                                 "when it has finished") from None
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.fh, fcntl.LOCK_UN)
-        self.fh.close()
+def _lock(folder: Path) -> FileLock:
+    """One import of a source at a time: a second is refused at once."""
+    return FileLock(folder / ".lock", wait=0, busy=lambda holder: TerritoryError(
+        f"{folder}: another import of this source is running; try again when it has finished"))
 
 
 def import_snapshots(paths: list[str | os.PathLike], source: str, data: str | os.PathLike | None = None, *,
@@ -130,7 +117,7 @@ def import_snapshots(paths: list[str | os.PathLike], source: str, data: str | os
             rows.append((d, st, labels, _area_km2(geom), shapely.to_wkb(geom)))
     folder = territory_dir(data) / source
     folder.mkdir(parents=True, exist_ok=True)
-    with _Lock(folder):
+    with _lock(folder):
         new = pa.table(list(zip(*rows)) if rows else [[] for _ in SCHEMA], schema=SCHEMA)
         target = folder / "snapshots.parquet"
         old_dates: list[str] = []
