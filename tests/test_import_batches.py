@@ -160,7 +160,7 @@ def test_dates_that_change_order_after_the_first_batch_are_refused_as_in_two_pas
             ["UKR3", "01/14/2025", "Battles", "48.28", "37.17"]]
     src = write_csv(tmp_path / "src.csv", ["id", "date", "type", "lat", "lon"], rows)
     monkeypatch.setattr(base, "BATCH_ROWS", 2)
-    with pytest.raises(base.ImportError_, match=r"dates mix day-first \(1 distinct values.*month-first \(1"):
+    with pytest.raises(base.ImportFileError, match=r"dates mix day-first \(1 distinct values.*month-first \(1"):
         import_file("csv", src, "ds", tmp_path / "data", columns=MAPPING)
 
 

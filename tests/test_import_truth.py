@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from events.datasets import DatasetError, import_file, load_datasets
-from events.importers import ImportError_
+from events.importers import ImportFileError
 from events.vocab import ACLED_COLUMNS
 from tests.conftest import run_cli
 
@@ -285,7 +285,7 @@ def test_bad_values_reject_their_row_only(tmp_path, field, value, fragment):
 
 def test_duplicate_header_names_refuse_the_file_with_a_reason(tmp_path):
     path = write_csv(tmp_path / "d.csv", list(ACLED_COLUMNS) + ["notes"], [])
-    with pytest.raises(ImportError_, match="'notes' twice"):
+    with pytest.raises(ImportFileError, match="'notes' twice"):
         import_file("acled", path, "a", tmp_path / "data")
 
 
