@@ -25,11 +25,18 @@ def data(arr: pa.Array) -> np.ndarray:
     return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[int(at[0]):int(at[-1])]
 
 
+def held_arrow(s) -> pa.ChunkedArray | None:
+    """The Arrow array a pandas column holds (an Arrow-backed column keeps its values there), or
+    None. pandas has no public accessor for it: this is the one place that reaches in."""
+    chunked = getattr(s.array, "_pa_array", None)
+    return chunked if isinstance(chunked, pa.ChunkedArray) else None
+
+
 def held_text(s) -> pa.ChunkedArray | None:
     """The Arrow text a pandas column holds (its default text type keeps its values in Arrow), or
     None when it holds something else."""
-    chunked = getattr(s.array, "_pa_array", None)
-    if isinstance(chunked, pa.ChunkedArray) and (pa.types.is_string(chunked.type)
+    chunked = held_arrow(s)
+    if chunked is not None and (pa.types.is_string(chunked.type)
                                                  or pa.types.is_large_string(chunked.type)):
         return chunked
     return None
@@ -100,3 +107,34 @@ def _mix(x: np.ndarray) -> np.ndarray:
     x = x ^ (x >> np.uint64(33))
     x = x * np.uint64(0xC4CEB9FE1A85EC53)
     return x ^ (x >> np.uint64(33))
+
+
+def has_newline(chunk: pa.Array) -> bool:
+    """Whether a text column's values hold a line break, found by the C library's memchr over its
+    data buffer (a single pass checks every column of every batch: numpy compares at a third of
+    the speed). Where no C library can be loaded, numpy a megabyte at a time."""
+    at = offsets(chunk)
+    start, end = (int(at[0]), int(at[-1])) if len(at) else (0, 0)
+    buf = chunk.buffers()[2]
+    if buf is None or end <= start:
+        return False
+    if _MEMCHR is not None:
+        return bool(_MEMCHR(buf.address + start, 10, end - start))
+    text = data(chunk)
+    step = 1 << 20
+    return any(bool((text[i:i + step] == 10).any()) for i in range(0, len(text), step))
+
+
+def _load_memchr():
+    import ctypes
+
+    try:
+        fn = ctypes.CDLL(None).memchr
+    except (OSError, AttributeError):
+        return None
+    fn.restype = ctypes.c_void_p
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    return fn
+
+
+_MEMCHR = _load_memchr()

@@ -5,10 +5,10 @@ without copying whole text columns.
 """
 from __future__ import annotations
 
-import datetime as dt
 import numpy as np
 import pandas as pd
 
+from events.arrowtext import held_arrow
 from events.filters import (SEARCHED, Filter, check_datasets, make_filter,  # noqa: F401
                             mask, resolve_regions, text_match)
 
@@ -28,15 +28,13 @@ def take(df: pd.DataFrame, rows: np.ndarray, columns=None) -> pd.DataFrame:
     of the column first, so picking 5,000 popups from a million 500-character notes copied
     all 500 MB of them, every time.
     """
-    import pyarrow as pa
-
     rows = np.asarray(rows, dtype=np.int64)
     cols = list(df.columns if columns is None else columns)
     out = {}
     for c in cols:
         s = df[c]
-        chunked = getattr(s.array, "_pa_array", None)
-        if isinstance(chunked, pa.ChunkedArray) and chunked.num_chunks > 1:
+        chunked = held_arrow(s)
+        if chunked is not None and chunked.num_chunks > 1:
             out[c] = pd.Series(type(s.array)(_take_chunked(chunked, rows)), name=c)
         elif isinstance(s.dtype, pd.CategoricalDtype) and len(s.cat.categories) > max(len(rows), 1000):
             # a few rows of a column with a huge dictionary (unique titles): their values, not the whole

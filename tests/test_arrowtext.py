@@ -41,7 +41,7 @@ def test_a_column_of_mixed_objects_is_read_as_their_text():
     import pandas as pd
 
     from events.arrowtext import arrow_text
-    from events.importers.base import clean_category
+    from events.importers.clean import clean_category
 
     mixed = pd.Series([" 12", 12, None, "x", 3.5], dtype=object)
     assert arrow_text(mixed).to_pylist() == [" 12", "12", None, "x", "3.5"]

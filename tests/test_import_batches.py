@@ -10,7 +10,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import events.importers.base as base
+import events.importers.csvsource as base
+from events.arrowtext import has_newline
+from events.errors import ImportFileError
 from events.datasets import import_file, load_datasets
 from tests.test_import_truth import acled_file, acled_row, rejects_of, write_csv
 
@@ -160,7 +162,7 @@ def test_dates_that_change_order_after_the_first_batch_are_refused_as_in_two_pas
             ["UKR3", "01/14/2025", "Battles", "48.28", "37.17"]]
     src = write_csv(tmp_path / "src.csv", ["id", "date", "type", "lat", "lon"], rows)
     monkeypatch.setattr(base, "BATCH_ROWS", 2)
-    with pytest.raises(base.ImportFileError, match=r"dates mix day-first \(1 distinct values.*month-first \(1"):
+    with pytest.raises(ImportFileError, match=r"dates mix day-first \(1 distinct values.*month-first \(1"):
         import_file("csv", src, "ds", tmp_path / "data", columns=MAPPING)
 
 
@@ -185,12 +187,14 @@ def test_a_line_break_is_found_only_inside_a_columns_own_values(monkeypatch, wit
     import pyarrow as pa
 
     if not with_memchr:
-        monkeypatch.setattr(base, "_MEMCHR", None)
+        import events.arrowtext
+
+        monkeypatch.setattr(events.arrowtext, "_MEMCHR", None)
     broken = pa.array(["ab", "c\nd", "e"])
     cases = [(broken, True), (broken.slice(2), False), (broken.slice(0, 1), False),  # a slice's own bytes only
              (pa.array(["x\n"]).slice(1), False), (pa.array([None, "\r\n"], type=pa.large_string()), True),
              (pa.array([], type=pa.string()), False), (pa.array(["", None]), False)]
-    assert [base._has_newline(arr) for arr, _ in cases] == [want for _, want in cases]
+    assert [has_newline(arr) for arr, _ in cases] == [want for _, want in cases]
 
 
 def test_text_read_unchecked_is_utf8_only_when_each_value_is():

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from events.importers.base import Imported, ImportFileError, Rejects
+from events.errors import ImportFileError
+from events.importers.base import Reader
+from events.importers.results import Imported, Rejects, StreamedImport
 
 # format -> (module, function, one line for --help)
 REGISTRY = {
@@ -19,7 +21,7 @@ REGISTRY = {
 FORMATS = tuple(REGISTRY)
 
 
-def importer(fmt: str):
+def importer(fmt: str) -> Reader:
     """The reader of a format; ImportFileError names the known ones."""
     try:
         module, func, _ = REGISTRY[fmt]
@@ -28,4 +30,4 @@ def importer(fmt: str):
     return getattr(import_module(module), func)
 
 
-__all__ = ["FORMATS", "REGISTRY", "Imported", "ImportFileError", "Rejects", "importer"]
+__all__ = ["FORMATS", "REGISTRY", "Imported", "ImportFileError", "Reader", "Rejects", "StreamedImport", "importer"]

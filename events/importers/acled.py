@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from events.importers.base import StreamedImport
+from events.importers.results import StreamedImport
 from events.importers.table import TableSpec, read_table
 from events.columns import ACLED_PASSTHROUGH
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from events.importers.base import ImportFileError, StreamedImport
+from events.errors import ImportFileError
+from events.importers.results import StreamedImport
 from events.importers.table import FIELDS, TableSpec, read_table
 from events.vocab import EVENT_TYPES, SUB_EVENT_TYPES
 

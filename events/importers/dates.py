@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from events.arrowtext import held_text
-from events.importers.base import ImportFileError, clean_category
+from events.errors import ImportFileError
+from events.importers.clean import clean_category
 
 ORDERS = ("iso", "dmy", "mdy", "excel")
 DATE_FORMAT_HELP = ("--date-format dmy (day first: 14/08/2020) or --date-format mdy (month first: 08/14/2020); "

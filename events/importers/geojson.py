@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import Imported, ImportFileError, Screen, check_types, duplicated
+from events.errors import ImportFileError
+from events.importers.clean import check_types, duplicated
+from events.importers.results import Imported
+from events.importers.screen import Screen
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1
 from events.importers.table import TIME_PRECISION

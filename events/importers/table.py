@@ -24,9 +24,12 @@ import pyarrow.compute as pc
 
 from events.arrowtext import arrow_text, hashes, pandas_text, repeated_text
 from events.columns import EXTRA_PREFIX  # stored name of a source column the mapping does not use
-from events.importers.base import (CsvSource, ImportFileError, Rejects, Rescan, Screen, StreamedImport, category,
-                                   check_types, clean_category, clean_long_text, distinct_categorical, map_values,
-                                   mapped_category, merge_notes, to_number)
+from events.errors import ImportFileError
+from events.importers.clean import (category, check_types, clean_category, clean_long_text, distinct_categorical,
+                                    map_values, mapped_category, to_number)
+from events.importers.csvsource import CsvSource, Rescan
+from events.importers.results import Rejects, StreamedImport, merge_notes
+from events.importers.screen import Screen
 from events.importers.dates import check_date_format, decide, parse_dates
 from events.importers.places import PointMemo, locate_admin1, locate_names
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES

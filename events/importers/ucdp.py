@@ -17,7 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.base import Imported, Screen, duplicated, read_csv, reasons, to_number
+from events.importers.clean import duplicated, reasons, to_number
+from events.importers.csvsource import read_csv
+from events.importers.results import Imported
+from events.importers.screen import Screen
 from events.importers.dates import parse_dates
 from events.importers.places import locate_admin1
 
