@@ -217,25 +217,24 @@ def cmd_event(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from events.datasets import data_dir, import_file
     from events.importers.csvmap import parse_pairs
     from events.streams import batch_memory_pool
 
     batch_memory_pool()  # one import, then exit: Arrow's freed pages are reused by the next batch
 
-    options = {"date_format": args.date_format, "replace": args.replace}
+    options = {"date_format": args.date_format}
     if args.format == "csv":
         options.update(columns=parse_pairs(args.map, "--map"), type_map=parse_pairs(args.type_map, "--type-map"),
                        mapping_file=args.mapping, claimed_by=args.claimed_by)
     elif args.map or args.type_map or args.mapping:
         print("error: --map, --type-map and --mapping go with --format csv", file=sys.stderr)
         return 2
-    m = import_file(args.format, args.path, args.dataset_name, args.data, **options)
-    where = data_dir(args.data) / m["dataset"]
+    m = _storage(args).import_dataset(args.format, args.path, args.dataset_name, replace=args.replace, **options)
     print(f"{m['dataset']}: read {m['rows_read']:,}, imported {m['imported']:,}, rejected {m['rejected']:,} "
-          f"in {m['seconds']:.2f} s ({m['source_encoding']}) -> {where}")
+          f"in {m['seconds']:.2f} s ({m['source_encoding']}) -> {m['stored_at']}")
     if m["rejected"]:
-        print(f"rejected rows with line numbers and reasons: {where / m['rejects_file']}")
+        print("rejected rows with line numbers and reasons: " + (
+            m["rejects_path"] or f"python -m events datasets rejects {m['dataset']} (with the same --db)"))
     if m.get("flagged"):
         print(f"{m['flagged']:,} imported row(s) carry geo_flags (see the notes)")
     for note in m["notes"]:
@@ -277,16 +276,18 @@ def cmd_corroborate(args) -> int:
 
 
 def cmd_datasets(args) -> int:
-    from events.datasets import list_datasets, remove_dataset
-
+    store = _storage(args)
+    if args.action in ("remove", "rejects") and not args.name:
+        raise EventsError(f"datasets {args.action}: name the dataset")
     if args.action == "remove":
-        if not args.name:
-            raise EventsError("datasets remove: name the dataset to remove")
-        m = remove_dataset(args.name, args.data)
+        m = store.remove_dataset(args.name)
         held = f" ({counted(m['imported'], 'event')})" if m.get("imported") is not None else ""
         print(f"removed dataset {args.name!r}{held}")
         return 0
-    rows = list_datasets(args.data)
+    if args.action == "rejects":
+        sys.stdout.buffer.write(store.rejects(args.name))
+        return 0
+    rows = store.manifests()
     if not rows:
         print("no datasets imported (python -m events import --format acled|ucdp|geojson PATH --dataset NAME)")
     for m in rows:
@@ -296,21 +297,24 @@ def cmd_datasets(args) -> int:
 
 
 def cmd_territory(args) -> int:
-    from events.territory.snapshots import Archive, import_snapshots, parse_status_map
+    from events.territory.snapshots import parse_status_map
 
+    store = _storage(args)
     if args.territory_cmd == "import":
-        r = import_snapshots(args.paths, args.source, args.data, fmt=args.format, status=args.status,
-                             status_map=parse_status_map(args.status_map))
+        r = store.import_snapshots(args.paths, args.source, fmt=args.format, status=args.status,
+                                   status_map=parse_status_map(args.status_map))
         span = f"{r.dates[0]} .. {r.dates[-1]}" if r.dates else "no dates"
         print(f"{r.source}: {r.files} file(s), {len(r.dates)} snapshot date(s) ({span}), {r.features:,} area(s), "
-              f"{r.skipped:,} other feature(s) skipped, {r.rejected:,} refused -> {r.path}")
+              f"{r.skipped:,} other feature(s) skipped, {r.rejected:,} refused -> "
+              f"{r.path if store.kind == 'embedded' else 'the database'}")
         if r.replaced:
             print(f"replaced {len(r.replaced)} date(s) already stored: {', '.join(r.replaced[:10])}"
                   + (" ..." if len(r.replaced) > 10 else ""))
         if r.rejected:
-            print(f"refused features with reasons: {r.path / 'rejects.csv'}")
+            print(f"refused features with reasons: {r.path / 'rejects.csv'}" if store.kind == "embedded" else
+                  "refused features with reasons: kept with the source in the database")
         return 0
-    archive = Archive(args.data)
+    archive = store.archive
     if args.territory_cmd == "list":
         sources = archive.sources()
         if not sources:
@@ -323,7 +327,6 @@ def cmd_territory(args) -> int:
         return 0
     # check: every capture claim that passes the filter, with its verdict
     f = _filter(args)
-    store = _storage(args)
     _check_store_datasets(f, store)
     checks = store.control_checks()
     shown = store.select(f, ["id", "date", "location_name", "claimed_by"])
@@ -475,8 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
     co.set_defaults(func=cmd_corroborate)
     ds = sub.add_parser("datasets", parents=[common], help="list imported datasets and their manifests, "
                         "or remove one (datasets remove NAME)")
-    ds.add_argument("action", nargs="?", choices=["remove"], help="remove: take the dataset NAME out of the store")
-    ds.add_argument("name", nargs="?", help="the dataset to remove")
+    ds.add_argument("action", nargs="?", choices=["remove", "rejects"],
+                    help="remove: take the dataset NAME out of the store; rejects: print its rejected rows (CSV)")
+    ds.add_argument("name", nargs="?", help="the dataset to remove, or whose rejects to print")
     ds.set_defaults(func=cmd_datasets)
     db = sub.add_parser("db", parents=[common], help="the PostGIS store: init (create/migrate), push, pull")
     dbs = db.add_subparsers(dest="db_cmd", required=True)

@@ -205,13 +205,17 @@ def _current_count(root: Path, name: str) -> int | None:
         return None
 
 
+_HERE = object()  # import_file's `current`: count the dataset already under root
+
+
 def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None = None, *,
-                replace: bool = False, **options) -> dict:
+                replace: bool = False, current=_HERE, **options) -> dict:
     """Import, then swap the new version in atomically; returns the manifest.
 
     options go to the format's reader (date_format, columns, type_map, mapping_file). One
     import of a dataset at a time (a lock file beside it); a file that would shrink the
-    dataset below REPLACE_SHARE of its rows is refused unless replace.
+    dataset below REPLACE_SHARE of its rows is refused unless replace. current: the events the
+    dataset holds now, when they are held elsewhere than under root (the team store's table).
     """
     from events.importers import importer
 
@@ -231,7 +235,8 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(_sha256, path)
             result = importer(fmt)(path, name, **options)
-            current = _current_count(root, name)
+            if current is _HERE:
+                current = _current_count(root, name)
             tmp = root / f".{name}.importing-{os.getpid()}"
 
             def write(batches) -> Written:  # into an empty folder (again, if the single pass gave up)

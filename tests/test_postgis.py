@@ -308,11 +308,12 @@ def test_an_export_abandoned_half_way_frees_its_connection(both):
 
 @pytest.mark.parametrize("check", [[], ["corroborated"], ["not_corroborated", "already"]])
 def test_control_checks_filter_and_export_alike_on_both_backends(both, tmp_path, check):
-    from events.territory.snapshots import import_snapshots
     from tests.territory_files import write_all
 
     embedded, pg, _, data = both
-    import_snapshots(write_all(tmp_path / "snapshots"), "drawn", data)
+    files = write_all(tmp_path / "snapshots")
+    for store in (embedded, pg):  # each store keeps its own (the team store in its database)
+        store.import_snapshots(files, "drawn")
     f = make_filter(check=check, review=["all"])
     ids = embedded.select(f, ["id"])["id"].astype(str).tolist()
     assert ids == pg.select(f, ["id"])["id"].astype(str).tolist()

@@ -197,10 +197,38 @@ class Storage(ABC):
     def close(self) -> None:
         pass
 
+    # --- bulk data: imported datasets and control snapshots -------------------------------------
+    # Every bulk write goes through these, on both backends: the command line and the dashboard
+    # never write a store's files or tables themselves.
+    @abstractmethod
+    def import_dataset(self, fmt: str, path: str | os.PathLike, name: str, *, replace: bool = False,
+                       **options) -> dict:
+        """Read a file with the format's importer and make it the dataset `name`, whole or not at
+        all; returns the manifest (counts, notes, where the rejected rows with their reasons are).
+        A file that would shrink the dataset below half is refused unless replace."""
+
+    @abstractmethod
+    def remove_dataset(self, name: str) -> dict:
+        """Take an imported dataset out of the store; returns the manifest it had."""
+
+    @abstractmethod
+    def rejects(self, name: str) -> bytes:
+        """A dataset's rejected rows as CSV (line, source_id, reason)."""
+
+    @abstractmethod
+    def manifests(self) -> list[dict]:
+        """Each imported dataset's manifest (what `python -m events datasets` lists)."""
+
+    @abstractmethod
+    def import_snapshots(self, paths: list, source: str, **options):
+        """Store control snapshot files under a source (events.territory.snapshots.import_snapshots'
+        options); returns its ImportResult."""
+
     # --- territorial control (events/territory) -----------------------------------------------
     @property
     def archive(self):
-        """The control snapshots beside this store's datasets (both backends read the folder)."""
+        """The control snapshots of this store (the embedded store's folder; the team store keeps
+        them in its database and reads a local copy)."""
         from events.territory.snapshots import Archive
 
         if getattr(self, "_archive", None) is None:

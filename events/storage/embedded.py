@@ -86,6 +86,42 @@ class EmbeddedStorage(Storage):
         self._views: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._views_lock = threading.Lock()
 
+    # --- bulk data ---------------------------------------------------------------------------
+    def import_dataset(self, fmt, path, name, *, replace=False, **options) -> dict:
+        from events.datasets import data_dir, import_file
+
+        manifest = import_file(fmt, path, name, self.data, replace=replace, **options)
+        self.reload()
+        return {**manifest, "rejects_path": str(data_dir(self.data) / name / manifest["rejects_file"]),
+                "stored_at": str(data_dir(self.data) / name)}
+
+    def remove_dataset(self, name: str) -> dict:
+        from events.datasets import remove_dataset
+
+        manifest = remove_dataset(name, self.data)
+        self.reload()
+        return manifest
+
+    def rejects(self, name: str) -> bytes:
+        from events.datasets import data_dir
+        from events.errors import DatasetError
+
+        try:
+            return (data_dir(self.data) / name / "rejects.csv").read_bytes()
+        except OSError:
+            raise DatasetError(f"no dataset {name!r} in {data_dir(self.data)} ('python -m events datasets' "
+                               "lists them)") from None
+
+    def manifests(self) -> list[dict]:
+        from events.datasets import list_datasets
+
+        return list_datasets(self.data)
+
+    def import_snapshots(self, paths, source, **options):
+        from events.territory.snapshots import import_snapshots
+
+        return import_snapshots(paths, source, self.data, **options)
+
     # --- the table -------------------------------------------------------------------------
     @property
     def loaded(self):

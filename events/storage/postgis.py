@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -52,6 +54,8 @@ def _options(dsn: str) -> str:
 
 FAST_WAIT_S = 2.0  # how long the store's version waits for a pooled connection before asking the server
 CONNECT_TIMEOUT_S = 5  # a server that does not answer in this time is down, for the page and the CLI alike
+IMPORT_LOCK, SNAPSHOT_LOCK = 815241, 815242  # advisory lock classes: one import of a dataset / source at a time
+ARCHIVE_CHECK_S = 2.0  # how often the local copy of the snapshots asks whether the database's changed
 
 
 def _first_line(exc: BaseException) -> str:
@@ -180,8 +184,6 @@ class PostgisStorage(Storage):
     def __init__(self, dsn: str, *, read_dsn: str | None = None, pool_size: int | None = None) -> None:
         """Connections come from a pool (EVENTS_DB_POOL, default 8): the dashboard's sessions run
         in threads, and a connection streaming one user's export cannot answer another's count."""
-        import os
-
         from psycopg_pool import ConnectionPool
 
         self.dsn = dsn
@@ -425,7 +427,7 @@ class PostgisStorage(Storage):
         """The YAML catalogue and every imported dataset into the database, in one transaction:
         datasets are replaced whole; curated records are inserted or, when changed, updated with a
         new version (and a history line). Records in the database that the folder lacks stay."""
-        from events.datasets import list_datasets, load_tables, to_frame
+        from events.datasets import list_datasets
         from events.records import load_catalog
 
         from events import safe_yaml
@@ -448,23 +450,192 @@ class PostgisStorage(Storage):
             pushed = dict(cur.fetchall())
             # The same import as last pushed: left be, and not even read.
             out["unchanged"] = [n for n, m in manifests.items() if pushed.get(n) == json.loads(json.dumps(m))]
-            loaded = []
-            for table in load_tables(data, names=set(manifests) - set(out["unchanged"])):
-                name = _dataset_of(table)
-                if name is None or name not in manifests:
-                    continue
-                frame = to_frame([table])
-                del table
-                loaded.append((name, self._load_partition(cur, name, frame)))
-                cur.execute("INSERT INTO datasets (name, manifest) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE "
-                            "SET manifest = excluded.manifest, pushed_at = now()", (name, json.dumps(manifests[name])))
-                out["datasets"][name] = len(frame)
-                del frame
-            for name, table in loaded:  # the swap: the only moment readers wait, and only for it
-                self._swap_partition(cur, name, table)
-            if loaded:
-                cur.execute("UPDATE store_version SET n = n + 1")  # COPY into a lone table fires no trigger
+            out["datasets"] = self._put_datasets(cur, data, {n: m for n, m in manifests.items()
+                                                             if n not in out["unchanged"]})
+            self._put_snapshots(cur, data)
         return out
+
+    def _put_datasets(self, cur, data, manifests: dict[str, dict]) -> dict[str, int]:
+        """The datasets named, from their files under data, each into a new partition swapped in for
+        its old one, with its manifest and rejects; in the caller's transaction."""
+        from events.datasets import data_dir, load_tables, to_frame
+
+        loaded, counts = [], {}
+        for table in load_tables(data, names=set(manifests)):
+            name = _dataset_of(table)
+            if name is None or name not in manifests:
+                continue
+            frame = to_frame([table])
+            del table
+            loaded.append((name, self._load_partition(cur, name, frame)))
+            rejects = data_dir(data) / name / manifests[name].get("rejects_file", "rejects.csv")
+            cur.execute("INSERT INTO datasets (name, manifest, rejects) VALUES (%s, %s, %s) ON CONFLICT (name) DO UPDATE "
+                        "SET manifest = excluded.manifest, rejects = excluded.rejects, pushed_at = now()",
+                        (name, json.dumps(manifests[name]), rejects.read_bytes() if rejects.is_file() else None))
+            counts[name] = len(frame)
+            del frame
+        for name, table in loaded:  # the swap: the only moment readers wait, and only for it
+            self._swap_partition(cur, name, table)
+        if loaded:
+            cur.execute("UPDATE store_version SET n = n + 1")  # COPY into a lone table fires no trigger
+        return counts
+
+    # --- bulk data through the store ----------------------------------------------------------
+    def import_dataset(self, fmt, path, name, *, replace=False, **options) -> dict:
+        """Read and check the file exactly as the embedded store does (into a scratch folder), then
+        load it as the dataset's new partition in one transaction. One import of a dataset at a
+        time, across every machine that writes to this database (an advisory lock)."""
+        import tempfile
+
+        from events.datasets import data_dir, import_file
+        from events.errors import DatasetError
+
+        with self._cursor(primary=True) as guard:
+            guard.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (IMPORT_LOCK, name))
+            if not guard.fetchone()[0]:
+                raise DatasetError(f"dataset {name!r} is being imported by another command; try again when it "
+                                   "has finished")
+            try:
+                guard.execute("SELECT (manifest->>'imported')::bigint FROM datasets WHERE name = %s", (name,))
+                row = guard.fetchone()
+                with tempfile.TemporaryDirectory(prefix="events-import-") as tmp:
+                    manifest = import_file(fmt, path, name, Path(tmp), replace=replace,
+                                           current=int(row[0]) if row and row[0] is not None else None, **options)
+                    with self._transaction() as cur:
+                        cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+                        self._put_datasets(cur, tmp, {name: json.loads((data_dir(tmp) / name / "manifest.json")
+                                                                       .read_text())})
+            finally:
+                guard.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (IMPORT_LOCK, name))
+        return {**manifest, "rejects_path": None, "stored_at": "the database"}
+
+    def remove_dataset(self, name: str) -> dict:
+        from psycopg import sql as psql
+
+        from events.errors import DatasetError
+
+        with self._transaction() as cur:
+            cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            cur.execute("DELETE FROM datasets WHERE name = %s RETURNING manifest", (name,))
+            row = cur.fetchone()
+            if row is None:
+                raise DatasetError(f"no dataset {name!r} in the database ('python -m events datasets' lists them)")
+            cur.execute("SELECT c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
+                        "WHERE h.inhparent = 'events'::regclass AND pg_get_expr(c.relpartbound, c.oid) = "
+                        "format('FOR VALUES IN (%%L)', %s::text)", (name,))
+            for (part,) in cur.fetchall():
+                cur.execute(psql.SQL("ALTER TABLE events DETACH PARTITION {}").format(psql.Identifier(part)))
+                cur.execute(psql.SQL("DROP TABLE {}").format(psql.Identifier(part)))
+            cur.execute("UPDATE store_version SET n = n + 1")
+        return row[0]
+
+    def manifests(self) -> list[dict]:
+        with self._cursor() as cur:
+            cur.execute("SELECT manifest FROM datasets ORDER BY name")
+            return [r[0] for r in cur.fetchall()]
+
+    def rejects(self, name: str) -> bytes:
+        from events.errors import DatasetError
+
+        with self._cursor() as cur:
+            cur.execute("SELECT rejects FROM datasets WHERE name = %s", (name,))
+            row = cur.fetchone()
+        if row is None:
+            raise DatasetError(f"no dataset {name!r} in the database ('python -m events datasets' lists them)")
+        return bytes(row[0] or b"line,source_id,reason\n")
+
+    def import_snapshots(self, paths, source, **options):
+        """Snapshot files merged into the source's stored ones exactly as the embedded store merges
+        them (in a scratch folder that starts as a copy of the source), then stored back in one row."""
+        import tempfile
+
+        from events.territory.snapshots import _check_source, import_snapshots, territory_dir
+
+        _check_source(source)
+        with self._transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SNAPSHOT_LOCK, source))
+            with tempfile.TemporaryDirectory(prefix="events-snapshots-") as tmp:
+                folder = territory_dir(tmp) / source
+                cur.execute("SELECT parquet, manifest FROM snapshots WHERE source = %s", (source,))
+                row = cur.fetchone()
+                if row:
+                    folder.mkdir(parents=True)
+                    (folder / "snapshots.parquet").write_bytes(bytes(row[0]))
+                    (folder / "manifest.json").write_text(json.dumps(row[1]))
+                result = import_snapshots(paths, source, tmp, **options)
+                self._put_snapshots(cur, tmp, only=source)
+        self._archive_checked = 0.0
+        return result
+
+    def _put_snapshots(self, cur, data, only: str | None = None) -> list[str]:
+        """The snapshot sources under data (or the one named) into the snapshots table, each whose
+        file differs from the stored one; returns those stored."""
+        import hashlib
+
+        from events.territory.snapshots import Archive
+
+        local = Archive(data)
+        stored = []
+        for source in local.sources():
+            if only is not None and source != only:
+                continue
+            folder = local.root / source
+            parquet = (folder / "snapshots.parquet").read_bytes()
+            sha = hashlib.sha256(parquet).hexdigest()
+            cur.execute("SELECT sha256 FROM snapshots WHERE source = %s", (source,))
+            row = cur.fetchone()
+            if row and row[0] == sha:
+                continue
+            rejects = folder / "rejects.csv"
+            cur.execute("INSERT INTO snapshots (source, manifest, parquet, rejects, sha256) VALUES (%s, %s, %s, %s, %s) "
+                        "ON CONFLICT (source) DO UPDATE SET manifest = excluded.manifest, parquet = excluded.parquet, "
+                        "rejects = excluded.rejects, sha256 = excluded.sha256, imported_at = now()",
+                        (source, json.dumps(local.manifest(source)), parquet,
+                         rejects.read_bytes() if rejects.is_file() else None, sha))
+            stored.append(source)
+        return stored
+
+    @property
+    def archive(self):
+        """The control snapshots held in the database, read from a local copy of each source's file
+        that is fetched again only when its hash changes (looked at every ARCHIVE_CHECK_S at most)."""
+        import tempfile
+        import time
+
+        from events.territory.snapshots import Archive
+
+        if getattr(self, "_archive", None) is None:
+            self._archive_dir = tempfile.TemporaryDirectory(prefix="events-snapshots-")
+            self._archive = Archive(root=self._archive_dir.name)
+            self._archive_checked = 0.0
+            self._archive_shas: dict[str, str] = {}
+        if time.monotonic() - self._archive_checked >= ARCHIVE_CHECK_S:
+            self._sync_archive()
+            self._archive_checked = time.monotonic()
+        return self._archive
+
+    def _sync_archive(self) -> None:
+        import shutil
+
+        root = Path(self._archive_dir.name)
+        with self._cursor() as cur:
+            cur.execute("SELECT source, sha256 FROM snapshots")
+            want = dict(cur.fetchall())
+            for source in set(self._archive_shas) - set(want):
+                shutil.rmtree(root / source, ignore_errors=True)
+                self._archive_shas.pop(source)
+            for source, sha in want.items():
+                if self._archive_shas.get(source) == sha:
+                    continue
+                cur.execute("SELECT parquet, manifest FROM snapshots WHERE source = %s", (source,))
+                parquet, manifest = cur.fetchone()
+                folder = root / source
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = folder / f".snapshots-{sha[:12]}.parquet"
+                tmp.write_bytes(bytes(parquet))
+                (folder / "manifest.json").write_text(json.dumps(manifest))
+                os.replace(tmp, folder / "snapshots.parquet")  # the Archive sees a new file (its mtime)
+                self._archive_shas[source] = sha
 
     def _load_partition(self, cur, name: str, frame: pd.DataFrame) -> str:
         """A dataset's rows into a new table of their own, with the partitioned table's indexes built on

@@ -226,8 +226,8 @@ class Archive:
 
     KEPT = 48
 
-    def __init__(self, data: str | os.PathLike | None = None) -> None:
-        self.root = territory_dir(data)
+    def __init__(self, data: str | os.PathLike | None = None, *, root: str | os.PathLike | None = None) -> None:
+        self.root = Path(root) if root is not None else territory_dir(data)
         self._files: dict[str, tuple[float, pq.ParquetFile, list[dt.date], list[int]]] = {}
         self._cache: OrderedDict[tuple, Snapshot] = OrderedDict()
         self._lock = threading.Lock()
