@@ -32,7 +32,7 @@ WORKER = HWM + r"""
 import json, statistics, sys, time, random
 import numpy as np
 t0 = time.perf_counter()
-from events.store import load_store
+from events.storage.files import load_store
 cat = load_store(sys.argv[1], sys.argv[2])
 df = cat.events
 load_s = time.perf_counter() - t0

@@ -14,16 +14,24 @@ import streamlit as st
 from events.datasets import data_dir
 from events.storage import database_url
 from events.records import catalog_dir
-from events.store import fingerprint
 
 
 def location() -> tuple[str, str, str, str]:
-    """(database URL or '', catalogue folder, datasets folder, fingerprint of the current contents)."""
+    """(database URL or '', catalogue folder, datasets folder, fingerprint of the current contents),
+    the fingerprint told by the store itself: the embedded store's files are looked at through a
+    store object that reads no rows (_probe), a database tells its own version."""
     db = database_url() or ""
     directory, data = str(catalog_dir()), str(data_dir())
-    if db:
-        return db, directory, data, get_storage(db, directory, data, "").fingerprint()
-    return db, directory, data, fingerprint(directory, data)
+    store = get_storage(db, directory, data, "") if db else _probe(directory, data)
+    return db, directory, data, store.fingerprint()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _probe(directory: str, data: str):
+    """An embedded store opened but never loaded, kept to ask what version its files are at."""
+    from events.storage import open_storage
+
+    return open_storage(None, directory, data)
 
 
 # The team store's open pools, so that a lost database's pool can be closed (not left retrying).

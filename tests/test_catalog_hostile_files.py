@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from events.records import load_catalog
-from events.store import fingerprint
+from events.storage.files import fingerprint
 from tests.conftest import record, run_cli, write_record
 
 

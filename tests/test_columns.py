@@ -30,12 +30,12 @@ def test_every_kind_names_only_declared_columns():
 
 
 def test_the_store_modules_no_longer_import_each_other_in_a_circle():
-    """events/store.py (the merged view) uses datasets; datasets and records use only the contract."""
+    """events/storage/files.py (the merged view) uses datasets; datasets and records use only the contract."""
     def imports(path: Path) -> set[str]:
         tree = ast.parse(path.read_text())
         return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
 
-    assert "events.store" not in imports(ROOT / "events" / "datasets.py")
-    assert "events.store" not in imports(ROOT / "events" / "records.py")
-    assert "events.store" not in imports(ROOT / "events" / "columns.py")
-    assert {"events.datasets", "events.records"} <= imports(ROOT / "events" / "store.py")
+    assert "events.storage.files" not in imports(ROOT / "events" / "datasets.py")
+    assert "events.storage.files" not in imports(ROOT / "events" / "records.py")
+    assert "events.storage.files" not in imports(ROOT / "events" / "columns.py")
+    assert {"events.datasets", "events.records"} <= imports(ROOT / "events" / "storage" / "files.py")

@@ -223,7 +223,7 @@ def test_import_cli_reports_counts_and_bad_input_cleanly(tmp_path):
 
 def test_query_sees_curated_and_datasets_as_one_table(tmp_path):
     from events.query import apply, make_filter
-    from events.store import load_store
+    from events.storage.files import load_store
     from tests.conftest import SEED_CATALOG
 
     import_file("acled", acled_fixture(tmp_path / "a.csv", bad=False, extra_bytes=False), "acled-x", tmp_path / "d")
@@ -239,7 +239,7 @@ def test_export_of_curated_plus_datasets_reads_back_through_gdal(tmp_path):
     import pyogrio
 
     from events.export import export_bytes
-    from events.store import load_store
+    from events.storage.files import load_store
     from tests.conftest import SEED_CATALOG
 
     import_file("acled", acled_fixture(tmp_path / "a.csv", bad=False, extra_bytes=False), "acled-x", tmp_path / "d")

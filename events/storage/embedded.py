@@ -129,7 +129,7 @@ class EmbeddedStorage(Storage):
         if self._loaded is None:
             with self._load_lock:
                 if self._loaded is None:
-                    from events.store import load_store
+                    from events.storage.files import load_store
 
                     self._loaded = load_store(self.catalog, self.data, write_cache=self._write_cache)
         return self._loaded
@@ -146,7 +146,7 @@ class EmbeddedStorage(Storage):
             self._views.clear()
 
     def fingerprint(self) -> str:
-        from events.store import fingerprint
+        from events.storage.files import fingerprint
 
         return fingerprint(self.catalog, self.data)
 

@@ -1,5 +1,6 @@
-"""The merged view: the curated catalogue plus every imported dataset, as the one table the
-embedded store queries, and the fingerprint that says when any of it changed."""
+"""The embedded store's files (events/storage/embedded.py reads them through this): the curated
+catalogue plus every imported dataset merged into the one table it queries, and the fingerprint
+that says when any of those files changed."""
 from __future__ import annotations
 
 import os
