@@ -53,16 +53,17 @@ for _ in range(21):
     counts.append(n)
 stage_peaks["filters"] = hwm()
 from dashboard import mapview
-mapview.boundary_layers(); mapview.full_html(df.iloc[:10])
+from events.storage.embedded import EmbeddedStorage
+mapview.boundary_layers(); mapview.page_html(EmbeddedStorage.of_frame(df.iloc[:10]), make_filter())
+store = EmbeddedStorage.of_frame(df)  # the page's own route: the store's layer (events or cells), its filter included
 maps = []
 probe = {"all": make_filter(), "Donetsk Oblast": make_filter(regions=["UA-14"]),
          "one month": make_filter(date_from="2024-01-01", date_to="2024-01-31"),
          "one week in one oblast": make_filter(date_from="2024-01-01", date_to="2024-01-07", regions=["UA-23"]),
          "one day": make_filter(date_from="2024-01-01", date_to="2024-01-01")}
 for name, f in probe.items():
-    sub = apply(df, f)
-    t = time.perf_counter(); html = mapview.full_html(sub); s = time.perf_counter() - t
-    maps.append({"filter": name, "events": len(sub), "build_s": s, "html_mb": len(html.encode()) / 1e6})
+    t = time.perf_counter(); html = mapview.page_html(store, f); s = time.perf_counter() - t
+    maps.append({"filter": name, "events": store.count(f), "build_s": s, "html_mb": len(html.encode()) / 1e6})
 stage_peaks["maps"] = hwm()
 from events.export import chunks
 t = time.perf_counter(); size = 0

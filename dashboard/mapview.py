@@ -167,33 +167,30 @@ def layer_data(df: pd.DataFrame, links: dict | None = None) -> dict:
     }
 
 
-def aggregate(df: pd.DataFrame, max_cells: int = MAX_CELLS) -> dict:
-    """Grid cells over the filtered events (events/aggregate.py, shared with the database backend)."""
-    from events.aggregate import aggregate as grid
-
-    return grid(df, max_cells)
-
-
-from events.aggregate import type_codes  # noqa: E402,F401  (the layers' type index)
-
-GRID_COLUMNS = ["lat", "lon", "event_type"]  # what aggregate() reads
-
-
-def layer_payload(df: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[str, dict, str]:
-    """(kind, plain data, a sentence saying what the map shows) for the filtered events (the rows
-    of df at positions rows, or all): each event drawn when few enough, else grid cells. Plain
-    data, so it can be shared; only the columns each kind needs are taken."""
-    from events.query import take
-
-    n = len(df) if rows is None else len(rows)
-    if n <= MAX_FEATURES:
-        sub = df if rows is None else take(df, rows)
-        return "events", layer_data(sub), f"{n:,} events, each drawn individually (overlapping ones clustered)."
-    sub = df if rows is None else take(df, rows, GRID_COLUMNS)
-    data = aggregate(sub)
-    return "grid", data, (f"{n:,} events, shown as {len(data['n']):,} grid cells of about "
-                          f"{data['cell_deg'] * 111:.0f} km; filter down to {MAX_FEATURES:,} or fewer to see "
-                          "individual events.")
+def layer(store, f, bounds: tuple | None = None, count: int | None = None,
+          links: dict | None = None) -> tuple[str, dict, str, int]:
+    """(kind, payload, description, events in view) of the events layer for a filter (and a view's
+    bounds), from the store: every event drawn up to MAX_FEATURES, else the store's grid cells (in
+    SQL for the database). Plain data, so that it can be cached and shared by sessions
+    (dashboard/shared.py) and each session builds its own small folium object around it. links:
+    the curated events' related links (events.related.index), for the popups."""
+    count = store.count(f) if count is None else count
+    if bounds is not None and count > MAX_FEATURES:
+        count = store.count(f, bounds)
+    else:
+        bounds = None
+    if count <= MAX_FEATURES:
+        sub = store.select(f, None, bounds=bounds)
+        if store.archive.sources():  # what control maps say of each place, in its popup
+            sub = store.with_control(sub)
+        return "events", layer_data(sub, links), (f"{count:,} events, each drawn individually (overlapping ones "
+                                                   "clustered)."), count
+    data = store.grid(f, MAX_CELLS, bounds)
+    s = store.summary(f)  # the grid's legend keeps the claims: how many of the filtered events are
+    data = {**data, "claimed": s.claimed_or_disputed, "filtered": s.count}
+    return "grid", data, (f"{count:,} events, shown as {len(data['n']):,} grid cells of about "
+                          f"{data['cell_deg'] * 111:.0f} km; filter down to {MAX_FEATURES:,} or fewer "
+                          "to see individual events."), count
 
 
 def group_of(kind: str, payload: dict, control: dict | None = None, open_id: str | None = None,
@@ -205,12 +202,6 @@ def group_of(kind: str, payload: dict, control: dict | None = None, open_id: str
     ControlLayer(control).add_to(fg)
     (EventLayer(payload, open_id, show_all) if kind == "events" else AggregateLayer(payload)).add_to(fg)
     return fg
-
-
-def event_group(df: pd.DataFrame) -> tuple[folium.FeatureGroup, str]:
-    """The filtered events as one layer, and a sentence saying what the map shows."""
-    kind, payload, description = layer_payload(df)
-    return group_of(kind, payload), description
 
 
 def bounds_of(state) -> tuple[float, float, float, float] | None:
@@ -280,8 +271,14 @@ def fit_extent(extent: tuple[float, float, float, float] | None, width_px: int =
     return center, int(max(3, min(12, math.floor(zoom - 0.3))))
 
 
-def full_html(df: pd.DataFrame) -> str:
-    """A standalone page of the map with the events (for benchmarks and file export)."""
+def page_html(store, f) -> str:
+    """A standalone page of the map of a filter, built by the page's own route (layer, group_of)
+    around the base map: for benchmarks and a file of the map."""
+    from events.filters import make_filter
+    from events.related import index
+
+    links = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
+    kind, payload, _, _ = layer(store, f, links=links)
     m = base_map()
-    event_group(df)[0].add_to(m)
+    group_of(kind, payload).add_to(m)
     return m.get_root().render()

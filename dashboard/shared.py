@@ -82,28 +82,10 @@ def newest(fingerprint: str, filter_key: tuple, _store, columns: tuple) -> pd.Da
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
 def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _store,
               count: int) -> tuple[str, dict, str, int]:
-    """(kind, payload, description, events in view) of the events layer; the payload is plain data
-    so each session builds its own small folium object around it. Beyond MAX_FEATURES events the
-    store aggregates them into grid cells where they are (in SQL for the database)."""
+    """dashboard.mapview.layer, once per (store version, filter, view bounds), shared by sessions."""
     from dashboard import mapview
 
-    f = Filter(*filter_key)
-    if bounds is not None and count > mapview.MAX_FEATURES:
-        count = _store.count(f, bounds)
-    else:
-        bounds = None
-    if count <= mapview.MAX_FEATURES:
-        sub = _store.select(f, None, bounds=bounds)
-        if _store.archive.sources():  # what control maps say of each place, in its popup
-            sub = _store.with_control(sub)
-        return "events", mapview.layer_data(sub, relations(fingerprint, _store)), f"{count:,} events, each drawn individually " \
-                                                  "(overlapping ones clustered).", count
-    data = _store.grid(f, mapview.MAX_CELLS, bounds)
-    s = _store.summary(f)  # the grid's legend keeps the claims: how many of the filtered events are
-    data = {**data, "claimed": s.claimed_or_disputed, "filtered": s.count}
-    return "grid", data, (f"{count:,} events, shown as {len(data['n']):,} grid cells of about "
-                          f"{data['cell_deg'] * 111:.0f} km; filter down to {mapview.MAX_FEATURES:,} or fewer "
-                          "to see individual events."), count
+    return mapview.layer(_store, Filter(*filter_key), bounds, count, relations(fingerprint, _store))
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)

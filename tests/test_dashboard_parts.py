@@ -12,6 +12,7 @@ from dashboard.timeline import per_day_by_type
 from events.filters import from_query as parse_query, to_query
 from events.export import export_bytes
 from events.query import Filter, apply, make_filter
+from events.storage.embedded import EmbeddedStorage
 from events.records import load_catalog
 from tests.conftest import SEED_CATALOG, run_cli
 
@@ -107,7 +108,7 @@ def test_layer_data_has_one_entry_per_event_and_uncertainty_where_approximate(se
 
 
 def test_map_html_loads_nothing_from_the_internet(seed):
-    html = mapview.full_html(seed)
+    html = mapview.page_html(EmbeddedStorage.of_frame(seed), make_filter(review=["all"]))
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
     assert srcs and all(s.startswith("/app/static/") for s in srcs), srcs
     # every one is a file of ours, the layers' own script and style among them
@@ -171,20 +172,23 @@ def test_many_events_are_aggregated_and_cell_counts_sum_to_the_filtered_count():
     from benchmarks.synth import synthetic_events
 
     df = synthetic_events(30_000, seed=7)
-    shown = apply(df, make_filter(regions=["UA-14", "UA-23"], types=["Explosions/Remote violence"]))
-    data = mapview.aggregate(shown)
+    f = make_filter(regions=["UA-14", "UA-23"], types=["Explosions/Remote violence"])
+    shown = apply(df, f)
+    store = EmbeddedStorage.of_frame(df)
+    kind, data, description, count = mapview.layer(store, f)
+    assert kind == "grid" and count == len(shown) > mapview.MAX_FEATURES
     assert sum(data["n"]) == len(shown) == data["total"]
     assert len(data["n"]) <= mapview.MAX_CELLS
     assert [sum(row) for row in data["types"]] == data["n"]
-    group, description = mapview.event_group(shown)
     assert f"{len(shown):,} events, shown as {len(data['n']):,} grid cells" in description
-    html = mapview.full_html(shown)
+    html = mapview.page_html(store, f)
     assert "ceMap.aggregateLayer(" in html and "ceMap.eventLayer(" not in html  # cells, not events
     assert len(html.encode()) < 3_000_000
 
 
 def test_few_events_are_drawn_individually(seed):
-    group, description = mapview.event_group(seed)
+    kind, data, description, count = mapview.layer(EmbeddedStorage.of_frame(seed), make_filter(review=["all"]))
+    assert kind == "events" and len(data["id"]) == count == 8
     assert description.startswith("8 events, each drawn individually")
 
 

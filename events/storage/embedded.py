@@ -86,6 +86,18 @@ class EmbeddedStorage(Storage):
         self._views: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._views_lock = threading.Lock()
 
+    @classmethod
+    def of_frame(cls, events: pd.DataFrame) -> EmbeddedStorage:
+        """A store over a table already in memory (our columns): for benchmarks and tests that
+        draw or query a frame through the same route as the page's."""
+        from events.records import Catalog
+        from events.territory.snapshots import Archive
+
+        store = cls(write_cache=False)
+        store._loaded = Catalog(events=events)
+        store._archive = Archive(root=Path(os.devnull) / "none")  # no control snapshots
+        return store
+
     # --- bulk data ---------------------------------------------------------------------------
     def import_dataset(self, fmt, path, name, *, replace=False, **options) -> dict:
         from events.datasets import data_dir, import_file
