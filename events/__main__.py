@@ -1,6 +1,9 @@
 """python -m events: validate, list and export the event store.
 
 Exit codes: 0 fine; 1 invalid records (or a bad argument); 2 usage errors.
+
+Each command imports what it needs inside its own function, on purpose: `validate` or `list`
+should not pay for the database driver, the draft's language tables or the map.
 """
 from __future__ import annotations
 

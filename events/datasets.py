@@ -18,6 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +28,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from events.arrowtext import pandas_text, repeated_text
-from events.errors import DatasetError, EventsError, LockBusy
+from events.columns import ALL_COLUMNS, CATEGORY_COLUMNS, EXTRA_PREFIX, conform, plain
+from events.errors import DatasetError, EventsError, LockBusy, Problem, StorageError
+from events.importers import importer
 from events.locks import FileLock
 from events.vocab import CURATED, DATASET_NAME
-from events.columns import ALL_COLUMNS, EXTRA_PREFIX, conform, plain
+from events.wording import counted
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 NAME = re.compile(DATASET_NAME)
@@ -77,8 +80,6 @@ def write_dataset(rows: pd.DataFrame | Iterable[pd.DataFrame], target: Path) -> 
     go: a million imported rows are never held at once, and the importer's thread (the slowest
     stage of an import) does not also convert them.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     batches = [rows] if isinstance(rows, pd.DataFrame) else rows
     out = Written()
     state: dict = {"writer": None, "schema": None}
@@ -176,9 +177,9 @@ def _wkb_points(lon: np.ndarray, lat: np.ndarray) -> pa.Array:
 
 def _geo_metadata(extent: list[float] | None) -> dict:
     """GeoParquet 1.1 metadata; extent (xmin, ymin, xmax, ymax) once every batch is written."""
-    from pyproj import CRS
-
     bbox = [float(v) for v in extent] if extent is not None else []
+    from pyproj import CRS  # deferred on purpose: ~70 ms, and only writing a dataset needs it
+
     column = {"encoding": "WKB", "geometry_types": ["Point"], "crs": CRS("EPSG:4326").to_json_dict(),
               "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}}
     if bbox:
@@ -217,8 +218,6 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
     dataset below REPLACE_SHARE of its rows is refused unless replace. current: the events the
     dataset holds now, when they are held elsewhere than under root (the team store's table).
     """
-    from events.importers import importer
-
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise EventsError(f"dataset name {name!r}: use lowercase letters, digits, '-' or '_'")
     if name == CURATED:
@@ -230,7 +229,6 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
         t0 = time.perf_counter()
         # The file's hash for the manifest, computed in a thread while the file is parsed (hashlib
         # lets go of the GIL): half a second of a million-row import, no longer waited for.
-        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=1) as pool:
             digest = pool.submit(_sha256, path)
@@ -311,8 +309,6 @@ def remove_dataset(name: str, root: Path | None = None) -> dict:
 
 def _nothing_kept(path: Path, name: str, read: int, rejects: pd.DataFrame, current: int) -> str:
     """Why an import that kept no row changed nothing, with the commonest reasons to act on."""
-    from events.wording import counted
-
     reasons = rejects["reason"].astype(str).value_counts().head(3) if len(rejects) else pd.Series(dtype=int)
     why = "; ".join(f"{reason} ({counted(int(n), 'row')}, first on line {int(rejects.loc[rejects['reason'].astype(str) == reason, 'line'].min())})"
                     for reason, n in reasons.items())
@@ -393,16 +389,12 @@ def list_datasets(root: Path | None = None) -> list[dict]:
 
 def read_columns(names: list[str]) -> tuple[list[str], list[str]]:
     """(columns to read, those read dictionary-encoded) of a dataset file with these columns."""
-    from events.columns import CATEGORY_COLUMNS
-
     cols = [c for c in STORED if c in names] + [c for c in names if c.startswith(EXTRA_PREFIX)]
     return cols, [c for c in CATEGORY_COLUMNS if c in cols]
 
 
 def unreadable(path: Path, exc: Exception):
     """The problem a damaged dataset file is named by (it is skipped, never raised)."""
-    from events.errors import Problem
-
     return Problem(str(path), "(dataset)", f"unreadable, not shown: {str(exc)[:200]}")
 
 
@@ -492,8 +484,6 @@ def batches(root: Path | None, columns: list[str] | None = None, batch_rows: int
     """Every dataset's rows as Arrow tables of at most batch_rows, in source order, with the
     columns asked for that each file has (None: all of ours and its x_* columns). Nothing is
     converted to pandas: a GeoJSON export of a million rows reads 27 of 50 columns, as Arrow."""
-    from events.errors import StorageError
-
     root = data_dir(root)
     wanted = set(columns or ())
     for m in list_datasets(root):
@@ -514,8 +504,6 @@ def frames(root: Path | None, head: pd.DataFrame | None = None, batch_rows: int 
     in source order), read batch by batch: an export streams from the files while the next batch
     is read, instead of loading a million rows first. Each frame has our columns and every x_*
     column any dataset has, as load_store's one frame would."""
-    from events.errors import StorageError
-
     root = data_dir(root)
     paths = [root / m["dataset"] / "events.parquet" for m in list_datasets(root)]
     try:

@@ -5,6 +5,9 @@ Adding a filter means adding one Term to TERMS: the Filter value, the CLI flags,
 keys, the dashboard's widget (Term.widget, drawn by dashboard/view.py), the in-memory mask and
 the SQL all come from this list (Datasette's filters.py is the model). A Filter is a frozen,
 hashable value, so views can be cached on it.
+
+Imports inside functions here are deferred on purpose: every command reads this module, and
+only the terms that need them pay for shapely, polyline, pyarrow or the region tables.
 """
 from __future__ import annotations
 

@@ -16,10 +16,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
+from pydantic import ValidationError
 
-from events.errors import Problem, ReviewError
-from events.filters import Filter
-from events.vocab import SEEN_RELATIONS
+from events.errors import Problem, ReviewError, StorageError
+from events.filters import Filter, make_filter
+from events.related import index
+from events.schema import Event
+from events.territory.control import CLAIM_SUBTYPES, check_claims, claim_rows, enrich
+from events.territory.snapshots import Archive
+from events.vocab import CURATED, REVIEW_STATES, SEEN_RELATIONS
 
 _CHECKS_LOCK = threading.Lock()
 # Review steps a user may take, and from which states.
@@ -229,8 +234,6 @@ class Storage(ABC):
     def archive(self):
         """The control snapshots of this store (the embedded store's folder; the team store keeps
         them in its database and reads a local copy)."""
-        from events.territory.snapshots import Archive
-
         if getattr(self, "_archive", None) is None:
             self._archive = Archive(getattr(self, "data", None))
         return self._archive
@@ -249,9 +252,6 @@ class Storage(ABC):
             return self._compute_checks(key)
 
     def _compute_checks(self, key: tuple) -> pd.DataFrame:
-        from events.territory.control import claim_rows, check_claims, CLAIM_SUBTYPES
-        from events.vocab import CURATED
-
         cols = ["id", "date", "lon", "lat", "country", "uncertainty_km", "sub_event_type", "actor1", "claimed_by",
                 "tags", "dataset"]
         every = Filter(review=("all",))
@@ -283,9 +283,6 @@ class Storage(ABC):
 
     def corroborated_ids(self) -> set[str]:
         """Every event at either end of an accepted 'corroborates' or 'same-incident' link."""
-        from events.filters import make_filter
-        from events.related import index
-
         fp = self.fingerprint()
         cached = getattr(self, "_corroborated", None)
         if cached is not None and cached[0] == fp:
@@ -298,15 +295,11 @@ class Storage(ABC):
 
     def with_control(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows with control, control_source, control_date, control_check and its note."""
-        from events.territory.control import enrich
-
         return enrich(self.archive, frame, self.control_checks() if self.archive.sources() else None)
 
 
 def check_review(current: Stored, state: str, user: str) -> None:
     """The review rules, the same on every backend."""
-    from events.vocab import REVIEW_STATES
-
     if state not in REVIEW_STATES:
         raise ReviewError(f"unknown review state {state!r}; one of: {', '.join(REVIEW_STATES)}")
     if state not in TRANSITIONS.get(current.review, ()):
@@ -325,11 +318,6 @@ def review_after_edit(current: Stored | None) -> str:
 
 def validate_record(record: dict, event_id: str):
     """The record as an Event, or StorageError naming the event and its first bad field."""
-    from pydantic import ValidationError
-
-    from events.errors import StorageError
-    from events.schema import Event
-
     try:
         event = Event.model_validate(record)
     except ValidationError as exc:

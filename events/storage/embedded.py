@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -20,14 +21,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
 
 from events import safe_yaml
-from events.errors import NotFound, Problem, StaleVersion, StorageError
+from events.aggregate import aggregate, per_day, type_codes
+from events.atomic import write_bytes_atomic
+from events.datasets import batches, data_dir, frames, import_file, list_datasets, remove_dataset, unreadable
+from events.errors import DatasetError, NotFound, Problem, StaleVersion, StorageError
+from events.export import stream
+from events.features import COLUMNS
+from events.filters import Filter, key, mask, needs
 from events.locks import FileLock
-from events.filters import Filter, key, mask
-from events.storage.base import (Actor, Change, Storage, StoreFacts, Stored, Summary, as_actor, check_review,
+from events.query import take
+from events.records import Catalog, catalog_dir, load_catalog, read_regular
+from events.schema import SLUG
+from events.storage.base import (Actor, Change, Storage, Stored, StoreFacts, Summary, as_actor, check_review,
                                  review_after_edit, validate_record)
+from events.storage.files import fingerprint, load_store
 from events.streams import read_ahead
+from events.territory.snapshots import Archive, import_snapshots
 from events.vocab import CLAIMED_OR_DISPUTED, CURATED
 
 VIEWS_KEPT = 32
@@ -74,9 +87,6 @@ class EmbeddedStorage(Storage):
 
     def __init__(self, catalog: str | os.PathLike | None = None, data: str | os.PathLike | None = None, *,
                  write_cache: bool = True) -> None:
-        from events.datasets import data_dir
-        from events.records import catalog_dir
-
         self.catalog = catalog_dir(catalog)
         self.data = data_dir(data)
         self._write_cache = write_cache
@@ -90,9 +100,6 @@ class EmbeddedStorage(Storage):
     def of_frame(cls, events: pd.DataFrame) -> EmbeddedStorage:
         """A store over a table already in memory (our columns): for benchmarks and tests that
         draw or query a frame through the same route as the page's."""
-        from events.records import Catalog
-        from events.territory.snapshots import Archive
-
         store = cls(write_cache=False)
         store._loaded = Catalog(events=events)
         store._archive = Archive(root=Path(os.devnull) / "none")  # no control snapshots
@@ -100,24 +107,17 @@ class EmbeddedStorage(Storage):
 
     # --- bulk data ---------------------------------------------------------------------------
     def import_dataset(self, fmt, path, name, *, replace=False, **options) -> dict:
-        from events.datasets import data_dir, import_file
-
         manifest = import_file(fmt, path, name, self.data, replace=replace, **options)
         self.reload()
         return {**manifest, "rejects_path": str(data_dir(self.data) / name / manifest["rejects_file"]),
                 "stored_at": str(data_dir(self.data) / name)}
 
     def remove_dataset(self, name: str) -> dict:
-        from events.datasets import remove_dataset
-
         manifest = remove_dataset(name, self.data)
         self.reload()
         return manifest
 
     def rejects(self, name: str) -> bytes:
-        from events.datasets import data_dir
-        from events.errors import DatasetError
-
         try:
             return (data_dir(self.data) / name / "rejects.csv").read_bytes()
         except OSError:
@@ -125,13 +125,9 @@ class EmbeddedStorage(Storage):
                                "lists them)") from None
 
     def manifests(self) -> list[dict]:
-        from events.datasets import list_datasets
-
         return list_datasets(self.data)
 
     def import_snapshots(self, paths, source, **options):
-        from events.territory.snapshots import import_snapshots
-
         return import_snapshots(paths, source, self.data, **options)
 
     # --- the table -------------------------------------------------------------------------
@@ -141,8 +137,6 @@ class EmbeddedStorage(Storage):
         if self._loaded is None:
             with self._load_lock:
                 if self._loaded is None:
-                    from events.storage.files import load_store
-
                     self._loaded = load_store(self.catalog, self.data, write_cache=self._write_cache)
         return self._loaded
 
@@ -158,8 +152,6 @@ class EmbeddedStorage(Storage):
             self._views.clear()
 
     def fingerprint(self) -> str:
-        from events.storage.files import fingerprint
-
         return fingerprint(self.catalog, self.data)
 
     def problems(self) -> list[Problem]:
@@ -167,9 +159,6 @@ class EmbeddedStorage(Storage):
         line), a look that reads no rows: the catalogue, and each dataset's schema."""
         if self._loaded is not None:
             return list(self._loaded.problems)
-        import pyarrow.parquet as pq
-
-        from events.datasets import list_datasets, unreadable
 
         out = list(self._catalogue().problems)
         for m in list_datasets(self.data):
@@ -211,13 +200,9 @@ class EmbeddedStorage(Storage):
                           tuple(self.distinct("country") + self.distinct("admin1")), tuple(self.datasets()), len(df))
 
     def datasets(self) -> list[str]:
-        from events.datasets import list_datasets
-
         return [CURATED, *(m["dataset"] for m in list_datasets(self.data))]
 
     def select(self, f: Filter, columns=None, *, newest=None, bounds=None) -> pd.DataFrame:
-        from events.query import take
-
         df = self.table
         rows = self._rows(f, bounds)
         if newest is not None:
@@ -233,16 +218,12 @@ class EmbeddedStorage(Storage):
         return len(self._rows(f, bounds))
 
     def summary(self, f: Filter) -> Summary:
-        from events.query import take
-
         return summarise(take(self.table, self.positions(f),
                               ["fatalities", "claim_status", "injured", "lat", "lon", "uncertainty_km"]))
 
     def distinct(self, column: str, f: Filter | None = None) -> list[str]:
         s = self.table[column]
         if f is not None:
-            from events.query import take
-
             s = take(self.table, self.positions(f), [column])[column]
         if isinstance(s.dtype, pd.CategoricalDtype):
             used = np.unique(s.cat.codes.to_numpy())
@@ -250,24 +231,15 @@ class EmbeddedStorage(Storage):
         return sorted(str(x) for x in s.dropna().unique())
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
-        from events.aggregate import aggregate
-        from events.query import take
-
         return aggregate(take(self.table, self._rows(f, bounds), ["lat", "lon", "event_type", "claim_status"]),
                          max_cells)
 
     def per_day(self, f: Filter) -> pd.DataFrame:
-        from events.aggregate import per_day, type_codes
-        from events.query import take
-
         sub = take(self.table, self.positions(f), ["date", "end_date", "event_type"])
         return per_day(sub["date"].to_numpy("datetime64[ns]"), type_codes(sub["event_type"]),
                        ends=sub["end_date"].to_numpy("datetime64[ns]"))
 
     def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
-        from events.export import stream
-        from events.query import take
-
         if self._loaded is None and not f.check and not self.archive.sources():
             # Not loaded yet (the command line): stream from the files batch by batch, reading the
             # next while the last is written, instead of loading every row first.
@@ -284,14 +256,10 @@ class EmbeddedStorage(Storage):
             return self._loaded
         with self._load_lock:
             if self._cat is None:
-                from events.records import load_catalog
-
                 self._cat = load_catalog(self.catalog, write_cache=self._write_cache)
             return self._cat
 
     def _streamed(self, f: Filter) -> Iterator[pd.DataFrame]:
-        from events.datasets import frames
-
         for df in frames(self.data, self._catalogue().events):
             keep = mask(df, f)
             if keep.any():
@@ -300,10 +268,6 @@ class EmbeddedStorage(Storage):
     def _streamed_arrow(self, f: Filter) -> Iterator[pd.DataFrame | pa.Table]:
         """The curated records (a frame), then each dataset batch as Arrow with only the columns
         a feature and the filter read: the filter's mask is computed on those few columns."""
-        from events.datasets import batches
-        from events.features import COLUMNS
-        from events.filters import needs
-
         head = self._catalogue().events
         if len(head):
             keep = mask(head, f)
@@ -319,10 +283,6 @@ class EmbeddedStorage(Storage):
 
     # --- curated events ----------------------------------------------------------------------
     def _path(self, event_id: str) -> Path:
-        from events.schema import SLUG
-
-        import re
-
         if not re.match(SLUG, event_id or "") or len(event_id) > 120:
             raise NotFound(f"{event_id!r} is not an event id (lowercase slug)")
         for suffix in (".yaml", ".yml"):
@@ -332,8 +292,6 @@ class EmbeddedStorage(Storage):
         return self.catalog / f"{event_id}.yaml"
 
     def _read(self, path: Path) -> tuple[bytes, dict]:
-        from events.records import read_regular
-
         raw = read_regular(path)
         data = safe_yaml.load(raw.decode("utf-8"))
         if not isinstance(data, dict):
@@ -357,8 +315,6 @@ class EmbeddedStorage(Storage):
     def _write(self, event_id: str, record: dict, *, expected: str | None, user: Actor, action: str,
                note: str = "") -> Stored:
         """Validate, check the version, write atomically and append to the history, under the lock."""
-        from events.atomic import write_bytes_atomic
-
         event = validate_record(record, event_id)
         text = dump_record(event)
         with self._lock():
@@ -415,7 +371,6 @@ class EmbeddedStorage(Storage):
                 last = self._last_change(event_id)
                 raise StaleVersion(f"{event_id}: changed by {last.who if last else 'someone'} at "
                                    f"{last.at if last else '?'} since you opened it; not retracted")
-            from events.atomic import write_bytes_atomic
 
             trash = self.catalog / TRASH
             trash.mkdir(exist_ok=True)  # the file itself, kept: a retraction never loses a record
@@ -461,8 +416,6 @@ class EmbeddedStorage(Storage):
 def dump_record(event) -> str:
     """A record as YAML, fields in the schema's order, defaults left out (review: approved included
     only when not the default)."""
-    import yaml
-
     data = event.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     data = {"id": event.id, **{k: v for k, v in data.items() if k != "id"}}
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

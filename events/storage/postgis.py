@@ -8,27 +8,47 @@ every change (refused attempts included) lands in the append-only event_history.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import re
-from contextlib import contextmanager
+import shutil
+import tempfile
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from pgpq import ArrowToPostgresBinaryEncoder
+from psycopg import sql as psql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from events.columns import DATE_COLUMNS, EXTRA_PREFIX, LIST_COLUMNS
-from events.errors import NotFound, Problem, StaleVersion, StorageError, StoreUnavailable
+from events import safe_yaml
+from events.aggregate import aggregate_points, per_day, type_codes
+from events.atomic import write_bytes_atomic
+from events.columns import (ALL_COLUMNS, CATEGORY_COLUMNS, DATE_COLUMNS, EXTRA_PREFIX, FLOAT_COLUMNS, INT_COLUMNS,
+                            LIST_COLUMNS, conform)
+from events.datasets import data_dir, import_file, list_datasets, load_tables, to_frame
+from events.errors import DatasetError, NotFound, Problem, StaleVersion, StorageError, StoreUnavailable
+from events.export import export_columns, stream
 from events.filters import Filter, where
-from events.storage.base import (Actor, Change, Storage, StoreFacts, Stored, Summary, as_actor, check_review,
+from events.records import event_row, load_catalog, locate_event
+from events.schema import Event
+from events.storage.base import (Actor, Change, Storage, Stored, StoreFacts, Summary, as_actor, check_review,
                                  review_after_edit, validate_record)
+from events.storage.embedded import dump_record
 from events.streams import read_ahead
+from events.territory.snapshots import Archive, check_source_name, import_snapshots, territory_dir
 from events.vocab import CLAIMED_OR_DISPUTED, CURATED
+from geodata.gazetteer import GazetteerGeocoder
 
 BATCH_BYTES = 1 << 26  # Arrow reads the COPY stream in blocks of this size
 PUSH_ROWS = 100_000
@@ -47,8 +67,6 @@ _CLAIMS_SQL = ", ".join(f"'{c}'" for c in CLAIMED_OR_DISPUTED)
 def _options(dsn: str) -> str:
     """The connection's server options: the URL's own, and JIT off (compiling costs 100-400 ms
     per query, and ours are short scans)."""
-    from psycopg.conninfo import conninfo_to_dict
-
     return ((conninfo_to_dict(dsn).get("options") or "") + " -c jit=off").strip()
 
 
@@ -63,8 +81,6 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _connect(dsn: str):
-    import psycopg
-
     try:
         return psycopg.connect(dsn, autocommit=False, connect_timeout=CONNECT_TIMEOUT_S, options=_options(dsn))
     except psycopg.OperationalError as exc:  # unreachable, refused, shutting down
@@ -76,8 +92,6 @@ def _connect(dsn: str):
 def _partition_stem(dataset: str) -> str:
     """The name a dataset's partitions start with (migration 0006 names them the same way): a hash,
     since a dataset's name may be anything a folder name may be."""
-    import hashlib
-
     return "events_" + hashlib.md5(dataset.encode("utf-8")).hexdigest()[:12]
 
 
@@ -96,9 +110,6 @@ _GONE_STATES = ("57P01", "57P02", "57P03")
 
 
 def _lost(exc: BaseException) -> bool:
-    import psycopg
-    from psycopg_pool import PoolClosed, PoolTimeout
-
     if isinstance(exc, (PoolTimeout, PoolClosed)):
         return True
     if not isinstance(exc, psycopg.OperationalError):
@@ -184,8 +195,6 @@ class PostgisStorage(Storage):
     def __init__(self, dsn: str, *, read_dsn: str | None = None, pool_size: int | None = None) -> None:
         """Connections come from a pool (EVENTS_DB_POOL, default 8): the dashboard's sessions run
         in threads, and a connection streaming one user's export cannot answer another's count."""
-        from psycopg_pool import ConnectionPool
-
         self.dsn = dsn
         with _connect(dsn) as conn:  # the plain connection first: its failure message is the clear one
             try:
@@ -252,8 +261,6 @@ class PostgisStorage(Storage):
     # --- columns ----------------------------------------------------------------------------
     def columns(self) -> list[str]:
         """Our table's columns (ALL_COLUMNS) plus the x_* columns datasets brought."""
-        from events.columns import ALL_COLUMNS
-
         with self._cursor() as cur:
             cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'events' "
                         "AND table_schema = current_schema() AND column_name LIKE 'x\\_%%' ORDER BY ordinal_position")
@@ -332,10 +339,6 @@ class PostgisStorage(Storage):
     def _copy_batches(self, sql: str, params, column_types: dict) -> Iterator[pa.RecordBatch]:
         """Rows of a query, streamed through COPY and read by Arrow in batches. The connection is
         held until the last batch is read (or the caller stops)."""
-        from psycopg import sql as psql
-
-        import psycopg
-
         with self._cursor() as cur:
             query = psql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(
                 psql.SQL(psycopg.ClientCursor(cur.connection).mogrify(sql, params)))
@@ -390,15 +393,11 @@ class PostgisStorage(Storage):
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
-        from events.export import export_columns, stream
-
         wanted = export_columns(fmt)
         parts, cols = self._parts(f, None if wanted is None else [c for c in wanted if c in self.columns()])
         return stream(self._frames(parts, cols), fmt, raw=raw, control=self.with_control, stats=stats)
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
-        from events.aggregate import aggregate_points, type_codes
-
         clause, params = self._where(f, bounds)
         t = self._copy_table(f"SELECT lat, lon, event_type, count(*) AS n, count(*) FILTER (WHERE claim_status IN "
                              f"({_CLAIMS_SQL})) AS c FROM events WHERE {clause} GROUP BY 1, 2, 3",
@@ -409,8 +408,6 @@ class PostgisStorage(Storage):
                                 t.column("n").to_numpy(), max_cells, t.column("c").to_numpy())
 
     def per_day(self, f: Filter) -> pd.DataFrame:
-        from events.aggregate import per_day, type_codes
-
         clause, params = self._where(f)
         with self._cursor() as cur:
             cur.execute(f"SELECT date, end_date, event_type, count(*) FROM events WHERE {clause} GROUP BY 1, 2, 3",
@@ -427,11 +424,6 @@ class PostgisStorage(Storage):
         """The YAML catalogue and every imported dataset into the database, in one transaction:
         datasets are replaced whole; curated records are inserted or, when changed, updated with a
         new version (and a history line). Records in the database that the folder lacks stay."""
-        from events.datasets import list_datasets
-        from events.records import load_catalog
-
-        from events import safe_yaml
-
         cat = load_catalog(catalog)
         texts, records = {}, {}
         for rid, path in zip(cat.events["id"].astype(str), cat.events["path"].astype(str)):
@@ -458,8 +450,6 @@ class PostgisStorage(Storage):
     def _put_datasets(self, cur, data, manifests: dict[str, dict]) -> dict[str, int]:
         """The datasets named, from their files under data, each into a new partition swapped in for
         its old one, with its manifest and rejects; in the caller's transaction."""
-        from events.datasets import data_dir, load_tables, to_frame
-
         loaded, counts = [], {}
         for table in load_tables(data, names=set(manifests)):
             name = _dataset_of(table)
@@ -485,11 +475,6 @@ class PostgisStorage(Storage):
         """Read and check the file exactly as the embedded store does (into a scratch folder), then
         load it as the dataset's new partition in one transaction. One import of a dataset at a
         time, across every machine that writes to this database (an advisory lock)."""
-        import tempfile
-
-        from events.datasets import data_dir, import_file
-        from events.errors import DatasetError
-
         with self._cursor(primary=True) as guard:
             guard.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", (IMPORT_LOCK, name))
             if not guard.fetchone()[0]:
@@ -510,10 +495,6 @@ class PostgisStorage(Storage):
         return {**manifest, "rejects_path": None, "stored_at": "the database"}
 
     def remove_dataset(self, name: str) -> dict:
-        from psycopg import sql as psql
-
-        from events.errors import DatasetError
-
         with self._transaction() as cur:
             cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
             cur.execute("DELETE FROM datasets WHERE name = %s RETURNING manifest", (name,))
@@ -535,8 +516,6 @@ class PostgisStorage(Storage):
             return [r[0] for r in cur.fetchall()]
 
     def rejects(self, name: str) -> bytes:
-        from events.errors import DatasetError
-
         with self._cursor() as cur:
             cur.execute("SELECT rejects FROM datasets WHERE name = %s", (name,))
             row = cur.fetchone()
@@ -547,11 +526,7 @@ class PostgisStorage(Storage):
     def import_snapshots(self, paths, source, **options):
         """Snapshot files merged into the source's stored ones exactly as the embedded store merges
         them (in a scratch folder that starts as a copy of the source), then stored back in one row."""
-        import tempfile
-
-        from events.territory.snapshots import _check_source, import_snapshots, territory_dir
-
-        _check_source(source)
+        check_source_name(source)
         with self._transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (SNAPSHOT_LOCK, source))
             with tempfile.TemporaryDirectory(prefix="events-snapshots-") as tmp:
@@ -570,10 +545,6 @@ class PostgisStorage(Storage):
     def _put_snapshots(self, cur, data, only: str | None = None) -> list[str]:
         """The snapshot sources under data (or the one named) into the snapshots table, each whose
         file differs from the stored one; returns those stored."""
-        import hashlib
-
-        from events.territory.snapshots import Archive
-
         local = Archive(data)
         stored = []
         for source in local.sources():
@@ -599,11 +570,6 @@ class PostgisStorage(Storage):
     def archive(self):
         """The control snapshots held in the database, read from a local copy of each source's file
         that is fetched again only when its hash changes (looked at every ARCHIVE_CHECK_S at most)."""
-        import tempfile
-        import time
-
-        from events.territory.snapshots import Archive
-
         if getattr(self, "_archive", None) is None:
             self._archive_dir = tempfile.TemporaryDirectory(prefix="events-snapshots-")
             self._archive = Archive(root=self._archive_dir.name)
@@ -615,8 +581,6 @@ class PostgisStorage(Storage):
         return self._archive
 
     def _sync_archive(self) -> None:
-        import shutil
-
         root = Path(self._archive_dir.name)
         with self._cursor() as cur:
             cur.execute("SELECT source, sha256 FROM snapshots")
@@ -641,8 +605,6 @@ class PostgisStorage(Storage):
         """A dataset's rows into a new table of their own, with the partitioned table's indexes built on
         it alone: COPY ... FREEZE into a table created in this transaction writes each row once,
         already frozen and all-visible (no VACUUM afterwards), and maintains no index while it loads."""
-        from psycopg import sql as psql
-
         extras = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)]
         self._ensure_extras(cur, extras)  # on the parent first: the new table copies its columns
         cur.execute("SELECT txid_current()")
@@ -669,8 +631,6 @@ class PostgisStorage(Storage):
 
     def _swap_partition(self, cur, name: str, table: str) -> None:
         """The new table in, the dataset's old partition out and dropped; no other partition is touched."""
-        from psycopg import sql as psql
-
         cur.execute("SELECT c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid "
                     "WHERE h.inhparent = 'events'::regclass AND pg_get_expr(c.relpartbound, c.oid) = "
                     "format('FOR VALUES IN (%%L)', %s::text)", (name,))
@@ -682,8 +642,6 @@ class PostgisStorage(Storage):
             psql.Identifier(table), psql.Literal(name)))
 
     def _ensure_extras(self, cur, names: Iterable[str]) -> None:
-        from psycopg import sql as psql
-
         names = list(names)
         for c in names:
             if not EXTRA.match(c):
@@ -698,10 +656,6 @@ class PostgisStorage(Storage):
     def _copy_in(self, cur, table: str, frame: pd.DataFrame, *, seq: np.ndarray, extra_cols=(),
                  freeze: bool = False) -> None:
         """Rows of our frame into a table through COPY (CSV built by Arrow)."""
-        from psycopg import sql as psql
-
-        from events.columns import ALL_COLUMNS
-
         extras = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)]
         self._ensure_extras(cur, extras)
         cols = ALL_COLUMNS + extras + list(extra_cols)
@@ -717,8 +671,6 @@ class PostgisStorage(Storage):
                 copy.write(data)
 
     def _upsert_curated(self, cur, frame: pd.DataFrame, records: dict, texts: dict, user: Actor) -> int:
-        from events.columns import ALL_COLUMNS
-
         _incoming(cur)
         frame = frame.assign(_record=[json.dumps(records.get(i)) for i in frame["id"]],
                              _text=[texts.get(i) for i in frame["id"]])
@@ -748,12 +700,6 @@ class PostgisStorage(Storage):
     def pull(self, out_dir) -> int:
         """The curated events as YAML files in out_dir: a record unchanged since it was pushed comes
         back as the very text that was pushed; one edited in the database is written afresh."""
-        from pathlib import Path
-
-        from events.atomic import write_bytes_atomic
-        from events.schema import Event
-        from events.storage.embedded import dump_record
-
         out = Path(out_dir)
         if out.exists() and not out.is_dir():
             raise StorageError(f"{out}: not a folder")
@@ -797,8 +743,6 @@ class PostgisStorage(Storage):
                             "it and apply your change again")
 
     def save(self, record: dict, *, version: str | None, user: str | Actor) -> Stored:
-        from events.records import event_row, locate_event
-
         user = as_actor(user)
         event_id = str(record.get("id", ""))
         current = None
@@ -808,13 +752,11 @@ class PostgisStorage(Storage):
             except NotFound:
                 raise self._stale(event_id, user, "edit", version, record) from None
         event = validate_record(dict(record, review=review_after_edit(current)), event_id)
-        from geodata.gazetteer import GazetteerGeocoder
 
         derived, problem, h = locate_event(event, GazetteerGeocoder())
         if problem is not None:
             raise StorageError(f"{event_id}: {problem.field}: {problem.message}")
         row = event_row(event, f"postgis:{event_id}", {**derived, "id": event.id, "location_hash": h})
-        from events.columns import conform
 
         frame = conform(pd.DataFrame([row]))
         stored = json.loads(json.dumps(event.model_dump(mode="json", exclude_none=True, exclude_defaults=True)))
@@ -833,8 +775,6 @@ class PostgisStorage(Storage):
 
     def _write_row(self, frame, event_id, version, user, stored, current) -> None:
         with self._transaction() as cur:
-            from events.columns import ALL_COLUMNS
-
             _incoming(cur)
             self._copy_in_incoming(cur, frame)
             cols = ", ".join(f'"{c}"' for c in ALL_COLUMNS)
@@ -921,8 +861,6 @@ def _int(version) -> int:
 
 
 def _same_record(text: str, record) -> bool:
-    from events import safe_yaml
-
     try:
         return safe_yaml.load(text) == record
     except Exception:  # noqa: BLE001
@@ -952,8 +890,6 @@ def _json_column(values: pd.Series) -> pa.Array:
 def _rows_of(frame: pd.DataFrame, columns: list[str], seq: np.ndarray, tail: pd.DataFrame | None = None) -> pa.Table:
     """Our frame as the table's own column types, in COPY's column order: seq first, then columns,
     then tail's columns (text). Lists become JSON text (the json columns' binary form is their text)."""
-    from events.columns import FLOAT_COLUMNS, INT_COLUMNS
-
     arrays, names = [pa.array(seq, type=pa.int64())], ["seq"]
     for c in columns:
         s = frame[c] if c in frame else pd.Series([None] * len(frame), dtype=object)
@@ -981,8 +917,6 @@ def _binary_copy(tables: Iterator[pa.Table]) -> Iterator[bytes]:
     """Tables of the same schema as one COPY ... (FORMAT binary) stream. Binary, because the server
     parses it a third faster than CSV (measured: a million rows into a bare table, 5.0 s against 7.9 s)
     and the bytes are made by pgpq from Arrow's buffers, with no text formatting on our side."""
-    from pgpq import ArrowToPostgresBinaryEncoder
-
     encoder = None
     for table in tables:
         if encoder is None:
@@ -996,8 +930,6 @@ def _binary_copy(tables: Iterator[pa.Table]) -> Iterator[bytes]:
 
 def _frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
     """A batch of COPY output (all text) in our columns and types, as the embedded store has them."""
-    from events.columns import CATEGORY_COLUMNS, conform, FLOAT_COLUMNS, INT_COLUMNS
-
     out = {}
     for c in columns:
         col = table.column(c)
@@ -1019,7 +951,6 @@ def _frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
             out[c] = pd.Series(col.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get))
     df = pd.DataFrame(out)
     known = [c for c in columns if not c.startswith(EXTRA_PREFIX)]
-    from events.columns import ALL_COLUMNS
 
     if set(ALL_COLUMNS) <= set(columns):
         extras = [c for c in columns if c.startswith(EXTRA_PREFIX)]

@@ -44,7 +44,7 @@ def territory_dir(data: str | os.PathLike | None = None) -> Path:
     return data_dir(data) / FOLDER
 
 
-def _check_source(source: str) -> str:
+def check_source_name(source: str) -> str:
     if not re.fullmatch(SOURCE_NAME, source or ""):
         raise TerritoryError(f"--source {source!r}: a source name is lowercase letters, digits, '-' and '_' "
                              "(e.g. deepstate, isw)")
@@ -90,7 +90,7 @@ def import_snapshots(paths: list[str | os.PathLike], source: str, data: str | os
     """Read snapshot files and store them under the source. A file that cannot be read at all
     (no date, not JSON) stops the import before anything is written: fix or leave it out.
     Two files of one date: the later capture (or the later file) wins, and the manifest says so."""
-    _check_source(source)
+    check_source_name(source)
     if not paths:
         raise TerritoryError("no snapshot files given")
     reads: list[Read] = [read_file(p, fmt=fmt, status=status, status_map=status_map) for p in paths]
