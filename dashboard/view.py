@@ -184,16 +184,34 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
 
 
 def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user: str = "") -> None:
-    from dashboard import foliummap, mapview, shared
-    from dashboard.safe import notice_html
-    from dashboard.timeline import BRUSH as BRUSH_MODE
+    """The page, top to bottom: the sidebar's filter, the heading and notices, the numbers, the map,
+    then (once the map says it is drawn) the timeline, the table, the downloads and the history."""
+    from dashboard import shared
 
     f = sidebar(store, fingerprint, user)
     fkey = filter_key(f)
     v = shared.view(fingerprint, fkey, store)
-    facts = shared.facts(fingerprint, store)
-    problems = store.problems()
+    _heading(store)
+    _metrics(v, shared.facts(fingerprint, store))
+    table_key = f"table-{abs(hash(fkey))}"  # a new filter, a new table: no stale row selected
+    table = shared.newest(fingerprint, fkey, store, TABLE_COLUMNS)
+    if not _map(store, f, v, fingerprint, _picked_row(table, table_key)):
+        # A session's first page: the map alone. Drawing the chart and the table beside it costs the
+        # browser half a second of the map's time; the map says when it is drawn, and they follow.
+        st.caption("The timeline and the table of events follow once the map is drawn.")
+        return
+    _timeline(store, f, fingerprint)
+    _table(table, table_key, v.count)
+    _downloads(export, f, v.count)
+    history_panel(store)
+    st.caption("Downloads hold exactly the events shown (CSV cells that a spreadsheet would run as formulas "
+               "start with an apostrophe). Places: GeoNames (CC BY 4.0); boundaries: Natural Earth (public domain).")
 
+
+def _heading(store) -> None:
+    from dashboard.safe import notice_html
+
+    problems = store.problems()
     st.title("Conflict event map")
     st.caption("Located incidents from news reports, with who claims what and how precise each place and date is.")
     for notice in st.session_state.get("_ce_notices", []):
@@ -203,8 +221,10 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
             st.warning(f"{len({p.path for p in problems})} invalid record file(s) are not shown; "
                        "the valid events are. Fix them and run `python -m events validate`.", icon="⚠️")
             st.code("\n".join(str(p) for p in problems), language=None)
-
     st.html(PAGE_CSS)
+
+
+def _metrics(v, facts) -> None:
     m1, m2, m3, m4 = st.container(key="ce-metrics").columns(4)
     m1.metric("Events shown", f"{v.count:,}")
     m2.metric("Events in store", f"{facts.total:,}")
@@ -212,6 +232,13 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
               help=f"Claimed or disputed, counted apart: {v.fatalities_claimed:,}. Injured: {v.injured:,}.")
     m4.metric("Claimed or disputed (shown)", f"{v.claimed_or_disputed:,}")
 
+
+def _map(store, f: Filter, v, fingerprint: str, picked: str | None) -> bool:
+    """The map of the filtered events (one event's alone when a link or a table row asks), with the
+    control map under it when asked; True once the map has said it is drawn."""
+    from dashboard import foliummap, mapview, shared
+
+    fkey = filter_key(f)
     event = st.session_state.get("_ce_event")
     if event:
         c1, c2 = st.columns([4, 1])
@@ -221,16 +248,11 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
         c2.button("Show all events", key="show_all", on_click=_show_all)
     elif v.count == 0:
         st.info("No events match these filters. Widen the dates or clear a filter.", icon="🔍")
-
-    table_key = f"table-{abs(hash(fkey))}"  # a new filter, a new table: no stale row selected
-    table = shared.newest(fingerprint, fkey, store, TABLE_COLUMNS)
-    open_id = event if event and v.count else None
-    picked = _picked_row(table, table_key)
     many = v.count > mapview.MAX_FEATURES
     if picked and many:  # the map shows grid cells: open the event on its own, with a way back
         st.session_state["_ce_event"] = picked
         st.rerun()
-    open_id = picked or open_id
+    open_id = picked or (event if event and v.count else None)
     bounds = st.session_state.get("_ce_bounds") if st.session_state.get("_ce_bounds_for") == fkey else None
     kind, payload, description, in_view = shared.map_layer(fingerprint, fkey, bounds if many else None, store,
                                                            v.count)
@@ -256,11 +278,12 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
         if seen and seen != bounds:
             st.session_state["_ce_bounds"], st.session_state["_ce_bounds_for"] = seen, fkey
             st.rerun()
-    if not st.session_state.get(foliummap.DRAWN):
-        # A session's first page: the map alone. Drawing the chart and the table beside it costs the
-        # browser half a second of the map's time; the map says when it is drawn, and they follow.
-        st.caption("The timeline and the table of events follow once the map is drawn.")
-        return
+    return bool(st.session_state.get(foliummap.DRAWN))
+
+
+def _timeline(store, f: Filter, fingerprint: str) -> None:
+    from dashboard import shared
+    from dashboard.timeline import BRUSH as BRUSH_MODE
 
     st.subheader("Timeline")
     # The timeline shows every date the other filters keep, so a brushed span can be moved or widened.
@@ -275,9 +298,11 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
         st.caption("Drag across the chart to set From and To. Events known only to their week or month are "
                    "spread over it.")
 
+
+def _table(table, table_key: str, count: int) -> None:
     st.subheader("Events")
-    if v.count > TABLE_ROWS:
-        st.caption(f"The newest {TABLE_ROWS:,} of {v.count:,} events; the downloads hold them all.")
+    if count > TABLE_ROWS:
+        st.caption(f"The newest {TABLE_ROWS:,} of {count:,} events; the downloads hold them all.")
     st.caption("Newest first, across the catalogue and every dataset. Select a row to open it on the map.")
     st.dataframe(table_view(table), hide_index=True, width="stretch", key=table_key, on_select="rerun",
                  selection_mode="single-row",
@@ -286,19 +311,18 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
                                 "source": st.column_config.LinkColumn("first source", display_text="open"),
                                 "claim_status": "claim", "claimed_by": "claimed by"})
 
-    if v.count > DOWNLOAD_MAX:
-        st.info(f"{v.count:,} events are too many to download from the page; filter down to "
+
+def _downloads(export: Callable[[Filter, str], bytes], f: Filter, count: int) -> None:
+    if count > DOWNLOAD_MAX:
+        st.info(f"{count:,} events are too many to download from the page; filter down to "
                 f"{DOWNLOAD_MAX:,} or export them with `python -m events export` and the same filters.")
-    else:
-        d1, d2, _ = st.columns([1, 1, 3])
-        # Built only when clicked (on its own thread), then kept in a cache bounded by bytes.
-        d1.download_button("Download GeoJSON", lambda: export(f, "geojson"), file_name="events.geojson",
-                           mime="application/geo+json", key="dl_geojson", on_click="ignore")
-        d2.download_button("Download CSV", lambda: export(f, "csv"), file_name="events.csv", mime="text/csv",
-                           key="dl_csv", on_click="ignore")
-    history_panel(store)
-    st.caption("Downloads hold exactly the events shown (CSV cells that a spreadsheet would run as formulas "
-               "start with an apostrophe). Places: GeoNames (CC BY 4.0); boundaries: Natural Earth (public domain).")
+        return
+    from events.vocab import EXPORT_FORMATS, FORMAT_NAMES, MEDIA_TYPES
+
+    # Built only when clicked (on its own thread), then kept in a cache bounded by bytes.
+    for column, fmt in zip(st.columns([1] * len(EXPORT_FORMATS) + [5 - len(EXPORT_FORMATS)]), EXPORT_FORMATS):
+        column.download_button(f"Download {FORMAT_NAMES[fmt]}", lambda fmt=fmt: export(f, fmt), file_name=f"events.{fmt}",
+                               mime=MEDIA_TYPES[fmt], key=f"dl_{fmt}", on_click="ignore")
 
 
 def _apply_brush() -> None:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from events.errors import EventsError, StoreUnavailable
-from events.vocab import RELATIONS
+from events.vocab import EXPORT_FORMATS, RELATIONS
 from events.wording import counted
 
 
@@ -438,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--wide", action="store_true", help="the table with every cell whole, however wide")
     li.set_defaults(func=cmd_list)
     ex = sub.add_parser("export", parents=[common], help="write the (filtered) events as GeoJSON or CSV")
-    ex.add_argument("--format", choices=["geojson", "csv"], required=True)
+    ex.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     ex.add_argument("--out", required=True, metavar="PATH", help="output file, or - for stdout")
     ex.add_argument("--skip-invalid", action="store_true", help="export the valid records, name the others")
     ex.add_argument("--raw", action="store_true",

@@ -14,11 +14,10 @@ import pandas as pd
 
 from events.columns import EXTRA_PREFIX, plain
 from events.features import COLUMNS as FEATURE_COLUMNS, geojson_stream
-from events.vocab import ACLED_COLUMNS, DATE_PRECISION, DISORDER_TYPE, OUR_COLUMNS
+from events.vocab import ACLED_COLUMNS, DATE_PRECISION, DISORDER_TYPE, EXPORT_FORMATS, OUR_COLUMNS
 from geodata.regions import COUNTRIES
 
-FORMATS = ("geojson", "csv")
-MEDIA_TYPES = {"geojson": "application/geo+json", "csv": "text/csv"}
+FORMATS = EXPORT_FORMATS
 CONTROL_COLUMNS = ("control", "control_source", "control_date", "control_check", "control_check_note")
 
 

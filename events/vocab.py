@@ -39,6 +39,11 @@ CLAIMED_OR_DISPUTED = ("claimed", "disputed")
 # A curated record's way to publication: the author drafts, asks for review, and another
 # person approves or rejects it. Imported datasets are published as they are (approved).
 REVIEW_STATES = ("draft", "in_review", "approved", "rejected")
+# Export formats (events/export.py writes them): the CLI's --format choices and the page's download
+# buttons come from here, with each one's media type and name as a person reads it.
+EXPORT_FORMATS = ("geojson", "csv")
+MEDIA_TYPES = {"geojson": "application/geo+json", "csv": "text/csv"}
+FORMAT_NAMES = {"geojson": "GeoJSON", "csv": "CSV"}
 DATE_PRECISIONS = tuple(DATE_PRECISION)
 # How two records relate (a record's `related` links); each reads the same both ways. The first
 # two say someone else saw it: they count as corroboration (the `seen` filter, "seen by N").
