@@ -32,10 +32,10 @@ from events.columns import ALL_COLUMNS, CATEGORY_COLUMNS, EXTRA_PREFIX, conform,
 from events.errors import DatasetError, EventsError, LockBusy, Problem, StorageError
 from events.importers import importer
 from events.locks import FileLock
+from events.paths import data_dir  # noqa: F401  (re-exported: where the datasets are)
 from events.vocab import CURATED, DATASET_NAME
 from events.wording import counted
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data"
 NAME = re.compile(DATASET_NAME)
 CURATED_ONLY = ("tags", "actors", "sources", "related", "path", "review")
 # A re-import that would keep less than this share of the current version's rows is refused
@@ -44,13 +44,6 @@ REPLACE_SHARE = 0.5
 LOCK_WAIT_S = 3.0  # how long a second import waits for the dataset before it is refused
 STORED = [c for c in ALL_COLUMNS if c not in CURATED_ONLY]
 ROW_GROUP = 100_000
-
-
-def data_dir(override: str | os.PathLike | None = None) -> Path:
-    if override:
-        return Path(override)
-    env = os.environ.get("EVENTS_DATA")
-    return Path(env) if env else DEFAULT_DATA
 
 
 def _sha256(path: Path) -> str:

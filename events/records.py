@@ -17,19 +17,11 @@ from pydantic import ValidationError
 from events import geocache, safe_yaml
 from events.columns import COLUMNS, conform
 from events.errors import EventsError, Problem, RecordFileError
+from events.paths import DEFAULT_CATALOG, catalog_dir  # noqa: F401  (where the catalogue is; re-exported)
 from events.schema import Event
 
-DEFAULT_CATALOG = Path(__file__).resolve().parent / "catalog"
 MAX_BYTES = 1_000_000
 RECORD_SUFFIXES = (".yaml", ".yml")
-
-def catalog_dir(override: str | os.PathLike | None = None) -> Path:
-    """--catalog beats $EVENTS_CATALOG beats the embedded default store."""
-    if override:
-        return Path(override)
-    env = os.environ.get("EVENTS_CATALOG")
-    return Path(env) if env else DEFAULT_CATALOG
-
 
 @dataclass
 class Catalog:

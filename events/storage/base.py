@@ -16,14 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
-from pydantic import ValidationError
 
 from events.errors import Problem, ReviewError, StorageError
 from events.filters import Filter, make_filter
 from events.related import index
-from events.schema import Event
-from events.territory.control import CLAIM_SUBTYPES, check_claims, claim_rows, enrich
-from events.territory.snapshots import Archive
 from events.vocab import CURATED, REVIEW_STATES, SEEN_RELATIONS
 
 _CHECKS_LOCK = threading.Lock()
@@ -234,6 +230,8 @@ class Storage(ABC):
     def archive(self):
         """The control snapshots of this store (the embedded store's folder; the team store keeps
         them in its database and reads a local copy)."""
+        from events.territory.snapshots import Archive  # deferred: shapely, for stores that hold snapshots
+
         if getattr(self, "_archive", None) is None:
             self._archive = Archive(getattr(self, "data", None))
         return self._archive
@@ -252,6 +250,8 @@ class Storage(ABC):
             return self._compute_checks(key)
 
     def _compute_checks(self, key: tuple) -> pd.DataFrame:
+        from events.territory.control import CLAIM_SUBTYPES, check_claims, claim_rows  # deferred: shapely
+
         cols = ["id", "date", "lon", "lat", "country", "uncertainty_km", "sub_event_type", "actor1", "claimed_by",
                 "tags", "dataset"]
         every = Filter(review=("all",))
@@ -295,6 +295,8 @@ class Storage(ABC):
 
     def with_control(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows with control, control_source, control_date, control_check and its note."""
+        from events.territory.control import enrich  # deferred: shapely
+
         return enrich(self.archive, frame, self.control_checks() if self.archive.sources() else None)
 
 
@@ -318,6 +320,10 @@ def review_after_edit(current: Stored | None) -> str:
 
 def validate_record(record: dict, event_id: str):
     """The record as an Event, or StorageError naming the event and its first bad field."""
+    from pydantic import ValidationError  # deferred with the schema: only writes validate
+
+    from events.schema import Event
+
     try:
         event = Event.model_validate(record)
     except ValidationError as exc:

@@ -5,6 +5,10 @@ Curated records are edited as their YAML files: a record's version is a hash of 
 bytes, so a hand edit on disk counts as a change too, and a save against an older version is
 refused. Each change is appended to `.history/ID.jsonl` inside the catalogue (hidden: the
 catalogue reader skips it).
+
+The catalogue's reader (pydantic), the export writers, the YAML library and the snapshot archive
+(shapely) are imported inside the methods that use them, on purpose: `import`, `datasets` and
+`territory` open this store and need none of them.
 """
 from __future__ import annotations
 
@@ -21,26 +25,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
-import yaml
 
 from events import safe_yaml
 from events.aggregate import aggregate, per_day, type_codes
 from events.atomic import write_bytes_atomic
-from events.datasets import batches, data_dir, frames, import_file, list_datasets, remove_dataset, unreadable
+from events.datasets import batches, frames, import_file, list_datasets, remove_dataset, unreadable
 from events.errors import DatasetError, NotFound, Problem, StaleVersion, StorageError
-from events.export import stream
-from events.features import COLUMNS
 from events.filters import Filter, key, mask, needs
 from events.locks import FileLock
+from events.paths import catalog_dir, data_dir
 from events.query import take
-from events.records import Catalog, catalog_dir, load_catalog, read_regular
-from events.schema import SLUG
 from events.storage.base import (Actor, Change, Storage, Stored, StoreFacts, Summary, as_actor, check_review,
                                  review_after_edit, validate_record)
-from events.storage.files import fingerprint, load_store
 from events.streams import read_ahead
-from events.territory.snapshots import Archive, import_snapshots
 from events.vocab import CLAIMED_OR_DISPUTED, CURATED
 
 VIEWS_KEPT = 32
@@ -100,6 +97,9 @@ class EmbeddedStorage(Storage):
     def of_frame(cls, events: pd.DataFrame) -> EmbeddedStorage:
         """A store over a table already in memory (our columns): for benchmarks and tests that
         draw or query a frame through the same route as the page's."""
+        from events.records import Catalog
+        from events.territory.snapshots import Archive
+
         store = cls(write_cache=False)
         store._loaded = Catalog(events=events)
         store._archive = Archive(root=Path(os.devnull) / "none")  # no control snapshots
@@ -128,6 +128,8 @@ class EmbeddedStorage(Storage):
         return list_datasets(self.data)
 
     def import_snapshots(self, paths, source, **options):
+        from events.territory.snapshots import import_snapshots
+
         return import_snapshots(paths, source, self.data, **options)
 
     # --- the table -------------------------------------------------------------------------
@@ -137,6 +139,8 @@ class EmbeddedStorage(Storage):
         if self._loaded is None:
             with self._load_lock:
                 if self._loaded is None:
+                    from events.storage.files import load_store
+
                     self._loaded = load_store(self.catalog, self.data, write_cache=self._write_cache)
         return self._loaded
 
@@ -152,6 +156,8 @@ class EmbeddedStorage(Storage):
             self._views.clear()
 
     def fingerprint(self) -> str:
+        from events.storage.files import fingerprint
+
         return fingerprint(self.catalog, self.data)
 
     def problems(self) -> list[Problem]:
@@ -159,6 +165,7 @@ class EmbeddedStorage(Storage):
         line), a look that reads no rows: the catalogue, and each dataset's schema."""
         if self._loaded is not None:
             return list(self._loaded.problems)
+        import pyarrow.parquet as pq
 
         out = list(self._catalogue().problems)
         for m in list_datasets(self.data):
@@ -240,6 +247,8 @@ class EmbeddedStorage(Storage):
                        ends=sub["end_date"].to_numpy("datetime64[ns]"))
 
     def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
+        from events.export import stream
+
         if self._loaded is None and not f.check and not self.archive.sources():
             # Not loaded yet (the command line): stream from the files batch by batch, reading the
             # next while the last is written, instead of loading every row first.
@@ -256,6 +265,8 @@ class EmbeddedStorage(Storage):
             return self._loaded
         with self._load_lock:
             if self._cat is None:
+                from events.records import load_catalog
+
                 self._cat = load_catalog(self.catalog, write_cache=self._write_cache)
             return self._cat
 
@@ -268,6 +279,8 @@ class EmbeddedStorage(Storage):
     def _streamed_arrow(self, f: Filter) -> Iterator[pd.DataFrame | pa.Table]:
         """The curated records (a frame), then each dataset batch as Arrow with only the columns
         a feature and the filter read: the filter's mask is computed on those few columns."""
+        from events.features import COLUMNS
+
         head = self._catalogue().events
         if len(head):
             keep = mask(head, f)
@@ -283,6 +296,8 @@ class EmbeddedStorage(Storage):
 
     # --- curated events ----------------------------------------------------------------------
     def _path(self, event_id: str) -> Path:
+        from events.schema import SLUG
+
         if not re.match(SLUG, event_id or "") or len(event_id) > 120:
             raise NotFound(f"{event_id!r} is not an event id (lowercase slug)")
         for suffix in (".yaml", ".yml"):
@@ -292,6 +307,8 @@ class EmbeddedStorage(Storage):
         return self.catalog / f"{event_id}.yaml"
 
     def _read(self, path: Path) -> tuple[bytes, dict]:
+        from events.records import read_regular
+
         raw = read_regular(path)
         data = safe_yaml.load(raw.decode("utf-8"))
         if not isinstance(data, dict):
@@ -416,6 +433,8 @@ class EmbeddedStorage(Storage):
 def dump_record(event) -> str:
     """A record as YAML, fields in the schema's order, defaults left out (review: approved included
     only when not the default)."""
+    import yaml
+
     data = event.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     data = {"id": event.id, **{k: v for k, v in data.items() if k != "id"}}
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
