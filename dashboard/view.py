@@ -15,6 +15,10 @@ TABLE_ROWS = 2000  # the table shows the newest events; a browser table of a mil
 TABLE_COLUMNS = ("date", "end_date", "title", "claim_status", "claimed_by", "event_type", "sub_event_type",
                  "location_name", "admin1", "country", "fatalities", "injured", "source_urls", "date_precision",
                  "geo_precision", "uncertainty_km", "dataset", "id")
+# The map's height: under the one-line heading and numbers it fills a 1440x900 window to within a
+# tenth and a 390x844 phone to its foot. (A frame sized by the stylesheet to the window left Leaflet
+# measuring one size and showing another: popups opened off the map.)
+MAP_HEIGHT = 660
 DOWNLOAD_MAX = 200_000  # larger exports belong to the CLI, which streams
 
 
@@ -212,8 +216,10 @@ def _heading(store) -> None:
     from dashboard.safe import notice_html
 
     problems = store.problems()
-    st.title("Conflict event map")
-    st.caption("Located incidents from news reports, with who claims what and how precise each place and date is.")
+    with st.container(key="ce-heading"):
+        st.title("Conflict event map")
+        st.caption("Located incidents from news reports, with who claims what and how precise each place and "
+                   "date is.")
     for notice in st.session_state.get("_ce_notices", []):
         st.html(notice_html(notice))
     if problems:
@@ -258,7 +264,6 @@ def _map(store, f: Filter, v, fingerprint: str, picked: str | None) -> bool:
                                                            v.count)
     if in_view < v.count:
         description = f"In the map view: {description} Zoom out to see all {v.count:,}."
-    st.caption(description)
     online = bool(st.session_state.get("f_tiles", False))
     rendered = foliummap.base(online)
     wanted = control_request(store, f)
@@ -271,8 +276,10 @@ def _map(store, f: Filter, v, fingerprint: str, picked: str | None) -> bool:
     layer = foliummap.layer_js((fingerprint, fkey, bounds if many else None, online, wanted), kind, payload,
                                rendered, control, open_id, bool(st.session_state.get("f_unc")))
     center, zoom = map_view(fkey, (list(v.center), v.zoom))
-    state = foliummap.show(rendered, layer, key="event_map", height=580, center=center, zoom=zoom,
-                           returned_objects=["bounds"] if many else [])
+    with st.container(key="ce-map"):
+        state = foliummap.show(rendered, layer, key="event_map", height=MAP_HEIGHT, center=center, zoom=zoom,
+                               returned_objects=["bounds"] if many else [])
+    st.caption(description)  # under the map: what it shows, after it
     if many:  # zooming in on many events: draw what is in view, in detail once few enough
         seen = mapview.bounds_of(state)
         if seen and seen != bounds:

@@ -595,6 +595,57 @@ def test_the_legend_covers_at_most_a_fifth_of_the_map_and_never_an_open_popup(se
         p.page.screenshot(path=str(ARTIFACTS / f"dashboard-legend-{size[0]}.png"))
 
 
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_map_is_the_page_it_starts_near_the_top_and_fills_the_window(server, browser, size):
+    """Issue 30: at 1440x900 the map starts within the window's top fifth and reaches to within a tenth
+    of its foot (the numbers on one line above it); on a phone it takes the screen's width and most of
+    its height, all of it on the first screen. The map inside the frame fills the frame."""
+    width, height = size
+    with Page(browser, width=width, height=height, mobile=width < 600) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        p.page.wait_for_timeout(500)
+        frame_box = p.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        inner = p.map_frame().evaluate("() => [document.querySelector('.leaflet-container').offsetHeight, "
+                                       "window.innerHeight]")
+        metrics = [b["y"] for b in (p.page.locator('.st-key-ce-metrics [data-testid="stMetric"]').nth(k)
+                                    .bounding_box() for k in range(4))]
+        ARTIFACTS.mkdir(exist_ok=True)
+        p.page.screenshot(path=str(ARTIFACTS / f"dashboard-first-screen-{width}.png"))
+    assert inner[0] == inner[1] == round(frame_box["height"]), (inner, frame_box)  # the map fills its frame
+    assert max(metrics) - min(metrics) < 2, metrics  # the four numbers on one line
+    if width > 600:
+        assert frame_box["y"] <= height / 5, frame_box
+        assert 0.9 * height <= frame_box["y"] + frame_box["height"] <= height + 1, frame_box  # near the window's foot
+    else:
+        assert frame_box["width"] >= width - 40 and frame_box["y"] + frame_box["height"] <= height + 1, frame_box
+        assert frame_box["height"] >= 0.7 * height, frame_box
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_a_marker_opens_on_its_first_click_and_nothing_moves_under_the_pointer(server, browser, size):
+    """Issue 30: one click (a tap on a phone) on a marker opens its popup, and neither the page nor the
+    map's frame scrolls between press and release."""
+    width, height = size
+    scrolled = "() => Array.from(document.querySelectorAll('*')).map(e => e.scrollTop).reduce((a, b) => a + b, 0)"
+    with Page(browser, width=width, height=height, mobile=width < 600) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        p.page.wait_for_timeout(800)
+        frame = p.map_frame()
+        # the marker lowest in the window: where focusing it would scroll anything that can scroll
+        boxes = [b for b in (frame.locator(".leaflet-marker-icon.ce-icon").nth(k).bounding_box()
+                             for k in range(frame.locator(".leaflet-marker-icon.ce-icon").count())) if b]
+        box = max((b for b in boxes if b["y"] + b["height"] <= height), key=lambda b: b["y"])
+        before = (p.page.evaluate(scrolled), frame.evaluate(scrolled))
+        if width < 600:
+            p.page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        else:
+            p.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        frame.wait_for_selector(".leaflet-popup-content", timeout=3000)  # the first click, no second try
+        assert (p.page.evaluate(scrolled), frame.evaluate(scrolled)) == before
+
+
 def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, browser, catalog):
     from urllib.parse import parse_qs, urlparse
 
