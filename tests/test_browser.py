@@ -646,6 +646,30 @@ def test_a_marker_opens_on_its_first_click_and_nothing_moves_under_the_pointer(s
         assert (p.page.evaluate(scrolled), frame.evaluate(scrolled)) == before
 
 
+LEGEND_SHARE = """sel => {
+    const m = document.querySelector('.leaflet-container').getBoundingClientRect(),
+          d = document.querySelector(sel), l = d.getBoundingClientRect();
+    return {share: l.width * l.height / (m.width * m.height), folded: d.classList.contains('ce-folded')}; }"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_the_grid_legend_follows_the_same_fold_rule(big_server, browser, size):
+    """Issue 30: the grid's legend, like the base one, covers at most a fifth of the map (folded where
+    it would cover more) and its button opens it."""
+    with Page(browser, width=size[0], height=size[1], mobile=size[0] < 600) as p:
+        p.page.goto(big_server + "/")
+        frame = p.map_frame(timeout_s=90)
+        frame.wait_for_selector(".ce-grid-legend", timeout=30_000)
+        p.page.wait_for_timeout(600)  # it measures itself once the frame has its size
+        got = frame.evaluate(LEGEND_SHARE, ".ce-grid-legend")
+        assert got["share"] <= 0.2, got
+        if got["folded"]:
+            frame.click(".ce-grid-legend .ce-legend-toggle")
+            opened = frame.evaluate(LEGEND_SHARE, ".ce-grid-legend")
+            assert not opened["folded"] and opened["share"] > got["share"], opened
+        assert size[0] > 600 or got["folded"]  # on a phone it would cover more than a fifth: folded
+
+
 def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, browser, catalog):
     from urllib.parse import parse_qs, urlparse
 

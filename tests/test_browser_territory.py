@@ -75,3 +75,23 @@ def test_control_map_follows_the_date_filter_and_a_claim_popup_gives_its_check(c
         p.page.wait_for_timeout(1000)
         assert control(p.map_frame()) is None  # off unless asked for
         assert p.blocked == []
+
+
+def test_the_control_legend_follows_the_same_fold_rule_on_a_phone(control_server, browser):
+    """Issue 30: on a phone the control map's legend covers at most a fifth of the map (folded where,
+    open, it would cover more), and its button folds and opens it."""
+    from tests.test_browser import LEGEND_SHARE
+
+    with Page(browser, width=390, height=844, mobile=True) as p:
+        p.page.goto(control_server + "/?control=drawn&to=2025-01-10")
+        wait_control(p, "2025-01-08")
+        f = p.map_frame()
+        p.page.wait_for_timeout(600)
+        got = f.evaluate(LEGEND_SHARE, ".ce-control-legend")
+        assert got["share"] <= 0.2, got
+        f.click(".ce-control-legend .ce-legend-toggle")
+        assert f.evaluate(LEGEND_SHARE, ".ce-control-legend")["folded"] != got["folded"]
+        if not got["folded"]:
+            f.click(".ce-control-legend .ce-legend-toggle")
+        assert "Control as of 2025-01-08 (drawn)" in f.evaluate(
+            "() => document.querySelector('.ce-control-legend').innerText")

@@ -265,19 +265,14 @@
         fillColor: p.fill, fillOpacity: p.opacity, dashArray: p.status === "contested" ? "3 3" : null}; }
       L.geoJSON(data.areas, {pane: pane, interactive: false, style: style}).addTo(parent);
       var changes = data.changes ? L.geoJSON(data.changes, {pane: pane, interactive: false, style: style}).addTo(parent) : null;
-      var legend = L.control({position: "bottomleft"});
-      legend.onAdd = function() {
-        var div = L.DomUtil.create("div", "ce-legend ce-control-legend");
-        var rows = '<div class="ce-h">Control as of ' + (data.date || "—") + ' (' + data.source + ')</div>';
-        if (!data.date) { rows += '<div>No snapshot on or before ' + data.asked + '</div>'; }
-        rows += opts.statusRows;
-        if (data.change_span) { rows += '<div class="ce-h">Changed hands ' + data.change_span[0] + ' → ' + data.change_span[1] + '</div>' +
-          '<div><span class="ce-swatch" style="background:#67001f"></span>taken (newly occupied)</div>' +
-          '<div><span class="ce-swatch" style="background:#053061"></span>regained</div>'; }
-        div.innerHTML = rows;
-        L.DomEvent.disableClickPropagation(div);
-        return div;
-      };
+      var rows = '<div class="ce-h">Control as of ' + (data.date || "—") + ' (' + data.source + ')</div>';
+      if (!data.date) { rows += '<div>No snapshot on or before ' + data.asked + '</div>'; }
+      rows += opts.statusRows;
+      if (data.change_span) { rows += '<div class="ce-h">Changed hands ' + data.change_span[0] + ' → ' + data.change_span[1] + '</div>' +
+        '<div><span class="ce-swatch" style="background:#67001f"></span>taken (newly occupied)</div>' +
+        '<div><span class="ce-swatch" style="background:#053061"></span>regained</div>'; }
+      var legend = foldableLegend(target, {position: "bottomleft", className: "ce-control-legend", title: "Control map",
+                                           html: rows});
       legend.addTo(target);
       window.ceControlLegend = legend;
       window.conflictControl = {source: data.source, date: data.date, areas: data.areas.features.length,
@@ -351,13 +346,8 @@
                 '<path d="M0 14L14 0M0 7L7 0M7 14L14 7" stroke="#111"/></svg>hatched by the share of them in the cell ' +
                 '(one line up to a quarter … four: all)</div>';
       }
-      var legend = L.control({position: "bottomright"});
-      legend.onAdd = function() {
-        var div = L.DomUtil.create("div", "ce-legend ce-grid-legend");
-        div.innerHTML = rows;
-        L.DomEvent.disableClickPropagation(div);
-        return div;
-      };
+      var legend = foldableLegend(host, {position: "bottomright", className: "ce-grid-legend", title: "Legend",
+                                         html: rows});
       legend.addTo(host);
       window.ceGridLegend = legend;
     }
@@ -367,38 +357,27 @@
     drawn();
 
   }
-
-  // Shapes and colours per event type, line styles per claim status, uncertainty symbols:
-  // html is the legend's body, made (and escaped) in Python.
-  function legend(map, html) {
-    var legend = L.control({position: "bottomright"});
-    // A button that folds the legend away; folded from the start wherever, open, it would cover more
-    // than a fifth of the map (a phone, a short frame), measured, not guessed from the width.
-    legend.onAdd = function() {
-      var div = L.DomUtil.create("div", "ce-legend ce-base-legend");
-      div.innerHTML = '<button type="button" class="ce-legend-toggle" aria-expanded="true">Legend</button>' +
-                      '<div class="ce-legend-body">' + html + '</div>';
+  // Every legend of the map: a button folds it away; it starts folded wherever, open, it would cover
+  // more than a fifth of the map (a phone, a short frame), measured, not guessed from the width; and
+  // it steps aside while a popup is open, coming back after. opts: position, className, title, html.
+  function foldableLegend(map, opts) {
+    var control = L.control({position: opts.position}), handlers = null;
+    control.onAdd = function() {
+      var div = L.DomUtil.create("div", "ce-legend " + opts.className);
+      div.innerHTML = '<button type="button" class="ce-legend-toggle" aria-expanded="true">' + opts.title +
+                      '</button><div class="ce-legend-body">' + opts.html + '</div>';
       var button = div.querySelector(".ce-legend-toggle");
       function fold(folded) {
         div.classList.toggle("ce-folded", folded);
         button.setAttribute("aria-expanded", String(!folded));
       }
       var chosen = false;  // once the user folds or unfolds it, the size no longer decides
-      var openBeforePopup = null;  // the legend steps aside while a popup is open, and comes back after
+      var openBeforePopup = null;  // whether it was open when a popup opened
       L.DomEvent.on(button, "click", function() {
         chosen = true;
         var unfold = div.classList.contains("ce-folded");
         if (unfold && openBeforePopup !== null) { openBeforePopup = null; map.closePopup(); }
         fold(!unfold);
-      });
-      map.on("popupopen", function() {
-        if (openBeforePopup === null) openBeforePopup = !div.classList.contains("ce-folded");
-        fold(true);
-      });
-      map.on("popupclose", function() {
-        var was = openBeforePopup;
-        openBeforePopup = null;
-        if (chosen) fold(!was); else auto();
       });
       function auto() {
         var size = map.getSize();
@@ -406,14 +385,34 @@
         fold(false);
         fold(div.offsetWidth * div.offsetHeight > 0.2 * size.x * size.y);
       }
-      map.on("resize", auto);
+      handlers = {
+        popupopen: function() {
+          if (openBeforePopup === null) openBeforePopup = !div.classList.contains("ce-folded");
+          fold(true);
+        },
+        popupclose: function() {
+          var was = openBeforePopup;
+          openBeforePopup = null;
+          if (chosen) fold(!was); else auto();
+        },
+        resize: auto
+      };
+      map.on(handlers);
       setTimeout(auto, 300);  // the frame may still be sizing itself when the map is made
       auto();
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
     };
-    legend.addTo(map);
+    control.onRemove = function() { if (handlers) map.off(handlers); };
+    return control;
+  }
+
+  // Shapes and colours per event type, line styles per claim status, uncertainty symbols:
+  // html is the legend's body, made (and escaped) in Python.
+  function legend(map, html) {
+    foldableLegend(map, {position: "bottomright", className: "ce-base-legend", title: "Legend", html: html})
+      .addTo(map);
   }
 
   // Place names from the gazetteer, thinned by zoom, fetched by tile
