@@ -25,7 +25,14 @@ def _dict_encode(values, escape=text) -> tuple[list[int], list[str]]:
     return codes.tolist(), [escape(u) for u in uniques]
 
 
+def _source_label(s) -> str:
+    href = url(s.get("url"))
+    name = f"{text(s.get('outlet'))}, {text(s.get('published'))}"
+    return f'<a href="{href}" target="_blank" rel="noopener noreferrer nofollow">{name}</a>' if href else name
+
+
 def _sources_html(sources, max_quote: int | None) -> str | None:
+    """Every source with its quote, as list items (the popup's fold)."""
     if sources is None or not len(sources):
         return None
     items = []
@@ -33,11 +40,16 @@ def _sources_html(sources, max_quote: int | None) -> str | None:
         quote = str(s.get("quote") or "")
         if max_quote and len(quote) > max_quote:
             quote = quote[:max_quote].rstrip() + "…"
-        href = url(s.get("url"))
-        name = f"{text(s.get('outlet'))}, {text(s.get('published'))}"
-        label = f'<a href="{href}" target="_blank" rel="noopener noreferrer nofollow">{name}</a>' if href else name
-        items.append(f"<li>{label}<blockquote>{text(quote)}</blockquote></li>")
+        items.append(f"<li>{_source_label(s)}<blockquote>{text(quote)}</blockquote></li>")
     return "".join(items)
+
+
+def _first_source_html(sources) -> str | None:
+    """The first source's outlet and date (linked), and how many more there are: the popup's essentials."""
+    if sources is None or not len(sources):
+        return None
+    more = len(sources) - 1
+    return _source_label(sources[0]) + (f" <span class=ce-muted>(+{more} more)</span>" if more else "")
 
 
 RELATION_TEXT = {"contradicts": "contradicts", "corroborates": "corroborates", "same-incident": "same incident as"}
@@ -102,6 +114,7 @@ def popup_columns(df: pd.DataFrame, max_quote: int | None = None, links: dict | 
         cols[name], dicts[name] = _dict_encode(values)
     built = {
         "src": [_sources_html(s, max_quote) for s in df["sources"]],
+        "src1": [_first_source_html(s) for s in df["sources"]],
         "flags": [_flags_html(f) for f in df["geo_flags"]],
         "rel": ([_related_html(links.get(i)) for i in df["id"].astype(str)] if links else [None] * len(df)),
     }

@@ -293,6 +293,7 @@ def test_hostile_record_runs_no_script_and_shows_its_text(server, browser):
         p.wait_count(1)
         f = p.map_frame()
         p.open_popup(HOSTILE_ID)
+        f.click(".leaflet-popup-content details.ce-more summary")  # notes are behind the popup's fold
         text = f.inner_text(".leaflet-popup-content")
         assert '<img src=x onerror="window.__pwned=1;alert(1)">' in text
         assert "${alert(1)} `backtick` \\ <b>bold?</b>" in text
@@ -668,6 +669,49 @@ def test_the_grid_legend_follows_the_same_fold_rule(big_server, browser, size):
             opened = frame.evaluate(LEGEND_SHARE, ".ce-grid-legend")
             assert not opened["folded"] and opened["share"] > got["share"], opened
         assert size[0] > 600 or got["folded"]  # on a phone it would cover more than a fifth: folded
+
+
+def test_popups_show_their_essentials_whole_and_keep_quotes_behind_a_fold(server, browser):
+    """Issue 30: at 1440x900 every seed event's popup shows title, date, place, toll, claim and claimant
+    and its first source with no line cut and no inner scroll; the quotes open from a fold; the
+    marker's tooltip stays away while its popup is open."""
+    from events.records import load_catalog
+    from tests.conftest import SEED_CATALOG
+
+    ids = load_catalog(SEED_CATALOG, write_cache=False).events["id"].astype(str).tolist()
+    whole = """() => { const c = document.querySelector('.ce-popup');
+        return {inner: c.scrollHeight - c.clientHeight, fold: !!c.querySelector('details.ce-more'),
+                open: !!c.querySelector('details.ce-more[open]')}; }"""
+    with Page(browser, width=1440, height=900) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        f = p.map_frame()
+        for event_id in ids:
+            text = p.open_popup(event_id)
+            got = f.evaluate(whole)
+            assert got["inner"] <= 1, (event_id, got)  # as tall as its content: nothing scrolls inside
+            for line in ("Date:", "Place:", "Fatalities:", "Claim:", "Source:"):
+                assert line in text, (event_id, line, text)
+            assert got["fold"] and not got["open"] and "Sources and quotes" not in text, (event_id, text)
+        f.click("details.ce-more summary")
+        assert f.evaluate(whole)["open"] and "Sources and quotes" in f.inner_text(".leaflet-popup-content")
+        hover = """id => { const m = window.conflictEvents.byId[id];
+            m.fire('mouseover', {latlng: m.getLatLng()});
+            const n = document.querySelectorAll('.leaflet-tooltip').length;
+            m.fire('mouseout', {latlng: m.getLatLng()}); return n; }"""
+        assert f.evaluate(hover, ids[-1]) == 0  # the pointer on the marker of the open popup: no tooltip
+        f.click(".leaflet-popup-close-button")
+        assert f.evaluate(hover, ids[-1]) == 1  # closed, the marker has its tooltip again
+        # opened by a link while the map still moves: brought whole into view once it settles
+        p.page.goto(server + "/?event=kursk-north-korean-soldiers-captured-2025-01-09")
+        f = p.map_frame()
+        f.wait_for_selector(".leaflet-popup-content", timeout=20_000)
+        p.page.wait_for_timeout(1200)
+        inside = f.evaluate("""() => {
+            const m = document.querySelector('.leaflet-container').getBoundingClientRect(),
+                  q = document.querySelector('.leaflet-popup').getBoundingClientRect();
+            return q.top >= m.top && q.bottom <= m.bottom && q.left >= m.left && q.right <= m.right; }""")
+        assert inside, "the linked event's popup is cut by the map's edge"
 
 
 def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, browser, catalog):

@@ -81,10 +81,18 @@
     var P = data.popup, TYPES = opts.typeNames, CLAIMS = opts.claimNames;
     function v(name, i) { var k = P.cols[name][i]; return k < 0 ? "" : P.dicts[name][k]; }
     function count(x) { return x < 0 ? "unknown" : String(x); }
-    // Every piece below was escaped in Python; this only joins them.
+    // Every piece below was escaped in Python; this only joins them. The essentials first (title,
+    // date, type, place, toll, claim and claimant, control, the first source, who else saw it); the
+    // quotes, further sources, location notes and notes behind a fold, as TimeMap's cards keep them.
     function popup(i) {
       var claim = CLAIMS[data.c[i]], near = v("near", i), where = v("where", i), flags = v("flags", i),
-          cn = v("cn", i), src = v("src", i), notes = v("notes", i);
+          cn = v("cn", i), src = v("src", i), notes = v("notes", i), first = v("src1", i);
+      var folded = (src ? '<div><b>Sources and quotes:</b><ul class=ce-sources>' + src + '</ul></div>' : '') +
+        (flags ? '<div class=ce-flag>' + flags + '</div>' : '') +
+        (cn ? '<div class=ce-muted>Region also called: ' + cn + '</div>' : '') +
+        (notes ? '<div class=ce-notes><b>Notes:</b> ' + notes + '</div>' : '');
+      var told = [src ? "quotes" : "", flags ? "⚠ location notes" : "", cn ? "other names" : "", notes ? "notes" : ""]
+        .filter(Boolean);
       return '<div class="ce-popup"><div class="ce-title">' + P.title[i] + '</div>' +
         '<div><b>Date:</b> ' + v("when", i) + ' <span class=ce-muted>(' + v("dp", i) + ')</span></div>' +
         '<div><b>Type:</b> ' + TYPES[data.t[i]] + ' — ' + v("sub", i) + '</div>' +
@@ -97,11 +105,9 @@
         (v("ctl", i) ? '<div><b>Control at the place:</b> ' + v("ctl", i) + '</div>' : '') +
         (v("chk", i) ? '<div class="ce-check"><b>Claim checked against control maps:</b> <span class="ce-claim">' + v("chk", i) +
           '</span><div class=ce-muted>' + v("chkn", i) + '</div></div>' : '') +
-        (flags ? '<div class=ce-flag>' + flags + '</div>' : '') +
-        (cn ? '<div class=ce-muted>Region also called: ' + cn + '</div>' : '') +
-        (src ? '<div><b>Sources:</b><ul class=ce-sources>' + src + '</ul></div>' : '') +
+        (first ? '<div><b>Source:</b> ' + first + '</div>' : '') +
         (v("rel", i) ? '<div class=ce-related><b>Related:</b><ul class=ce-sources>' + v("rel", i) + '</ul></div>' : '') +
-        (notes ? '<div class=ce-notes><b>Notes:</b> ' + notes + '</div>' : '') +
+        (folded ? '<details class=ce-more><summary>More: ' + told.join(", ") + '</summary>' + folded + '</details>' : '') +
         '<div class=ce-links><a class=ce-link href="' + link(i) + '" target="_blank" rel="noopener">Link to this event</a>' +
           ' · <a href="#" class=ce-copy data-i="' + i + '">Copy link</a>' +
           (data.cur && data.cur[i] ? ' · <a class=ce-edit href="' + pageBase() + 'add?edit=' + encodeURIComponent(unescapeText(data.id[i])) +
@@ -164,13 +170,13 @@
                                         spiderfyOnMaxZoom: true, maxClusterRadius: 40, iconCreateFunction: clusterIcon});
     var markers = [];
     var byId = {};
-    // The map fills its frame: a popup fits inside it, however narrow (a phone) or low the frame.
-    var popupWidth = Math.max(200, Math.min(420, window.innerWidth - 70)),
-        popupHeight = Math.max(160, Math.min(380, window.innerHeight - 150));
+    // A popup fits inside the map, however narrow (a phone): its width here, its height by the
+    // stylesheet from the frame's height as it is when the popup opens (map.css, .ce-popup).
+    var popupWidth = Math.max(200, Math.min(420, window.innerWidth - 70));
     for (var i = 0; i < data.lat.length; i++) {
       var m = L.marker([data.lat[i], data.lon[i]], {icon: icon(data.t[i], data.c[i], data.rg && data.rg[i] >= 0),
                                                     riseOnHover: true});
-      m.bindPopup((function(j) { return function() { return popup(j); }; })(i), {maxWidth: popupWidth, maxHeight: popupHeight,
+      m.bindPopup((function(j) { return function() { return popup(j); }; })(i), {maxWidth: popupWidth,
         autoPanPadding: [8, 8]});
       m.bindTooltip((function(j) { return function() { return v("when", j) + " · " + P.title[j] + " (" + CLAIMS[data.c[j]] + ")"; }; })(i));
       m.eventId = data.id[i];
@@ -197,6 +203,22 @@
     cluster.on("popupclose", function(e) { var i = e.layer ? e.layer.ceI : e.propagatedFrom && e.propagatedFrom.ceI;
       if (i !== undefined) { delete pinned[i]; showShape(i, false); } });
     cluster.on("popupopen", function(e) { if (e.popup.getElement()) wireRelated(e.popup.getElement()); });
+    // While its popup is open a marker's tooltip stays away (it would lie across the popup); the fold,
+    // opened or closed, pans the map again so the popup stays whole in view.
+    cluster.on("popupopen", function(e) {
+      var m = e.layer || e.propagatedFrom, tip = m && m.getTooltip && m.getTooltip();
+      if (tip) { m.closeTooltip(); m.unbindTooltip(); m.ceTip = tip; }
+      var fold = e.popup.getElement() && e.popup.getElement().querySelector("details.ce-more");
+      if (fold) {
+        L.DomEvent.on(fold, "toggle", function() {
+          if (e.popup._adjustPan) e.popup._adjustPan();  // Leaflet 1.9's own pan-into-view (vendored, pinned)
+        });
+      }
+    });
+    cluster.on("popupclose", function(e) {
+      var m = e.layer || e.propagatedFrom;
+      if (m && m.ceTip) { m.bindTooltip(m.ceTip); m.ceTip = null; }
+    });
     // "Copy link": the clipboard where the browser allows it, else the link shown selected to copy by hand.
     cluster.on("popupopen", function(e) {
       var a = e.popup.getElement() && e.popup.getElement().querySelector(".ce-copy");
@@ -230,6 +252,9 @@
       (function attempt() {
         if (m._map) {
           m.openPopup();
+          // Opened while the map may still be moving (a link, a table row): Leaflet skips its pan then,
+          // so the popup is brought whole into view once more when the map has settled.
+          setTimeout(function() { var p = m.getPopup(); if (p && p.isOpen() && p._adjustPan) p._adjustPan(); }, 400);
           if (done) done();
           return;
         }
