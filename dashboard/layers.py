@@ -226,3 +226,18 @@ ceMap.viewInUrl({{ this._parent.get_name() }}, {{ this.opts_json }});
         super().__init__()
         self._name = "ViewInUrl"
         self.opts_json = script_json({"delayMs": int(delay_ms), "recheckMs": int(recheck_ms)})
+
+
+class AreaTool(MacroElement):
+    """A button that turns the next drag on the map into a box, sent to the page as the area filter
+    (dashboard/view.py takes it from the map's value)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+ceMap.areaTool({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "AreaTool"

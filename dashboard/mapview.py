@@ -17,7 +17,8 @@ import pandas as pd
 import shapely
 
 from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, MAP_CSS, MAP_JS, AggregateLayer,
-                              ControlLayer, EventLayer, Legend, PlaceLabels, StaticGeoJson, TileFailureNotice, ViewInUrl)
+                              AreaTool, ControlLayer, EventLayer, Legend, PlaceLabels, StaticGeoJson,
+                              TileFailureNotice, ViewInUrl)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from events.columns import plain
@@ -133,6 +134,7 @@ def base_map(online_tiles: bool = False) -> folium.Map:
     PlaceLabels(label_tiles(STATIC_DIR, STATIC_URL)).add_to(m)
     Legend().add_to(m)
     ViewInUrl().add_to(m)
+    AreaTool().add_to(m)
     return m
 
 

@@ -148,6 +148,8 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
     facts = _PageFacts(shared.facts(fingerprint, store), fingerprint, store)
     _init_from_url(facts.datasets)
     _apply_brush()
+    if st.session_state.get("_ce_area_pending"):  # set before the widget is drawn, as Streamlit requires
+        st.session_state["f_area"] = st.session_state.pop("_ce_area_pending")
     sb = st.sidebar
     sb.header("Filters")
     # One box a row: two side by side at the sidebar's width cut the date to its year.
@@ -280,6 +282,10 @@ def _map(store, f: Filter, v, fingerprint: str, picked: str | None) -> bool:
         state = foliummap.show(rendered, layer, key="event_map", height=MAP_HEIGHT, center=center, zoom=zoom,
                                returned_objects=["bounds"] if many else [])
     st.caption(description)  # under the map: what it shows, after it
+    drawn = state.get("ce_area") if isinstance(state, dict) else None
+    if drawn and drawn != st.session_state.get("_ce_area_seen"):  # a box drawn on the map: the area filter
+        st.session_state["_ce_area_seen"] = st.session_state["_ce_area_pending"] = drawn
+        st.rerun()
     if many:  # zooming in on many events: draw what is in view, in detail once few enough
         seen = mapview.bounds_of(state)
         if seen and seen != bounds:

@@ -714,6 +714,36 @@ def test_popups_show_their_essentials_whole_and_keep_quotes_behind_a_fold(server
         assert inside, "the linked event's popup is cut by the map's edge"
 
 
+def test_a_box_drawn_on_the_map_becomes_the_area_filter_in_the_url(server, browser):
+    """Issue 30: the map's area tool turns one drag into a box; the page filters to it (area= in the URL,
+    the same filter as --bbox), and the map shows only the events inside."""
+    from urllib.parse import parse_qs, urlparse
+
+    with Page(browser, width=1440, height=900) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        f = p.map_frame()
+        frame_box = p.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        corners = f.evaluate("""() => [[48.45, 36.95], [47.85, 37.45]].map(ll => {
+            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""")
+        (x0, y0), (x1, y1) = [(frame_box["x"] + x, frame_box["y"] + y) for x, y in corners]
+        f.click(".ce-area-tool")
+        p.page.mouse.move(x0, y0)
+        p.page.mouse.down()
+        p.page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=4)
+        p.page.mouse.move(x1, y1, steps=4)
+        p.page.mouse.up()
+        ids = p.wait_count(5)  # the two Kurakhove events, Pokrovsk, Shevchenko and the test's own at Pokrovsk
+        assert not any(i.startswith(("kursk", "kotovsk", "prymorske")) for i in ids), ids
+        deadline = time.time() + 10
+        while "area=" not in p.page.url and time.time() < deadline:
+            p.page.wait_for_timeout(200)
+        area = parse_qs(urlparse(p.page.url).query)["area"][0]
+        south, west, north, east = map(float, area.split(","))
+        assert south < 47.98 < 48.28 < north and west < 37.18 < 37.28 < east, area  # the box as drawn, about
+        assert f.evaluate("() => window.map.dragging.enabled()")  # one box, then the map drags again
+
+
 def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, browser, catalog):
     from urllib.parse import parse_qs, urlparse
 

@@ -571,5 +571,49 @@
     window.ceViewRecheck = setInterval(write, opts.recheckMs);
   }
 
-  window.ceMap = {eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
+  // Filter to an area drawn on the map: the button turns dragging into drawing a box; the box is
+  // sent to the page (the map component's value, `ce_area`: south,west,north,east), which sets the
+  // area filter, so the URL (`area=`), the counts, the table and the downloads follow. Mouse only.
+  function areaTool(map) {
+    var control = L.control({position: "topleft"});
+    control.onAdd = function() {
+      var div = L.DomUtil.create("div", "leaflet-bar ce-tools");
+      div.innerHTML = '<a href="#" role="button" class="ce-area-tool" title="Filter to an area: press, then drag a box ' +
+                      'on the map" aria-label="Filter to an area" aria-pressed="false">&#9633;</a>';
+      var button = div.querySelector("a"), on = false, start = null, box = null;
+      function mode(v) {
+        on = v;
+        button.classList.toggle("ce-on", v);
+        button.setAttribute("aria-pressed", String(v));
+        map.getContainer().style.cursor = v ? "crosshair" : "";
+        if (v) map.dragging.disable(); else map.dragging.enable();
+      }
+      L.DomEvent.on(button, "click", function(e) { L.DomEvent.preventDefault(e); mode(!on); });
+      map.on("mousedown", function(e) {
+        if (!on) return;
+        start = e.latlng;
+        box = L.rectangle([start, start], {color: "#1f4e79", weight: 2, dashArray: "5 4", fill: false,
+                                           interactive: false}).addTo(map);
+      });
+      map.on("mousemove", function(e) { if (on && start && box) box.setBounds([start, e.latlng]); });
+      map.on("mouseup", function(e) {
+        if (!on || !start) return;
+        var b = L.latLngBounds(start, e.latlng);
+        start = null;
+        mode(false);
+        if (box) { map.removeLayer(box); box = null; }
+        if (b.getNorth() - b.getSouth() < 1e-3 || b.getEast() - b.getWest() < 1e-3) return;  // a click, not a box
+        var area = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()].map(function(x) { return x.toFixed(4); }).join(",");
+        window.conflictArea = area;
+        if (window.Streamlit && window.__GLOBAL_DATA__) {
+          window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_area: area}));
+        }
+      });
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+  }
+
+  window.ceMap = {areaTool: areaTool, eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
 })();
