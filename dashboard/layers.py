@@ -241,3 +241,17 @@ ceMap.areaTool({{ this._parent.get_name() }});
     def __init__(self) -> None:
         super().__init__()
         self._name = "AreaTool"
+
+
+class MeasureTool(MacroElement):
+    """A button after which two clicks on the map measure the distance between them."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+ceMap.measureTool({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MeasureTool"

@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, MAP_CSS, MAP_JS, AggregateLayer,
-                              AreaTool, ControlLayer, EventLayer, Legend, PlaceLabels, StaticGeoJson,
+                              AreaTool, ControlLayer, EventLayer, Legend, MeasureTool, PlaceLabels, StaticGeoJson,
                               TileFailureNotice, ViewInUrl)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
@@ -135,6 +135,7 @@ def base_map(online_tiles: bool = False) -> folium.Map:
     Legend().add_to(m)
     ViewInUrl().add_to(m)
     AreaTool().add_to(m)
+    MeasureTool().add_to(m)
     return m
 
 
@@ -183,8 +184,11 @@ def layer(store, f, bounds: tuple | None = None, count: int | None = None,
         bounds = None
     if count <= MAX_FEATURES:
         sub = store.select(f, None, bounds=bounds)
-        if store.archive.sources():  # what control maps say of each place, in its popup
+        if store.archive.sources():  # what control maps say of each place, and how far the front is, in its popup
+            from events.territory.control import front_km
+
             sub = store.with_control(sub)
+            sub["front_km"], sub["front_date"] = front_km(store.archive, sub)
         return "events", layer_data(sub, links), (f"{count:,} events, each drawn individually (overlapping ones "
                                                    "clustered)."), count
     data = store.grid(f, MAX_CELLS, bounds)

@@ -78,12 +78,19 @@ def _flags_html(flags) -> str | None:
 def control_fields(df: pd.DataFrame) -> dict:
     """What control snapshots say (Storage.with_control's columns), when the frame has them."""
     if "control" not in df:
-        return {"ctl": [None] * len(df), "chk": [None] * len(df), "chkn": [None] * len(df)}
+        return {"ctl": [None] * len(df), "chk": [None] * len(df), "chkn": [None] * len(df), "front": [None] * len(df)}
     day = df["control_date"].dt.strftime("%Y-%m-%d")
     ctl = np.where(df["control_source"].notna(),
                    df["control"].fillna("not mapped").astype(str) + " (" + df["control_source"].fillna("").astype(str)
                    + ", snapshot of " + day.fillna("") + ")", None)
-    return {"ctl": ctl, "chk": df["control_check"].map(CHECK_TEXT), "chkn": df["control_check_note"]}
+    front = [None] * len(df)
+    if "front_km" in df:  # dashboard/mapview.py adds it: km to the front line on the event's date
+        km = pd.Series(df["front_km"].to_numpy(np.float64), index=df.index)
+        when = pd.to_datetime(df["front_date"]).dt.strftime("%Y-%m-%d")
+        said = (km.round().astype("Int64").astype(str) + " km away (" + df["control_source"].fillna("").astype(str)
+                + ", snapshot of " + when.fillna("") + ")")
+        front = said.where(km.notna(), None)
+    return {"ctl": ctl, "chk": df["control_check"].map(CHECK_TEXT), "chkn": df["control_check_note"], "front": front}
 
 
 def popup_columns(df: pd.DataFrame, max_quote: int | None = None, links: dict | None = None) -> dict:

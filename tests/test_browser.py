@@ -744,6 +744,33 @@ def test_a_box_drawn_on_the_map_becomes_the_area_filter_in_the_url(server, brows
         assert f.evaluate("() => window.map.dragging.enabled()")  # one box, then the map drags again
 
 
+def test_two_clicks_after_the_measure_button_give_the_distance_between_them(server, browser):
+    """Issue 30: the measuring tool: two clicks, a line labelled with its length, within 0.5 % of the
+    geodesic (geopy) between the two places clicked; the button again clears it."""
+    from geopy.distance import geodesic
+
+    with Page(browser, width=1440, height=900) as p:
+        p.page.goto(server + "/")
+        p.wait_count(9)
+        f = p.map_frame()
+        frame_box = p.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        points = f.evaluate("""() => [[50.45, 30.52], [49.99, 36.23]].map(ll => {   // Kyiv, Kharkiv
+            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""")
+        f.click(".ce-measure-tool")
+        for x, y in points:
+            p.page.mouse.click(frame_box["x"] + x, frame_box["y"] + y)
+            p.page.wait_for_timeout(150)
+        got = f.evaluate("() => window.conflictMeasure")
+        assert got and got["km"] == pytest.approx(geodesic(*got["ends"]).km, rel=0.005), got
+        assert 380 < got["km"] < 440, got  # Kyiv to Kharkiv, give or take the clicks' pixels
+        label = f.inner_text(".ce-measure")
+        assert label.endswith(" km") and abs(int(label.split()[0].replace(",", "")) - got["km"]) < 1, label
+        f.click(".ce-measure-tool")
+        p.page.wait_for_timeout(400)  # Leaflet fades a tooltip out for 200 ms before removing it
+        assert f.evaluate("() => [window.conflictMeasure, document.querySelectorAll('.ce-measure').length]") == \
+            [None, 0]
+
+
 def test_brushing_the_timeline_sets_from_and_to_and_the_map_follows(server, browser, catalog):
     from urllib.parse import parse_qs, urlparse
 

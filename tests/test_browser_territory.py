@@ -60,6 +60,7 @@ def test_control_map_follows_the_date_filter_and_a_claim_popup_gives_its_check(c
         text = p.open_popup(CLAIM)
         assert "corroborated by drawn on 2025-01-08 (2 days after the claim)" in text
         assert "Control at the place: contested (drawn, snapshot of 2025-01-03)" in text
+        assert "Front line: 5 km away (drawn, snapshot of 2025-01-03)" in text  # 0.069 deg east, at 48 N
         ARTIFACTS.mkdir(exist_ok=True)
         p.page.screenshot(path=str(ARTIFACTS / "control-map.png"))
         p.page.goto(control_server + "/?control=drawn&to=2025-01-05")

@@ -220,3 +220,24 @@ def test_changes_from_before_the_first_snapshot_count_from_it_and_say_so(snapsho
     assert None not in got["change_span"] and got["change_span"][0] == first.isoformat()
     assert f"before the first snapshot held ({first.isoformat()})" in got["change_note"]
     assert "null" not in json.dumps(got["change_span"]) and got["changes"]["features"]
+
+
+def test_the_distance_to_the_front_line_is_to_the_occupied_edge_on_the_events_date(snapshots):
+    """Issue 30: km from an event's place to the edge of the occupied area inside Ukraine in the
+    snapshot in force on its date, within 1 % of the geodesic (geopy)."""
+    from geopy.distance import geodesic
+
+    from events.territory.control import front_km
+
+    store = open_storage(None, None, snapshots)
+    frame = store.select(make_filter(review=["all"]), ["id", "date", "lat", "lon"]).set_index("id", drop=False)
+    km, day = front_km(store.archive, frame)
+    got = dict(zip(frame.index, zip(km, day.astype(str))))
+    # 2025-01-11: the 2025-01-08 map holds occupied ground from 37.25 E; Kurakhove lies 0.031 deg inside it
+    lat, lon = KURAKHOVE[1], KURAKHOVE[0]
+    want = geodesic((lat, lon), (lat, 37.25)).km
+    assert got["kurakhove-area-fighting-2025-01-11"][1] == "2025-01-08"
+    assert got["kurakhove-area-fighting-2025-01-11"][0] == pytest.approx(want, rel=0.01)
+    # 2025-01-06: the 2025-01-03 map, occupied from 37.35 E
+    assert got[KURAKHOVE_CLAIM][0] == pytest.approx(geodesic((lat, lon), (lat, 37.35)).km, rel=0.01)
+    assert np.isnan(got["kursk-north-korean-soldiers-captured-died-2024-12"][0])  # before the first snapshot

@@ -103,6 +103,7 @@
         '<div><b>Claim:</b> <span class="ce-claim ce-' + claim + '">' + claim + '</span> by ' + v("by", i) +
           ' <span class=ce-muted>(' + v("meaning", i) + ')</span></div>' +
         (v("ctl", i) ? '<div><b>Control at the place:</b> ' + v("ctl", i) + '</div>' : '') +
+        (v("front", i) ? '<div><b>Front line:</b> ' + v("front", i) + '</div>' : '') +
         (v("chk", i) ? '<div class="ce-check"><b>Claim checked against control maps:</b> <span class="ce-claim">' + v("chk", i) +
           '</span><div class=ce-muted>' + v("chkn", i) + '</div></div>' : '') +
         (first ? '<div><b>Source:</b> ' + first + '</div>' : '') +
@@ -615,5 +616,44 @@
     control.addTo(map);
   }
 
-  window.ceMap = {areaTool: areaTool, eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
+  // Measure: the button's next two clicks on the map are the ends of a line, labelled with its length
+  // (great circle, Leaflet's map.distance); a third click starts again; the button again clears it.
+  function measureTool(map) {
+    var control = L.control({position: "topleft"});
+    control.onAdd = function() {
+      var div = L.DomUtil.create("div", "leaflet-bar ce-tools");
+      div.innerHTML = '<a href="#" role="button" class="ce-measure-tool" title="Measure: click two places on the map" ' +
+                      'aria-label="Measure a distance" aria-pressed="false">&#8596;</a>';
+      var button = div.querySelector("a"), on = false, ends = [], drawn = L.layerGroup();
+      function clear() { drawn.clearLayers(); ends = []; }
+      function mode(v) {
+        on = v;
+        button.classList.toggle("ce-on", v);
+        button.setAttribute("aria-pressed", String(v));
+        map.getContainer().style.cursor = v ? "crosshair" : "";
+        if (!v) { clear(); window.conflictMeasure = null; }
+      }
+      L.DomEvent.on(button, "click", function(e) { L.DomEvent.preventDefault(e); mode(!on); });
+      drawn.addTo(map);
+      map.on("click", function(e) {
+        if (!on) return;
+        if (ends.length === 2) clear();
+        ends.push(e.latlng);
+        L.circleMarker(e.latlng, {radius: 4, color: "#111", weight: 2, fillColor: "#fff", fillOpacity: 1,
+                                  interactive: false}).addTo(drawn);
+        if (ends.length === 2) {
+          var km = map.distance(ends[0], ends[1]) / 1000;
+          window.conflictMeasure = {km: km, ends: ends.map(function(p) { return [p.lat, p.lng]; })};
+          L.polyline(ends, {color: "#111", weight: 2, dashArray: "6 4", interactive: false}).addTo(drawn)
+            .bindTooltip((km < 10 ? km.toFixed(1) : Math.round(km).toLocaleString()) + " km",
+                         {permanent: true, direction: "center", className: "ce-measure"}).openTooltip();
+        }
+      });
+      L.DomEvent.disableClickPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+  }
+
+  window.ceMap = {areaTool: areaTool, measureTool: measureTool, eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
 })();
