@@ -96,3 +96,137 @@ def test_the_control_legend_follows_the_same_fold_rule_on_a_phone(control_server
             f.click(".ce-control-legend .ce-legend-toggle")
         assert "Control as of 2025-01-08 (drawn)" in f.evaluate(
             "() => document.querySelector('.ce-control-legend').innerText")
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_an_analysts_walk_through_the_map(control_server, browser, size, tmp_path):
+    """Issue 30: the path an analyst takes, at a desk and on a phone, each step on the first try, with a
+    screenshot of each (artifacts/walk/) for a person to look at."""
+    from urllib.parse import parse_qs, urlparse
+
+    import numpy as np
+    import pyogrio
+    from geopy.distance import geodesic
+
+    from events.records import load_catalog
+
+    width, height = size
+    phone = width < 600
+    shots = ARTIFACTS / "walk"
+    shots.mkdir(parents=True, exist_ok=True)
+    seed = load_catalog(SEED_CATALOG, write_cache=False).events
+    frame_css = "iframe[title='streamlit_folium.st_folium']"
+
+    def shot(step: int, name: str) -> None:
+        p.page.screenshot(path=str(shots / f"{width}-{step}-{name}.png"))
+
+    def press(x: float, y: float) -> None:
+        (p.page.touchscreen.tap if phone else p.page.mouse.click)(x, y)
+
+    def download() -> list[str]:
+        with p.page.expect_download(timeout=30_000) as dl:
+            p.page.get_by_role("button", name="Download GeoJSON").click()  # once
+        path = tmp_path / f"walk-{width}-{len(list(tmp_path.iterdir()))}.geojson"
+        dl.value.save_as(path)
+        return sorted(pyogrio.read_dataframe(path)["id"])
+
+    with Page(browser, width=width, height=height, mobile=phone) as p:
+        # 1. open: the map on the first screen
+        p.page.goto(control_server + "/")
+        p.wait_count(8)
+        f = p.map_frame()
+        p.page.wait_for_timeout(600)
+        box = p.page.locator(frame_css).bounding_box()
+        assert box["y"] + box["height"] <= height + 1
+        shot(1, "open")
+        # 2. one click on the lowest single marker: its popup, every line whole
+        icons = [b for b in (f.locator(".leaflet-marker-icon.ce-icon").nth(k).bounding_box()
+                             for k in range(f.locator(".leaflet-marker-icon.ce-icon").count())) if b]
+        icon = max((b for b in icons if b["y"] + b["height"] <= height), key=lambda b: b["y"])
+        press(icon["x"] + icon["width"] / 2, icon["y"] + icon["height"] / 2)
+        f.wait_for_selector(".leaflet-popup-content .ce-title", timeout=3000)
+        p.page.wait_for_timeout(900)  # Leaflet fades the popup in and pans it into view
+        assert f.evaluate("() => { const c = document.querySelector('.ce-popup'); "
+                          "return c.scrollHeight - c.clientHeight; }") <= 1
+        assert f.evaluate("""() => { const m = document.querySelector('.leaflet-container').getBoundingClientRect(),
+            q = document.querySelector('.leaflet-popup').getBoundingClientRect();
+            return q.top >= m.top && q.bottom <= m.bottom && q.left >= m.left - 1 && q.right <= m.right + 1; }""")
+        shot(2, "popup")
+        # 3. the legend and a popup together: wherever they would meet, the popup is what shows
+        on_top = f.evaluate("""() => { const q = document.querySelector('.leaflet-popup-content-wrapper')
+            .getBoundingClientRect();
+            return Array.from(document.querySelectorAll('.leaflet-control')).every(c => {
+                const l = c.getBoundingClientRect();
+                const x0 = Math.max(l.left, q.left), x1 = Math.min(l.right, q.right),
+                      y0 = Math.max(l.top, q.top), y1 = Math.min(l.bottom, q.bottom);
+                if (x0 >= x1 || y0 >= y1) return true;  // apart
+                const hit = document.elementFromPoint((x0 + x1) / 2, (y0 + y1) / 2);
+                return !!(hit && hit.closest('.leaflet-popup')); }); }""")
+        assert on_top
+        shot(3, "legend-and-popup")
+        f.click(".leaflet-popup-close-button")
+        # 4. a cluster from the keyboard: Tab to it, Enter opens it up
+        f.locator(".leaflet-container").focus()
+        for _ in range(60):
+            p.page.keyboard.press("Tab")
+            if f.evaluate("() => document.activeElement && document.activeElement.matches('.ce-cluster')"):
+                break
+        else:
+            raise AssertionError("Tab never reached a cluster")
+        zoom = f.evaluate("() => window.map.getZoom()")
+        p.page.keyboard.press("Enter")
+        f.wait_for_function("z => window.map.getZoom() > z", arg=zoom, timeout=10_000)
+        shot(4, "cluster-opened")
+        # 5. after working in the map, one click on the download gives the file of the events shown
+        assert download() == sorted(seed["id"])
+        shot(5, "downloaded")
+        # 6. measure Kyiv to Kharkiv against geopy
+        p.page.locator(frame_css).scroll_into_view_if_needed()  # the download button sits below the map
+        f.evaluate("() => { window.map.setView([50.2, 33.4], 6, {animate: false}); }")
+        p.page.wait_for_timeout(400)
+        box = p.page.locator(frame_css).bounding_box()
+        points = f.evaluate("""() => [[50.45, 30.52], [49.99, 36.23]].map(ll => {
+            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""")
+        f.click(".ce-measure-tool")
+        for x, y in points:
+            p.page.mouse.click(box["x"] + x, box["y"] + y)
+            p.page.wait_for_timeout(150)
+        got = f.evaluate("() => window.conflictMeasure")
+        assert got["km"] == pytest.approx(geodesic(*got["ends"]).km, rel=0.01), got
+        assert abs(got["km"] - geodesic((50.45, 30.52), (49.99, 36.23)).km) < 30, got  # the places clicked
+        shot(6, "measured")
+        f.click(".ce-measure-tool")
+        # 7. a box drawn on the map: exactly the events inside it, on the map and in the export
+        f.evaluate("() => { window.map.setView([48.1, 37.2], 8, {animate: false}); }")
+        p.page.wait_for_timeout(400)
+        corners = f.evaluate("""() => [[48.45, 36.95], [47.85, 37.45]].map(ll => {
+            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""")
+        (x0, y0), (x1, y1) = [(box["x"] + x, box["y"] + y) for x, y in corners]
+        f.click(".ce-area-tool")
+        p.page.mouse.move(x0, y0)
+        p.page.mouse.down()
+        p.page.mouse.move(x1, y1, steps=6)
+        p.page.mouse.up()
+        for _ in range(50):
+            if "area=" in p.page.url:
+                break
+            p.page.wait_for_timeout(200)
+        south, west, north, east = map(float, parse_qs(urlparse(p.page.url).query)["area"][0].split(","))
+        lat, lon = seed["lat"].to_numpy(), seed["lon"].to_numpy()
+        inside = sorted(seed["id"][(lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)])
+        assert len(inside) == 4, inside  # Kurakhove twice, Pokrovsk, Shevchenko
+        assert sorted(p.wait_count(len(inside))) == inside
+        p.page.locator(frame_css).scroll_into_view_if_needed()
+        p.page.wait_for_timeout(500)
+        shot(7, "area")
+        assert download() == inside
+        # 8. control on, From before the first snapshot: the legend names the first snapshot, never null
+        p.page.goto(control_server + "/?control=drawn&from=2024-12-01&to=2025-01-10&changes=1")
+        legend = wait_control(p, "2025-01-08")
+        text = p.map_frame().evaluate("() => document.querySelector('.ce-control-legend').innerText")
+        p.page.wait_for_timeout(800)  # the place names arrive by tile
+        assert legend["changes"] >= 0 and "2025-01-03" in text, text
+        assert not any(w in text for w in ("null", "None", "nan", "undefined")), text
+        shot(8, "control-from-before-the-first-snapshot")
+    assert np.all([(shots / f"{width}-{k}-{n}.png").stat().st_size > 10_000 for k, n in (
+        (1, "open"), (2, "popup"), (7, "area"), (8, "control-from-before-the-first-snapshot"))])

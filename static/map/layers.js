@@ -439,6 +439,24 @@
   function legend(map, html) {
     foldableLegend(map, {position: "bottomright", className: "ce-base-legend", title: "Legend", html: html})
       .addTo(map);
+    // Leaflet draws every control above the popups: a control (a legend, folded or not, the zoom and
+    // tool buttons) that an open popup would run into steps aside, once the popup has been panned
+    // into view, until it closes.
+    var timer = null;
+    function aside() {
+      var open = map.getContainer().querySelector(".leaflet-popup-content-wrapper");
+      var q = open && open.getBoundingClientRect();
+      map.getContainer().querySelectorAll(".leaflet-control").forEach(function(c) {
+        var l = c.getBoundingClientRect();
+        c.classList.toggle("ce-aside", !!q && !(q.right <= l.left || l.right <= q.left || q.bottom <= l.top ||
+                                                 l.bottom <= q.top));
+      });
+    }
+    map.on("popupopen moveend", function() { clearTimeout(timer); timer = setTimeout(aside, 150); });
+    map.on("popupclose", function() {
+      clearTimeout(timer);
+      map.getContainer().querySelectorAll(".ce-aside").forEach(function(c) { c.classList.remove("ce-aside"); });
+    });
   }
 
   // Place names from the gazetteer, thinned by zoom, fetched by tile
