@@ -170,6 +170,20 @@ class Page:
             self.page.wait_for_timeout(250)
         raise AssertionError(f"map shows {len(ids or [])} events, expected {expected}")
 
+    def draw_area(self, north_west: list[float], south_east: list[float]) -> None:
+        """Press the map's area tool and drag a box between two places, as a user does."""
+        frame_box = self.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        f = self.map_frame()
+        corners = f.evaluate("""lls => lls.map(ll => {
+            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""", [north_west, south_east])
+        (x0, y0), (x1, y1) = [(frame_box["x"] + x, frame_box["y"] + y) for x, y in corners]
+        f.click(".ce-area-tool")
+        self.page.mouse.move(x0, y0)
+        self.page.mouse.down()
+        self.page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=4)
+        self.page.mouse.move(x1, y1, steps=4)
+        self.page.mouse.up()
+
     def open_popup(self, event_id: str, timeout_ms: int = 15000) -> str:
         """Open one event's popup through the layer's own opener and return its text. The promise
         carries its own deadline: Playwright's evaluate has none, and a callback that never comes
@@ -723,16 +737,7 @@ def test_a_box_drawn_on_the_map_becomes_the_area_filter_in_the_url(server, brows
         p.page.goto(server + "/")
         p.wait_count(9)
         f = p.map_frame()
-        frame_box = p.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
-        corners = f.evaluate("""() => [[48.45, 36.95], [47.85, 37.45]].map(ll => {
-            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""")
-        (x0, y0), (x1, y1) = [(frame_box["x"] + x, frame_box["y"] + y) for x, y in corners]
-        f.click(".ce-area-tool")
-        p.page.mouse.move(x0, y0)
-        p.page.mouse.down()
-        p.page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=4)
-        p.page.mouse.move(x1, y1, steps=4)
-        p.page.mouse.up()
+        p.draw_area([48.45, 36.95], [47.85, 37.45])
         ids = p.wait_count(5)  # the two Kurakhove events, Pokrovsk, Shevchenko and the test's own at Pokrovsk
         assert not any(i.startswith(("kursk", "kotovsk", "prymorske")) for i in ids), ids
         deadline = time.time() + 10

@@ -199,14 +199,7 @@ def test_an_analysts_walk_through_the_map(control_server, browser, size, tmp_pat
         # 7. a box drawn on the map: exactly the events inside it, on the map and in the export
         f.evaluate("() => { window.map.setView([48.1, 37.2], 8, {animate: false}); }")
         p.page.wait_for_timeout(400)
-        corners = f.evaluate("""() => [[48.45, 36.95], [47.85, 37.45]].map(ll => {
-            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""")
-        (x0, y0), (x1, y1) = [(box["x"] + x, box["y"] + y) for x, y in corners]
-        f.click(".ce-area-tool")
-        p.page.mouse.move(x0, y0)
-        p.page.mouse.down()
-        p.page.mouse.move(x1, y1, steps=6)
-        p.page.mouse.up()
+        p.draw_area([48.45, 36.95], [47.85, 37.45])
         for _ in range(50):
             if "area=" in p.page.url:
                 break
