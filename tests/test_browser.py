@@ -716,16 +716,6 @@ def test_popups_show_their_essentials_whole_and_keep_quotes_behind_a_fold(server
         assert f.evaluate(hover, ids[-1]) == 0  # the pointer on the marker of the open popup: no tooltip
         f.click(".leaflet-popup-close-button")
         assert f.evaluate(hover, ids[-1]) == 1  # closed, the marker has its tooltip again
-        # opened by a link while the map still moves: brought whole into view once it settles
-        p.page.goto(server + "/?event=kursk-north-korean-soldiers-captured-2025-01-09")
-        f = p.map_frame()
-        f.wait_for_selector(".leaflet-popup-content", timeout=20_000)
-        p.page.wait_for_timeout(1200)
-        inside = f.evaluate("""() => {
-            const m = document.querySelector('.leaflet-container').getBoundingClientRect(),
-                  q = document.querySelector('.leaflet-popup').getBoundingClientRect();
-            return q.top >= m.top && q.bottom <= m.bottom && q.left >= m.left && q.right <= m.right; }""")
-        assert inside, "the linked event's popup is cut by the map's edge"
 
 
 def test_a_box_drawn_on_the_map_becomes_the_area_filter_in_the_url(server, browser):

@@ -590,87 +590,82 @@
     window.ceViewRecheck = setInterval(write, opts.recheckMs);
   }
 
-  // Filter to an area drawn on the map: the button turns dragging into drawing a box; the box is
-  // sent to the page (the map component's value, `ce_area`: south,west,north,east), which sets the
-  // area filter, so the URL (`area=`), the counts, the table and the downloads follow. Mouse only.
-  function areaTool(map) {
-    var control = L.control({position: "topleft"});
+  // A map tool: a toggle button under the zoom; while it is on, the pointer is a crosshair. opts:
+  // className, title, label, symbol (HTML), toggled(on) told of every change. Returns {on, set(v)}.
+  function toolButton(map, opts) {
+    var control = L.control({position: "topleft"}), tool = {on: false, set: function() {}};
     control.onAdd = function() {
       var div = L.DomUtil.create("div", "leaflet-bar ce-tools");
-      div.innerHTML = '<a href="#" role="button" class="ce-area-tool" title="Filter to an area: press, then drag a box ' +
-                      'on the map" aria-label="Filter to an area" aria-pressed="false">&#9633;</a>';
-      var button = div.querySelector("a"), on = false, start = null, box = null;
-      function mode(v) {
-        on = v;
+      div.innerHTML = '<a href="#" role="button" class="' + opts.className + '" title="' + opts.title +
+                      '" aria-label="' + opts.label + '" aria-pressed="false">' + opts.symbol + '</a>';
+      var button = div.querySelector("a");
+      tool.set = function(v) {
+        tool.on = v;
         button.classList.toggle("ce-on", v);
         button.setAttribute("aria-pressed", String(v));
         map.getContainer().style.cursor = v ? "crosshair" : "";
-        if (v) map.dragging.disable(); else map.dragging.enable();
-      }
-      L.DomEvent.on(button, "click", function(e) { L.DomEvent.preventDefault(e); mode(!on); });
-      map.on("mousedown", function(e) {
-        if (!on) return;
-        start = e.latlng;
-        box = L.rectangle([start, start], {color: "#1f4e79", weight: 2, dashArray: "5 4", fill: false,
-                                           interactive: false}).addTo(map);
-      });
-      map.on("mousemove", function(e) { if (on && start && box) box.setBounds([start, e.latlng]); });
-      map.on("mouseup", function(e) {
-        if (!on || !start) return;
-        var b = L.latLngBounds(start, e.latlng);
-        start = null;
-        mode(false);
-        if (box) { map.removeLayer(box); box = null; }
-        if (b.getNorth() - b.getSouth() < 1e-3 || b.getEast() - b.getWest() < 1e-3) return;  // a click, not a box
-        var area = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()].map(function(x) { return x.toFixed(4); }).join(",");
-        window.conflictArea = area;
-        if (window.Streamlit && window.__GLOBAL_DATA__) {
-          window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_area: area}));
-        }
-      });
+        opts.toggled(v);
+      };
+      L.DomEvent.on(button, "click", function(e) { L.DomEvent.preventDefault(e); tool.set(!tool.on); });
       L.DomEvent.disableClickPropagation(div);
       return div;
     };
     control.addTo(map);
+    return tool;
+  }
+
+  // Filter to an area drawn on the map: the button turns dragging into drawing a box; the box is
+  // sent to the page (the map component's value, `ce_area`: south,west,north,east), which sets the
+  // area filter, so the URL (`area=`), the counts, the table and the downloads follow. Mouse only.
+  function areaTool(map) {
+    var start = null, box = null;
+    var tool = toolButton(map, {className: "ce-area-tool", title: "Filter to an area: press, then drag a box on the map",
+                                label: "Filter to an area", symbol: "&#9633;",
+                                toggled: function(on) { if (on) map.dragging.disable(); else map.dragging.enable(); }});
+    map.on("mousedown", function(e) {
+      if (!tool.on) return;
+      start = e.latlng;
+      box = L.rectangle([start, start], {color: "#1f4e79", weight: 2, dashArray: "5 4", fill: false,
+                                         interactive: false}).addTo(map);
+    });
+    map.on("mousemove", function(e) { if (tool.on && start && box) box.setBounds([start, e.latlng]); });
+    map.on("mouseup", function(e) {
+      if (!tool.on || !start) return;
+      var b = L.latLngBounds(start, e.latlng);
+      start = null;
+      tool.set(false);
+      if (box) { map.removeLayer(box); box = null; }
+      if (b.getNorth() - b.getSouth() < 1e-3 || b.getEast() - b.getWest() < 1e-3) return;  // a click, not a box
+      var area = [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()].map(function(x) { return x.toFixed(4); }).join(",");
+      window.conflictArea = area;
+      if (window.Streamlit && window.__GLOBAL_DATA__) {
+        window.Streamlit.setComponentValue(Object.assign({}, window.__GLOBAL_DATA__.previous_data || {}, {ce_area: area}));
+      }
+    });
   }
 
   // Measure: the button's next two clicks on the map are the ends of a line, labelled with its length
   // (great circle, Leaflet's map.distance); a third click starts again; the button again clears it.
   function measureTool(map) {
-    var control = L.control({position: "topleft"});
-    control.onAdd = function() {
-      var div = L.DomUtil.create("div", "leaflet-bar ce-tools");
-      div.innerHTML = '<a href="#" role="button" class="ce-measure-tool" title="Measure: click two places on the map" ' +
-                      'aria-label="Measure a distance" aria-pressed="false">&#8596;</a>';
-      var button = div.querySelector("a"), on = false, ends = [], drawn = L.layerGroup();
-      function clear() { drawn.clearLayers(); ends = []; }
-      function mode(v) {
-        on = v;
-        button.classList.toggle("ce-on", v);
-        button.setAttribute("aria-pressed", String(v));
-        map.getContainer().style.cursor = v ? "crosshair" : "";
-        if (!v) { clear(); window.conflictMeasure = null; }
+    var ends = [], drawn = L.layerGroup().addTo(map);
+    function clear() { drawn.clearLayers(); ends = []; }
+    var tool = toolButton(map, {className: "ce-measure-tool", title: "Measure: click two places on the map",
+                                label: "Measure a distance", symbol: "&#8596;",
+                                toggled: function(on) { if (!on) { clear(); window.conflictMeasure = null; } }});
+    map.on("click", function(e) {
+      if (!tool.on) return;
+      if (ends.length === 2) clear();
+      ends.push(e.latlng);
+      L.circleMarker(e.latlng, {radius: 4, color: "#111", weight: 2, fillColor: "#fff", fillOpacity: 1,
+                                interactive: false}).addTo(drawn);
+      if (ends.length === 2) {
+        var km = map.distance(ends[0], ends[1]) / 1000;
+        window.conflictMeasure = {km: km, ends: ends.map(function(p) { return [p.lat, p.lng]; })};
+        L.polyline(ends, {color: "#111", weight: 2, dashArray: "6 4", interactive: false}).addTo(drawn)
+          .bindTooltip((km < 10 ? km.toFixed(1) : Math.round(km).toLocaleString()) + " km",
+                       {permanent: true, direction: "center", className: "ce-measure"}).openTooltip();
       }
-      L.DomEvent.on(button, "click", function(e) { L.DomEvent.preventDefault(e); mode(!on); });
-      drawn.addTo(map);
-      map.on("click", function(e) {
-        if (!on) return;
-        if (ends.length === 2) clear();
-        ends.push(e.latlng);
-        L.circleMarker(e.latlng, {radius: 4, color: "#111", weight: 2, fillColor: "#fff", fillOpacity: 1,
-                                  interactive: false}).addTo(drawn);
-        if (ends.length === 2) {
-          var km = map.distance(ends[0], ends[1]) / 1000;
-          window.conflictMeasure = {km: km, ends: ends.map(function(p) { return [p.lat, p.lng]; })};
-          L.polyline(ends, {color: "#111", weight: 2, dashArray: "6 4", interactive: false}).addTo(drawn)
-            .bindTooltip((km < 10 ? km.toFixed(1) : Math.round(km).toLocaleString()) + " km",
-                         {permanent: true, direction: "center", className: "ce-measure"}).openTooltip();
-        }
-      });
-      L.DomEvent.disableClickPropagation(div);
-      return div;
-    };
-    control.addTo(map);
+    });
   }
 
   window.ceMap = {areaTool: areaTool, measureTool: measureTool, eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
