@@ -107,8 +107,9 @@ def _local_assets(m: folium.Map) -> folium.Map:
     return m
 
 
-def base_map(online_tiles: bool = False) -> folium.Map:
-    """The constant map: boundaries as the base layer, labels, legend; tiles only if asked."""
+def base_map(online_tiles: bool = False, tools: bool = True) -> folium.Map:
+    """The constant map: boundaries as the base layer, labels, legend; tiles only if asked; the area
+    and measure tools unless not (a published site has no page to send an area to)."""
     m = _local_assets(folium.Map(location=[49.0, 34.0], zoom_start=5, tiles=None, prefer_canvas=True,
                                  control_scale=True))
     # With no tile layer Leaflet has no zoom range, and marker clustering needs one.
@@ -134,7 +135,8 @@ def base_map(online_tiles: bool = False) -> folium.Map:
     PlaceLabels(label_tiles(STATIC_DIR, STATIC_URL)).add_to(m)
     Legend().add_to(m)
     ViewInUrl().add_to(m)
-    AreaTool().add_to(m)
+    if tools:
+        AreaTool().add_to(m)
     MeasureTool().add_to(m)
     return m
 
@@ -277,14 +279,17 @@ def fit_extent(extent: tuple[float, float, float, float] | None, width_px: int =
     return center, int(max(3, min(12, math.floor(zoom - 0.3))))
 
 
-def page_html(store, f) -> str:
+def page_html(store, f, *, published: bool = False) -> str:
     """A standalone page of the map of a filter, built by the page's own route (layer, group_of)
-    around the base map: for benchmarks and a file of the map."""
+    around the base map: for benchmarks, and the published site (events/publish.py: no area tool, no
+    Edit links, since no dashboard stands behind it)."""
     from events.filters import make_filter
     from events.related import index
 
     links = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
     kind, payload, _, _ = layer(store, f, links=links)
-    m = base_map()
+    if published and kind == "events":
+        payload = {**payload, "cur": [False] * len(payload["cur"])}
+    m = base_map(tools=not published)
     group_of(kind, payload).add_to(m)
     return m.get_root().render()

@@ -108,6 +108,18 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_publish(args) -> int:
+    from events.publish import publish
+
+    f = _filter(args)
+    store = _storage(args)
+    _check_store_datasets(f, store)
+    m = publish(store, f, args.out, args.title)
+    print(f"published {counted(m['events'], 'event')} to {args.out} (index.html, events.geojson, manifest.json); "
+          f"serve it with: python -m http.server -d {args.out}")
+    return 0
+
+
 def cmd_export(args) -> int:
     from events.atomic import write_stream_atomic
     from events.streams import batch_memory_pool
@@ -445,6 +457,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="CSV for machines: cells exactly as stored (no apostrophe before formula-like cells)")
     _add_filters(ex)
     ex.set_defaults(func=cmd_export)
+    pb = sub.add_parser("publish", parents=[common], help="the (filtered, approved) events as a static site")
+    pb.add_argument("--out", required=True, metavar="DIR", help="folder to write the site into (made if missing)")
+    pb.add_argument("--title", default="Conflict event map", help="the page's title")
+    _add_filters(pb)
+    pb.set_defaults(func=cmd_publish)
     im = sub.add_parser("import", parents=[common], help="import a bulk dataset (ACLED, UCDP GED, GeoJSON)")
     from events.importers import REGISTRY
 

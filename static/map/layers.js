@@ -273,6 +273,12 @@
     drawn();
     // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
     var wanted = opts.open;
+    if (!wanted && !window.Streamlit) {  // a published site: the link's ?event=ID (raw text) opens its popup
+      try {
+        var raw = new URLSearchParams(window.location.search).get("event"), hit = raw && marker(raw);
+        wanted = hit ? hit.eventId : null;
+      } catch (e) { wanted = null; }
+    }
     if (wanted) setTimeout(function() { open(wanted); }, 200);
   }
 

@@ -1,0 +1,70 @@
+"""`python -m events publish` (issue 29, first part): the filtered, approved events as a static site,
+served by a plain web server on 127.0.0.1 and opened in a real browser with every outside request
+blocked; its events.geojson is the export's bytes; sources whose terms forbid republishing are refused."""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_CATALOG, run_cli
+from tests.test_browser import CHROMIUM, Page, browser, free_port  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The seed's Donetsk events published, served by http.server on a free local port."""
+    out = tmp_path / "site"
+    got = run_cli("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(tmp_path / "none"), "publish",
+                  "--out", str(out), "--region", "UA-14", "--title", "Donetsk <front>")
+    assert got.returncode == 0, got.stderr
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield out, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_published_site_is_the_map_of_the_filter_and_loads_nothing_from_outside(site, browser, tmp_path):
+    out, base = site
+    export = run_cli("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(tmp_path / "none"), "export",
+                     "--format", "geojson", "--out", "-", "--region", "UA-14", binary=True)
+    assert (out / "events.geojson").read_bytes() == export.stdout  # the read API: export's own bytes
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["events"] == 4 and manifest["filter"] == {"region": ["UA-14"]}
+    assert manifest["datasets"][0]["dataset"] == "curated" and "GeoNames (CC BY 4.0)" in " ".join(manifest["attribution"])
+    with Page(browser, width=1440, height=900) as p:
+        p.page.goto(base + "/index.html")
+        p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.count === 4", timeout=20_000)
+        assert p.page.title() == "Donetsk <front>"
+        assert p.page.locator(".ce-area-tool").count() == 0 and p.page.locator(".ce-measure-tool").count() == 1
+        p.page.wait_for_function("() => window.conflictBase && window.conflictBase.countries", timeout=20_000)
+        # a link to one event opens its popup, and the site has no Edit link (no dashboard behind it)
+        p.page.goto(base + "/index.html?event=pokrovsk-casualties-2025-01-10")
+        p.page.wait_for_selector(".leaflet-popup-content .ce-title", timeout=20_000)
+        text = p.page.inner_text(".leaflet-popup-content")
+        assert "Pokrovsk" in text and "Edit" not in text
+        assert p.blocked == []
+
+
+def test_rows_whose_source_forbids_republishing_are_refused_by_name(tmp_path):
+    from benchmarks.synth import synthetic_events
+    from events.export import acled_frame
+
+    data = tmp_path / "data"
+    csv = tmp_path / "acled.csv"
+    acled_frame(synthetic_events(50, seed=2)).to_csv(csv, index=False)
+    assert run_cli("-m", "events", "--data", str(data), "import", "--format", "acled", str(csv),
+                   "--dataset", "acled").returncode == 0
+    args = ("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(data), "publish", "--out")
+    refused = run_cli(*args, str(tmp_path / "site"))
+    assert refused.returncode == 1 and "acled" in refused.stderr and "may not be republished" in refused.stderr
+    assert not (tmp_path / "site").exists()
+    kept = run_cli(*args, str(tmp_path / "site2"), "--dataset", "curated")
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(Path(tmp_path / "site2" / "manifest.json").read_text())["events"] == 8
