@@ -255,3 +255,19 @@ ceMap.measureTool({{ this._parent.get_name() }});
     def __init__(self) -> None:
         super().__init__()
         self._name = "MeasureTool"
+
+
+class FilterPanel(MacroElement):
+    """A published site's filters, run in the browser (static/map/layers.js filterPanel) over the
+    events layer: per event its dates, sub-type, dataset and searchable text (lower case)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+ceMap.filterPanel({{ this._parent.get_name() }}, {{ this.opts_json }});
+{% endmacro %}
+""")
+
+    def __init__(self, opts: dict) -> None:
+        super().__init__()
+        self._name = "FilterPanel"
+        self.opts_json = script_json(opts)

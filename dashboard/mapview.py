@@ -17,8 +17,8 @@ import pandas as pd
 import shapely
 
 from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, MAP_CSS, MAP_JS, AggregateLayer,
-                              AreaTool, ControlLayer, EventLayer, Legend, MeasureTool, PlaceLabels, StaticGeoJson,
-                              TileFailureNotice, ViewInUrl)
+                              AreaTool, ControlLayer, EventLayer, FilterPanel, Legend, MeasureTool, PlaceLabels,
+                              StaticGeoJson, TileFailureNotice, ViewInUrl)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from events.columns import plain
@@ -279,6 +279,22 @@ def fit_extent(extent: tuple[float, float, float, float] | None, width_px: int =
     return center, int(max(3, min(12, math.floor(zoom - 0.3))))
 
 
+def filter_fields(df: pd.DataFrame) -> dict:
+    """What a published site's filters test per event: [start, end] dates (ISO), sub-type, dataset,
+    and the text the dashboard's search reads (events.filters.SEARCHED), lower case (only compared,
+    never put into the page: names are escaped like the layer's, the text is left as it is)."""
+    from events.filters import SEARCHED
+
+    start = df["date"].dt.strftime("%Y-%m-%d")
+    end = df["end_date"].dt.strftime("%Y-%m-%d").fillna("")
+    text = pd.Series("", index=df.index, dtype=object)
+    for c in SEARCHED:
+        if c in df:
+            text = text + "\n" + df[c].astype(object).where(df[c].notna(), "").astype(str)
+    return {"dates": [list(p) for p in zip(start, end)], "sub": [safe_text(x) for x in df["sub_event_type"]],
+            "datasets": [safe_text(x) for x in df["dataset"]], "text": [x.lower() for x in text]}
+
+
 def page_html(store, f, *, published: bool = False) -> str:
     """A standalone page of the map of a filter, built by the page's own route (layer, group_of)
     around the base map: for benchmarks, and the published site (events/publish.py: no area tool, no
@@ -292,4 +308,6 @@ def page_html(store, f, *, published: bool = False) -> str:
         payload = {**payload, "cur": [False] * len(payload["cur"])}
     m = base_map(tools=not published)
     group_of(kind, payload).add_to(m)
+    if published and kind == "events":  # the site's own filters, over the same rows in the same order
+        FilterPanel(filter_fields(store.select(f, None))).add_to(m)
     return m.get_root().render()

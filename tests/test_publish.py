@@ -68,3 +68,43 @@ def test_rows_whose_source_forbids_republishing_are_refused_by_name(tmp_path):
     kept = run_cli(*args, str(tmp_path / "site2"), "--dataset", "curated")
     assert kept.returncode == 0, kept.stderr
     assert json.loads(Path(tmp_path / "site2" / "manifest.json").read_text())["events"] == 8
+
+
+def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_path, browser):
+    """A link with the dashboard's keys opens the same events on the site as the store gives for it,
+    and changing a filter on the site writes those keys back."""
+    from urllib.parse import parse_qs, urlparse
+
+    from events.filters import from_query
+    from events.storage import open_storage
+
+    out = tmp_path / "all"
+    got = run_cli("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(tmp_path / "none"), "publish",
+                  "--out", str(out))
+    assert got.returncode == 0, got.stderr
+    store = open_storage(None, SEED_CATALOG, tmp_path / "none")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def want(query: str) -> list[str]:
+        f, notices = from_query(parse_qs(query))
+        assert not notices
+        return sorted(store.select(f, ["id"])["id"].astype(str))
+
+    try:
+        with Page(browser, width=1440, height=900) as p:
+            base = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+            for query in ("claim=claimed", "from=2025-01-10&to=2025-01-11", "type=Battles&q=kurakhove",
+                          "type=Air/drone strike"):
+                p.page.goto(f"{base}?{query}")
+                p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.filter", timeout=20_000)
+                assert sorted(p.page.evaluate("() => window.conflictEvents.ids")) == want(query), query
+            p.page.select_option(".ce-filters select[name=claim]", "reported")
+            url = urlparse(p.page.url).query
+            assert parse_qs(url)["claim"] == ["reported"] and parse_qs(url)["type"] == ["Air/drone strike"]
+            assert sorted(p.page.evaluate("() => window.conflictEvents.ids")) == want(url)
+            assert p.blocked == []
+    finally:
+        server.shutdown()
+        server.server_close()

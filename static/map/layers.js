@@ -269,7 +269,17 @@
     window.conflictEvents = {count: markers.length, ids: data.id.slice(), byId: byId, cluster: cluster, aggregated: false,
                              uncertaintyShapes: function() { return uncertainty.getLayers().length; },
                              uncertaintyAll: showAll, uncertain: uncertain, open: open,
-                             shapeIds: data.id.filter(function(_, i) { return data.u[i] > 0 || (data.rg && data.rg[i] >= 0); })};
+                             shapeIds: data.id.filter(function(_, i) { return data.u[i] > 0 || (data.rg && data.rg[i] >= 0); }),
+                             data: data, typeNames: TYPES, claimNames: CLAIMS,
+                             // Show only the events keep(i) says (a published site's filters): the ids shown, after.
+                             filter: function(keep) {
+                               var shown = markers.filter(function(m) { return keep(m.ceI); });
+                               cluster.clearLayers();
+                               cluster.addLayers(shown);
+                               window.conflictEvents.count = shown.length;
+                               window.conflictEvents.ids = shown.map(function(m) { return data.id[m.ceI]; });
+                               return window.conflictEvents.ids;
+                             }};
     drawn();
     // A link to one event (?event=ID) or a table row: its popup opens once the layer is on the map.
     var wanted = opts.open;
@@ -674,5 +684,65 @@
     });
   }
 
-  window.ceMap = {areaTool: areaTool, measureTool: measureTool, eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
+  // A published site's filters, run in the browser over the events layer's own arrays, with the
+  // dashboard's URL keys (from, to, type, claim, dataset, q): a link copied from either opens the same
+  // view on the other. opts.dates: [start, end or ""] per event, opts.sub: sub-type names,
+  // opts.datasets: dataset per event, opts.text: searchable text per event (lower case).
+  function filterPanel(map, opts) {
+    var ce = window.conflictEvents, params = new URLSearchParams(window.location.search);
+    function many(key) {
+      return params.getAll(key).join(",").split(",").map(function(v) { return v.trim(); }).filter(Boolean);
+    }
+    var state = {from: params.get("from") || "", to: params.get("to") || "", type: many("type"),
+                 claim: many("claim"), dataset: many("dataset"), q: (params.get("q") || "").toLowerCase()};
+    function keep(i) {
+      var start = opts.dates[i][0], end = opts.dates[i][1] || start;
+      if (state.from && end < state.from) return false;
+      if (state.to && start > state.to) return false;
+      var type = ce.typeNames[ce.data.t[i]], claim = ce.claimNames[ce.data.c[i]];
+      if (state.type.length && state.type.indexOf(type) < 0 && state.type.indexOf(opts.sub[i]) < 0) return false;
+      if (state.claim.length && state.claim.indexOf(claim) < 0) return false;
+      if (state.dataset.length && state.dataset.indexOf(opts.datasets[i]) < 0) return false;
+      return !state.q || opts.text[i].indexOf(state.q) >= 0;
+    }
+    function apply() {
+      ce.filter(keep);
+      var u = new URL(window.location.href);
+      ["from", "to", "type", "claim", "dataset", "q"].forEach(function(k) { u.searchParams.delete(k); });
+      ["from", "to", "q"].forEach(function(k) { if (state[k]) u.searchParams.set(k, state[k]); });
+      ["type", "claim", "dataset"].forEach(function(k) { state[k].forEach(function(v) { u.searchParams.append(k, v); }); });
+      window.history.replaceState(window.history.state, "", u.toString());
+      var n = document.querySelector(".ce-filter-count");
+      if (n) n.textContent = ce.count.toLocaleString() + " of " + ce.data.id.length.toLocaleString() + " events";
+    }
+    function options(values, chosen) {
+      return '<option value="">any</option>' + values.map(function(v) {
+        return '<option' + (chosen.indexOf(v) >= 0 ? ' selected' : '') + '>' + v + '</option>'; }).join("");
+    }
+    var control = L.control({position: "topright"});
+    control.onAdd = function() {
+      var div = L.DomUtil.create("div", "ce-legend ce-filters");
+      div.innerHTML = '<div class="ce-h">Filters</div>' +
+        '<label>From <input type="date" name="from"></label><label>To <input type="date" name="to"></label>' +
+        '<label>Type <select name="type">' + options(ce.typeNames, state.type) + '</select></label>' +
+        '<label>Claim <select name="claim">' + options(ce.claimNames, state.claim) + '</select></label>' +
+        '<label>Text <input type="search" name="q"></label><div class="ce-filter-count"></div>';
+      ["from", "to", "q"].forEach(function(k) { div.querySelector('[name="' + k + '"]').value = state[k]; });  // text, never HTML
+      div.querySelectorAll("input, select").forEach(function(el) {
+        L.DomEvent.on(el, "change input", function() {
+          var v = el.value.trim();
+          if (el.name === "type" || el.name === "claim") state[el.name] = v ? [v] : [];
+          else state[el.name] = el.name === "q" ? v.toLowerCase() : v;
+          apply();
+        });
+      });
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    control.addTo(map);
+    apply();
+  }
+
+  window.ceMap = {filterPanel: filterPanel, areaTool: areaTool, measureTool: measureTool, eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
 })();
