@@ -41,9 +41,7 @@ def _pick(df: pd.DataFrame, key: str) -> pd.Series:
     out = pd.Series([None] * len(df), index=df.index, dtype=object)
     for name in ALIASES[key]:
         if name in df:
-            col = df[name]
-            if pd.api.types.is_datetime64_any_dtype(col):  # GDAL parses ISO dates itself
-                col = col.dt.strftime("%Y-%m-%d")
+            col = df[name]  # dates too arrive as the file writes them (read with DATE_AS_STRING)
             text = col.astype("str").where(col.notna(), None).replace("", None)
             out = out.where(out.notna(), text)
     return out
