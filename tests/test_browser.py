@@ -351,7 +351,11 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
             p.page.wait_for_timeout(300)
         assert not state["agg"] and 0 < state["n"] <= 5000, state
         assert p.map_frame().evaluate("() => document.querySelector('.ce-grid-legend')") is None
-        assert p.map_frame().is_visible(".ce-markers-legend")
+        f = p.map_frame()  # the marker shapes are back in the legend (folded or not, by the fifth-of-the-map rule)
+        assert "ce-grid-mode" not in f.evaluate("() => document.querySelector('.leaflet-container').className")
+        if f.evaluate("() => document.querySelector('.ce-base-legend').classList.contains('ce-folded')"):
+            f.click(".ce-base-legend .ce-legend-toggle")
+        assert f.is_visible(".ce-markers-legend")
         assert p.page.get_by_text("In the map view:", exact=False).first.is_visible()
         p.page.goto(big_server + "/?dataset=curated")
         ids = p.wait_count(9)

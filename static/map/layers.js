@@ -242,7 +242,7 @@
     cluster.addTo(parent);
     if (window.ceGridLegend) { window.ceGridLegend.remove(); window.ceGridLegend = null; }
     host = parent._map || host;
-    if (host) host.getContainer().classList.remove("ce-grid-mode");
+    if (host) { host.getContainer().classList.remove("ce-grid-mode"); host.fire("ce-relayout"); }
     // Show one event's popup, wherever its marker hides in a cluster. zoomToShowLayer alone is not
     // enough: its callback can come while the marker is still off the map (mid re-clustering), or
     // never, when the map has nowhere to move. So: ask it, look again shortly, ask again, a few times.
@@ -367,6 +367,7 @@
     if (window.ceGridLegend) { window.ceGridLegend.remove(); window.ceGridLegend = null; }
     if (host) {
       host.getContainer().classList.add("ce-grid-mode");
+      host.fire("ce-relayout");
       var max = Math.max.apply(null, data.n.concat([1])), steps = [1, Math.round(Math.sqrt(max)), max];
       var present = {};
       for (var j = 0; j < data.t.length; j++) present[data.t[j]] = true;
@@ -424,6 +425,7 @@
       function auto() {
         var size = map.getSize();
         if (chosen || openBeforePopup !== null || size.x <= 0 || size.y <= 0) return;
+        if (!div.offsetParent) return;  // hidden (the grid's mode hides the base legend): measured when shown
         fold(false);
         fold(div.offsetWidth * div.offsetHeight > 0.2 * size.x * size.y);
       }
@@ -437,7 +439,8 @@
           openBeforePopup = null;
           if (chosen) fold(!was); else auto();
         },
-        resize: auto
+        resize: auto,
+        "ce-relayout": auto  // the layers switched between events and grid cells: what shows changed
       };
       map.on(handlers);
       setTimeout(auto, 300);  // the frame may still be sizing itself when the map is made
