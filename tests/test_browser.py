@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import ROOT, record, run_cli, write_record
 
@@ -164,7 +165,10 @@ class Page:
         ids = None
         while time.time() < deadline:
             f = self.map_frame()
-            ids = f.evaluate("() => window.conflictEvents.ids")
+            try:
+                ids = f.evaluate("() => window.conflictEvents.ids")
+            except PlaywrightError:  # the map redrew between finding its frame and reading it
+                continue
             if len(ids) == expected:
                 return ids
             self.page.wait_for_timeout(250)
