@@ -167,6 +167,8 @@ def test_real_ucdp_ged_extracts(tmp_path):
     df2 = load_datasets(root)
     centroid = df2[(df2["dataset"] == "ged25") & (df2["lat"] == 49.0) & (df2["lon"] == 32.0)]
     assert len(centroid) == 94 and (centroid["geo_precision"] == 3).all() and centroid["admin1_code"].isna().all()
+    kyiv_oblast = df2[df2["admin1_source"] == "Kyiv oblast"]  # the oblast, never Kyiv city (UA-30)
+    assert len(kyiv_oblast) == 15 and set(kyiv_oblast["admin1_code"]) == {"UA-32"}
     m3 = import_file("ucdp", REAL / "ucdp_ged_ukraine_excel_cp1252_2014_2023.csv", "excel", root)
     # Excel rewrote the dates (1/24/2023 12:00:00 AM, 02/06/2023 00:00): the file itself says month first
     assert m3["source_encoding"] == "cp1252" and (m3["imported"], m3["rejected"]) == (3883, 0)

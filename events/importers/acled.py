@@ -33,7 +33,7 @@ def read_acled(path: Path, dataset: str, *, date_format: str | None = None, **_)
     return read_table(path, dataset, spec, _acled_names)
 
 
-def _acled_names(rows, source_columns: list[str]):
+def _acled_names(rows, source_columns: list[str], notes: list[str]):
     """ACLED's tags and its own id under ACLED's names; our id from ACLED's."""
     if "tags" in rows:
         rows["acled_tags"] = rows.pop("tags")

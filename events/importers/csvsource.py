@@ -30,7 +30,7 @@ def decode(raw: bytes) -> tuple[str | None, str]:
     except pa.ArrowInvalid:
         pass
     utf8_sequences = raw.decode("utf-8", errors="ignore")
-    has_real_utf8 = any(ord(c) > 127 for c in utf8_sequences)
+    has_real_utf8 = not utf8_sequences.isascii()  # any character above 127, checked in C
     if not has_real_utf8:
         try:
             return raw.decode("cp1252"), "cp1252"

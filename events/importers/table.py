@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +78,11 @@ class TableSpec:
     date_convention: str | None = None  # the order this layout always writes slash dates in, if any
     required: tuple[str, ...] = ()  # columns a full export of this layout always has
     keep_extras: bool = True
+    # Why a category the type map lacks is rejected: {column} and {value} are filled in. A user's
+    # table is told how to map it; a published layout (UCDP's 1, 2, 3) says what the source allows.
+    unmapped: str = "{column}: {value} has no stated type mapping; add --type-map '{hint}=Event type/Sub-event type'"
+    # The layout's own checks on a batch of its rows (screen, the batch's frame), after the common ones.
+    check: Callable[[Screen, pd.DataFrame], None] | None = None
 
 
 class _DerivedIds:
@@ -193,8 +198,8 @@ def _types(screen: Screen, d: pd.DataFrame, spec: TableSpec, cols: dict[str, str
             hit = next(((t, s) for key, (t, s) in ordered for p in parts if p.lower() == key.lower()), None)
             if hit is None:
                 et_u.append(None), st_u.append(None)
-                why_u.append(f"{cols['category']}: {text[:60]!r} has no stated type mapping; add "
-                             f"--type-map '{parts[0][:40]}=Event type/Sub-event type'")
+                why_u.append(spec.unmapped.format(column=cols["category"], value=repr(text[:60]),
+                                                  hint=parts[0][:40]))
             else:
                 et_u.append(hit[0]), st_u.append(hit[1]), why_u.append("")
         et = np.asarray(et_u + [None], dtype=object)[codes]
@@ -220,17 +225,21 @@ def _stripped(s: pd.Series) -> np.ndarray:
     return np.array([str(u).strip() for u in uniques] + [""], dtype=object)[codes]
 
 
-def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, careful: bool = False) -> StreamedImport:
+def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, careful: bool = False,
+               source_of: Callable[[Path, tuple[str, ...]], CsvSource] = CsvSource) -> StreamedImport:
     """The file's rows in our columns, streamed BATCH_ROWS at a time (finish: a layout's last
-    touch to each batch of rows, given the file's columns).
+    touch to each batch of rows, given the file's columns and the list its notes go to).
 
     One pass over the file where it can be: the first batch decides the order of slash dates and
     every later one is held to it; ids are checked against all those kept so far. What only the
     whole file settles (a later batch that changes the date order, a row of the wrong width, text
     that is not UTF-8) makes the import start again, careful: a first pass reads the dates of the
     whole file (its order decided on all of them) and the rows to skip, then the second hands over
-    the batches. A million-row file is parsed once instead of twice."""
-    source = CsvSource(path, spec.required)
+    the batches. A million-row file is parsed once instead of twice.
+
+    source_of opens the file as text columns in batches: a CSV by default, anything else that
+    reads as a CsvSource does (GeoJSON's features, geojson.py)."""
+    source = source_of(path, spec.required)
     names = source.columns
     cols = {f: c for f, c in spec.columns.items() if c}
     absent = [f"{c!r} (for {f})" for f, c in cols.items() if c not in names]
@@ -279,14 +288,14 @@ def read_table(path: Path, dataset: str, spec: TableSpec, finish=None, *, carefu
             rows = _batch_rows(batch.frame, dataset, spec, cols, screen, parsed, derive, seen, memo,
                                batch_notes, names)
             if finish is not None:
-                rows = finish(rows, names)
+                rows = finish(rows, names, batch_notes)
             yield rows
         notes = [] if "id" in cols else ["id: no id column; each row's id is a hash of its content"]
         if dates.decision():
             notes.append(f"dates: {dates.decision()}")
         out.done(rejects.frame(), read, notes + merge_notes(batch_notes))
 
-    again = None if careful else (lambda: read_table(path, dataset, spec, finish, careful=True))
+    again = None if careful else (lambda: read_table(path, dataset, spec, finish, careful=True, source_of=source_of))
     return StreamedImport(produce, source.encoding, list(names), again=again)
 
 
@@ -327,6 +336,8 @@ def _batch_rows(df: pd.DataFrame, dataset: str, spec: TableSpec, cols: dict[str,
     fat = screen.count(df[cols["fatalities"]], cols["fatalities"]) if "fatalities" in cols \
         else np.full(len(df), np.nan)
     inj = screen.count(df[cols["injured"]], cols["injured"]) if "injured" in cols else np.full(len(df), np.nan)
+    if spec.check is not None:
+        spec.check(screen, df)
     screen.reject(seen.duplicated(screen.ids, screen.ok), f"{cols.get('id', 'id')}: duplicated id (first occurrence kept)")
     keep = np.flatnonzero(screen.ok)
     d = df if len(keep) == len(df) else df.iloc[keep]  # no copy of a clean file

@@ -8,6 +8,13 @@ radius that covers such an area, and rows on UCDP's admin-1 centroids are
 region-level whatever they are coded. Deaths: best, with low and high kept.
 Dates: ISO as UCDP publishes them, or Excel's rewritten dates with the order
 decided per file (see dates.py).
+
+The rows go through the table pipeline (table.py) like ACLED's: streamed in
+batches, the common checks, regions from names and points. What is UCDP's own
+is declared here: the column mapping, the three violence types, a missing
+`best` rejected, and a last touch per batch for the precisions, the titles and
+the low and high counts. Which coordinates UCDP uses for a whole region is a
+property of the file, so a first pass over four columns settles it.
 """
 from __future__ import annotations
 
@@ -17,12 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from events.importers.clean import duplicated, reasons, to_number
-from events.importers.csvsource import read_csv
-from events.importers.results import Imported
+from events.importers.clean import to_number
+from events.importers.csvsource import CsvSource
+from events.importers.results import StreamedImport
 from events.importers.screen import Screen
-from events.importers.dates import parse_dates
-from events.importers.places import locate_admin1
+from events.importers.table import TableSpec, read_table
 
 REQUIRED = ("id", "date_start", "type_of_violence", "latitude", "longitude", "best")
 # type_of_violence -> (event_type, sub_event_type)
@@ -66,114 +72,114 @@ def _region_only(desc: pd.Series) -> np.ndarray:
     return np.asarray(ok + [False], dtype=bool)[codes]
 
 
-def _centroid_rows(lat: np.ndarray, lon: np.ndarray, region_coded: np.ndarray) -> np.ndarray:
-    """Rows at coordinates that UCDP uses for a whole region: at least 3 rows share the point
-    and most of them are coded or described as region-level."""
-    key = pd.Series(np.round(lat, 5)).astype(str) + "," + pd.Series(np.round(lon, 5)).astype(str)
-    g = pd.DataFrame({"k": key, "r": region_coded}).groupby("k")["r"]
-    share, size = g.transform("mean").to_numpy(), g.transform("size").to_numpy()
-    return (share >= 0.5) & (size >= 3)
+def _point_keys(lat: np.ndarray, lon: np.ndarray) -> pd.Series:
+    return pd.Series(np.round(lat, 5)).astype(str) + "," + pd.Series(np.round(lon, 5)).astype(str)
 
 
-def read_ucdp(path: Path, dataset: str, *, date_format: str | None = None, **_) -> Imported:
-    table = read_csv(path, REQUIRED)
-    df = table.frame
-    n = len(df)
-    notes = []
-    screen = Screen.for_csv(table, "id")
-    reject, ids = screen.reject, screen.ids
-    date_cols = {"date_start": df["date_start"]}
-    if "date_end" in df:
-        date_cols["date_end"] = df["date_end"]
-    parsed = parse_dates(date_cols, date_format=date_format, where=str(path))
-    if parsed.order:
-        notes.append(f"dates: {parsed.decision}")
-    start = parsed.values[0]
-    if "date_end" in df:
-        given = (df["date_end"].str.strip() != "").to_numpy(bool)
-        end = np.where(given, parsed.values[1], np.datetime64("NaT"))
-        screen.dates(start, parsed.reasons[0], end, np.where(given, parsed.reasons[1], ""),
-                     names=("date_start", "date_end"))
+def _centroid_points(source: CsvSource) -> set[str]:
+    """The points UCDP uses for a whole region in this file: at least 3 rows share the point and
+    most of them are coded or described as region-level. Only the whole file can say, so this is
+    a first pass over the four columns it needs."""
+    cols = source.scan(["latitude", "longitude", "where_prec", "where_description"])
+    lat, lon = to_number(cols["latitude"]), to_number(cols["longitude"])
+    placed = ~(np.isnan(lat) | np.isnan(lon))
+    wp = _where_prec(cols["where_prec"]) if "where_prec" in cols else pd.Series(2, index=cols.index)
+    where = _where(cols)
+    coded = (wp == 4).to_numpy(bool) | _region_only(where)
+    g = pd.DataFrame({"k": _point_keys(lat, lon)[placed].to_numpy(), "r": coded[placed]}).groupby("k")["r"]
+    share, size = g.mean(), g.size()
+    return set(share.index[(share >= 0.5) & (size >= 3)])
+
+
+def _where(d: pd.DataFrame) -> pd.Series:
+    if "where_description" not in d:
+        return pd.Series("", index=d.index)
+    return d["where_description"].astype(object).fillna("").astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _where_prec(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.astype(object), errors="coerce").fillna(2).astype(int).clip(1, 7)
+
+
+def _check(screen: Screen, df: pd.DataFrame) -> None:
+    """UCDP always gives a best estimate of deaths; low and high, where given, are counts too."""
+    best = to_number(df["best"])
+    screen.reject(np.isnan(best), "best: missing death count")
+    for name in ("low", "high"):
+        if name in df:
+            screen.count(df[name], name)
+
+
+# Columns the last touch reads, carried through the pipeline under their own names, then dropped.
+_CARRIED = ("where_prec", "date_prec", "dyad_name", "where_description", "low", "high")
+
+
+def read_ucdp(path: Path, dataset: str, *, date_format: str | None = None, **_) -> StreamedImport:
+    source = CsvSource(path, REQUIRED)
+    centroids = _centroid_points(source)
+    spec = TableSpec("ucdp", {"id": "id", "date": "date_start", "end_date": "date_end", "category": "type_of_violence",
+                              "lat": "latitude", "lon": "longitude", "fatalities": "best", "country": "country",
+                              "admin1": "adm_1", "actor1": "side_a", "actor2": "side_b", "notes": "source_headline",
+                              "source": "source_office"},
+                     type_map=dict(TYPE_MAP), claimed_by="UCDP GED", date_format=date_format, required=REQUIRED,
+                     keep_extras=False, passthrough=_CARRIED, check=_check,
+                     unmapped="{column}: {value} is not 1, 2 or 3")
+
+    def finish(rows: pd.DataFrame, names: list[str], notes: list[str]) -> pd.DataFrame:
+        return _ucdp_rows(rows, names, notes, dataset, centroids)
+
+    # The file opened once: its first pass (and a decoding from Windows-1252) serves every pass after.
+    return read_table(path, dataset, spec, finish, source_of=lambda _path, _required: source)
+
+
+def _ucdp_rows(rows: pd.DataFrame, names: list[str], notes: list[str], dataset: str,
+               centroids: set[str]) -> pd.DataFrame:
+    """A batch in our columns made UCDP's: precision from where_prec and date_prec, a region-level
+    reading of the points UCDP uses for whole regions, titles from the dyad and the place."""
+    carried = {c: rows.pop(c).astype(object) if c in rows else None for c in _CARRIED}
+    n = len(rows)
+    lat, lon = rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64)
+    where = _where(pd.DataFrame({"where_description": carried["where_description"]}, index=rows.index)) \
+        if carried["where_description"] is not None else pd.Series("", index=rows.index)
+    if carried["where_prec"] is not None:
+        wp = _where_prec(carried["where_prec"])
     else:
-        end = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-        screen.dates(start, parsed.reasons[0], names=("date_start", "date_end"))
-    lat, lon = to_number(df["latitude"]), to_number(df["longitude"])
-    screen.coordinates(lat, lon)
-    tov = df["type_of_violence"].str.strip()
-    reject(~tov.isin(list(TYPE_MAP)).to_numpy(bool), reasons("type_of_violence: ", tov, " is not 1, 2 or 3"))
-    best = screen.count(df["best"], "best")
-    reject(np.isnan(best), "best: missing death count")
-    low = screen.count(df["low"], "low") if "low" in df else None
-    high = screen.count(df["high"], "high") if "high" in df else None
-    reject(duplicated(ids.where(screen.ok, None)) & screen.ok, "id: duplicated id (first occurrence kept)")
-
-    keep = np.flatnonzero(screen.ok)
-    d = df if len(keep) == n else df.iloc[keep]  # no copy of a clean file
-    klat, klon = lat[keep], lon[keep]
-    where = d["where_description"].str.replace(r"\s+", " ", regex=True).str.strip() \
-        if "where_description" in d else pd.Series("", index=d.index)
-    if "where_prec" in d:
-        wp = pd.to_numeric(d["where_prec"], errors="coerce").fillna(2).astype(int).clip(1, 7)
-    else:
-        centroid = np.zeros(len(d), dtype=bool)
-        for (clat, clon), _ in CENTROIDS.items():
-            centroid |= (np.round(klat, 3) == clat) & (np.round(klon, 3) == clon)
-        wp = pd.Series(np.where(centroid, 6, 2), index=d.index)
-        notes.append("no where_prec column: points on the country centroid taken as country-level (6), "
+        centroid = np.zeros(n, dtype=bool)
+        for (clat, clon), _cc in CENTROIDS.items():
+            centroid |= (np.round(lat, 3) == clat) & (np.round(lon, 3) == clon)
+        wp = pd.Series(np.where(centroid, 6, 2), index=rows.index)
+        notes.append("where_prec: none in the file; points on the country centroid taken as country-level (6), "
                      "all others as 'within 25 km' (2)")
-    on_centroid = _centroid_rows(klat, klon, (wp == 4).to_numpy(bool) | _region_only(where)) & wp.lt(4).to_numpy()
+    on_centroid = _point_keys(lat, lon).isin(centroids).to_numpy(bool) & wp.lt(4).to_numpy(bool)
     if on_centroid.any():
         wp = wp.where(~on_centroid, 4)
-        notes.append(f"{int(on_centroid.sum()):,} row(s) sit on coordinates UCDP uses for a whole admin-1 unit "
-                     "(most rows there are coded or described as region-level): taken as region-level")
-    gp = wp.map(lambda w: WHERE_PREC[w][0]).to_numpy()
+        notes.append(f"where_prec: {int(on_centroid.sum()):,} row(s) sit on coordinates UCDP uses for a whole "
+                     "admin-1 unit (most rows there are coded or described as region-level): taken as region-level")
+    rows["geo_precision"] = wp.map(lambda w: WHERE_PREC[w][0]).to_numpy(np.int64)
     unc = wp.map(lambda w: WHERE_PREC[w][1]).to_numpy(np.float64)
     wide = (wp == 5).to_numpy(bool) & where.str.contains(WIDE_AREA, na=False).to_numpy(bool)
-    unc = np.where(wide, WIDE_AREA_KM, unc)
-    dp = (pd.to_numeric(d["date_prec"], errors="coerce").fillna(1).astype(int).clip(1, 5).map(DATE_PREC)
-          if "date_prec" in d else pd.Series("day", index=d.index))
-    kend = end[keep]
-    kend = np.where(kend == start[keep], np.datetime64("NaT"), kend)
-    cc = d["country"].str.strip().map(COUNTRY).fillna(d["country"].str.strip()) if "country" in d else \
-        pd.Series("UA", index=d.index)
-    adm1 = d["adm_1"] if "adm_1" in d else pd.Series("", index=d.index)
-    placed = locate_admin1(adm1.str.replace(r"\s+oblast$", "", regex=True), cc, klat, klon)
-    notes.extend(placed.notes)
-    code, name, flags = placed.code, placed.name, placed.flags
+    rows["uncertainty_km"] = np.where(wide, WIDE_AREA_KM, unc)
+    rows["date_precision"] = (_where_prec(carried["date_prec"]).clip(1, 5).map(DATE_PREC).to_numpy(object)
+                              if carried["date_prec"] is not None else "day")
+    end = rows["end_date"]
+    rows["end_date"] = end.where(end != rows["date"], pd.NaT)
     country_level = wp.isin([6, 7]).to_numpy(bool)  # a centroid says nothing about the oblast
-    code[country_level] = None
-    name[country_level] = None
-    for i in np.flatnonzero(on_centroid):
-        flags[i] = (flags[i] or []) + ["ucdp-centroid: on coordinates UCDP uses for a whole region; region-level"]
-    event_type = tov[keep].map(lambda t: TYPE_MAP[t][0])
-    sub = tov[keep].map(lambda t: TYPE_MAP[t][1])
-
-    def col(name: str) -> pd.Series:
-        return d[name] if name in d else pd.Series("", index=d.index)
-
-    rows = pd.DataFrame({
-        "id": "ucdp-" + d["id"].str.strip(),
-        "dataset": dataset,
-        "source_row": d["id"].str.strip(),
-        "title": (col("dyad_name").replace("", "UCDP event") + ": " + where.str.slice(0, 120)),
-        "notes": col("source_headline").str.replace(r"\s+", " ", regex=True).replace("", None),
-        "date": start[keep], "end_date": kend,
-        "date_precision": dp.to_numpy(object),
-        "event_type": event_type.to_numpy(object), "sub_event_type": sub.to_numpy(object),
-        "actor1": col("side_a").replace("", None), "actor2": col("side_b").replace("", None),
-        "location_name": where.str.slice(0, 200),
-        "fatalities": best[keep].astype(np.int64),
-        "fatalities_low": low[keep] if low is not None else None,
-        "fatalities_high": high[keep] if high is not None else None,
-        "claim_status": "reported",
-        "claimed_by": "UCDP GED",
-        "source_outlets": col("source_office").replace("", None),
-        "lat": klat, "lon": klon,
-        "geo_precision": gp, "uncertainty_km": unc,
-        "country": cc.to_numpy(object), "admin1": name, "admin1_code": code,
-        "admin1_source": adm1.replace("", None),
-        "geocoded_by": f"{dataset} (source coordinates, where_prec)",
-        "geo_flags": flags,
-    })
-    return Imported(rows.reset_index(drop=True), screen.rejects.frame(), screen.read, table.encoding, notes)
-
+    for c in ("admin1", "admin1_code"):
+        rows[c] = rows[c].astype(object).where(~country_level, None)
+    if on_centroid.any():
+        flags = rows["geo_flags"].to_numpy(object).copy()
+        for i in np.flatnonzero(on_centroid):
+            flags[i] = (flags[i] or []) + ["ucdp-centroid: on coordinates UCDP uses for a whole region; region-level"]
+        rows["geo_flags"] = flags
+    dyad = carried["dyad_name"].fillna("").astype(str) if carried["dyad_name"] is not None \
+        else pd.Series("", index=rows.index)
+    rows["title"] = dyad.replace("", "UCDP event") + ": " + where.str.slice(0, 120)
+    rows["location_name"] = where.str.slice(0, 200)
+    notes_text = rows["notes"].astype(object)
+    rows["notes"] = notes_text.where(notes_text.isna(), notes_text.astype(str).str.replace(r"\s+", " ", regex=True))
+    for ours, theirs in (("fatalities_low", "low"), ("fatalities_high", "high")):
+        if carried[theirs] is not None:
+            rows[ours] = pd.array(to_number(carried[theirs].fillna("")), dtype="Float64").astype("Int64")
+    rows["id"] = "ucdp-" + rows["source_row"].astype(str)
+    rows["geocoded_by"] = f"{dataset} (source coordinates, where_prec)"
+    return rows
