@@ -211,3 +211,48 @@ def test_text_read_unchecked_is_utf8_only_when_each_value_is():
     assert not base._valid_text(text(b"\xc3", b"\xa9"))  # a character cut between two fields: each invalid
     assert not base._valid_text(text(b"ok", b"\xc3", b"\xa9x").slice(1))
     assert base._valid_text(text(b"\xa9", "é".encode()).slice(1))  # a slice's own bytes only
+
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="shared/data/real not beside the checkout")
+@pytest.mark.parametrize("fmt, name, options", [
+    ("ucdp", "ucdp_ged251_ukraine_2022_2024_sample2000_21col.csv", {}),  # no where_prec: the centroid rule
+    ("ucdp", "ucdp_ged_ukraine_excel_cp1252_2014_2023.csv", {}),  # Excel's dates, order decided per file
+])
+def test_ucdp_goes_through_the_batched_pipeline_with_whole_file_rules(tmp_path, monkeypatch, fmt, name, options):
+    """Which points UCDP uses for a whole region, and the order of Excel's dates, are properties of
+    the whole file: read 250 rows at a time, the import is the one-batch import."""
+    whole = import_file(fmt, REAL / name, "u", tmp_path / "one", **options)
+    monkeypatch.setattr(base, "BATCH_ROWS", 250)
+    parts = import_file(fmt, REAL / name, "u", tmp_path / "many", **options)
+    pd.testing.assert_frame_equal(load_datasets(tmp_path / "many"), load_datasets(tmp_path / "one"))
+    for key in ("rows_read", "imported", "rejected", "flagged", "notes", "source_encoding"):
+        assert parts[key] == whole[key], key
+    assert pq.ParquetFile(tmp_path / "many" / "u" / "events.parquet").num_row_groups >= 8
+
+
+def test_geojson_goes_through_the_batched_pipeline(tmp_path, monkeypatch):
+    """GeoJSON features are the table pipeline's rows: a duplicate id batches apart, a feature that
+    is not a point and day-first dates decided by a late feature come out as in one batch."""
+    def feature(i: int, **props):
+        p = {"id": f"f{i}", "date": f"0{1 + i % 9}/02/2025", "event_type": "Battles",
+             "sub_event_type": "Armed clash", "fatalities": i % 3} | props
+        return {"type": "Feature", "properties": p, "geometry": {"type": "Point", "coordinates": [37.1 + i / 100, 48.3]}}
+
+    features = [feature(i) for i in range(12)]
+    features[4]["geometry"] = {"type": "LineString", "coordinates": [[30, 50], [31, 50]]}
+    features[9] = feature(1)  # f1 again
+    features[11] = feature(11, date="25/02/2025")  # the only day over 12
+    src = tmp_path / "e.geojson"
+    src.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    whole = import_file("geojson", src, "g", tmp_path / "one")
+    monkeypatch.setattr(base, "BATCH_ROWS", 2)
+    parts = import_file("geojson", src, "g", tmp_path / "many")
+    pd.testing.assert_frame_equal(load_datasets(tmp_path / "many"), load_datasets(tmp_path / "one"))
+    assert (parts["imported"], parts["rejected"], parts["notes"]) == (whole["imported"], whole["rejected"], whole["notes"])
+    rejects = rejects_of(tmp_path / "many", "g")
+    assert [int(x) for x in rejects["line"]] == [5, 10] and "not a Point" in rejects["reason"][0] and rejects["source_id"][0] == "f4"
+    assert "day first" in " ".join(parts["notes"])
+    assert list(load_datasets(tmp_path / "many")["date"].dt.month.unique()) == [2]  # 01/02 is 1 February

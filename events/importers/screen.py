@@ -52,7 +52,7 @@ class Screen:
         if malformed is not None and len(malformed):
             m = malformed
             screen.rejects.add(np.ones(len(m), dtype=bool), m["line"].to_numpy(np.int64),
-                               pd.Series([""] * len(m)), m["reason"].to_numpy(object))
+                               m["id"] if "id" in m else pd.Series([""] * len(m)), m["reason"].to_numpy(object))
             screen.extra_read = len(m)
         if encoding != "utf-8":
             screen.reject(replaced_bytes(df), "encoding: bytes that are not UTF-8")
