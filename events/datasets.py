@@ -258,7 +258,7 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
             manifest = {
                 "dataset": name, "format": fmt, "source_file": str(path.resolve()), "source_sha256": source_sha256,
                 "source_encoding": result.encoding,
-                "source_columns": getattr(result, "source_columns", None),
+                "source_columns": result.source_columns,
                 "extra_columns": written.extras,
                 "options": {k: v for k, v in options.items() if v},
                 "imported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -1,6 +1,6 @@
 """Importers of bulk datasets into the store's columns, behind one registry.
 
-Each format is one function path, dataset, **options -> Imported (rows in our
+Each format is one function path, dataset, **options -> StreamedImport (rows in our
 columns, rejects, counts, notes), like geopy's geocoders behind get_geocoder_for_service.
 """
 from __future__ import annotations
@@ -9,7 +9,7 @@ from importlib import import_module
 
 from events.errors import ImportFileError
 from events.importers.base import Reader
-from events.importers.results import Imported, Rejects, StreamedImport
+from events.importers.results import Rejects, StreamedImport
 
 # format -> (module, function, one line for --help)
 REGISTRY = {
@@ -30,4 +30,4 @@ def importer(fmt: str) -> Reader:
     return getattr(import_module(module), func)
 
 
-__all__ = ["FORMATS", "REGISTRY", "Imported", "ImportFileError", "Reader", "Rejects", "StreamedImport", "importer"]
+__all__ = ["FORMATS", "REGISTRY", "ImportFileError", "Reader", "Rejects", "StreamedImport", "importer"]

@@ -59,11 +59,6 @@ def replaced_bytes(df: pd.DataFrame) -> np.ndarray:
     return bad
 
 
-def duplicated(ids: pd.Series) -> np.ndarray:
-    """Second and later occurrences of an id."""
-    return ids.duplicated(keep="first").to_numpy(bool)
-
-
 def clean_category(s: pd.Series) -> pd.Series:
     """A text column of few distinct values, whitespace-trimmed, blank as missing, as a categorical:
     the work is done once per distinct value (a million rows name a few thousand places). Arrow

@@ -39,19 +39,6 @@ def decode(raw: bytes) -> tuple[str | None, str]:
     return raw.decode("utf-8", errors="replace"), "utf-8 (invalid bytes replaced; those rows rejected)"
 
 
-@dataclass
-class CsvTable:
-    """A CSV file as text columns, each row's first line in the file, and the rows the reader
-    could not split into the header's fields (line, reason)."""
-
-    frame: pd.DataFrame
-    line: np.ndarray
-    encoding: str
-    malformed: pd.DataFrame
-    columns: list[str]
-    row_bytes: np.ndarray  # bytes per row over every field
-
-
 def _header(data: bytes, path: Path) -> list[str]:
     end = data.find(b"\n")
     first = (data if end < 0 else data[:end]).decode("utf-8", errors="replace").rstrip("\r")
@@ -265,19 +252,6 @@ class _Lines:
             self.k += 1
         shift = self.before - int(delta.sum())  # skipped rows placed in earlier batches
         return line + shift + np.cumsum(delta[:-1])
-
-
-def read_csv(path: Path, required: tuple[str, ...] = ()) -> CsvTable:
-    """A whole (small) CSV file at once: all columns as text, each row's first line in the file,
-    and a reason for each row the reader had to skip (too many or too few fields, an unclosed
-    quote). Large tables stream through CsvSource instead."""
-    source = CsvSource(path, required)
-    source.scan([])
-    parts = list(source.batches(rows=max(source.rows, 1)))
-    batch = parts[0] if parts else CsvBatch(pd.DataFrame({c: pd.Series([], dtype="str") for c in source.columns}),
-                                            np.zeros(0, np.int64), np.zeros(0, np.int64), 0)
-    return CsvTable(batch.frame, batch.line, source.encoding, source.malformed[["line", "reason"]], source.columns,
-                    batch.row_bytes)
 
 
 def _utf8_lines(path: Path) -> int | None:

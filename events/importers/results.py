@@ -46,21 +46,6 @@ class Rejects:
         return int(sum(len(x) for x in self.lines))
 
 
-@dataclass
-class Imported:
-    rows: pd.DataFrame  # our columns (events.columns.COLUMNS subset), one per imported event
-    rejects: pd.DataFrame  # line, source_id, reason
-    read: int
-    encoding: str
-    notes: list[str] = field(default_factory=list)
-
-    def batches(self) -> Iterator[pd.DataFrame]:
-        yield self.rows
-
-    def consume(self, use):
-        return use(self.batches())
-
-
 class StreamedImport:
     """An import whose rows arrive in batches (a large file is never held whole): rejects, the
     count read and the notes are known once the batches are spent. `rows` gathers them all, for

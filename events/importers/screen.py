@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from events.importers.clean import check_coordinates, reasons, replaced_bytes, to_number
-from events.importers.csvsource import CsvBatch, CsvTable
+from events.importers.csvsource import CsvBatch
 from events.importers.results import Rejects
 
 
@@ -36,16 +36,10 @@ class Screen:
         self.ok &= ~mask
 
     @classmethod
-    def for_csv(cls, table: "CsvTable", id_column: str | None) -> "Screen":
-        """The checks every CSV import starts with: rows the reader could not split, bytes that
-        were not UTF-8, over-long rows, and an empty id."""
-        return cls.for_batch(CsvBatch(table.frame, table.line, table.row_bytes, 0), table.encoding, id_column,
-                             malformed=table.malformed)
-
-    @classmethod
     def for_batch(cls, batch: "CsvBatch", encoding: str, id_column: str | None, rejects: Rejects | None = None,
                   malformed: pd.DataFrame | None = None) -> "Screen":
-        """for_csv's checks on one batch of a streamed file; the skipped rows come with the first."""
+        """The checks every import starts with, on one batch: rows the reader could not split (they
+        come with the first batch), bytes that were not UTF-8, over-long rows, and an empty id."""
         df = batch.frame
         ids = df[id_column].str.strip() if id_column else pd.Series([""] * len(df), index=df.index)
         screen = cls(batch.line, ids, rejects)
