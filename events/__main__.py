@@ -441,6 +441,17 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--catalog", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("--data", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    _read_commands(sub, common)
+    _dataset_commands(sub, common)
+    _db_command(sub, common)
+    _event_command(sub, common)
+    _territory_command(sub, common)
+    _article_commands(sub, common)
+    return ap
+
+
+def _read_commands(sub, common: argparse.ArgumentParser) -> None:
+    """Validate, list, export and publish: what reads the store."""
     v = sub.add_parser("validate", parents=[common], help="check every record; one line per problem")
     v.set_defaults(func=cmd_validate)
     li = sub.add_parser("list", parents=[common], help="a table of the (filtered) events")
@@ -462,6 +473,10 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--title", default="Conflict event map", help="the page's title")
     _add_filters(pb)
     pb.set_defaults(func=cmd_publish)
+
+
+def _dataset_commands(sub, common: argparse.ArgumentParser) -> None:
+    """Import, corroborate and datasets: the bulk datasets."""
     im = sub.add_parser("import", parents=[common], help="import a bulk dataset (ACLED, UCDP GED, GeoJSON)")
     from events.importers import REGISTRY
 
@@ -502,6 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="remove: take the dataset NAME out of the store; rejects: print its rejected rows (CSV)")
     ds.add_argument("name", nargs="?", help="the dataset to remove, or whose rejects to print")
     ds.set_defaults(func=cmd_datasets)
+
+
+def _db_command(sub, common: argparse.ArgumentParser) -> None:
+    """Db: the PostGIS store."""
     db = sub.add_parser("db", parents=[common], help="the PostGIS store: init (create/migrate), push, pull")
     dbs = db.add_subparsers(dest="db_cmd", required=True)
     dbs.add_parser("init", parents=[common], help="create the schema or apply new migrations")
@@ -509,6 +528,10 @@ def build_parser() -> argparse.ArgumentParser:
     pl = dbs.add_parser("pull", parents=[common], help="write the curated events back as YAML files")
     pl.add_argument("--out", required=True, metavar="DIR")
     db.set_defaults(func=cmd_db)
+
+
+def _event_command(sub, common: argparse.ArgumentParser) -> None:
+    """Event: curated records, one at a time."""
     ev = sub.add_parser("event", parents=[common], help="curated events: get, save, review, retract, history "
                                                         "(who: $EVENTS_USER)")
     evs = ev.add_subparsers(dest="event_cmd", required=True)
@@ -529,6 +552,10 @@ def build_parser() -> argparse.ArgumentParser:
     hi = evs.add_parser("history", parents=[common], help="every change of a record, refused attempts included")
     hi.add_argument("id")
     ev.set_defaults(func=cmd_event)
+
+
+def _territory_command(sub, common: argparse.ArgumentParser) -> None:
+    """Territory: control snapshots."""
     te = sub.add_parser("territory", parents=[common], help="control snapshots: import, list, check claims")
     tes = te.add_subparsers(dest="territory_cmd", required=True)
     ti = tes.add_parser("import", parents=[common], help="store control snapshots (DeepStateMap API JSON, daily "
@@ -544,6 +571,10 @@ def build_parser() -> argparse.ArgumentParser:
     tc = tes.add_parser("check", parents=[common], help="each capture claim against the snapshots")
     _add_filters(tc)
     te.set_defaults(func=cmd_territory)
+
+
+def _article_commands(sub, common: argparse.ArgumentParser) -> None:
+    """Draft and schema: what needs no store."""
     dr = sub.add_parser("draft", help="candidate events from one news article (offline), each a draft record "
                         "with why each field was proposed")
     dr.add_argument("article", help="the article as a UTF-8 text file ('-': standard input)")
@@ -557,7 +588,6 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="print (or --write) the JSON Schema of a record")
     sc.add_argument("--write", action="store_true")
     sc.set_defaults(func=cmd_schema)
-    return ap
 
 
 def main(argv: list[str] | None = None) -> int:
