@@ -123,3 +123,67 @@ def test_no_immediate_reports_of_injuries_is_zero():
     rec, _ = only("Multiple drone attacks on Kyiv damaged several residential houses and cars, but there were no "
                   "immediate reports of injuries, Mayor Vitali Klitschko said on Telegram.", "2025-02-23", "Al Jazeera")
     assert (rec["fatalities"], rec["injured"]) == (0, 0)
+
+
+def test_a_dates_day_is_not_a_count_and_an_age_names_people():
+    # The Kyiv Independent, 3 Feb 2025: '3' is the day of 'Feb. 3'; 'two 18-year-olds' were killed
+    rec, why = only("A Russian drone strike on Zaporizhzhia on Feb. 3 killed two 18-year-olds and injured at least "
+                    "eight others, including three children, regional authorities said.", "2025-02-03",
+                    "The Kyiv Independent")
+    assert (rec["fatalities"], rec["injured"]) == (2, 8)
+    assert "two 18-year-olds" in why["fatalities"]["words"]
+
+
+@pytest.mark.parametrize("words, value", [("Twenty-one", 21), ("Fourteen", 14), ("Thirty five", 35)])
+def test_number_words_past_twenty_are_read_whole(words, value):
+    # The Kyiv Independent, 23 Jan 2025, with its count written in words as other outlets write them
+    rec, _ = only(f"Russia launched drones and missiles against the city of Zaporizhzhia overnight, killing a "
+                  f"47-year-old man. {words} people were injured, Governor Ivan Fedorov reported.", "2025-01-23",
+                  "The Kyiv Independent")
+    assert (rec["fatalities"], rec["injured"]) == (1, value)
+
+
+def test_a_state_speaking_of_strikes_is_a_claim_and_an_adverb_is_not_its_name():
+    # Al Jazeera, 26 Dec 2024 (key events, day 1,036)
+    drafts = draft_article("Russia meanwhile said five people were killed by Ukrainian missile strikes and from a "
+                           "falling drone in the border region of Kursk and North Ossetia in the Caucasus.",
+                           published=dt.date(2024, 12, 26), outlet="Al Jazeera")
+    assert drafts and all(d.record["claim"]["by"] == "Russia" for d in drafts)
+    assert all(d.record["claim"]["status"] == "claimed" for d in drafts)
+
+
+def test_a_militarys_own_strike_is_claimed():
+    # Al Jazeera, 7 Feb 2025 (key events)
+    rec, why = only("Ukraine’s military said Kyiv’s forces struck an airfield overnight in Russia’s Krasnodar region, "
+                    "which sits on the Black Sea and Sea of Azov, resulting in explosions and a fire.", "2025-02-07",
+                    "Al Jazeera")
+    assert rec["claim"]["status"] == "claimed" and "military" in rec["claim"]["by"]
+    assert "party to the war" in why["claim"]["how"]
+
+
+def test_the_source_an_outlet_cites_is_the_claimant():
+    # Al Jazeera, 26 Feb 2025 (key events): DPA passes on what the governor said
+    rec, _ = only("At least one person was killed and 13 more were injured by Russian shelling in the eastern "
+                  "Ukrainian city of Kramatorsk, German news agency Deutsche Presse-Agentur (DPA) reported, citing "
+                  "the governor of the Donetsk region.", "2025-02-26", "Al Jazeera")
+    assert rec["claim"]["by"].lower().startswith("governor of the donetsk region")
+
+
+def test_a_named_speaker_after_a_title_and_before_a_reported_clause():
+    # Al Jazeera, 23 and 25 Feb 2025 (key events)
+    rec, _ = only("A 53-year-old woman was also injured and several residential houses damaged in an attack on the "
+                  "southeastern region of Zaporizhia, said regional Governor Ivan Fedorov on the Telegram messaging "
+                  "app.", "2025-02-23", "Al Jazeera")
+    assert "Ivan Fedorov" in rec["claim"]["by"]
+    rec, _ = only("The Russian governor for the Krasnodar region, Veniamin Kondratyev, said Ukraine launched an "
+                  "overnight drone attack, damaging infrastructure including the Black Sea port of Tuapse. "
+                  "No injuries were reported.", "2025-02-25", "Al Jazeera")
+    assert rec["claim"]["by"] == "Veniamin Kondratyev"
+
+
+def test_both_sides_blaming_each_other_is_disputed():
+    # Al Jazeera, 2 Feb 2025 (key events)
+    rec, _ = only("Ukraine and Russia traded blame for a deadly missile attack that killed at least four people in "
+                  "the dormitory of a boarding school situated in a part of Russia’s Kursk region held by Ukrainian "
+                  "forces.", "2025-02-02", "Al Jazeera")
+    assert rec["claim"]["status"] == "disputed"

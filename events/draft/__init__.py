@@ -177,6 +177,8 @@ def _claim(c: Candidate) -> tuple[str, str, dict]:
         status, how = "claimed", "the text calls it a claim"
     elif success and names:
         status, how = "claimed", "a side's own report of its success, not confirmed in the text"
+    elif c.kind in ("air", "shelling", "attack") and any(what.STATE_VOICE.search(n) for n in names):
+        status, how = "claimed", "a party to the war says so through its military or government, not confirmed in the text"
     else:
         status, how = "reported", "reported, with no sign in the text that it is contested"
     conf = "medium" if status != "reported" else "low"

@@ -52,11 +52,14 @@ _UNREAL = re.compile(r"\b((?:difficult|hard|easy|impossible|able|unable|managed|
 ONGOING = re.compile(r"\b(has|have)\s+(?:been\s+)?(?:raging|raged|continu\w+|fighting|trying|sought|deployed|"
                       r"regained|reclaimed)\b|\bhas\s+hung\b|\bhave\s+been\b", re.I)
 
-_QTY = (r"(?:(at least|more than|over|up to|about|some|nearly|around|almost|another)\s+(?=\d|one|two|three|four|"
-        r"five|six|seven|eight|nine|ten))?"
-        r"(\d[\d,]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-        r"several|a few|few|dozens|a dozen|hundreds|thousands|another)")
-_PERSON = (r"(?:people|persons?|civilians?|residents?|men|man|women|woman|children|child|kids?|boys?|girls?|"
+# Number words up to ninety-nine: 'twenty-one', 'thirty five', 'fourteen'.
+_UNITS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_WORD_NUMBER = (rf"(?:(?:{'|'.join(_TENS)})(?:[-\s](?:{'|'.join(_UNITS)})\b)?|{'|'.join(_TEENS)}|{'|'.join(_UNITS)})")
+_QTY = (rf"(?:(at least|more than|over|up to|about|some|nearly|around|almost|another)\s+(?=\d|{_WORD_NUMBER}\b))?"
+        rf"(\d[\d,]*|{_WORD_NUMBER}|a|an|several|a few|few|dozens|a dozen|hundreds|thousands|another)")
+_PERSON = (r"(?:\d+-year-olds|people|persons?|civilians?|residents?|men|man|women|woman|children|child|kids?|boys?|girls?|"
            r"soldiers?|servicem[ae]n|troops|teenagers?|passengers?|workers?|police(?:\s+officers?)?|officers?|"
            r"volunteers?|employees?|rescuers?|medics?|doctors?|journalists?|drivers?|individuals?|others?|"
            r"pensioners?|residents?|victims?|minors?|infants?|babies|baby|adults?)")
@@ -100,6 +103,24 @@ DEATH_WORDS = re.compile(r"\b(?:killed|killing|kills|dead|died|dies|death|deaths
 TOTAL_AT = 100  # a count this large in one report is a running total, not one incident
 
 
+_DAY_OF_DATE = re.compile(r"\b((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+)(\d{1,2})\b")
+
+
+def number(qty: str) -> int:
+    """A count as written: digits, a number word ('twenty-one', 'fourteen') or a vague one ('several' = 3)."""
+    q = qty.lower().replace(",", "")
+    if q[0].isdigit():
+        return int(q)
+    if q in _NUMBER:
+        return _NUMBER[q]
+    parts = re.split(r"[-\s]+", q)
+    if parts[0] in _TENS:
+        return 20 + 10 * _TENS.index(parts[0]) + (_UNITS.index(parts[1]) + 1 if len(parts) > 1 else 0)
+    if q in _TEENS:
+        return 10 + _TEENS.index(q)
+    return _UNITS.index(q) + 1
+
+
 @dataclass
 class Count:
     value: int
@@ -112,22 +133,25 @@ def counts(text: str) -> dict[str, list[Count]]:
     """Killed and injured counts in one clause, each with the words it rests on."""
     out: dict[str, list[Count]] = {"killed": [], "injured": []}
     spans: list[tuple[int, int]] = []
+    # 'on Feb. 3 killed two', 'Dec. 1, 3 people': a date's day is no count (masked, offsets kept).
+    masked = _DAY_OF_DATE.sub(lambda d: d.group(1) + "#" * len(d.group(2)), text)
     for pattern in _COUNT_PATTERNS:
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(masked):
             if any(m.start() < e and s < m.end() for s, e in spans):
                 continue
             groups = [g for g in m.groups() if g]
-            qtys = [g for g in groups if g.lower() in _NUMBER or re.fullmatch(r"\d[\d,]*", g)]
+            qtys = [g for g in groups if g.lower() in _NUMBER or re.fullmatch(rf"\d[\d,]*|{_WORD_NUMBER}", g, re.I)]
             if len(qtys) > 1 and qtys[0].lower() == "another":  # 'another 15 were injured': 15, not 1
                 qtys = qtys[1:]
             qty = qtys[0] if qtys else None
             verb = next((g for g in reversed(groups) if re.fullmatch(rf"{_KILL}|{_HURT}|injuries", g, re.I)), None)
             if qty is None or verb is None:
                 continue
-            value = int(qty.replace(",", "")) if qty[0].isdigit() else _NUMBER[qty.lower()]
+            value = number(qty)
             field = "killed" if re.fullmatch(_KILL, verb, re.I) else "injured"
-            total = value >= TOTAL_AT or bool(re.search(r"\b(more than|over)\s+\d", m.group(0), re.I) and value >= 50)
-            out[field].append(Count(value, m.group(0), bool(re.search(r"\balso\b", m.group(0), re.I)), total))
+            words = text[m.start():m.end()]
+            total = value >= TOTAL_AT or bool(re.search(r"\b(more than|over)\s+\d", words, re.I) and value >= 50)
+            out[field].append(Count(value, words, bool(re.search(r"\balso\b", words, re.I)), total))
             spans.append((m.start(), m.end()))
     return out
 
@@ -179,6 +203,13 @@ RU_WORDS = re.compile(r"\b(russia\w*|moscow|kremlin|ria|tass|interfax|occup\w+|d
 UA_WORDS = re.compile(r"\b(ukrain\w*|kyiv|zelensk\w*|sbu|general staff|hur|syrskyi|sybiha)\b", re.I)
 
 
+# A party to the war speaking as a state: its military or defence ministry, or the state itself
+# ('Russia said', 'Ukraine's military said'); a governor or mayor reporting on his own region is not.
+STATE_VOICE = re.compile(r"^(?:the\s+)?(?:Russia|Ukraine|Moscow|Kyiv|Kremlin)$|\b(?:military(?!\s+administration)|army|armed forces|"
+                         r"defen[cs]e ministry|ministry of defen[cs]e|general staff|air force|navy|SBU|security service|"
+                         r"drone forces|special operations forces)\b", re.I)
+
+
 @dataclass
 class Claimant:
     name: str
@@ -193,9 +224,18 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
     if m:
         name = m.group(1).strip()
         return Claimant(name, m.group(0), _side(name, previous, region_side))
+    # 'DPA reported, citing the governor of the Donetsk region', 'Anadolu cited Russia's Defence Ministry in
+    # reporting that...': the source cited is the one who asserts it, the outlet only passes it on.
+    m = re.search(r"\bciting\s+(?:the\s+)?([^,.;:“”\"]+?)(?=\s*(?:[,.;:]|$|\s+(?:as|in|on|who)\b))", sentence) or \
+        re.search(r"\bcited\s+(?:the\s+)?([^,.;:“”\"]+?)\s+(?:in|as)\s+(?:reporting|saying)\b", sentence)
+    if m and re.search(r"[A-Z]|\b(governor|officials?|ministry|military|army|authorities|administration|police|"
+                       r"mayor|head|spokes\w+|staff)\b", m.group(1)):
+        name = m.group(1).strip()
+        return Claimant(name[0].upper() + name[1:], m.group(0), _side(name, previous, region_side))
     # '…, said Oleh Kiper, governor of the region': the speaker after the verb
-    m = re.search(r",\s*(?:said|says|wrote|reported|added|told \w+)\s+((?:(?:the|its)\s+)?(?:[A-Z][\w'’.-]+|governor|head|"
-                  r"mayor|spokes\w+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})", sentence)
+    m = re.search(r",\s*(?:said|says|wrote|reported|added|told \w+)\s+((?:(?:the|its)\s+)?(?:(?:regional|local|city|"
+                  r"district|oblast)\s+)?(?:[A-Z][\w'’.-]+|governor|head|mayor|spokes\w+)(?:\s+(?:of\s+)?[A-Z][\w'’.-]+){0,4})"
+                  r"(?=\s*(?:[,.;]|$|\s+(?:on|in|at|who|via|told|during)\b))", sentence)
     if m and not re.fullmatch(r"(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Jan\w*|Feb\w*|"
                               r"Mar\w*|Apr\w*|May|Jun\w*|Jul\w*|Aug\w*|Sep\w*|Oct\w*|Nov\w*|Dec\w*)", m.group(1)):
         name = re.sub(r"^(?:the|its)\s+", "", m.group(1)).strip()
@@ -214,6 +254,8 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
         subject = re.sub(r"^(?:in|on|at|by|during|last|earlier|later)\s+[\w-]+(?:\s+\d+)?\s*,?\s+", "", subject,
                          flags=re.I) if re.search(r"\b(it|he|she|they)$", subject, re.I) else subject
         subject = re.sub(r"\s+(?:on|last|this|early|late)\s+\w+(?:\s+\d+)?$", "", subject, flags=re.I).strip()
+        subject = re.sub(r"(?:\s+(?:meanwhile|also|too|again|however|later|earlier|then|now|separately|previously|"
+                         r"first|itself))+$", "", subject, flags=re.I).strip()  # an adverb is not part of the name
         subject = re.sub(r"\s+(?:on|in)\s+(?:a|an|the|his|her|its)\s+[\w\s]+$", "", subject, flags=re.I).strip()
         if re.search(r"(?:^|\s)(it|he|she|they)$", subject, re.I):
             subject = subject.split()[-1]
@@ -272,6 +314,7 @@ UNVERIFIED = re.compile(r"\b(?:not|n't|never|could not|cannot|unable to)\s+(?:be
                         r"(?:verif\w*|confirm\w*)|\bwithout (?:providing )?(?:any )?evidence|\b(?:not|no)\s+(?:provided|"
                         r"offered|presented|given|shown)\s+(?:any\s+)?evidence|did not provide (?:any )?evidence|"
                         r"\bno evidence\b|\bunverified\b|\bunconfirmed\b", re.I)
-DISPUTE = re.compile(r"\b(denied|denies|deny|refuted|refutes|rejected the claim|dismissed the claim|disputed|"
+DISPUTE = re.compile(r"\b(traded blame|trade blame|blamed each other|blame each other|accused each other|"
+                     r"denied|denies|deny|refuted|refutes|rejected the claim|dismissed the claim|disputed|"
                      r"disputes|contradicted|called (?:it|the claim|this) (?:false|fake|a lie)|did not happen|"
                      r"false claims?)\b", re.I)
