@@ -187,3 +187,29 @@ def test_both_sides_blaming_each_other_is_disputed():
                   "the dormitory of a boarding school situated in a part of Russia’s Kursk region held by Ukrainian "
                   "forces.", "2025-02-02", "Al Jazeera")
     assert rec["claim"]["status"] == "disputed"
+
+
+def test_a_sentences_first_word_does_not_hide_the_place():
+    # The Kyiv Independent, 1 Dec 2024: 'In Kherson' is the cue and the city, not one name
+    drafts = draft_article("Russian attacks kill 11\n\nIn Kherson, the Russian military attacked a public transport "
+                           "vehicle with a drone at around 8 a.m. local time on Dec. 1, killing at least three people "
+                           "and injuring at least seven.", published=dt.date(2024, 12, 1), outlet="The Kyiv Independent")
+    assert len(drafts) == 1
+    rec = drafts[0].record
+    assert rec["location"]["name"] == "Kherson" and (rec["fatalities"], rec["injured"]) == (3, 7)
+
+
+def test_a_community_is_placed_at_its_seat():
+    # UNN, 24 Feb 2025: hromadas are named for their seat ('Lebedynska' is Lebedyn's)
+    drafts = draft_article("Sumy region\n\nA missile attack was also launched against Lebedynska community, damaging a "
+                           "house and an outbuilding.", published=dt.date(2025, 2, 24), outlet="UNN")
+    assert [d.record["location"]["name"] for d in drafts] == ["Lebedyn"]
+
+
+def test_places_joined_by_and_after_a_settlement_word_are_each_an_incident():
+    # AFP via UrduPoint, 11 Dec 2024
+    drafts = draft_article("Russia says recaptured two Kursk villages\n\nRussian army units \"liberated the settlements "
+                           "of Darino and Plyokhovo during the course of offensive operations\", the Russian defence "
+                           "ministry said.", published=dt.date(2024, 12, 11), outlet="AFP")
+    assert sorted(d.record["location"]["name"] for d in drafts) == ["Darino", "Plyokhovo"]
+    assert all(d.record["claim"]["status"] == "claimed" for d in drafts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from geopy.distance import geodesic
 
@@ -187,11 +187,13 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 if not own:
                     own = [m for m in found if not m.context_only]
                 place, place_words = None, ""
+                joined: list[PlaceMention] = []
                 if own:
                     after = [m for m in own if m.at >= t]
                     pool = after or own[-1:]
                     pick = next((m for m in pool if m.kind == "place"), pool[0])  # the settlement over its region
                     place, place_words = place_of(pick), pick.words
+                    joined = _joined(pick, own, s.text)
                 else:
                     carried = [(i, r, w) for i, r, w, k in places if s.index - i <= CARRY_SENTENCES
                                and (kind in what.GENERIC or k in what.GENERIC or _same_group(k, kind))]
@@ -227,12 +229,26 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                     s, cl, kind, words, place, place_words, own_date, claim_date, who, found_counts,
                     what.attacker(text, s.text), bool(what.CIVILIAN.search(s.text)),
                     bool(re.search(r"\bclaim", text, re.I))))
+                if kind in ("territory", "regain") or not any(found_counts.values()):
+                    for m in joined:  # 'the villages of Ukanok and Cherkasskaya Konopelka': one incident each
+                        evidence.append(replace(evidence[-1], place=place_of(m), place_words=m.words))
         for m in found:
             here = [e for e in evidence if e.sentence.index == s.index]
             if not m.context_only and m.kind != "country" and here:
                 places.append((s.index, place_of(m) if m.kind != "region" else resolve(m, m.region, m.region.country,
                                                                                        geocoder), m.words, here[0].kind))
     return evidence, skipped
+
+
+def _joined(pick: PlaceMention, own: list[PlaceMention], text: str) -> list[PlaceMention]:
+    """Settlements listed with the one picked ('Darino and Plyokhovo', 'A, B and C')."""
+    out, last = [], pick
+    for m in sorted((m for m in own if m.at > pick.at and m.kind == "place"), key=lambda m: m.at):
+        if not re.fullmatch(r",?\s*(?:and|or)?\s*", text[last.end:m.at]) or m.near:
+            break
+        out.append(m)
+        last = m
+    return out if pick.kind == "place" else []
 
 
 def _as_region(m: PlaceMention) -> PlaceMention:

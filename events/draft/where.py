@@ -42,7 +42,7 @@ _COUNTRY = re.compile(r"\b(?:in|inside|into|across|of|on|within)\s+(?:(?:western
                       r"border|(?:north|south|east|west)\w*\s+(?:region|border|part)))")
 _COUNTRY_CODE = {"ukraine": "UA", "russia": "RU", "belarus": "BY", "moldova": "MD", "poland": "PL", "romania": "RO"}
 # Words before a name that place an event there.
-_CUE = re.compile(r"(?:\b(?:in|at|near|of|from|outside|around|into|on|toward|towards|struck|hit|attacked|shelled|"
+_CUE = re.compile(r"(?:\b(?:in|at|near|of|from|outside|around|into|on|toward|towards|against|struck|hit|attacked|shelled|"
                   r"bombed|captured|capture|liberated|liberate|seized|took|taking|take|entered|stormed|targeted|"
                   r"village|town|city|settlement|hamlet|suburb|hub|over)\s+(?:the\s+)?[\"“'‘]?\s*"
                   r"(?:(?:[\"“]?liberated[\"”]?|frontline|front-line|city|town|village|settlement)\s+(?:of\s+)?)?)$",
@@ -168,7 +168,7 @@ def find_places(text: str, geocoder) -> list[Mention]:
         else:
             out.append(Mention(ref, m.start(), m.end(), m.group(0).strip(), near={"place": ref}))
         taken.append((m.start(), m.end()))
-    for m in re.finditer(_NAME, text):
+    for m in _names(text):
         if not free(m.start(), m.end()):
             continue
         raw = m.group(0)
@@ -179,12 +179,18 @@ def find_places(text: str, geocoder) -> list[Mention]:
         before = text[:m.start()]
         after = text[m.end():]
         settlement = bool(_SETTLEMENT_AFTER.match(after)) or bool(
-            re.search(r"\b(village|town|city|settlement|hamlet)\s+of\s+(?:the\s+)?$", before, re.I))
-        if not (_CUE.search(before) or settlement):
+            re.search(r"\b(village|town|city|settlement|hamlet)s?\s+of\s+(?:the\s+)?$", before, re.I))
+        # 'the settlements of Darino and Plyokhovo': a name joined to a place just found is one too
+        joined = bool(out) and out[-1].kind == "place" and re.fullmatch(r",?\s+(?:and|or)\s+", text[out[-1].end:m.start()])
+        settlement = settlement or (joined and out[-1].settlement_word)
+        community = re.match(r"\s+(?:community|hromada|territorial community)\b", after, re.I)
+        if not (_CUE.search(before) or settlement or joined or community):
             continue
         if _DESTINATION.search(before) or re.search(r"\b(?:sea|gulf|bay|lake|river) of\s+$", before, re.I):
             continue  # 'the Sea of Azov' is water, not the town of Azov
         name = _longest_known(raw, geocoder)
+        if name is None and community:
+            name = _community_seat(raw, geocoder)
         if name is None:
             if not settlement:
                 continue
@@ -211,6 +217,32 @@ def find_places(text: str, geocoder) -> list[Mention]:
             continue
         merged.append(mention)
     return merged
+
+
+def _names(text: str):
+    """Capitalised names, a sentence's first word left off when it is no name ('In Kherson, …',
+    'On Monday, …'): 'In Kherson' is the cue 'in' and the place Kherson."""
+    for m in re.finditer(_NAME, text):
+        first = re.match(r"([\w'’-]+)\s+", m.group(0))
+        if first and first.group(1).lower() in _NOT_PLACES:
+            inner = re.match(_NAME, text[m.start() + first.end():m.end()])
+            if inner:
+                yield re.compile(re.escape(inner.group(0))).search(text, m.start() + first.end())
+                continue
+        yield m
+
+
+def _community_seat(raw: str, geocoder) -> str | None:
+    """A hromada named for its seat ('Lebedynska community' is Lebedyn's, 'Bilopilska' Bilopillia's,
+    'Velykopysarivska' Velykopysarivka's): the seat the gazetteer knows, else None."""
+    word = _clean(raw)
+    if not word.lower().endswith("ska"):
+        return None
+    stem = word[:-3]
+    for name in (stem, stem + "ka", stem + "lia", stem + "ia"):
+        if _known(name, geocoder):
+            return name
+    return None
 
 
 def _known(name: str, geocoder) -> bool:
