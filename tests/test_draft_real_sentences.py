@@ -213,3 +213,10 @@ def test_places_joined_by_and_after_a_settlement_word_are_each_an_incident():
                            "ministry said.", published=dt.date(2024, 12, 11), outlet="AFP")
     assert sorted(d.record["location"]["name"] for d in drafts) == ["Darino", "Plyokhovo"]
     assert all(d.record["claim"]["status"] == "claimed" for d in drafts)
+
+
+def test_the_ukrainian_capital_is_kyiv():
+    # Al Jazeera, 25 Feb 2025 (key events)
+    rec, _ = only("Key events\n\nKyiv’s Regional Governor Mykola Kalashnyk said Russian attacks injured a 19-year-old "
+                  "woman and set a residential house on fire in the Ukrainian capital.", "2025-02-25", "Al Jazeera")
+    assert rec["location"]["name"] == "Kyiv" and rec["injured"] == 1

@@ -40,6 +40,10 @@ _REGION_WORD = re.compile(r"\b(region|oblast|province|krai)\b", re.I)
 _COUNTRY = re.compile(r"\b(?:in|inside|into|across|of|on|within)\s+(?:(?:western|eastern|southern|northern|central)"
                       r"\s+)?(Ukraine|Russia|Belarus|Moldova|Poland|Romania)\b|\b(Ukraine|Russia)(?:'s|’s)(?=\s+(?:territory|soil|"
                       r"border|(?:north|south|east|west)\w*\s+(?:region|border|part)))")
+# 'the Ukrainian capital', 'Russia's capital': the city itself (a name after it, 'the capital, Kyiv', is read as a name).
+_CAPITAL = re.compile(r"\bthe\s+(Ukrainian|Russian|Belarusian)\s+capital\b|\b(Ukraine|Russia|Belarus)(?:'s|’s)\s+capital\b")
+_CAPITALS = {"ukra": "Kyiv", "russ": "Moscow", "bela": "Minsk"}
+_CAPITAL_OF = {"Kyiv": "ukraine", "Moscow": "russia", "Minsk": "belarus"}
 _COUNTRY_CODE = {"ukraine": "UA", "russia": "RU", "belarus": "BY", "moldova": "MD", "poland": "PL", "romania": "RO"}
 # Words before a name that place an event there.
 _CUE = re.compile(r"(?:\b(?:in|at|near|of|from|outside|around|into|on|toward|towards|against|struck|hit|attacked|shelled|"
@@ -168,6 +172,11 @@ def find_places(text: str, geocoder) -> list[Mention]:
         else:
             out.append(Mention(ref, m.start(), m.end(), m.group(0).strip(), near={"place": ref}))
         taken.append((m.start(), m.end()))
+    for m in _CAPITAL.finditer(text):  # 'in the Ukrainian capital', 'Russia's capital'
+        if free(m.start(), m.end()) and not re.match(r",?\s+(?:Kyiv|Moscow|Minsk)\b", text[m.end():]):
+            name = _CAPITALS[(m.group(1) or m.group(2)).lower()[:4]]
+            out.append(Mention(name, m.start(), m.end(), m.group(0), country=_COUNTRY_CODE[_CAPITAL_OF[name]]))
+            taken.append((m.start(), m.end()))
     for m in _names(text):
         if not free(m.start(), m.end()):
             continue
