@@ -12,7 +12,7 @@ import pandas as pd
 
 from dashboard.safe import text, url
 from events.territory.control import CHECK_TEXT
-from events.vocab import CLAIM_MEANING, SEEN_RELATIONS
+from events.vocab import CLAIM_MEANING, NOT_SAME, SEEN_RELATIONS
 
 GEO_PRECISION = {1: "exact place", 2: "approximate (near)", 3: "region-level"}
 DATE_PRECISION = {"day": "exact day", "week": "within a week", "month": "within a month"}
@@ -58,6 +58,7 @@ RELATION_TEXT = {"contradicts": "contradicts", "corroborates": "corroborates", "
 def _related_html(links) -> str | None:
     """The event's links as list items; the browser turns each into a link that opens the other
     event (in place when it is on the map, else as a page of its own)."""
+    links = [x for x in links or () if x.relation != NOT_SAME]  # a declined candidate is review memory only
     if not links:
         return None
     seen = len({x.other for x in links if x.relation in SEEN_RELATIONS})

@@ -261,8 +261,21 @@ def cmd_corroborate(args) -> int:
     from events.atomic import write_bytes_atomic
     from events.corroborate import against, to_bytes
 
-    f = _filter(args)
     store = _storage(args)
+    if args.decide:
+        from events.corroborate import decide, read_decisions
+        from events.storage import current_actor
+
+        chosen = read_decisions(args.decide)
+        done = decide(store, chosen, user=current_actor())
+        for event_id, n in done:
+            print(f"{event_id}: {counted(n, 'link')} added", file=sys.stderr)
+        print(f"{counted(len(chosen), 'decision')} read from {args.decide}; "
+              f"{counted(sum(n for _, n in done), 'link')} written", file=sys.stderr)
+        return 0
+    if not args.against or not args.out:
+        raise EventsError("corroborate: name --against DATASET and --out PATH (or --decide FILE)")
+    f = _filter(args)
     _check_store_datasets(f, store)
     unknown = sorted(set(args.against) - set(store.datasets()))
     if unknown:
@@ -499,10 +512,14 @@ def _dataset_commands(sub, common: argparse.ArgumentParser) -> None:
     im.set_defaults(func=cmd_import)
     co = sub.add_parser("corroborate", parents=[common],
                         help="candidate matches of the (filtered) events in other datasets: who else saw it")
-    co.add_argument("--against", action="append", required=True, metavar="DATASET",
+    co.add_argument("--against", action="append", metavar="DATASET",
                     help="a dataset to look in (repeatable; the filtered events' own dataset finds duplicates)")
     co.add_argument("--format", choices=["csv", "json"], default="csv")
-    co.add_argument("--out", required=True, metavar="PATH", help="output file, or - for stdout")
+    co.add_argument("--out", metavar="PATH", help="output file, or - for stdout")
+    co.add_argument("--decide", metavar="FILE",
+                    help="write the decisions of a candidate file (its `decision` column: a relation, or reject; "
+                         "blank leaves a candidate for later): links through the store; a rejected pair is never "
+                         "proposed again")
     co.add_argument("--min-score", type=float, default=0.0, metavar="S", help="leave out candidates scoring below S (0-1)")
     co.add_argument("--accept-above", type=float, default=None, metavar="S",
                     help="write the candidates scoring S or more as related links of their curated events "

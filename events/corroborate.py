@@ -25,7 +25,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from events.vocab import RELATIONS, SUB_EVENT_TYPES
+from events.vocab import NOT_SAME, RELATIONS, SUB_EVENT_TYPES
 
 MARGIN_KM = 5.0
 DAY_SLACK = 1  # a strike reported the next morning is dated a day later by half the sources
@@ -194,7 +194,8 @@ def against(store, f, datasets: list[str], *, min_score: float = 0.0) -> pd.Data
     """The candidates of the events a filter selects among the rows of the named datasets, through
     the store (embedded or PostGIS alike: both hand the same columns to the same join). Within
     one dataset (the filter selects only it) each pair comes once; an event is never its own
-    candidate."""
+    candidate, and a pair a person has already decided (a link of any relation, a 'not-same'
+    included) is not proposed again."""
     from dataclasses import replace
 
     from events.filters import make_filter
@@ -211,36 +212,109 @@ def against(store, f, datasets: list[str], *, min_score: float = 0.0) -> pd.Data
     out = candidates(left, right, same_set=same, min_score=min_score)
     if not same:
         out = out[(out["event_id"] != out["match_id"]) | (out["event_dataset"] != out["match_dataset"])]
+    out = _undecided(store, out)
     return out.sort_values(["score", "event_id", "match_dataset", "match_id"], ascending=[False, True, True, True],
                            kind="stable").reset_index(drop=True)
 
 
-def accept(store, found: pd.DataFrame, *, above: float, relation: str, user: str) -> list[tuple[str, int]]:
-    """Write the candidates scoring at least `above` as `related` links of their curated events,
-    through the store: each record saved once with all its new links (a version and a history
-    line, like any edit: a change to an approved event goes back to review). Links already there
-    are not written twice. Returns (event id, links added) per record changed.
+def _undecided(store, out: pd.DataFrame) -> pd.DataFrame:
+    """The candidates no curated record has a link for yet, at either end."""
+    if out.empty:
+        return out
+    from events.filters import make_filter  # deferred: filters imports the storage's vocabulary
+    from events.related import index
 
-    Dataset rows are never edited: a link to one names its source id (ACLED's event_id_cnty,
-    UCDP's id), which a re-import keeps, and `validate` says so when the row is gone."""
+    linked = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
+    if not linked:
+        return out
+    pairs = pd.DataFrame([(a, x.other) for a, links in linked.items() for x in links], columns=["event_id", "match_id"])
+    hit = out[["event_id", "match_id"]].astype(str).merge(pairs.assign(_decided=True), how="left",
+                                                          on=["event_id", "match_id"])["_decided"]
+    return out[~hit.fillna(False).to_numpy(bool)]
+
+
+def accept(store, found: pd.DataFrame, *, above: float, relation: str, user: str) -> list[tuple[str, int]]:
+    """Write the candidates scoring at least `above` as `related` links of their curated events.
+    Returns (event id, links added) per record changed."""
     if relation not in RELATIONS:
         raise ValueError(f"relation {relation!r}: one of {', '.join(RELATIONS)}")
     chosen = found[(found["score"] >= above) & (found["event_dataset"] == "curated")]
+    return decide(store, chosen.assign(decision=relation), user=user)
+
+
+# What a reviewer may write in a candidate file's `decision` column: a relation, or 'reject'
+# (the same as 'not-same'); a blank leaves the candidate for later.
+DECISIONS = (*RELATIONS, "reject")
+
+
+def decide(store, decided: pd.DataFrame, *, user: str) -> list[tuple[str, int]]:
+    """Write each candidate's decision (a `decision` column: a relation, or 'reject') as a link
+    of its curated event, through the store: each record saved once with all its new links (a
+    version and a history line, like any edit: a change to an approved event goes back to
+    review). A rejection is a 'not-same' link, so the pair is never proposed again. Links
+    already there are not written twice. Returns (event id, links added) per record changed.
+
+    Dataset rows are never edited: a link to one names its source id (ACLED's event_id_cnty,
+    UCDP's id), which a re-import keeps, and `validate` says so when the row is gone."""
     changed = []
-    for event_id, rows in chosen.groupby("event_id", sort=True):
+    for event_id, rows in decided.groupby("event_id", sort=True):
         current = store.get(str(event_id))
         record = dict(current.record)
         links = list(record.get("related") or [])
         have = {str(x["id"]) for x in links}
-        new = [{"id": str(r.match_id), "relation": relation,
-                "note": f"{r.match_dataset}: {r.reasons} (score {r.score:g})"[:500]}
-               for r in rows.itertuples() if str(r.match_id) not in have and str(r.match_id) != str(event_id)]
+        new = []
+        for r in rows.itertuples():
+            if str(r.match_id) in have or str(r.match_id) == str(event_id):
+                continue
+            relation = NOT_SAME if r.decision == "reject" else str(r.decision)
+            score = getattr(r, "score", None)
+            said = f" (score {score:g})" if score is not None and score == score else ""
+            new.append({"id": str(r.match_id), "relation": relation,
+                        "note": f"{r.match_dataset}: {getattr(r, 'reasons', '')}{said}"[:500]})
+            have.add(str(r.match_id))
         if not new:
             continue
         record["related"] = links + new
         store.save(record, version=current.version, user=user)
         changed.append((str(event_id), len(new)))
     return changed
+
+
+def read_decisions(path) -> pd.DataFrame:
+    """A candidate file this module wrote (CSV or JSON) with a reviewer's `decision` column filled
+    in: the rows decided. A bad file or value raises EventsError naming the file, row and field."""
+    import json
+    from pathlib import Path
+
+    from events.errors import EventsError
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".json":
+            frame = pd.DataFrame(json.loads(path.read_text(encoding="utf-8")))
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise EventsError(f"{path}: not a candidate file: {str(exc).splitlines()[0][:200]}") from None
+    missing = [c for c in ("event_id", "event_dataset", "match_dataset", "match_id", "decision") if c not in frame]
+    if missing:
+        raise EventsError(f"{path}: no column {', '.join(missing)}; write the file with `corroborate --out` and "
+                          f"fill in `decision` ({', '.join(DECISIONS)}, or blank to leave it)")
+    decision = frame["decision"].fillna("").astype(str).str.strip().str.lower()
+    bad = ~decision.isin(("", *DECISIONS))
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise EventsError(f"{path}: row {row + 2}, decision: {frame['decision'].iloc[row]!r} is not one of "
+                          f"{', '.join(DECISIONS)} (or blank)")
+    chosen = frame.assign(decision=decision)[decision != ""]
+    not_curated = chosen["event_dataset"].astype(str) != "curated"
+    if not_curated.any():
+        row = int(chosen.index[not_curated.to_numpy().argmax()])
+        raise EventsError(f"{path}: row {row + 2}, event_dataset: only curated events carry links "
+                          f"({chosen['event_dataset'].iloc[int(not_curated.to_numpy().argmax())]!r} is a dataset)")
+    if "score" in chosen:
+        chosen = chosen.assign(score=pd.to_numeric(chosen["score"], errors="coerce"))
+    return chosen
 
 
 def to_bytes(found: pd.DataFrame, fmt: str) -> bytes:

@@ -45,9 +45,12 @@ EXPORT_FORMATS = ("geojson", "csv")
 MEDIA_TYPES = {"geojson": "application/geo+json", "csv": "text/csv"}
 FORMAT_NAMES = {"geojson": "GeoJSON", "csv": "CSV"}
 DATE_PRECISIONS = tuple(DATE_PRECISION)
-# How two records relate (a record's `related` links); each reads the same both ways. The first
-# two say someone else saw it: they count as corroboration (the `seen` filter, "seen by N").
-RELATIONS = ("contradicts", "corroborates", "same-incident")
+# How two records relate (a record's `related` links); each reads the same both ways. The
+# SEEN_RELATIONS say someone else saw it: they count as corroboration (the `seen` filter, "seen by
+# N"). NOT_SAME is a person's "no" to a proposed candidate: kept on the record so the candidate is
+# never proposed again, and shown nowhere else.
+NOT_SAME = "not-same"
+RELATIONS = ("contradicts", "corroborates", "same-incident", NOT_SAME)
 SEEN_RELATIONS = ("corroborates", "same-incident")
 CLAIM_MEANING = {
     "reported": "reported by officials or media, not contested",

@@ -201,3 +201,50 @@ def test_the_popup_says_how_many_other_sources_saw_it():
                           Link("other-claim", "contradicts", None, "claim")])
     assert html.startswith("<li class=ce-seen><b>seen by 2 other sources</b></li>")
     assert _related_html([Link("x", "contradicts", None, "claim")]).count("seen by") == 0
+
+
+def test_a_rejected_candidate_is_remembered_and_never_proposed_again(seed_catalog, tmp_path):
+    """A reviewer fills in the candidate file's `decision` column; --decide writes the links
+    through the store; a rejected pair becomes a 'not-same' link, is not proposed again, is not
+    corroboration, and the popup does not show it."""
+    import yaml
+
+    from dashboard.popup import _related_html
+    from events.datasets import import_file
+    from events.related import index
+
+    data = tmp_path / "data"
+    rows = [["acl-1", "2025-01-06", "Battles", "Armed clash", "47.99", "37.29", "Kurakhove"],
+            ["acl-3", "2025-01-06", "Battles", "Armed clash", "47.98", "37.30", "Kurakhove"]]
+    import_file("csv", _mini_dataset(tmp_path / "mini.csv", rows), "mini", data, columns=MAPPING)
+    env = {"EVENTS_USER": "analyst1", "EVENTS_DATA": str(data)}
+    base = ("-m", "events", "--catalog", str(seed_catalog), "corroborate")
+    dry = ("--dataset", "curated", "--against", "mini", "--from", "2025-01-06", "--to", "2025-01-06")
+    assert run_cli(*base, *dry, "--out", str(tmp_path / "c.csv"), env=env).returncode == 0
+    listed = pd.read_csv(tmp_path / "c.csv", dtype=str, keep_default_na=False)
+    claim = "kurakhove-russian-capture-claim-2025-01-06"
+    mine = listed[listed["event_id"] == claim]
+    assert set(mine["match_id"]) == {"mini-acl-1", "mini-acl-3"}
+    decided = listed.assign(decision="")
+    decided.loc[(decided["event_id"] == claim) & (decided["match_id"] == "mini-acl-1"), "decision"] = "reject"
+    decided.loc[(decided["event_id"] == claim) & (decided["match_id"] == "mini-acl-3"), "decision"] = "corroborates"
+    # a bad value is refused with its row and field, and nothing is written
+    wrong = decided.copy()
+    wrong.loc[wrong.index[-1], "decision"] = "maybe"
+    wrong.to_csv(tmp_path / "wrong.csv", index=False)
+    bad = run_cli(*base, "--decide", str(tmp_path / "wrong.csv"), env=env)
+    assert bad.returncode != 0 and f"row {len(wrong) + 1}, decision: 'maybe'" in bad.stderr and "Traceback" not in bad.stderr
+    assert "mini-acl" not in (seed_catalog / f"{claim}.yaml").read_text(encoding="utf-8")
+    decided.to_csv(tmp_path / "decided.csv", index=False)
+    done = run_cli(*base, "--decide", str(tmp_path / "decided.csv"), env=env)
+    assert done.returncode == 0 and f"{claim}: 2 links added" in done.stderr, done.stderr
+    rec = yaml.safe_load((seed_catalog / f"{claim}.yaml").read_text(encoding="utf-8"))
+    assert {r["id"]: r["relation"] for r in rec["related"] if r["id"].startswith("mini")} == {
+        "mini-acl-1": "not-same", "mini-acl-3": "corroborates"}
+    # proposed again: neither (both decided); the other events' candidates are still there
+    assert run_cli(*base, *dry, "--out", str(tmp_path / "again.csv"), env=env).returncode == 0
+    again = pd.read_csv(tmp_path / "again.csv", dtype=str, keep_default_na=False)
+    assert claim not in set(again["event_id"]) and len(again) == len(listed) - 2
+    links = index(pd.DataFrame({"id": [claim], "related": [rec["related"]]}))[claim]
+    html = _related_html(links)
+    assert "mini-acl-3" in html and "mini-acl-1" not in html and "seen by 1 other source" in html
