@@ -187,3 +187,45 @@ def test_article_text_is_escaped_when_highlighted():
     a = text.index("A drone")
     out = highlighted(text, [(a, len(text))])
     assert "<script>" not in out and "&lt;script&gt;" in out and "<mark>A drone hit Kherson.</mark>" in out
+
+
+# --- the kinds of error issue 31 lists, in the words its reports use ---------------------------------------
+
+def _drafts(text: str, published: dt.date):
+    return [d.record for d in draft_article("Attacks\n\n" + text, published=published, outlet="Test Wire")]
+
+
+def test_a_holiday_is_its_day_and_an_opening_date_before_an_attack_dates_the_attack():
+    (rec,) = _drafts("On New Year's Eve, a drone hit a house in Kharkiv, injuring two people, Governor Oleh "
+                     "Syniehubov said.", dt.date(2025, 1, 2))
+    assert (rec["date"], rec.get("end_date")) == ("2024-12-31", None) and rec["injured"] == 2
+    (rec,) = _drafts("A Russian missile strike on Kharkiv on Christmas Day injured six people.", dt.date(2024, 12, 26))
+    assert rec["date"] == "2024-12-25"
+
+
+def test_the_day_before_counts_from_the_day_spoken_of_and_makes_an_incident_of_its_own():
+    recs = _drafts("On Sunday, a Russian drone attack on Sumy injured 8. The day before, 3 people were killed in "
+                   "Sumy.", dt.date(2025, 2, 3))
+    assert sorted((r["date"], r["fatalities"], r["injured"]) for r in recs) == [
+        ("2025-02-01", 3, None), ("2025-02-02", None, 8)]
+
+
+def test_a_second_strike_later_that_day_in_the_same_city_is_its_own_incident():
+    recs = _drafts("Russian forces struck a supermarket in Kharkiv on Sunday morning, injuring five people, Mayor Ihor "
+                   "Terekhov said. Later that day, a missile hit a forest on the city's outskirts, injuring two more "
+                   "people, he added.", dt.date(2025, 2, 3))
+    assert sorted((r["date"], r["location"]["name"], r["injured"], r["claim"]["by"]) for r in recs) == [
+        ("2025-02-02", "Kharkiv", 2, "Mayor Ihor Terekhov"), ("2025-02-02", "Kharkiv", 5, "Mayor Ihor Terekhov")]
+
+
+def test_a_toll_that_rises_is_the_same_incident():
+    recs = _drafts("A Russian drone hit a house in Kharkiv on Sunday, killing two people. Later, the death toll rose "
+                   "to three, the mayor said.", dt.date(2025, 2, 3))
+    assert len(recs) == 1
+
+
+def test_two_places_in_one_sentence_with_their_own_tolls_are_two_incidents():
+    recs = _drafts("Russian shelling of the city of Zaporizhzhia killed a man, and in the Kherson region four people "
+                   "were injured, officials said.", dt.date(2025, 2, 3))
+    got = {r["location"]["name"]: (r["fatalities"], r["injured"]) for r in recs}
+    assert got["Zaporizhzhia"][0] == 1 and got["Kherson Oblast"][1] == 4 and len(got) == 2

@@ -19,7 +19,10 @@ from events.draft.when import When, find_dates
 from events.draft.where import Mention as PlaceMention, Resolved, find_places, resolve
 from geodata.names import name_key
 
-_CLAUSE = re.compile(r",\s+which\b|;\s+|\s+[—–]\s+|,\s+but\s+|\s+but\s+|,\s+while\s+|,\s+whereas\s+")
+# Where one clause ends and another begins: ', and in the Kherson region four people were injured'
+# is a second incident of its own place.
+_CLAUSE = re.compile(r",\s+which\b|;\s+|\s+[—–]\s+|,\s+but\s+|\s+but\s+|,\s+while\s+|,\s+whereas\s+|"
+                     r",\s+and\s+(?=(?:in|near|outside|around|on the outskirts of)\s)")
 CLAIM_WINDOW_DAYS = 7  # a statement's date: the incident is on or up to a week before it
 CONTEXT_SENTENCES = 4  # how far back a named region still frames a sentence
 CARRY_SENTENCES = 2  # how far back a place is still 'there' for a sentence that names none
@@ -163,7 +166,8 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
         who = what.claimant(s.text, previous_claimant, region_side)
         if who is not None:
             previous_claimant = who
-        dates = find_dates(s.text, published)
+        spoken = [e.own_date for e in evidence if e.own_date is not None and e.sentence.index < s.index]
+        dates = find_dates(s.text, published, anchor=spoken[-1].start if spoken else None)
         clauses = _clauses(s.text)
         triggered = {cl: what.kinds(s.text[cl[0]:cl[1]]) for cl in clauses}
         resolved_here: dict[int, Resolved] = {}
@@ -258,10 +262,27 @@ def _as_region(m: PlaceMention) -> PlaceMention:
     return PlaceMention(m.name, m.at, m.end, m.words, "region", region, region.country)
 
 
+# A later sentence that reports a second incident at the same place and day ('Later that day, a
+# missile hit a forest …, injuring two more people'), not more of the first ('the toll rose to 5').
+_ANOTHER = re.compile(r"\b(?:later|another|a second|a separate|in a separate|separately|(?:\w+|\d+) more (?:people|"
+                      r"civilians|residents|persons|men|women|children))\b", re.I)
+_UPDATE = re.compile(r"\b(?:toll|rose|risen|has risen|increased|climbed|updated|died in hospital|later died)\b", re.I)
+
+
+def _another_incident(c: Candidate, e: Evidence) -> bool:
+    """e tells of another incident than c's: its own casualties, in a sentence of its own that says so."""
+    if any(o.sentence.index == e.sentence.index for o in c.evidence):
+        return False
+    if not any(e.counts.values()) or not any(any(o.counts.values()) for o in c.evidence):
+        return False
+    return bool(_ANOTHER.search(e.sentence.text)) and not _UPDATE.search(e.sentence.text)
+
+
 def merge(evidence: list[Evidence]) -> list[Candidate]:
     candidates: list[Candidate] = []
     for e in evidence:
-        fits = [c for c in candidates if _kinds_fit(c, e) and _dates_fit(c, e) and _places_fit(c, e)]
+        fits = [c for c in candidates if _kinds_fit(c, e) and _dates_fit(c, e) and _places_fit(c, e)
+                and not _another_incident(c, e)]
         if e.place is None:
             fits = [c for c in fits if c.kind == e.kind or e.kind in what.GENERIC or c.kind in what.GENERIC
                     or {c.kind, e.kind} <= {"prisoners", "clash"}]

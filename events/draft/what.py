@@ -263,13 +263,13 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
         if not words or len(words) > 16 or re.search(r"\b(who|which|were|was|is|are|been|not|if|when|because)\b",
                                                      subject, re.I):
             continue
+        if _PRONOUN.match(subject) or subject.lower() in ("it", "he", "she", "they"):
+            if previous is not None:  # 'he added': whoever spoke last
+                return Claimant(previous.name, m.group(0), previous.side)
+            continue
         if not re.search(r"[A-ZА-Я]", subject) and not re.search(
                 r"\b(ministry|governor|army|military|officials?|spokes\w+|staff|administration|service|police|"
                 r"mayor|head|command)\b", subject, re.I):
-            continue
-        if _PRONOUN.match(subject) or subject.lower() in ("it", "he", "she", "they"):
-            if previous is not None:
-                return Claimant(previous.name, m.group(0), previous.side)
             continue
         name = re.sub(r"^(?:the|its|their)\s+", "", subject, flags=re.I)
         name = name[0].upper() + name[1:]

@@ -88,6 +88,11 @@ def _month_span(month: int, year: int, part: str | None) -> tuple[dt.date, dt.da
     return dt.date(year, month, 1), dt.date(year, month, last)
 
 
+# Days a report names by their holiday (Ukraine keeps Christmas on 25 December since 2023).
+_HOLIDAYS = {"new year's eve": (12, 31), "new year's day": (1, 1), "new year's night": (1, 1),
+             "christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25)}
+
+
 def _weekday(name: str, published: dt.date) -> dt.date:
     wd = _DAYS.index(name.lower())
     return published - dt.timedelta(days=(published.weekday() - wd) % 7)
@@ -99,12 +104,15 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                          re.I)),
     ("dmy", re.compile(rf"\b(\d{{1,2}}){_ORD}(?: of)? ({_MON})(?![a-z])(?:,? (\d{{4}}))?", re.I)),
     ("mdy", re.compile(rf"\b({_MON}) (\d{{1,2}}){_ORD}(?![\d:])(?:,? (\d{{4}}))?", re.I)),
+    ("holiday", re.compile(r"\b(New Year['’]s Eve|New Year['’]s Day|New Year['’]s night|Christmas Eve|Christmas Day|"
+                           r"Christmas)\b", re.I)),
     ("month", re.compile(rf"\b(?:(early|mid-|mid|late|the end of|the beginning of|the start of) ?)?({_MON})(?![a-z])"
                          r"(?:,? (\d{4}))?", re.I)),
     ("weekday", re.compile(rf"\b(?:(last|this|early|late|on) )?({_WD})(?:'s)?(?: (morning|afternoon|evening|night))?",
                            re.I)),
     ("overnight", re.compile(r"\b(last night|overnight|tonight|this morning|this afternoon|this evening|today|"
-                             r"yesterday|the day before|(?:over|in|during) the (?:last|past) (?:day|24 hours)|"
+                             r"yesterday|the day before|a day (?:earlier|before)|(?:later|earlier) (?:that|the same) day|"
+                             r"(?:that|the) same day|later in the day|(?:over|in|during) the (?:last|past) (?:day|24 hours)|"
                              r"earlier (?:today|this week|this month)|last week|this week|last month|this month|"
                              r"(?:over|at) the weekend|the previous day)\b", re.I)),
     ("ago", re.compile(r"\b(a|an|one|two|three|four|five|six|seven|several|a few|\d{1,2}) "
@@ -115,15 +123,17 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
 _BORN = re.compile(r"\b(born|aged|since|founded|established|joined)\b[^.;]{0,20}$", re.I)
 
 
-def find_dates(text: str, published: dt.date) -> list[When]:
-    """Every date expression of one sentence, first to last, overlaps resolved first-pattern-wins."""
+def find_dates(text: str, published: dt.date, anchor: dt.date | None = None) -> list[When]:
+    """Every date expression of one sentence, first to last, overlaps resolved first-pattern-wins.
+    anchor: the day the sentences before spoke of, which 'the day before' and 'later that day' count
+    from (without one, they count from publication)."""
     taken: list[tuple[int, int]] = []
     out: list[When] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            w = _resolve(kind, m, published, text)
+            w = _resolve(kind, m, published, text, anchor)
             if w is None:
                 continue
             taken.append((m.start(), m.end()))
@@ -132,7 +142,7 @@ def find_dates(text: str, published: dt.date) -> list[When]:
     return [_mark_claim(w, text) for w in out]
 
 
-def _resolve(kind: str, m: re.Match, published: dt.date, text: str) -> When | None:
+def _resolve(kind: str, m: re.Match, published: dt.date, text: str, anchor: dt.date | None = None) -> When | None:
     words, at = m.group(0).strip(), m.start()
     p = published
     if kind == "night":
@@ -157,6 +167,14 @@ def _resolve(kind: str, m: re.Match, published: dt.date, text: str) -> When | No
         if d is None:
             return None
         return When(d, None, "day", words, at, far=(p - d).days > FAR_DAYS, how=f"'{words}' = {d}")
+    if kind == "holiday":
+        name = m.group(1).lower().replace("’", "'")
+        month, day = _HOLIDAYS[name]
+        year = p.year if (month, day) <= (p.month, p.day) else p.year - 1  # the latest one not after publication
+        d = dt.date(year, month, day)
+        if name == "new year's night":  # the night into 1 January
+            return When(d - dt.timedelta(days=1), d, "day", words, at, how=f"'{words}': the night {d - dt.timedelta(days=1)} to {d}")
+        return When(d, None, "day", words, at, far=(p - d).days > FAR_DAYS, how=f"'{words}' = {d}")
     if kind == "month":
         if _BORN.search(text[:at]) or (m.group(2).lower() == "may" and not m.group(1) and not m.group(3)):
             return None  # 'may' is mostly the verb
@@ -179,8 +197,15 @@ def _resolve(kind: str, m: re.Match, published: dt.date, text: str) -> When | No
         if w in ("last night", "overnight", "tonight") or "24 hours" in w or w.endswith("the last day") \
                 or w.endswith("the past day"):
             return When(p - one, p, "day", words, at, how=f"'{words}': {p - one} to {p}")
-        if w in ("yesterday", "the day before", "the previous day"):
+        relative = w in ("the day before", "the previous day", "a day earlier", "a day before")
+        if relative and anchor is not None:
+            return When(anchor - one, None, "day", words, at, how=f"'{words}' = {anchor - one} (the day before {anchor})")
+        if w in ("yesterday",) or relative:
             return When(p - one, None, "day", words, at, how=f"'{words}' = {p - one}")
+        if "same day" in w or "that day" in w or w == "later in the day":
+            d = anchor or p
+            return When(d, None, "day", words, at, how=f"'{words}' = {d} (the day spoken of before)" if anchor
+                        else f"'{words}' = {d} (the publication day)")
         if w in ("today", "this morning", "this afternoon", "this evening", "earlier today"):
             return When(p, None, "day", words, at, how=f"'{words}' = {p} (the publication day)")
         if w in ("last week",):
@@ -230,10 +255,17 @@ def _mark_claim(w: When, text: str) -> When:
     if near_before and len(near_before.group("gap").split()) <= 8 and not re.search(
             r"\b(that|after|when|killed|captured|struck|attacked|hit|on the)\b", near_before.group("gap"), re.I):
         return _with(w, claim=True)
-    if re.match(rf"^[^.;]{{0,120}}\b{SPEECH}\b", after, re.I) and not re.search(r"\w", before.replace("Earlier", "")
-                                                                                .replace("On", "").replace("on", "")):
-        return _with(w, claim=True)  # the sentence opens with the date of the statement
+    opening = re.match(rf"^([^.;]{{0,120}})\b{SPEECH}\b", after, re.I)
+    if opening and not re.search(r"\w", before.replace("Earlier", "").replace("On", "").replace("on", "")) \
+            and not _EVENT_WORDS.search(opening.group(1)):
+        return _with(w, claim=True)  # the sentence opens with the date of the statement ('On Monday, the ministry said')
     return w
+
+
+# What happened, between an opening date and the speech verb: 'On Sunday, a drone hit a house …, the
+# governor said' dates the strike, not the statement.
+_EVENT_WORDS = re.compile(r"\b(hit|struck|strikes?|attack\w*|shell\w*|kill\w*|injur\w*|wound\w*|captur\w*|"
+                          r"liberat\w*|seiz\w*|destroy\w*|damag\w*|explo\w*|launched|fired|dropped)\b", re.I)
 
 
 def _with(w: When, **kw) -> When:
