@@ -145,6 +145,11 @@ def yardstick(folder: Path) -> None:
         drafts[path.name] = draft_article(text, published=dt.date.fromisoformat(meta["PUBLISHED"]),
                                           outlet=meta.get("OUTLET", "?"))
     took = time.perf_counter() - t0
+    absent = sorted(set(truth["report"]) - set(drafts))
+    if absent:  # a partial set of texts: measure the reports there are, and say which are not
+        print(f"{len(absent)} of {truth['report'].nunique()} reports have no text in {folder / 'reports'}: "
+              f"{', '.join(absent)}; measured on the other {len(drafts)}")
+        truth = truth[truth["report"].isin(list(drafts))]
     n_cand = sum(len(v) for v in drafts.values())
     used: set[tuple[str, int]] = set()
     found = cas_n = cas_ok = claim_ok = claimant_ok = 0

@@ -29,7 +29,7 @@ from geodata.names import is_latin_or_cyrillic, name_key, skeleton_key
 from geodata.raions import km, raions, seat_words
 from geodata.regions import country_name, regions, resolve_region
 
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 HERE = Path(__file__).resolve().parent
 SUPPLEMENT = HERE / "supplement.csv"
 SETTLEMENTS = HERE / "data" / "settlements.tsv.gz"

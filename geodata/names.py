@@ -18,7 +18,9 @@ _SOFT_SIGNS = re.compile(r"[ьЬъЪ]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLES = re.compile(r"([a-z])\1+")
 # Romanisation variants folded together, longest first (kh/h, y/i, ts/c, ...).
-_LOOSE = [("kh", "h"), ("zh", "z"), ("ts", "c"), ("tz", "c"), ("w", "v"), ("j", "i"), ("y", "i"), ("ie", "e")]
+# 'io' last: Russian ё written yo, io or jo in reports (Plyokhovo) and e in GeoNames (Плехово, Plekhovo).
+_LOOSE = [("kh", "h"), ("zh", "z"), ("ts", "c"), ("tz", "c"), ("w", "v"), ("j", "i"), ("y", "i"), ("ie", "e"),
+          ("io", "e")]
 # Generic words that do not name a place: 'Kursk region', 'місто Покровськ'.
 GENERIC_WORDS = frozenset(
     {

@@ -179,6 +179,9 @@ def _claim(c: Candidate) -> tuple[str, str, dict]:
         status, how = "claimed", "a side's own report of its success, not confirmed in the text"
     elif c.kind in ("air", "shelling", "attack") and any(what.STATE_VOICE.search(n) for n in names):
         status, how = "claimed", "a party to the war says so through its military or government, not confirmed in the text"
+    elif c.kind == "clash" and any(e.claimant is not None and what.STATE_VOICE.search(e.claimant.name)
+                                   and e.attacker and e.claimant.side == e.attacker for e in c.evidence):
+        status, how = "claimed", "a party to the war speaks of its own operation, not confirmed in the text"
     else:
         status, how = "reported", "reported, with no sign in the text that it is contested"
     conf = "medium" if status != "reported" else "low"

@@ -172,9 +172,23 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
         triggered = {cl: what.kinds(s.text[cl[0]:cl[1]]) for cl in clauses}
         resolved_here: dict[int, Resolved] = {}
 
+        # Every region the text spoke of lately, latest first: a place the latest does not hold may
+        # be in another ('a town in Donetsk region, while … in the Russian region of Kursk. … Kurakhove').
+        spoken_regions = list({r.region.code: r.region for r in reversed(
+            [m for m in found if m.kind == "region"] + recent) if r.region is not None}.values())
+
         def place_of(m: PlaceMention) -> Resolved:
             if id(m) not in resolved_here:
-                resolved_here[id(m)] = resolve(m, region if m.kind != "region" else m.region, country, geocoder)
+                got = resolve(m, region if m.kind != "region" else m.region, country, geocoder)
+                if got.located is None and m.kind != "region" and not m.near:
+                    for other in spoken_regions:
+                        if region is not None and other.code == region.code:
+                            continue
+                        alt = resolve(m, other, other.country, geocoder)
+                        if alt.located is not None:
+                            got = alt
+                            break
+                resolved_here[id(m)] = got
             return resolved_here[id(m)]
 
         for cl, found_kinds in triggered.items():
@@ -226,11 +240,17 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                         c.words for v in found_counts.values() for c in v if c.total) + ")"
                 if kind in what.GENERIC and place is None:
                     why_skip = why_skip or "no place and nothing but a generic word"
+                if not own and (what.DISPUTE.search(s.text) or what.UNVERIFIED.search(s.text)):
+                    # 'a Ukrainian official has cast doubt on Russia's claims, saying fighting in the town
+                    # continued': a word on a claim made before, which attach_cues gives to it
+                    why_skip = why_skip or "a comment on an earlier claim (disputed or unverified), naming no place"
                 if why_skip:
                     skipped.append({"sentence": s.index, "text": s.text, "why": why_skip})
                     continue
+                # 'Russia has claimed …, while the Ukrainian military said it struck …': each clause its speaker
+                speaker = what.claimant(text, previous_claimant, region_side) if len(clauses) > 1 else None
                 evidence.append(Evidence(
-                    s, cl, kind, words, place, place_words, own_date, claim_date, who, found_counts,
+                    s, cl, kind, words, place, place_words, own_date, claim_date, speaker or who, found_counts,
                     what.attacker(text, s.text), bool(what.CIVILIAN.search(s.text)),
                     bool(re.search(r"\bclaim", text, re.I))))
                 if kind in ("territory", "regain") or not any(found_counts.values()):
@@ -300,7 +320,7 @@ def attach_cues(candidates: list[Candidate], sents: list[Sentence]) -> None:
     """'has not been verified', 'Ukraine has not confirmed the loss of Kurakhove', 'denied': the
     sentence counts for a candidate when it names its place or follows it closely on its subject."""
     subject_words = re.compile(r"\b(incident|attack|strike|drones?|men|soldiers|troops|prisoners|capture|loss|"
-                               r"claim|video|photos?|images?)\b", re.I)
+                               r"claims?|video|photos?|images?|town|city|village)\b", re.I)
     for s in sents:
         for cue, pattern in (("unverified", what.UNVERIFIED), ("disputed", what.DISPUTE)):
             if not pattern.search(s.text):

@@ -241,6 +241,8 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
         name = re.sub(r"^(?:the|its)\s+", "", m.group(1)).strip()
         return Claimant(name[0].upper() + name[1:], m.group(0).lstrip(", "), _side(name, previous, region_side))
     for m in re.finditer(rf"\b(?:had\s+|has\s+|have\s+)?{SPEECH}\b", sentence, re.I):
+        if re.search(r"(?:['’]s|\b(?:the|its|their|his|her|these|those|such))\s*$", sentence[:m.start()], re.I):
+            continue  # "Russia's claims", 'the reports': a noun, not someone speaking
         before = sentence[:m.start()].rstrip(" ,")
         parts = re.split(r",\s*", before)
         subject = parts[-1] if parts else ""
@@ -296,6 +298,10 @@ def _side(name: str, previous: Claimant | None, region_side: str | None) -> str 
 def attacker(clause: str, sentence: str) -> str | None:
     """The side named with the weapon or the troops ('a Russian drone', 'Ukrainian drones', 'the occupiers')."""
     for text in (clause, sentence):
+        own = re.search(r"\b(Russia|Ukraine|Moscow|Kyiv)\b(?:['’]s)?[^.;]{0,60}?\b(?:its|their)\s+(?:own\s+)?(?:forces|troops|"
+                        r"army|units|soldiers|military)\b", text)
+        if own:  # 'Russia has claimed that its forces captured …'
+            return "UA" if own.group(1) in ("Ukraine", "Kyiv") else "RU"
         m = re.search(r"\b(Russian|Russia's|Russia’s|Ukrainian|Ukraine's|Ukraine’s|occupiers?|occupation)\b"
                       r"(?:\s+[\w-]+){0,2}?\s+(?:drones?|forces|troops|army|military|missiles?|strikes?|attacks?|"
                       r"shelling|artillery|soldiers|units|aircraft|bombs?|UAVs?|Shaheds?)", text, re.I)
@@ -315,6 +321,7 @@ UNVERIFIED = re.compile(r"\b(?:not|n't|never|could not|cannot|unable to)\s+(?:be
                         r"offered|presented|given|shown)\s+(?:any\s+)?evidence|did not provide (?:any )?evidence|"
                         r"\bno evidence\b|\bunverified\b|\bunconfirmed\b", re.I)
 DISPUTE = re.compile(r"\b(traded blame|trade blame|blamed each other|blame each other|accused each other|"
+                     r"cast(?:s|ing)? doubt on|dismissed (?:the|Russia['’]s|Moscow['’]s|Kyiv['’]s|Ukraine['’]s) claims?|"
                      r"denied|denies|deny|refuted|refutes|rejected the claim|dismissed the claim|disputed|"
                      r"disputes|contradicted|called (?:it|the claim|this) (?:false|fake|a lie)|did not happen|"
                      r"false claims?)\b", re.I)

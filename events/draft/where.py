@@ -36,6 +36,9 @@ _REGION = re.compile(rf"(?:\b(Russia|Ukraine|Belarus)(?:'s|’s)\s+)?(?:the\s+)?
                      rf"north-?east|north-?west|south-?east|south-?west)(?:ern)?\s+|border\s+|frontline\s+|"
                      rf"front-line\s+)*({_NAME})(?:'s|’s)?\s+(?:border\s+)?(?i:(region|oblast|province|krai|republic|"
                      rf"regional|incursion|offensive|direction|axis|sector))\b")
+# 'the Russian region of Kursk', 'the border region of Belgorod': the region named after the word.
+_REGION_OF = re.compile(rf"\b(?:the\s+)?(?:(Russian|Ukrainian|Belarusian)\s+)?(?:(?:north|south|east|west)(?:ern)?\s+|"
+                        rf"border\s+|frontline\s+|front-line\s+)*(?i:region|oblast|province)\s+of\s+({_NAME})")
 _REGION_WORD = re.compile(r"\b(region|oblast|province|krai)\b", re.I)
 _COUNTRY = re.compile(r"\b(?:in|inside|into|across|of|on|within)\s+(?:(?:western|eastern|southern|northern|central)"
                       r"\s+)?(Ukraine|Russia|Belarus|Moldova|Poland|Romania)\b|\b(Ukraine|Russia)(?:'s|’s)(?=\s+(?:territory|soil|"
@@ -135,6 +138,16 @@ def find_places(text: str, geocoder) -> list[Mention]:
         out.append(Mention(name, start, m.end(), m.group(0).strip(), "region", region, region.country,
                            context_only=word in ("regional", "direction", "axis", "sector")
                            or (word in ("incursion", "offensive") and region.country == "RU")))
+        taken.append((m.start(), m.end()))
+    for m in _REGION_OF.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        country = {"russian": "RU", "ukrainian": "UA", "belarusian": "BY"}.get((m.group(1) or "").lower())
+        name = _clean(m.group(2))
+        region = _region_of(name, country) if name.lower() not in _NOT_PLACES else None
+        if region is None:
+            continue
+        out.append(Mention(name, m.start(2), m.end(), m.group(0).strip(), "region", region, region.country))
         taken.append((m.start(), m.end()))
     for m in _OFFSET.finditer(text):
         ref = _clean(m.group(4))
