@@ -116,6 +116,7 @@ def _places_fit(c: Candidate, e: Evidence) -> bool:
     return True
 
 
+_STRIKES = ("air", "shelling", "attack", "intercept")
 _GROUP = {"prisoners": "battle", "clash": "battle", "territory": "territory", "regain": "territory"}
 
 
@@ -151,8 +152,11 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
         if s.headline:
             continue
         found = named[s.index]
+        # ... but a strike hits the city: 'a missile strike in Sumy' in an article on the Sumy region
+        struck = any(k in _STRIKES for k, _, _ in what.kinds(s.text)[:1])
         for i, m in enumerate(found):
-            if m.kind == "place" and not m.near and not m.settlement_word and name_key(m.name) in region_names:
+            if m.kind == "place" and not m.near and not m.settlement_word and name_key(m.name) in region_names \
+                    and not struck:
                 found[i] = _as_region(m)
         for m in found:
             if m.kind == "region":
@@ -167,7 +171,7 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
         if who is not None:
             previous_claimant = who
         spoken = [e.own_date for e in evidence if e.own_date is not None and e.sentence.index < s.index]
-        dates = find_dates(s.text, published, anchor=spoken[-1].start if spoken else None)
+        dates = find_dates(s.text, published, anchor=spoken[-1].last if spoken else None)
         clauses = _clauses(s.text)
         triggered = {cl: what.kinds(s.text[cl[0]:cl[1]]) for cl in clauses}
         resolved_here: dict[int, Resolved] = {}
@@ -176,6 +180,10 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
         # be in another ('a town in Donetsk region, while … in the Russian region of Kursk. … Kurakhove').
         spoken_regions = list({r.region.code: r.region for r in reversed(
             [m for m in found if m.kind == "region"] + recent) if r.region is not None}.values())
+        # then the regions of the places located before ('… attacked the city of Sumy …. A missile attack was
+        # also launched against Lebedynska community': the Lebedyn of Sumy Oblast)
+        spoken_regions += [r for r in _regions_of(p for _, p, _, _ in reversed(places))
+                           if r.code not in {x.code for x in spoken_regions}]
 
         def place_of(m: PlaceMention) -> Resolved:
             if id(m) not in resolved_here:
@@ -252,7 +260,7 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 evidence.append(Evidence(
                     s, cl, kind, words, place, place_words, own_date, claim_date, speaker or who, found_counts,
                     what.attacker(text, s.text), bool(what.CIVILIAN.search(s.text)),
-                    bool(re.search(r"\bclaim", text, re.I))))
+                    bool(re.search(r"\bclaim|\ballegedly\b|\bpurportedly\b", text, re.I))))
                 if kind in ("territory", "regain") or not any(found_counts.values()):
                     for m in joined:  # 'the villages of Ukanok and Cherkasskaya Konopelka': one incident each
                         evidence.append(replace(evidence[-1], place=place_of(m), place_words=m.words))
@@ -262,6 +270,22 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 places.append((s.index, place_of(m) if m.kind != "region" else resolve(m, m.region, m.region.country,
                                                                                        geocoder), m.words, here[0].kind))
     return evidence, skipped
+
+
+def _regions_of(resolved) -> list:
+    """The admin-1 regions of located places, in order, each once."""
+    from geodata.errors import GeodataError, UnknownRegion
+    from geodata.regions import resolve_region
+
+    out: dict = {}
+    for r in resolved:
+        code = (r.located or {}).get("admin1_code") if r is not None else None
+        if code and code not in out:
+            try:
+                out[code] = resolve_region(code).region
+            except (UnknownRegion, GeodataError):
+                continue
+    return list(out.values())
 
 
 def _joined(pick: PlaceMention, own: list[PlaceMention], text: str) -> list[PlaceMention]:

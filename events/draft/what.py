@@ -221,9 +221,19 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
     """The subject of the sentence's speech verb ('its governor Ivan Fedorov wrote'), or 'according
     to X'; a pronoun is the previous sentence's claimant."""
     m = re.search(r"\baccording to\s+(?:the\s+)?([^,.;]+)", sentence, re.I)
+    if m and re.match(r"(?:preliminary|initial|early|available|latest|updated|official|the)?\s*(?:information|data|"
+                      r"reports?|figures|estimates)\b", m.group(1), re.I):
+        m = None  # 'according to preliminary information': no one named
     if m:
         name = m.group(1).strip()
         return Claimant(name, m.group(0), _side(name, previous, region_side))
+    # 'This was reported by the head of the Sumy MVA Serhiy Kryvosheenko': the passive's agent
+    m = re.search(r"\b(?:was|were|has been|have been|had been)\s+(?:reported|announced|stated|said|confirmed)\s+by\s+"
+                  r"(?:the\s+)?([^,.;]+)", sentence)
+    if m and re.search(r"[A-Z]|\b(governor|officials?|ministry|military|army|authorities|administration|police|"
+                       r"mayor|head|spokes\w+|staff)\b", m.group(1)):
+        name = re.sub(r",?\s+UNN reports$|\s+reports?$", "", m.group(1).strip())
+        return Claimant(name[0].upper() + name[1:], m.group(0), _side(name, previous, region_side))
     # 'DPA reported, citing the governor of the Donetsk region', 'Anadolu cited Russia's Defence Ministry in
     # reporting that...': the source cited is the one who asserts it, the outlet only passes it on.
     m = re.search(r"\bciting\s+(?:the\s+)?([^,.;:“”\"]+?)(?=\s*(?:[,.;:]|$|\s+(?:as|in|on|who)\b))", sentence) or \
@@ -257,7 +267,7 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
                          flags=re.I) if re.search(r"\b(it|he|she|they)$", subject, re.I) else subject
         subject = re.sub(r"\s+(?:on|last|this|early|late)\s+\w+(?:\s+\d+)?$", "", subject, flags=re.I).strip()
         subject = re.sub(r"(?:\s+(?:meanwhile|also|too|again|however|later|earlier|then|now|separately|previously|"
-                         r"first|itself))+$", "", subject, flags=re.I).strip()  # an adverb is not part of the name
+                         r"first|itself|further|additionally))+$", "", subject, flags=re.I).strip()  # an adverb is not part of the name
         subject = re.sub(r"\s+(?:on|in)\s+(?:a|an|the|his|her|its)\s+[\w\s]+$", "", subject, flags=re.I).strip()
         if re.search(r"(?:^|\s)(it|he|she|they)$", subject, re.I):
             subject = subject.split()[-1]

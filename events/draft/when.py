@@ -116,7 +116,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                              r"earlier (?:today|this week|this month)|last week|this week|last month|this month|"
                              r"(?:over|at) the weekend|the previous day)\b", re.I)),
     ("ago", re.compile(r"\b(a|an|one|two|three|four|five|six|seven|several|a few|\d{1,2}) "
-                       r"(day|days|week|weeks|month|months|year|years) ago\b", re.I)),
+                       r"(day|days|week|weeks|month|months|year|years) (ago|earlier|before|prior)\b", re.I)),
     ("season", re.compile(r"\b(?:last|this|in the) (?:year|summer|fall|autumn|winter|spring)\b", re.I)),
     ("year", re.compile(r"\b(?<![\d,.])(19[5-9]\d|20\d\d)(?![\d,])\b")),
 ]
@@ -230,6 +230,11 @@ def _resolve(kind: str, m: re.Match, published: dt.date, text: str, anchor: dt.d
         n = int(g) if g.isdigit() else _NUM_WORDS.get(g, 1)
         unit = m.group(2).lower().rstrip("s")
         days = {"day": 1, "week": 7, "month": 30, "year": 365}[unit] * n
+        if m.group(3).lower() != "ago" and anchor is not None:  # 'two days earlier': than the day spoken of
+            d = anchor - dt.timedelta(days=days)
+            precision = {"day": "day", "week": "week"}.get(unit, "month")
+            return When(d, None if precision == "day" else min(p, d + dt.timedelta(days=6)), precision, words, at,
+                        far=(p - d).days > FAR_DAYS, how=f"'{words}' ~ {d} ({n} {unit}(s) before {anchor})")
         d = p - dt.timedelta(days=days)
         precision = {"day": "day", "week": "week"}.get(unit, "month")
         return When(d, None if precision == "day" else min(p, d + dt.timedelta(days=6)), precision, words, at,
