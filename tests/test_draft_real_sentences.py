@@ -220,3 +220,37 @@ def test_the_ukrainian_capital_is_kyiv():
     rec, _ = only("Key events\n\nKyiv’s Regional Governor Mykola Kalashnyk said Russian attacks injured a 19-year-old "
                   "woman and set a residential house on fire in the Ukrainian capital.", "2025-02-25", "Al Jazeera")
     assert rec["location"]["name"] == "Kyiv" and rec["injured"] == 1
+
+
+def _all(text: str, published: str, outlet: str):
+    return [d.record for d in draft_article(text, published=dt.date.fromisoformat(published), outlet=outlet)]
+
+
+def test_a_countrywide_total_and_a_nights_launches_lend_no_toll_to_an_incident():
+    # The Kyiv Independent, 1 Dec 2024
+    recs = _all("Russian attacks across Ukraine kill 11, injure 51 over past day\n\n"
+                "Russian strikes against Ukraine killed at least 11 civilians and injured at least 51 over the past "
+                "day, regional authorities reported on Dec. 1. Russia launched 78 drones against Ukraine overnight on "
+                "Dec. 1 from the Russian cities of Kursk, Orel, and Bryansk, according to a report from Ukraine's Air "
+                "Force. Ukrainian anti-aircraft missile units, electronic warfare units, and mobile firing groups shot "
+                "down 32 drones in Kyiv, Chernihiv, Cherkasy, Sumy, Poltava, and Zhytomyr oblasts. Forty-five drones "
+                "were lost allegedly due to electronic warfare countermeasures.\n\n"
+                "Russia attacked the Dniprovskyi district of Dnipropetrovsk Oblast on the evening of Nov. 30, killing "
+                "four people and injuring at least 24 others. President Volodymyr Zelensky said that Russia targeted "
+                "the village of Tsarychanka with a missile strike.", "2024-12-01", "The Kyiv Independent")
+    assert [(r["location"]["name"], r["fatalities"], r["injured"]) for r in recs] == [("Tsarychanka", 4, 24)]
+
+
+def test_a_region_wide_toll_and_a_region_including_its_city_are_incidents_of_the_region():
+    # The Kyiv Independent, 1 Dec 2024
+    recs = _all("Russian attacks\n\nIn Kherson Oblast, Russia targeted 14 settlements, including the regional center "
+                "of Kherson, overnight on Dec. 1. As a result of the attacks, two people were killed, and another 15 "
+                "were injured, Governor Oleksandr Prokudin reported.\n\nIn Kherson, the Russian military attacked a "
+                "public transport vehicle with a drone at around 8 a.m. local time on Dec. 1, killing at least three "
+                "people and injuring at least seven.\n\nIn Donetsk Oblast, Russian strikes killed two people in the "
+                "town of Myrnohrad. Four people were also injured due to attacks across the front-line region.",
+                "2024-12-01", "The Kyiv Independent")
+    got = sorted((r["location"]["name"], r["fatalities"], r["injured"]) for r in recs)
+    assert ("Kherson", 3, 7) in got and ("Myrnohrad", 2, None) in got
+    assert [g for g in got if g[0] == "Donetsk Oblast"][0][2] == 4
+    assert any(g[1:] == (2, 15) for g in got)  # the oblast's toll, an incident apart from the bus

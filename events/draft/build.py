@@ -45,6 +45,7 @@ class Evidence:
     attacker: str | None
     civilians: bool
     claimed_word: bool
+    wide: bool = False  # across a whole region ('across the front-line region'), not at one place
 
 
 @dataclass
@@ -117,6 +118,13 @@ def _places_fit(c: Candidate, e: Evidence) -> bool:
 
 
 _STRIKES = ("air", "shelling", "attack", "intercept")
+# A sentence about the whole country ('Russian strikes against Ukraine killed at least 11 civilians … over
+# the past day'), whose counts sum many incidents.
+_NATIONWIDE = re.compile(r"\b(?:across|against|throughout|all over)\s+(?:Ukraine|Russia|the country)\b|\bnationwide\b|"
+                         r"\bin\s+(?:\d+|several|multiple|two|three|four|five|six|seven|eight|nine|ten)\s+"
+                         r"(?:oblasts|regions)\b", re.I)
+# Words that put a clause across a whole region rather than at the place spoken of before.
+_REGION_WIDE = re.compile(r"\b(?:across|throughout|elsewhere in|all over)\s+the\s+(?:[\w-]+\s+)?(?:region|oblast)\b", re.I)
 _GROUP = {"prisoners": "battle", "clash": "battle", "territory": "territory", "regain": "territory"}
 
 
@@ -210,20 +218,30 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                         ref = own[0]  # '… northwest of Kurakhove, which it claimed': Kurakhove itself
                         own = [PlaceMention(ref.name, ref.end - len(ref.name), ref.end, ref.name, region=ref.region,
                                             country=ref.country)]
+                own_named = bool(own)  # the clause names its own place
                 if not own:
                     own = [m for m in found if not m.context_only]
                 place, place_words = None, ""
+                wide = False
                 joined: list[PlaceMention] = []
                 if own:
                     after = [m for m in own if m.at >= t]
                     pool = after or own[-1:]
                     pick = next((m for m in pool if m.kind == "place"), pool[0])  # the settlement over its region
+                    if re.search(r"\bincluding\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", s.text[:pick.at]) and any(
+                            m.kind == "region" for m in own):
+                        # 'Russia targeted 14 settlements, including the regional center of Kherson': the region
+                        pick = next(m for m in own if m.kind == "region")
                     place, place_words = place_of(pick), pick.words
                     joined = _joined(pick, own, s.text)
                 else:
                     carried = [(i, r, w) for i, r, w, k in places if s.index - i <= CARRY_SENTENCES
                                and (kind in what.GENERIC or k in what.GENERIC or _same_group(k, kind))]
-                    if carried:
+                    if recent and _REGION_WIDE.search(text):  # 'four people were also injured across the region'
+                        m = recent[-1]
+                        place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
+                        wide = True
+                    elif carried:
                         place, place_words = carried[-1][1], carried[-1][2]
                     elif recent and kind not in what.GENERIC:
                         m = recent[-1]
@@ -248,6 +266,11 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                         c.words for v in found_counts.values() for c in v if c.total) + ")"
                 if kind in what.GENERIC and place is None:
                     why_skip = why_skip or "no place and nothing but a generic word"
+                if _NATIONWIDE.search(s.text) and not any(m.kind == "place" for m in found):
+                    why_skip = why_skip or "about the whole country (a total, a night's launches), not one incident"
+                if kind == "intercept" and not own_named and re.search(r"\b(?:\d[\d,]*|[a-z]+-[a-z]+|dozens of)\s+(?:[\w-]+\s+){0,3}?(?:drones|"
+                                                     r"missiles|UAVs)\b", text, re.I):
+                    why_skip = why_skip or "a tally of air defence over places it does not name, not one incident"
                 if not own and (what.DISPUTE.search(s.text) or what.UNVERIFIED.search(s.text)):
                     # 'a Ukrainian official has cast doubt on Russia's claims, saying fighting in the town
                     # continued': a word on a claim made before, which attach_cues gives to it
@@ -260,12 +283,16 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 evidence.append(Evidence(
                     s, cl, kind, words, place, place_words, own_date, claim_date, speaker or who, found_counts,
                     what.attacker(text, s.text), bool(what.CIVILIAN.search(s.text)),
-                    bool(re.search(r"\bclaim|\ballegedly\b|\bpurportedly\b", text, re.I))))
+                    bool(re.search(r"\bclaim|\ballegedly\b|\bpurportedly\b", text, re.I)), wide))
                 if kind in ("territory", "regain") or not any(found_counts.values()):
                     for m in joined:  # 'the villages of Ukanok and Cherkasskaya Konopelka': one incident each
                         evidence.append(replace(evidence[-1], place=place_of(m), place_words=m.words))
+        here = [e for e in evidence if e.sentence.index == s.index]
+        if here and not any(not m.context_only and m.kind != "country" for m in found) and here[-1].place is not None:
+            # 'Last night, a drone hit Hlukhiv … . We know seven people were killed … . He said more than 10
+            # others were injured': a place carried into a sentence is still there for the next
+            places.append((s.index, here[-1].place, here[-1].place_words, here[-1].kind))
         for m in found:
-            here = [e for e in evidence if e.sentence.index == s.index]
             if not m.context_only and m.kind != "country" and here:
                 places.append((s.index, place_of(m) if m.kind != "region" else resolve(m, m.region, m.region.country,
                                                                                        geocoder), m.words, here[0].kind))
@@ -319,14 +346,29 @@ def _another_incident(c: Candidate, e: Evidence) -> bool:
         return False
     if not any(e.counts.values()) or not any(any(o.counts.values()) for o in c.evidence):
         return False
-    return bool(_ANOTHER.search(e.sentence.text)) and not _UPDATE.search(e.sentence.text)
+    if _UPDATE.search(e.sentence.text):
+        return False
+    if _ANOTHER.search(e.sentence.text):
+        return True
+    # 'In Kherson Oblast … two people were killed, and another 15 were injured. In Kherson, … killing at least
+    # three people': its own place named, its own different toll
+    named_here = bool(e.place_words) and e.place_words in e.sentence.text
+    mine = {k: sorted(x.value for x in v) for k, v in e.counts.items() if v}
+    theirs = [{k: sorted(x.value for x in v) for k, v in o.counts.items() if v} for o in c.evidence if any(o.counts.values())]
+    return named_here and all(any(t.get(k) and t[k] != v for k, v in mine.items()) for t in theirs)
+
+
+def _at_a_place(c: Candidate) -> bool:
+    """The candidate is at a settlement, not across a region."""
+    return any(o.place is not None and o.place.located is not None and o.place.located["geo_precision"] < 3
+               for o in c.evidence)
 
 
 def merge(evidence: list[Evidence]) -> list[Candidate]:
     candidates: list[Candidate] = []
     for e in evidence:
         fits = [c for c in candidates if _kinds_fit(c, e) and _dates_fit(c, e) and _places_fit(c, e)
-                and not _another_incident(c, e)]
+                and not _another_incident(c, e) and not (e.wide and _at_a_place(c))]
         if e.place is None:
             fits = [c for c in fits if c.kind == e.kind or e.kind in what.GENERIC or c.kind in what.GENERIC
                     or {c.kind, e.kind} <= {"prisoners", "clash"}]

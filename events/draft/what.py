@@ -27,7 +27,8 @@ GENERIC = {"attack", "casualty"}
 # Order matters: the first kind found in a clause wins over the generic ones after it.
 _TRIGGERS: list[tuple[str, re.Pattern]] = [
     ("intercept", re.compile(r"\b(intercept(?:ed|s|ing)?|shot down|shoot down|downed|neutrali[sz]ed|"
-                             r"destroyed \d+ (?:drones|missiles|UAVs)|air defen[cs]es? (?:destroyed|repelled))\b", re.I)),
+                             r"destroyed \d+ (?:drones|missiles|UAVs)|air defen[cs]es? (?:destroyed|repelled)|"
+                             r"(?:were|was)\s+(?:locationally\s+)?lost|lost (?:from|on) (?:the )?radars?)\b", re.I)),
     ("prisoners", re.compile(r"\b(took [\w ]{0,20}?captive|taken (?:captive|prisoner)|took (?:them )?prisoner)\b")),
     ("territory", re.compile(r"\b(captur(?:ed|e|es|ing)|liberat(?:ed|e|es|ing)|took (?:full )?control of|"
                              r"taken (?:full )?control of|seiz(?:ed|e|ing)|gained territory|overran|retook|recaptured|"
@@ -39,7 +40,7 @@ _TRIGGERS: list[tuple[str, re.Pattern]] = [
     ("clash", re.compile(r"\b(clash(?:ed|es)?|fighting|fought|battles?|assaults?|offensive actions|repell?ed|repulsed|"
                          r"stopped [\w'’ ]{0,30}offensive|counter-?attack\w*|firefights?|skirmish\w*|storm(?:ed|ing))\b",
                          re.I)),
-    ("attack", re.compile(r"\b(attack(?:ed|s)?|struck|strikes?|hit|explosions?|blasts?)\b", re.I)),
+    ("attack", re.compile(r"\b(attack(?:ed|s)?|struck|strikes?|hit|explosions?|blasts?|targeted|targeting)\b", re.I)),
     ("casualty", re.compile(r"\b(killed|killing|dead|died|wounded|wounding|injured|injuring)\b", re.I)),
 ]
 _PEOPLE_OBJECT = re.compile(r"\b(soldiers?|troops|servicem[ae]n|prisoners?|POWs?|men|fighters|mercenaries|"

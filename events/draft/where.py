@@ -39,6 +39,7 @@ _REGION = re.compile(rf"(?:\b(Russia|Ukraine|Belarus)(?:'s|’s)\s+)?(?:the\s+)?
 # 'the Russian region of Kursk', 'the border region of Belgorod': the region named after the word.
 _REGION_OF = re.compile(rf"\b(?:the\s+)?(?:(Russian|Ukrainian|Belarusian)\s+)?(?:(?:north|south|east|west)(?:ern)?\s+|"
                         rf"border\s+|frontline\s+|front-line\s+)*(?i:region|oblast|province)\s+of\s+({_NAME})")
+_REGION_LIST = re.compile(rf"((?:{_NAME},\s+)+(?:and\s+)?{_NAME})\s+(?i:oblasts|regions|provinces)\b")
 _REGION_WORD = re.compile(r"\b(region|oblast|province|krai)\b", re.I)
 _COUNTRY = re.compile(r"\b(?:in|inside|into|across|of|on|within)\s+(?:(?:western|eastern|southern|northern|central)"
                       r"\s+)?(Ukraine|Russia|Belarus|Moldova|Poland|Romania)\b|\b(Ukraine|Russia)(?:'s|’s)(?=\s+(?:territory|soil|"
@@ -139,6 +140,8 @@ def find_places(text: str, geocoder) -> list[Mention]:
                            context_only=word in ("regional", "direction", "axis", "sector")
                            or (word in ("incursion", "offensive") and region.country == "RU")))
         taken.append((m.start(), m.end()))
+    for m in _REGION_LIST.finditer(text):  # 'in Kyiv, Chernihiv, Cherkasy and Sumy oblasts': no one place
+        taken.append((m.start(), m.end()))
     for m in _REGION_OF.finditer(text):
         if not free(m.start(), m.end()):
             continue
@@ -210,6 +213,9 @@ def find_places(text: str, geocoder) -> list[Mention]:
             continue
         if _DESTINATION.search(before) or re.search(r"\b(?:sea|gulf|bay|lake|river) of\s+$", before, re.I):
             continue  # 'the Sea of Azov' is water, not the town of Azov
+        if re.search(r"\bfrom\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:[A-Z][\w'’-]+,\s+)*(?:and\s+)?$", before) and re.search(
+                r"\b(launched|fired|took off|flew in|sent)\b", text, re.I):
+            continue  # 'launched 78 drones … from the Russian cities of Kursk, Orel, and Bryansk': where they came from
         name = _longest_known(raw, geocoder)
         if name is None and community:
             name = _community_seat(raw, geocoder)
