@@ -203,8 +203,9 @@ def _same_claimant(got: str, want: str) -> bool:
     """The same asserting body: a shared significant word (Fedorov, 'defence ministry', 'air force')."""
     import re
 
-    words = lambda s: {w for w in re.findall(r"[a-z]+", (s or "").lower()) if len(w) > 3} - {
-        "said", "regional", "region", "oblast", "military", "administration", "head", "reported", "according"}
+    words = lambda s: {w for w in re.findall(r"[a-z]+", (s or "").lower()) if len(w) > 2} - {  # AFP, UNN, DPA count
+        "said", "regional", "region", "oblast", "military", "administration", "head", "reported", "according",
+        "the", "and", "via", "for", "its", "was", "has", "with"}
     return bool(words(got) & words(want))
 
 

@@ -254,3 +254,31 @@ def test_a_region_wide_toll_and_a_region_including_its_city_are_incidents_of_the
     assert ("Kherson", 3, 7) in got and ("Myrnohrad", 2, None) in got
     assert [g for g in got if g[0] == "Donetsk Oblast"][0][2] == 4
     assert any(g[1:] == (2, 15) for g in got)  # the oblast's toll, an incident apart from the bus
+
+
+def test_a_seizure_announced_and_fighting_that_continues_is_a_disputed_claim():
+    # Associated Press via Times NG, 26 Jan 2025
+    recs = _all("Russia Claims Capture of Strategic Ukrainian Town\n\nKYIV, Ukraine (AP) — Russian forces have "
+                "reportedly captured the strategic town of Velyka Novosilka in eastern Ukraine. The Russian Defense "
+                "Ministry announced the seizure on Sunday, though the claim remains unverified.\n\nThe 110th Separate "
+                "Mechanized Brigade, a Ukrainian unit active in the region, stated on Telegram that its forces had "
+                "strategically withdrawn from parts of Velyka Novosilka to minimize losses. “This does not mean we "
+                "have completely left the city. Fighting in Velyka Novosilka continues.”", "2025-01-26",
+                "Associated Press")
+    capture = [r for r in recs if r["sub_event_type"] == "Non-state actor overtakes territory"]
+    assert len(capture) == 1 and capture[0]["claim"]["status"] == "disputed"
+    assert "Russian Defense Ministry" in capture[0]["claim"]["by"]
+    assert all("a Ukrainian unit" not in r["claim"]["by"] for r in recs)
+
+
+def test_the_governor_of_a_region_speaks_for_its_incident_and_debris_is_the_strike():
+    # Devdiscourse (Reuters), 5 Feb 2025
+    recs = _all("Drone Warfare Ignites Oil Depot Fire\n\nA late-night Ukrainian drone attack ignited a fire at an oil "
+                "depot in the Krasnodar region of southern Russia, officials reported on Wednesday. The blaze has been "
+                "extinguished.\n\nIn recent days, similar attacks have struck other significant facilities, including "
+                "a major oil refinery in the Volgograd region. The Krasnodar regional governor, Veniamin Kondratyev, "
+                "confirmed there were no injuries from the incident, attributing the fire to debris from a downed "
+                "drone.", "2025-02-05", "Devdiscourse")
+    krasnodar = [r for r in recs if r["location"]["name"] == "Krasnodar Krai"]
+    assert len(krasnodar) == 1 and "Kondratyev" in krasnodar[0]["claim"]["by"]
+    assert krasnodar[0]["sub_event_type"] == "Air/drone strike" and krasnodar[0]["injured"] == 0

@@ -242,7 +242,15 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                         place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
                         wide = True
                     elif carried:
-                        place, place_words = carried[-1][1], carried[-1][2]
+                        # 'The Krasnodar regional governor … confirmed there were no injuries': the place carried
+                        # from the region the sentence speaks for, when one was named before
+                        same = [c for c in carried if region_here is not None and c[1] is not None and c[1].located
+                                and c[1].located.get("admin1_code") == region_here.code]
+                        if region_here is not None and not same:
+                            m = next(m for m in reversed(found) if m.kind == "region")
+                            place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
+                        else:
+                            place, place_words = (same or carried)[-1][1], (same or carried)[-1][2]
                     elif recent and kind not in what.GENERIC:
                         m = recent[-1]
                         place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
@@ -388,12 +396,15 @@ def attach_cues(candidates: list[Candidate], sents: list[Sentence]) -> None:
     subject_words = re.compile(r"\b(incident|attack|strike|drones?|men|soldiers|troops|prisoners|capture|loss|"
                                r"claims?|video|photos?|images?|town|city|village)\b", re.I)
     for s in sents:
-        for cue, pattern in (("unverified", what.UNVERIFIED), ("disputed", what.DISPUTE)):
+        for cue, pattern, kinds in (("unverified", what.UNVERIFIED, None), ("disputed", what.DISPUTE, None),
+                                    ("disputed", what.CONTESTED, ("territory", "regain"))):
             if not pattern.search(s.text):
                 continue
-            before = [c for c in candidates if min(c.sentences) <= s.index]
+            before = [c for c in candidates if min(c.sentences) <= s.index and (kinds is None or c.kind in kinds)]
             nearest = max(before, key=lambda c: max(i for i in c.sentences if i <= s.index), default=None)
             for c in candidates:
+                if kinds is not None and c.kind not in kinds:
+                    continue  # 'fighting continues' contests a capture, not a strike
                 place = c.place
                 name = (place.location.get("near", {}) or {}).get("place") if place else None
                 names = {x for x in (place.location.get("name") if place else None, name) if x}

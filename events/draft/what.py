@@ -30,7 +30,7 @@ _TRIGGERS: list[tuple[str, re.Pattern]] = [
                              r"destroyed \d+ (?:drones|missiles|UAVs)|air defen[cs]es? (?:destroyed|repelled)|"
                              r"(?:were|was)\s+(?:locationally\s+)?lost|lost (?:from|on) (?:the )?radars?)\b", re.I)),
     ("prisoners", re.compile(r"\b(took [\w ]{0,20}?captive|taken (?:captive|prisoner)|took (?:them )?prisoner)\b")),
-    ("territory", re.compile(r"\b(captur(?:ed|e|es|ing)|liberat(?:ed|e|es|ing)|took (?:full )?control of|"
+    ("territory", re.compile(r"\b(captur(?:ed|e|es|ing)|liberat(?:ed|e|es|ing)|seizure|took (?:full )?control of|"
                              r"taken (?:full )?control of|seiz(?:ed|e|ing)|gained territory|overran|retook|recaptured|"
                              r"regained|occupied)\b", re.I)),
     ("air", re.compile(r"\b(drones?|UAVs?|Shaheds?|Gerans?|glide bombs?|guided (?:aerial )?bombs?|KABs?|"
@@ -165,6 +165,8 @@ def kinds(clause: str) -> list[tuple[str, int, str]]:
             if _UNREAL.search(clause[:m.start()]):
                 continue
             k = kind
+            if kind == "intercept" and re.search(r"\b(debris|fragments|wreckage)\b", clause, re.I):
+                continue  # the debris of a downed drone hit something: the strike is what happened
             if kind in ("air", "shelling", "clash", "attack") and re.match(r"[”\"’]|,[”\"]", clause[m.end():]) and \
                     re.search(r"[“\"‘]$", clause[:m.start()]):
                 continue  # a word quoted as a word ('terms like “artillery,”'), not an event
@@ -186,7 +188,8 @@ def kinds(clause: str) -> list[tuple[str, int, str]]:
                     r"Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|September|"
                     r"October|November|December)\b)[A-Z][a-z]", clause[m.end():]):
                 k = "prisoners"  # 'captured two soldiers', 'after they were captured'
-            if kind == "air" and re.search(r"\b(intercept|shot down|downed)", clause, re.I):
+            if kind == "air" and re.search(r"\b(intercept|shot down|downed)", clause, re.I) \
+                    and not re.search(r"\b(debris|fragments|wreckage)\b", clause, re.I):
                 continue
             found.append((k, m.start(), m.group(0)))
             break
@@ -196,8 +199,12 @@ def kinds(clause: str) -> list[tuple[str, int, str]]:
 
 # Who says so.
 _SUBJECT_STOP = re.compile(r"[,;:“”\"—]|\bthat\b|\band\b(?=\s+(?:said|wrote))", re.I)
-_APPOSITIVE = re.compile(r"^\s*(?:the|a|an|its|their)\s+(?:head|governor|chief|spokes\w+|mayor|leader|commander|"
-                         r"president|minister|secretary|deputy|member|acting)\b", re.I)
+_APPOSITIVE = re.compile(r"^\s*(?:(?:the|a|an|its|their)\s+(?:head|governor|chief|spokes\w+|mayor|leader|commander|"
+                         r"president|minister|secretary|deputy|member|acting)\b|an?\s)", re.I)  # 'X, a Ukrainian unit …'
+# Words that say a capture is not over: the other side still fighting there, or only pulled back.
+CONTESTED = re.compile(r"\b(?:fighting|battles?|clashes|combat)\b[^.;]{0,40}\bcontinu(?:e|es|ed|ing)\b|"
+                       r"\bonly\s+(?:partially\s+)?withdrawn\b|\bnot\s+(?:mean\s+(?:that\s+)?we\s+have\s+)?(?:completely|fully)\s+"
+                       r"(?:left|lost|withdrawn)|\bstill\s+(?:hold|holds|holding|control|controls|controlling|in control)\b", re.I)
 _PRONOUN = re.compile(r"^(?:he|she|it|they|the ministry|the army|officials)$", re.I)
 RU_WORDS = re.compile(r"\b(russia\w*|moscow|kremlin|ria|tass|interfax|occup\w+|dpr|lpr|donetsk people's|putin|"
                       r"shoigu|belousov|peskov)\b", re.I)
@@ -258,8 +265,9 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
         parts = re.split(r",\s*", before)
         subject = parts[-1] if parts else ""
         if _APPOSITIVE.match(subject) and len(parts) >= 2 and re.fullmatch(
-                r"(?:[A-ZА-Я][\w'’.-]+\s*){1,4}", parts[-2].strip()):  # 'Ivan Fedorov, the head of …, said'
-            subject = f"{parts[-2].strip()}, {subject}"
+                r"(?:(?:[A-ZА-Я]|\d+(?:st|nd|rd|th)\b)[\w'’.-]*\s*){1,6}", parts[-2].strip()):  # 'Ivan Fedorov, the head of …, said'
+            # 'The 110th Brigade, a Ukrainian unit active in the region, stated': the name alone
+            subject = parts[-2].strip() if re.match(r"an?\s", subject, re.I) else f"{parts[-2].strip()}, {subject}"
         subject = re.split(r"[“”\"—;:]", subject)[-1]
         subject = re.sub(r"^(?:earlier|later|meanwhile|on \w+ \d+|in a statement|separately)\s*,?\s*", "", subject.strip(),
                          flags=re.I)
