@@ -203,7 +203,8 @@ def _same_claimant(got: str, want: str) -> bool:
     """The same asserting body: a shared significant word (Fedorov, 'defence ministry', 'air force')."""
     import re
 
-    words = lambda s: {w for w in re.findall(r"[a-z]+", (s or "").lower()) if len(w) > 2} - {  # AFP, UNN, DPA count
+    words = lambda s: {re.sub(r"(?<=[a-z]{4})s$", "", w) for w in re.findall(r"[a-z]+", (s or "").lower())  # governor(s)
+                       if len(w) > 2} - {  # AFP, UNN, DPA count
         "said", "regional", "region", "oblast", "military", "administration", "head", "reported", "according",
         "the", "and", "via", "for", "its", "was", "has", "with"}
     return bool(words(got) & words(want))

@@ -282,3 +282,27 @@ def test_the_governor_of_a_region_speaks_for_its_incident_and_debris_is_the_stri
     krasnodar = [r for r in recs if r["location"]["name"] == "Krasnodar Krai"]
     assert len(krasnodar) == 1 and "Kondratyev" in krasnodar[0]["claim"]["by"]
     assert krasnodar[0]["sub_event_type"] == "Air/drone strike" and krasnodar[0]["injured"] == 0
+
+
+def test_a_list_of_key_events_each_item_its_own_incident_and_speaker():
+    # Al Jazeera, 26 Dec 2024 (key events, day 1,036)
+    recs = _all("Russia-Ukraine war: List of key events, day 1,036\n\nFighting:\n"
+                "- Russia launched a huge Christmas Day attack on Ukraine with cruise and ballistic missiles, as well "
+                "as drones.\n"
+                "- The Russian attack wounded at least six people in the northeastern city of Kharkiv and killed one "
+                "in the region of Dnipropetrovsk, the governors there said.\n"
+                "- United States President Joe Biden said the “outrageous attack was designed to cut off the Ukrainian "
+                "people’s access to heat and electricity during winter”.\n"
+                "- Russia meanwhile said five people were killed by Ukrainian missile strikes and from a falling drone "
+                "in the border region of Kursk and North Ossetia in the Caucasus.\n"
+                "- Russia’s Ministry of Foreign Affairs confirmed that Australia had contacted Moscow about the possible "
+                "capture by the Russian army of an Australian citizen fighting with Ukrainian forces.",
+                "2024-12-26", "Al Jazeera")
+    got = {r["location"]["name"]: r for r in recs}
+    assert (got["Kharkiv"]["fatalities"], got["Kharkiv"]["injured"]) == (None, 6)
+    assert got["Dnipropetrovsk Oblast"]["fatalities"] == 1 and got["Dnipropetrovsk Oblast"]["injured"] is None
+    assert {"Kursk Oblast", "Republic of North Ossetia-Alania"} <= set(got)
+    assert got["Kursk Oblast"]["claim"] == {"status": "claimed", "by": "Russia"}  # no bullet, no adverb
+    assert got["Kursk Oblast"]["fatalities"] is None  # five dead shared by two regions: not one region's toll
+    assert not any("Biden" in r["claim"]["by"] or "Foreign Affairs" in r["claim"]["by"] for r in recs)
+    assert not any(r["event_type"] == "Battles" for r in recs)  # a man fighting with Ukraine's forces is no battle

@@ -22,7 +22,9 @@ from geodata.names import name_key
 # Where one clause ends and another begins: ', and in the Kherson region four people were injured'
 # is a second incident of its own place.
 _CLAUSE = re.compile(r",\s+which\b|;\s+|\s+[—–]\s+|,\s+but\s+|\s+but\s+|,\s+while\s+|,\s+whereas\s+|"
-                     r",\s+and\s+(?=(?:in|near|outside|around|on the outskirts of)\s)")
+                     r",\s+and\s+(?=(?:in|near|outside|around|on the outskirts of)\s)|"
+                     # 'wounded at least six people in Kharkiv and killed one in the region of Dnipropetrovsk'
+                     r",?\s+and\s+(?=(?:killed|wounded|injured|killing|wounding|injuring)\s+[^,.;]{0,40}?\bin\s)")
 CLAIM_WINDOW_DAYS = 7  # a statement's date: the incident is on or up to a week before it
 CONTEXT_SENTENCES = 4  # how far back a named region still frames a sentence
 CARRY_SENTENCES = 2  # how far back a place is still 'there' for a sentence that names none
@@ -121,6 +123,7 @@ _STRIKES = ("air", "shelling", "attack", "intercept")
 # A sentence about the whole country ('Russian strikes against Ukraine killed at least 11 civilians … over
 # the past day'), whose counts sum many incidents.
 _NATIONWIDE = re.compile(r"\b(?:across|against|throughout|all over)\s+(?:Ukraine|Russia|the country)\b|\bnationwide\b|"
+                         r"\b(?:attacks?|strikes?|assault|barrage|bombardment)\s+on\s+(?:Ukraine|Russia)\b(?![’']s)|"
                          r"\bin\s+(?:\d+|several|multiple|two|three|four|five|six|seven|eight|nine|ten)\s+"
                          r"(?:oblasts|regions)\b", re.I)
 # Words that put a clause across a whole region rather than at the place spoken of before.
@@ -254,6 +257,8 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                     elif recent and kind not in what.GENERIC:
                         m = recent[-1]
                         place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
+                # 'Russia has claimed …, while the Ukrainian military said it struck …': each clause its speaker
+                speaker = what.claimant(text, previous_claimant, region_side) if len(clauses) > 1 else None
                 in_clause = [d for d in dates if cl[0] <= d.at < cl[1]]
                 free = [d for d in dates if not any(c0 <= d.at < c1 and triggered[(c0, c1)] for c0, c1 in clauses
                                                     if (c0, c1) != cl)]
@@ -279,6 +284,9 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 if kind == "intercept" and not own_named and re.search(r"\b(?:\d[\d,]*|[a-z]+-[a-z]+|dozens of)\s+(?:[\w-]+\s+){0,3}?(?:drones|"
                                                      r"missiles|UAVs)\b", text, re.I):
                     why_skip = why_skip or "a tally of air defence over places it does not name, not one incident"
+                if kind in what.GENERIC and not own_named and not any(found_counts.values()) and \
+                        (speaker or who) is not None and what.OUTSIDER.search((speaker or who).name):
+                    why_skip = why_skip or f"a comment from outside the war ({(speaker or who).name}), not an incident"
                 if not own and (what.DISPUTE.search(s.text) or what.UNVERIFIED.search(s.text)):
                     # 'a Ukrainian official has cast doubt on Russia's claims, saying fighting in the town
                     # continued': a word on a claim made before, which attach_cues gives to it
@@ -286,15 +294,16 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 if why_skip:
                     skipped.append({"sentence": s.index, "text": s.text, "why": why_skip})
                     continue
-                # 'Russia has claimed …, while the Ukrainian military said it struck …': each clause its speaker
-                speaker = what.claimant(text, previous_claimant, region_side) if len(clauses) > 1 else None
                 evidence.append(Evidence(
                     s, cl, kind, words, place, place_words, own_date, claim_date, speaker or who, found_counts,
                     what.attacker(text, s.text), bool(what.CIVILIAN.search(s.text)),
                     bool(re.search(r"\bclaim|\ballegedly\b|\bpurportedly\b", text, re.I)), wide))
-                if kind in ("territory", "regain") or not any(found_counts.values()):
-                    for m in joined:  # 'the villages of Ukanok and Cherkasskaya Konopelka': one incident each
-                        evidence.append(replace(evidence[-1], place=place_of(m), place_words=m.words))
+                if joined and any(found_counts.values()):
+                    # 'five people were killed … in Kursk and North Ossetia': a toll the places share is no
+                    # place's own; each is an incident, its toll left for a person to split
+                    evidence[-1] = replace(evidence[-1], counts={"killed": [], "injured": []})
+                for m in joined:  # 'the villages of Ukanok and Cherkasskaya Konopelka': one incident each
+                    evidence.append(replace(evidence[-1], place=place_of(m), place_words=m.words))
         here = [e for e in evidence if e.sentence.index == s.index]
         if here and not any(not m.context_only and m.kind != "country" for m in found) and here[-1].place is not None:
             # 'Last night, a drone hit Hlukhiv … . We know seven people were killed … . He said more than 10
@@ -326,12 +335,12 @@ def _regions_of(resolved) -> list:
 def _joined(pick: PlaceMention, own: list[PlaceMention], text: str) -> list[PlaceMention]:
     """Settlements listed with the one picked ('Darino and Plyokhovo', 'A, B and C')."""
     out, last = [], pick
-    for m in sorted((m for m in own if m.at > pick.at and m.kind == "place"), key=lambda m: m.at):
+    for m in sorted((m for m in own if m.at > pick.at and m.kind == pick.kind), key=lambda m: m.at):
         if not re.fullmatch(r",?\s*(?:and|or)?\s*", text[last.end:m.at]) or m.near:
             break
         out.append(m)
         last = m
-    return out if pick.kind == "place" else []
+    return out if pick.kind in ("place", "region") else []  # places with places, regions with regions
 
 
 def _as_region(m: PlaceMention) -> PlaceMention:

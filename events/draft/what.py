@@ -41,15 +41,17 @@ _TRIGGERS: list[tuple[str, re.Pattern]] = [
                          r"stopped [\w'’ ]{0,30}offensive|counter-?attack\w*|firefights?|skirmish\w*|storm(?:ed|ing))\b",
                          re.I)),
     ("attack", re.compile(r"\b(attack(?:ed|s)?|struck|strikes?|hit|explosions?|blasts?|targeted|targeting)\b", re.I)),
-    ("casualty", re.compile(r"\b(killed|killing|dead|died|wounded|wounding|injured|injuring)\b", re.I)),
+    ("casualty", re.compile(r"\b(killed|killing|dead|died|wounded|wounding|injured|injuring|"
+                            r"(?:suffered|sustained)\s+(?:[\w-]+\s+){0,2}(?:injuries|wounds))\b", re.I)),
 ]
-_PEOPLE_OBJECT = re.compile(r"\b(soldiers?|troops|servicem[ae]n|prisoners?|POWs?|men|fighters|mercenaries|"
-                            r"militants?|personnel|(?:North )?Koreans|Russians|Ukrainians|paratroopers|marines)\b", re.I)
+_PEOPLE_OBJECT = re.compile(r"\b(soldiers?|troops|servicem[ae]n|prisoners?|POWs?|men|fighters|mercenaries|citizens?|"
+                            r"nationals?|militants?|personnel|(?:North )?Koreans|Russians|Ukrainians|paratroopers|marines)\b", re.I)
 # 'close to taking', 'could capture', 'to protect the town from shelling': not something that happened.
 _UNREAL = re.compile(r"\b((?:difficult|hard|easy|impossible|able|unable|managed|seeking|sought|needed|necessary)"
                      r"\s+to|close to|about to|try(?:ing)? to|attempt(?:ing|s|ed)? to|could|would|will|may|might|"
                      r"plans? to|aim(?:s|ing)? to|threaten(?:s|ed|ing)? to|in order to|necessary to|want(?:s|ed)? to|"
-                     r"protect\w*[^.]{0,40}\bfrom|prevent\w*[^.]{0,30}\bfrom|if)\s+(?:\w+\s+){0,2}$", re.I)
+                     r"protect\w*[^.]{0,40}\bfrom|prevent\w*[^.]{0,30}\bfrom|if|possible|potential|likely|alleged)"
+                     r"\s+(?:\w+\s+){0,2}$", re.I)
 ONGOING = re.compile(r"\b(has|have)\s+(?:been\s+)?(?:raging|raged|continu\w+|fighting|trying|sought|deployed|"
                       r"regained|reclaimed)\b|\bhas\s+hung\b|\bhave\s+been\b", re.I)
 
@@ -165,6 +167,11 @@ def kinds(clause: str) -> list[tuple[str, int, str]]:
             if _UNREAL.search(clause[:m.start()]):
                 continue
             k = kind
+            if kind == "clash" and re.match(r"(?:fighting|fought)\s+(?:with|for|alongside|on the side of)\b",
+                                            clause[m.start():], re.I) and re.search(
+                    r"\b(?:citizens?|nationals?|mercenar(?:y|ies)|man|men|volunteers?|foreigners?|who|he|she|they)\s+$",
+                    clause[:m.start()], re.I):
+                continue  # 'an Australian citizen fighting with Ukrainian forces': who he is, not a battle
             if kind == "intercept" and re.search(r"\b(debris|fragments|wreckage)\b", clause, re.I):
                 continue  # the debris of a downed drone hit something: the strike is what happened
             if kind in ("air", "shelling", "clash", "attack") and re.match(r"[”\"’]|,[”\"]", clause[m.end():]) and \
@@ -211,6 +218,11 @@ RU_WORDS = re.compile(r"\b(russia\w*|moscow|kremlin|ria|tass|interfax|occup\w+|d
 UA_WORDS = re.compile(r"\b(ukrain\w*|kyiv|zelensk\w*|sbu|general staff|hur|syrskyi|sybiha)\b", re.I)
 
 
+# Someone commenting from outside the war ('United States President Joe Biden said the attack was …'):
+# not a source of what happened where.
+OUTSIDER = re.compile(r"\b(?:United States|U\.S\.|US|White House|Pentagon|State Department|United Kingdom|UK|British|"
+                      r"France|French|Germany|German|European|EU|NATO|United Nations|UN|Prime Minister Keir|"
+                      r"Chancellor)\b")
 # A party to the war speaking as a state: its military or defence ministry, or the state itself
 # ('Russia said', 'Ukraine's military said'); a governor or mayor reporting on his own region is not.
 STATE_VOICE = re.compile(r"^(?:the\s+)?(?:Russia|Ukraine|Moscow|Kyiv|Kremlin)$|\b(?:military(?!\s+administration)|army|armed forces|"
@@ -228,6 +240,7 @@ class Claimant:
 def claimant(sentence: str, previous: Claimant | None, region_side: str | None) -> Claimant | None:
     """The subject of the sentence's speech verb ('its governor Ivan Fedorov wrote'), or 'according
     to X'; a pronoun is the previous sentence's claimant."""
+    sentence = re.sub(r"^\s*[-–—•*]\s+", "", sentence)  # a list item's bullet ('- Russia said …')
     m = re.search(r"\baccording to\s+(?:the\s+)?([^,.;]+)", sentence, re.I)
     if m and re.match(r"(?:preliminary|initial|early|available|latest|updated|official|the)?\s*(?:information|data|"
                       r"reports?|figures|estimates)\b", m.group(1), re.I):
@@ -288,9 +301,10 @@ def claimant(sentence: str, previous: Claimant | None, region_side: str | None) 
             if previous is not None:  # 'he added': whoever spoke last
                 return Claimant(previous.name, m.group(0), previous.side)
             continue
+        subject = re.sub(r"\s+there$", "", subject)  # 'the governors there said'
         if not re.search(r"[A-ZА-Я]", subject) and not re.search(
-                r"\b(ministry|governor|army|military|officials?|spokes\w+|staff|administration|service|police|"
-                r"mayor|head|command)\b", subject, re.I):
+                r"\b(ministry|governors?|army|military|officials?|spokes\w+|staff|administration|service|police|"
+                r"mayors?|head|command|authorities)\b", subject, re.I):
             continue
         name = re.sub(r"^(?:the|its|their)\s+", "", subject, flags=re.I)
         name = name[0].upper() + name[1:]

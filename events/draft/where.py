@@ -38,7 +38,8 @@ _REGION = re.compile(rf"(?:\b(Russia|Ukraine|Belarus)(?:'s|’s)\s+)?(?:the\s+)?
                      rf"regional|incursion|offensive|direction|axis|sector))\b")
 # 'the Russian region of Kursk', 'the border region of Belgorod': the region named after the word.
 _REGION_OF = re.compile(rf"\b(?:the\s+)?(?:(Russian|Ukrainian|Belarusian)\s+)?(?:(?:north|south|east|west)(?:ern)?\s+|"
-                        rf"border\s+|frontline\s+|front-line\s+)*(?i:region|oblast|province)\s+of\s+({_NAME})")
+                        rf"border\s+|frontline\s+|front-line\s+)*(?i:regions?|oblasts?|provinces?)\s+of\s+({_NAME})"
+                        rf"(?:\s+and\s+({_NAME}))?")
 _REGION_LIST = re.compile(rf"((?:{_NAME},\s+)+(?:and\s+)?{_NAME})\s+(?i:oblasts|regions|provinces)\b")
 _REGION_WORD = re.compile(r"\b(region|oblast|province|krai)\b", re.I)
 _COUNTRY = re.compile(r"\b(?:in|inside|into|across|of|on|within)\s+(?:(?:western|eastern|southern|northern|central)"
@@ -146,11 +147,14 @@ def find_places(text: str, geocoder) -> list[Mention]:
         if not free(m.start(), m.end()):
             continue
         country = {"russian": "RU", "ukrainian": "UA", "belarusian": "BY"}.get((m.group(1) or "").lower())
-        name = _clean(m.group(2))
-        region = _region_of(name, country) if name.lower() not in _NOT_PLACES else None
-        if region is None:
-            continue
-        out.append(Mention(name, m.start(2), m.end(), m.group(0).strip(), "region", region, region.country))
+        for g in (2, 3):  # 'the border region of Kursk and North Ossetia': two regions
+            if not m.group(g):
+                continue
+            name = _clean(m.group(g))
+            region = _region_of(name, country) if name.lower() not in _NOT_PLACES else None
+            if region is not None:
+                out.append(Mention(name, m.start(g), m.end(g), text[m.start() if g == 2 else m.start(g):m.end(g)].strip(),
+                                   "region", region, region.country))
         taken.append((m.start(), m.end()))
     for m in _OFFSET.finditer(text):
         ref = _clean(m.group(4))
