@@ -291,8 +291,57 @@ def filter_fields(df: pd.DataFrame) -> dict:
     for c in SEARCHED:
         if c in df:
             text = text + "\n" + df[c].astype(object).where(df[c].notna(), "").astype(str)
+    regions, keys = region_table(df)
     return {"dates": [list(p) for p in zip(start, end)], "sub": [safe_text(x) for x in df["sub_event_type"]],
-            "datasets": [safe_text(x) for x in df["dataset"]], "text": [x.lower() for x in text]}
+            "datasets": [safe_text(x) for x in df["dataset"]], "text": [x.lower() for x in text],
+            "regions": regions, "regionKeys": keys}
+
+
+def region_table(df: pd.DataFrame) -> tuple[list[list[int]], list[dict]]:
+    """Per event the entries of a small region table it lies in (its country, its admin-1 unit),
+    and per entry its label and the spellings a URL's `region=` may give it, normalised as the
+    page normalises them (static/map/layers.js regionKey): a code (UA, UA-14), the name (Donetsk
+    Oblast, Donetsk), GeoNames' code. The dashboard's own links name a country code or an admin-1
+    name, so they open the same events here."""
+    from geodata.regions import COUNTRIES, resolve_region
+
+    table: dict[str, int] = {}
+    entries: list[dict] = []
+
+    def entry(key: str, label: str, spellings: set[str]) -> int:
+        if key not in table:
+            table[key] = len(entries)
+            entries.append({"label": safe_text(label), "keys": sorted({region_key(s) for s in spellings if s})})
+        return table[key]
+
+    pairs = df[["country", "admin1_code"]].astype(object).where(df[["country", "admin1_code"]].notna(), None)
+    codes, uniques = pd.factorize(pd.Series(list(zip(pairs["country"], pairs["admin1_code"]))))
+    per = []
+    for cc, a1 in uniques:
+        mine = []
+        if cc:
+            name = COUNTRIES[cc][0] if cc in COUNTRIES else cc
+            mine.append(entry(cc, name, {cc, name}))
+        if a1:
+            try:
+                r = resolve_region(a1).region
+                mine.append(entry(a1, r.name, {a1, r.name, r.gn_code, r.name.rsplit(" ", 1)[0]}))
+            except Exception:  # noqa: BLE001 - an unknown code is left out of the table, never fatal
+                mine.append(entry(a1, a1, {a1}))
+        per.append(mine)
+    return [per[c] if c >= 0 else [] for c in codes], entries
+
+
+def region_key(text: str) -> str:
+    """A region's spelling reduced as static/map/layers.js reduces a URL's (lower case, no accents or
+    apostrophes, no 'oblast'/'region' word, one space between words)."""
+    import re
+    import unicodedata
+
+    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    t = re.sub(r"['’`]", "", t)
+    t = re.sub(r"[^a-z0-9]+", " ", t)
+    return " ".join(w for w in t.split() if w not in ("oblast", "region", "krai", "province", "republic", "of", "the"))
 
 
 def page_html(store, f, *, published: bool = False) -> str:

@@ -96,6 +96,7 @@ def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_p
         with Page(browser, width=1440, height=900) as p:
             base = f"http://127.0.0.1:{server.server_address[1]}/index.html"
             for query in ("claim=claimed", "from=2025-01-10&to=2025-01-11", "type=Battles&q=kurakhove",
+                          "region=Donetsk+Oblast", "region=RU&claim=reported", "region=UA-14&region=Tambov",
                           "type=Air/drone strike"):
                 p.page.goto(f"{base}?{query}")
                 p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.filter", timeout=20_000)
@@ -104,6 +105,10 @@ def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_p
             url = urlparse(p.page.url).query
             assert parse_qs(url)["claim"] == ["reported"] and parse_qs(url)["type"] == ["Air/drone strike"]
             assert sorted(p.page.evaluate("() => window.conflictEvents.ids")) == want(url)
+            p.page.select_option(".ce-filters select[name=region]", "Zaporizhzhia Oblast")
+            url = urlparse(p.page.url).query
+            assert parse_qs(url)["region"] == ["Zaporizhzhia Oblast"]
+            assert sorted(p.page.evaluate("() => window.conflictEvents.ids")) == want(url) != []
             assert p.blocked == []
     finally:
         server.shutdown()

@@ -697,7 +697,22 @@
       return params.getAll(key).join(",").split(",").map(function(v) { return v.trim(); }).filter(Boolean);
     }
     var state = {from: params.get("from") || "", to: params.get("to") || "", type: many("type"),
-                 claim: many("claim"), dataset: many("dataset"), q: (params.get("q") || "").toLowerCase()};
+                 claim: many("claim"), dataset: many("dataset"), region: many("region"),
+                 q: (params.get("q") || "").toLowerCase()};
+    // A region as a URL may spell it, reduced as dashboard/mapview.py region_key reduces the table's.
+    function regionKey(text) {
+      var t = text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/['’`]/g, "");
+      return t.replace(/[^a-z0-9]+/g, " ").split(" ").filter(function(w) {
+        return w && ["oblast", "region", "krai", "province", "republic", "of", "the"].indexOf(w) < 0; }).join(" ");
+    }
+    function regionEntries(values) {  // the table entries a list of spellings names
+      var keys = values.map(regionKey), out = [];
+      opts.regionKeys.forEach(function(r, k) {
+        if (r.keys.some(function(x) { return keys.indexOf(x) >= 0; })) out.push(k);
+      });
+      return out;
+    }
+    var regionWanted = regionEntries(state.region);
     function keep(i) {
       var start = opts.dates[i][0], end = opts.dates[i][1] || start;
       if (state.from && end < state.from) return false;
@@ -706,14 +721,16 @@
       if (state.type.length && state.type.indexOf(type) < 0 && state.type.indexOf(opts.sub[i]) < 0) return false;
       if (state.claim.length && state.claim.indexOf(claim) < 0) return false;
       if (state.dataset.length && state.dataset.indexOf(opts.datasets[i]) < 0) return false;
+      if (state.region.length && !opts.regions[i].some(function(k) { return regionWanted.indexOf(k) >= 0; })) return false;
       return !state.q || opts.text[i].indexOf(state.q) >= 0;
     }
     function apply() {
       ce.filter(keep);
       var u = new URL(window.location.href);
-      ["from", "to", "type", "claim", "dataset", "q"].forEach(function(k) { u.searchParams.delete(k); });
+      ["from", "to", "type", "claim", "dataset", "region", "q"].forEach(function(k) { u.searchParams.delete(k); });
       ["from", "to", "q"].forEach(function(k) { if (state[k]) u.searchParams.set(k, state[k]); });
-      ["type", "claim", "dataset"].forEach(function(k) { state[k].forEach(function(v) { u.searchParams.append(k, v); }); });
+      ["type", "claim", "dataset", "region"].forEach(function(k) {
+        state[k].forEach(function(v) { u.searchParams.append(k, v); }); });
       window.history.replaceState(window.history.state, "", u.toString());
       var n = document.querySelector(".ce-filter-count");
       if (n) n.textContent = ce.count.toLocaleString() + " of " + ce.data.id.length.toLocaleString() + " events";
@@ -729,13 +746,16 @@
         '<label>From <input type="date" name="from"></label><label>To <input type="date" name="to"></label>' +
         '<label>Type <select name="type">' + options(ce.typeNames, state.type) + '</select></label>' +
         '<label>Claim <select name="claim">' + options(ce.claimNames, state.claim) + '</select></label>' +
+        '<label>Region <select name="region">' + options(opts.regionKeys.map(function(r) { return r.label; }),
+                                                            state.region) + '</select></label>' +
         '<label>Text <input type="search" name="q"></label><div class="ce-filter-count"></div>';
       ["from", "to", "q"].forEach(function(k) { div.querySelector('[name="' + k + '"]').value = state[k]; });  // text, never HTML
       div.querySelectorAll("input, select").forEach(function(el) {
         L.DomEvent.on(el, "change input", function() {
           var v = el.value.trim();
-          if (el.name === "type" || el.name === "claim") state[el.name] = v ? [v] : [];
+          if (el.name === "type" || el.name === "claim" || el.name === "region") state[el.name] = v ? [v] : [];
           else state[el.name] = el.name === "q" ? v.toLowerCase() : v;
+          regionWanted = regionEntries(state.region);
           apply();
         });
       });
