@@ -73,7 +73,9 @@ def test_rows_whose_source_forbids_republishing_are_refused_by_name(tmp_path):
 def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_path, browser):
     """A link with the dashboard's keys opens the same events on the site as the store gives for it,
     and changing a filter on the site writes those keys back."""
-    from urllib.parse import parse_qs, urlparse
+    from urllib.parse import parse_qs, quote, urlparse
+
+    import polyline
 
     from events.filters import from_query
     from events.storage import open_storage
@@ -97,6 +99,8 @@ def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_p
             base = f"http://127.0.0.1:{server.server_address[1]}/index.html"
             for query in ("claim=claimed", "from=2025-01-10&to=2025-01-11", "type=Battles&q=kurakhove",
                           "region=Donetsk+Oblast", "region=RU&claim=reported", "region=UA-14&region=Tambov",
+                          "area=47.8,37.0,48.6,38.2", "area=" + quote(polyline.encode(
+                              [(47.9, 36.9), (48.4, 37.0), (48.35, 37.5), (47.85, 37.4)], 5)) + "&claim=claimed",
                           "type=Air/drone strike"):
                 p.page.goto(f"{base}?{query}")
                 p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.filter", timeout=20_000)

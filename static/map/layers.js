@@ -691,6 +691,45 @@
   // dashboard's URL keys (from, to, type, claim, dataset, q): a link copied from either opens the same
   // view on the other. opts.dates: [start, end or ""] per event, opts.sub: sub-type names,
   // opts.datasets: dataset per event, opts.text: searchable text per event (lower case).
+  // The dashboard's area key (events/filters.py Area): a box "S,W,N,E" (west above east crosses the
+  // antimeridian), or rings in Google's encoded polyline format (precision 5) joined by ";", the area
+  // their union; boundaries count as inside. null when there is none (or it cannot be read).
+  function decodePolyline(code) {
+    var pts = [], i = 0, lat = 0, lng = 0;
+    function next() {
+      var r = 0, s = 0, b;
+      do { b = code.charCodeAt(i++) - 63; r |= (b & 31) << s; s += 5; } while (b >= 32 && i <= code.length);
+      return (r & 1) ? ~(r >> 1) : (r >> 1);
+    }
+    while (i < code.length) { lat += next(); lng += next(); pts.push([lat / 1e5, lng / 1e5]); }
+    return pts;
+  }
+  function inRing(lat, lon, ring) {
+    var inside = false, eps = 1e-9;
+    for (var a = 0, b = ring.length - 1; a < ring.length; b = a++) {
+      var y1 = ring[a][0], x1 = ring[a][1], y2 = ring[b][0], x2 = ring[b][1];
+      var cross = (lon - x1) * (y2 - y1) - (lat - y1) * (x2 - x1);
+      if (Math.abs(cross) < eps && lon >= Math.min(x1, x2) - eps && lon <= Math.max(x1, x2) + eps &&
+          lat >= Math.min(y1, y2) - eps && lat <= Math.max(y1, y2) + eps) return true;  // on the edge
+      if ((y1 > lat) !== (y2 > lat) && lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1) inside = !inside;
+    }
+    return inside;
+  }
+  function parseArea(text) {
+    if (!text) return null;
+    var parts = text.split(",");
+    if (parts.length === 4) {
+      var s = +parts[0], w = +parts[1], n = +parts[2], e = +parts[3];
+      if ([s, w, n, e].some(isNaN)) return null;
+      return function(lat, lon) {
+        return lat >= s && lat <= n && (w <= e ? lon >= w && lon <= e : lon >= w || lon <= e);
+      };
+    }
+    var rings = text.split(";").filter(Boolean).map(decodePolyline).filter(function(r) { return r.length >= 3; });
+    if (!rings.length) return null;
+    return function(lat, lon) { return rings.some(function(r) { return inRing(lat, lon, r); }); };
+  }
+
   function filterPanel(map, opts) {
     var ce = window.conflictEvents, params = new URLSearchParams(window.location.search);
     function many(key) {
@@ -713,7 +752,9 @@
       return out;
     }
     var regionWanted = regionEntries(state.region);
+    var area = parseArea((params.get("area") || "").replace(/\s+/g, ""));
     function keep(i) {
+      if (area && !area(ce.data.lat[i], ce.data.lon[i])) return false;
       var start = opts.dates[i][0], end = opts.dates[i][1] || start;
       if (state.from && end < state.from) return false;
       if (state.to && start > state.to) return false;
