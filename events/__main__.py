@@ -114,7 +114,7 @@ def cmd_publish(args) -> int:
     f = _filter(args)
     store = _storage(args)
     _check_store_datasets(f, store)
-    m = publish(store, f, args.out, args.title)
+    m = publish(store, f, args.out, args.title, permitted=tuple(args.permitted))
     print(f"published {counted(m['events'], 'event')} to {args.out} (index.html, events.geojson, manifest.json); "
           f"serve it with: python -m http.server -d {args.out}")
     return 0
@@ -244,7 +244,10 @@ def cmd_import(args) -> int:
     elif args.map or args.type_map or args.mapping:
         print("error: --map, --type-map and --mapping go with --format csv", file=sys.stderr)
         return 2
-    m = _storage(args).import_dataset(args.format, args.path, args.dataset_name, replace=args.replace, **options)
+    stated = {k: v for k, v in (("licence", args.licence), ("attribution", args.attribution),
+                                 ("redistributable", args.redistributable)) if v is not None}
+    m = _storage(args).import_dataset(args.format, args.path, args.dataset_name, replace=args.replace,
+                                      licence=stated or None, **options)
     print(f"{m['dataset']}: read {m['rows_read']:,}, imported {m['imported']:,}, rejected {m['rejected']:,} "
           f"in {m['seconds']:.2f} s ({m['source_encoding']}) -> {m['stored_at']}")
     if m["rejected"]:
@@ -484,6 +487,9 @@ def _read_commands(sub, common: argparse.ArgumentParser) -> None:
     pb = sub.add_parser("publish", parents=[common], help="the (filtered, approved) events as a static site")
     pb.add_argument("--out", required=True, metavar="DIR", help="folder to write the site into (made if missing)")
     pb.add_argument("--title", default="Conflict event map", help="the page's title")
+    pb.add_argument("--i-have-permission", dest="permitted", action="append", default=[], metavar="DATASET",
+                    help="publish this dataset although its recorded licence does not allow republishing (you have "
+                         "the source's permission; the manifest says so); repeatable")
     _add_filters(pb)
     pb.set_defaults(func=cmd_publish)
 
@@ -509,6 +515,14 @@ def _dataset_commands(sub, common: argparse.ArgumentParser) -> None:
                     help="with --format csv: the ACLED type each of the source's categories means (repeatable)")
     im.add_argument("--mapping", metavar="FILE", help="with --format csv: columns/types/date_format in a YAML file")
     im.add_argument("--claimed-by", metavar="WHO", help="with --format csv: who asserts the rows (default: dataset)")
+    im.add_argument("--licence", metavar="TEXT", help="the source's licence (default: the format's source's, e.g. "
+                    "CC BY 4.0 for UCDP; 'not stated' for csv and geojson)")
+    im.add_argument("--attribution", metavar="TEXT", help="the credit the source asks for, shown on published pages")
+    rd = im.add_mutually_exclusive_group()
+    rd.add_argument("--redistributable", dest="redistributable", action="store_true", default=None,
+                    help="the licence lets others republish the rows (publish may include them)")
+    rd.add_argument("--no-redistribution", dest="redistributable", action="store_false",
+                    help="the licence forbids republishing the rows (publish refuses them)")
     im.set_defaults(func=cmd_import)
     co = sub.add_parser("corroborate", parents=[common],
                         help="candidate matches of the (filtered) events in other datasets: who else saw it")

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from events.licences import at_import
 from events.arrowtext import pandas_text, repeated_text
 from events.columns import ALL_COLUMNS, CATEGORY_COLUMNS, EXTRA_PREFIX, conform, plain
 from events.errors import DatasetError, EventsError, LockBusy, Problem, StorageError
@@ -203,10 +204,11 @@ _HERE = object()  # import_file's `current`: count the dataset already under roo
 
 
 def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None = None, *,
-                replace: bool = False, current=_HERE, **options) -> dict:
+                replace: bool = False, current=_HERE, licence: dict | None = None, **options) -> dict:
     """Import, then swap the new version in atomically; returns the manifest.
 
-    options go to the format's reader (date_format, columns, type_map, mapping_file). One
+    options go to the format's reader (date_format, columns, type_map, mapping_file); licence: what
+    the operator states of the source's licence (events.licences.at_import's keywords). One
     import of a dataset at a time (a lock file beside it); a file that would shrink the
     dataset below REPLACE_SHARE of its rows is refused unless replace. current: the events the
     dataset holds now, when they are held elsewhere than under root (the team store's table).
@@ -265,6 +267,7 @@ def import_file(fmt: str, path: str | os.PathLike, name: str, root: Path | None 
                 "rows_read": result.read, "imported": written.rows, "rejected": len(result.rejects),
                 "flagged": written.flagged, "replaced": current,
                 "rejects_file": "rejects.csv", "notes": result.notes,
+                "licence": at_import(fmt, **(licence or {})),
                 "seconds": round(time.perf_counter() - t0, 3),
             }
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -4,8 +4,10 @@
 The site is the dashboard's own map (dashboard/mapview.page_html: the same layers, script and
 style files, one copy of each), with the data of exactly the filtered events, `events.geojson`
 (the same bytes as `events export` for the same filter) and `manifest.json` (what was published,
-when, the filter, and each dataset's source and licence). Rows whose source forbids republishing
-them (ACLED's terms) are refused, named, never published.
+when, the filter, and each dataset's source, licence and attribution, recorded at import:
+events/licences.py). A dataset whose rows may not be republished (ACLED's terms, or a table whose
+licence nobody stated) is refused by name unless the operator says they have permission, and the
+manifest then says so. The page credits every source it shows.
 """
 from __future__ import annotations
 
@@ -16,52 +18,61 @@ from pathlib import Path
 
 from events.errors import OutputError
 from events.filters import Filter, make_filter, to_query
+from events.licences import of_manifest
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-# What each import format's source lets others do with its rows.
-LICENCES = {
-    "ucdp": ("CC BY 4.0", "UCDP Georeferenced Event Dataset (GED), Uppsala Conflict Data Program", True),
-    "acled": ("ACLED terms of use", "Armed Conflict Location & Event Data (ACLED)", False),
-}
-CURATED_LICENCE = ("as the publisher decides", "curated from the news reports each event cites", True)
+BASE_ATTRIBUTION = ["Boundaries: Natural Earth (public domain)", "Places: GeoNames (CC BY 4.0)",
+                    "Rivers, lakes: GSHHG (LGPL-3.0)"]
 
 
-def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map") -> dict:
-    """Write the site into out (made if missing); returns its manifest."""
+def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map",
+            permitted: tuple[str, ...] = ()) -> dict:
+    """Write the site into out (made if missing); returns its manifest. permitted: datasets the
+    operator has permission to republish although their recorded licence does not allow it."""
     from dashboard.mapview import page_html
 
     f = make_filter(**{**f.as_dict(), "review": ()})  # approved events only, whatever was asked
     shown = set(store.distinct("dataset", f))
     manifests = {m["dataset"]: m for m in store.manifests()}
-    refused = sorted(d for d in shown if d in manifests and not LICENCES.get(manifests[d].get("format"),
-                                                                           ("", "", True))[2])
+    licences = {d: of_manifest(manifests.get(d)) for d in shown}
+    refused = sorted(d for d in shown if not licences[d]["redistributable"] and d not in permitted)
     if refused:
-        raise OutputError(f"publish: dataset(s) {', '.join(refused)} may not be republished (their source's terms); "
-                          f"leave them out with --dataset")
+        said = "; ".join(f"{d}: {licences[d]['licence']}" for d in refused)
+        raise OutputError(f"publish: dataset(s) {', '.join(refused)} may not be republished ({said}); leave them "
+                          f"out with --dataset, or pass --i-have-permission NAME if you have the source's permission")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    datasets = []
+    for name in sorted(shown):
+        m, lic = manifests.get(name), licences[name]
+        datasets.append({"dataset": name, "source": lic["attribution"] or (m or {}).get("source_file"),
+                         "licence": lic["licence"], "redistributable": lic["redistributable"],
+                         **({"permission": "the operator states they have the source's permission "
+                                           "(--i-have-permission)"} if not lic["redistributable"] else {}),
+                         "version": (m or {}).get("imported_at") or (m or {}).get("source_sha256")})
     html = page_html(store, f, published=True).replace("/app/static/", "static/")
     html = html.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
+    html = html.replace("</body>", _credits(datasets) + "\n</body>", 1)
     for part in ("vendor", "map", "generated"):  # the files the page names, one copy each
         shutil.copytree(STATIC / part, out / "static" / part, dirs_exist_ok=True)
     (out / "index.html").write_text(html, encoding="utf-8")
     with open(out / "events.geojson", "wb") as fh:
         for chunk in store.export(f, "geojson"):
             fh.write(chunk)
-    datasets = []
-    for name in sorted(shown):
-        m = manifests.get(name)
-        licence, source, _ = LICENCES.get(m.get("format"), ("see the source", m.get("source_file"), True)) if m \
-            else CURATED_LICENCE
-        datasets.append({"dataset": name, "source": source, "licence": licence,
-                         "version": (m or {}).get("imported_at") or (m or {}).get("source_sha256")})
     manifest = {"title": title, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "filter": to_query(f), "events": store.count(f), "datasets": datasets,
-                "attribution": ["Boundaries: Natural Earth (public domain)", "Places: GeoNames (CC BY 4.0)",
-                                "Rivers, lakes: GSHHG (LGPL-3.0)"],
+                "attribution": [f"{d['dataset']}: {d['source']} ({d['licence']})" for d in datasets]
+                + BASE_ATTRIBUTION,
                 "files": {"map": "index.html", "events": "events.geojson"}}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
+
+
+def _credits(datasets: list[dict]) -> str:
+    """Who the page's data comes from, under its licence: one line per source shown, escaped."""
+    lines = [f"{_escape(d['dataset'])}: {_escape(d['source'] or '')} ({_escape(d['licence'])})" for d in datasets]
+    return ('<footer class="ce-credits">Sources: ' + " · ".join(lines + [_escape(x) for x in BASE_ATTRIBUTION])
+            + "</footer>")
 
 
 def _escape(text: str) -> str:

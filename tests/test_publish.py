@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_CATALOG, run_cli
+from tests.conftest import ROOT, SEED_CATALOG, run_cli
 from tests.test_browser import CHROMIUM, Page, browser, free_port  # noqa: F401  (fixture)
 
 
@@ -117,3 +117,41 @@ def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_p
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_licences_travel_from_import_to_the_published_page(tmp_path):
+    """UCDP's CC BY 4.0 is recorded at import; a table whose licence nobody stated is refused until
+    the operator states it or says they have permission, and the manifest says which; the page
+    credits every source it shows, its text escaped."""
+    from tests.test_import_truth import write_csv
+
+    data = tmp_path / "data"
+    real = ROOT.parent / "shared" / "data" / "real" / "ucdp_ged251_ukraine_2022_2024_sample2000_21col.csv"
+    rows = [["t1", "2025-01-06", "Battles", "47.99", "37.29"], ["t2", "2025-01-07", "Battles", "48.28", "37.18"]]
+    table = write_csv(tmp_path / "t.csv", ["id", "date", "type", "lat", "lon"], rows)
+    base = ("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(data))
+    assert run_cli(*base, "import", "--format", "csv", str(table), "--dataset", "mine", "--map", "id=id",
+                   "--map", "date=date", "--map", "event_type=type", "--map", "lat=lat", "--map", "lon=lon").returncode == 0
+    assert json.loads((data / "mine" / "manifest.json").read_text())["licence"]["licence"] == "not stated"
+    refused = run_cli(*base, "publish", "--out", str(tmp_path / "a"), "--dataset", "mine")
+    assert refused.returncode == 1 and "mine: not stated" in refused.stderr and "--i-have-permission" in refused.stderr
+    allowed = run_cli(*base, "publish", "--out", str(tmp_path / "b"), "--dataset", "mine", "--i-have-permission", "mine")
+    assert allowed.returncode == 0, allowed.stderr
+    said = json.loads((tmp_path / "b" / "manifest.json").read_text())["datasets"]
+    assert said[0]["dataset"] == "mine" and "permission" in said[0]["permission"]
+    # stated at import, hostile text and all: credited on the page, inert
+    assert run_cli(*base, "import", "--format", "csv", str(table), "--dataset", "mine", "--replace", "--map", "id=id",
+                   "--map", "date=date", "--map", "event_type=type", "--map", "lat=lat", "--map", "lon=lon",
+                   "--licence", "CC BY 4.0", "--attribution", "<img src=x onerror=alert(1)> Lab",
+                   "--redistributable").returncode == 0
+    ok = run_cli(*base, "publish", "--out", str(tmp_path / "c"), "--dataset", "mine", "--dataset", "curated")
+    assert ok.returncode == 0, ok.stderr
+    page = (tmp_path / "c" / "index.html").read_text()
+    assert "&lt;img src=x onerror=alert(1)&gt; Lab (CC BY 4.0)" in page and "<img src=x" not in page
+    if real.exists():
+        assert run_cli(*base, "import", "--format", "ucdp", str(real), "--dataset", "ged").returncode == 0
+        lic = json.loads((data / "ged" / "manifest.json").read_text())["licence"]
+        assert (lic["licence"], lic["redistributable"]) == ("CC BY 4.0", True) and "UCDP" in lic["attribution"]
+        run_cli(*base, "publish", "--out", str(tmp_path / "d"), "--dataset", "ged", "--dataset", "curated")
+        credits = (tmp_path / "d" / "index.html").read_text()
+        assert "Uppsala Conflict Data Program" in credits and "CC BY 4.0" in credits
