@@ -358,5 +358,5 @@ def page_html(store, f, *, published: bool = False) -> str:
     m = base_map(tools=not published)
     group_of(kind, payload).add_to(m)
     if published and kind == "events":  # the site's own filters, over the same rows in the same order
-        FilterPanel(filter_fields(store.select(f, None))).add_to(m)
+        FilterPanel({**filter_fields(store.select(f, None)), "source": "events.geojson"}).add_to(m)
     return m.get_root().render()

@@ -113,6 +113,24 @@ def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_p
             url = urlparse(p.page.url).query
             assert parse_qs(url)["region"] == ["Zaporizhzhia Oblast"]
             assert sorted(p.page.evaluate("() => window.conflictEvents.ids")) == want(url) != []
+            # what the reader sees, downloaded: the same ids as `events export` for the same keys
+            p.page.goto(f"{base}?region=Donetsk+Oblast&from=2025-01-06")
+            p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.filter", timeout=20_000)
+            cli = run_cli("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(tmp_path / "none"), "export",
+                          "--format", "geojson", "--out", "-", "--region", "Donetsk Oblast", "--from", "2025-01-06",
+                          binary=True)
+            expected = sorted(f["properties"]["id"] for f in json.loads(cli.stdout)["features"])
+            with p.page.expect_download() as got_geojson:
+                p.page.click(".ce-downloads button[data-fmt=geojson]")
+            features = json.loads(Path(got_geojson.value.path()).read_text())["features"]
+            assert sorted(f["properties"]["id"] for f in features) == expected and len(expected) >= 2
+            with p.page.expect_download() as got_csv:
+                p.page.click(".ce-downloads button[data-fmt=csv]")
+            import csv as csvlib
+
+            rows = list(csvlib.DictReader(Path(got_csv.value.path()).open(newline="", encoding="utf-8")))
+            assert sorted(r["id"] for r in rows) == expected
+            assert all(not (r.get("title") or "").startswith(("=", "+", "@")) for r in rows)
             assert p.blocked == []
     finally:
         server.shutdown()

@@ -730,6 +730,41 @@
     return function(lat, lon) { return rings.some(function(r) { return inRing(lat, lon, r); }); };
   }
 
+  // What the reader sees, as a file: the features of the site's events.geojson (the store's own
+  // export) whose ids the map shows, as GeoJSON, or as CSV with a spreadsheet's formula cells
+  // neutralised the OWASP way (a leading apostrophe), as the dashboard's CSV does.
+  function csvCell(v) {
+    if (v === null || v === undefined) return "";
+    var s = typeof v === "object" ? JSON.stringify(v) : String(v);
+    s = s.split(String.fromCharCode(0)).join("");  // no NUL bytes: no reader wants them
+    if (/^[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]/.test(s) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) s = "'" + s;
+    return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function downloadShown(fmt, source) {
+    var shown = {};
+    window.conflictEvents.ids.forEach(function(id) { shown[id] = true; });
+    return fetch(source).then(function(r) { return r.json(); }).then(function(all) {
+      var features = all.features.filter(function(f) { return shown[f.properties.id]; });
+      var body, type;
+      if (fmt === "geojson") {
+        body = JSON.stringify({type: "FeatureCollection", features: features});
+        type = "application/geo+json";
+      } else {
+        var cols = features.length ? Object.keys(features[0].properties) : ["id"];
+        var lines = [cols.map(csvCell).join(",")].concat(features.map(function(f) {
+          return cols.map(function(c) { return csvCell(f.properties[c]); }).join(","); }));
+        body = lines.join("\r\n") + "\r\n";
+        type = "text/csv";
+      }
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(new Blob([body], {type: type}));
+      a.download = "events." + fmt;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function() { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    });
+  }
+
   function filterPanel(map, opts) {
     var ce = window.conflictEvents, params = new URLSearchParams(window.location.search);
     function many(key) {
@@ -789,7 +824,12 @@
         '<label>Claim <select name="claim">' + options(ce.claimNames, state.claim) + '</select></label>' +
         '<label>Region <select name="region">' + options(opts.regionKeys.map(function(r) { return r.label; }),
                                                             state.region) + '</select></label>' +
-        '<label>Text <input type="search" name="q"></label><div class="ce-filter-count"></div>';
+        '<label>Text <input type="search" name="q"></label><div class="ce-filter-count"></div>' +
+        (opts.source ? '<div class="ce-downloads">Download what is shown: <button type="button" data-fmt="geojson">' +
+         'GeoJSON</button> <button type="button" data-fmt="csv">CSV</button></div>' : "");
+      div.querySelectorAll(".ce-downloads button").forEach(function(b) {
+        L.DomEvent.on(b, "click", function() { downloadShown(b.getAttribute("data-fmt"), opts.source); });
+      });
       ["from", "to", "q"].forEach(function(k) { div.querySelector('[name="' + k + '"]').value = state[k]; });  // text, never HTML
       div.querySelectorAll("input, select").forEach(function(el) {
         L.DomEvent.on(el, "change input", function() {
