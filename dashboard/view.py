@@ -207,7 +207,7 @@ def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user
         st.caption("The timeline and the table of events follow once the map is drawn.")
         return
     _timeline(store, f, fingerprint)
-    _table(table, table_key, v.count)
+    _table(table, table_key, v.count, store.link_counts()[0])
     _downloads(export, f, v.count)
     history_panel(store)
     st.caption("Downloads hold exactly the events shown (CSV cells that a spreadsheet would run as formulas "
@@ -312,17 +312,19 @@ def _timeline(store, f: Filter, fingerprint: str) -> None:
                    "spread over it.")
 
 
-def _table(table, table_key: str, count: int) -> None:
+def _table(table, table_key: str, count: int, seen: dict | None = None) -> None:
     st.subheader("Events")
     if count > TABLE_ROWS:
         st.caption(f"The newest {TABLE_ROWS:,} of {count:,} events; the downloads hold them all.")
     st.caption("Newest first, across the catalogue and every dataset. Select a row to open it on the map.")
-    st.dataframe(table_view(table), hide_index=True, width="stretch", key=table_key, on_select="rerun",
+    st.dataframe(table_view(table, seen), hide_index=True, width="stretch", key=table_key, on_select="rerun",
                  selection_mode="single-row",
                  column_config={"date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "end_date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                 "source": st.column_config.LinkColumn("first source", display_text="open"),
-                                "claim_status": "claim", "claimed_by": "claimed by"})
+                                "claim_status": "claim", "claimed_by": "claimed by",
+                                "seen_by": st.column_config.NumberColumn(
+                                    "seen by", help="other sources of the same incident (accepted links)")})
 
 
 def _downloads(export: Callable[[Filter, str], bytes], f: Filter, count: int) -> None:
@@ -363,8 +365,9 @@ def _picked_row(table, key: str) -> str | None:
     return str(table["id"].iloc[rows[0]]) if rows and rows[0] < len(table) else None
 
 
-def table_view(table):
-    """The table as shown: the first source as a link (http(s) only; anything else is left out)."""
+def table_view(table, seen: dict | None = None):
+    """The table as shown: the first source as a link (http(s) only; anything else is left out), and
+    how many other sources saw each event (Storage.link_counts) beside who claims it."""
     import re
 
     from events.schema import HTTP_URL
@@ -372,6 +375,8 @@ def table_view(table):
     out = table.copy()
     first = out.pop("source_urls").astype("string").str.extract(r"(https?://[^\s;|]+)", flags=re.I)[0]
     out.insert(out.columns.get_loc("fatalities"), "source", first.where(first.str.match(HTTP_URL, case=False).fillna(False).astype(bool)))
+    out.insert(out.columns.get_loc("claimed_by") + 1, "seen_by",
+               out["id"].astype(str).map(seen or {}).fillna(0).astype(int))
     return out
 
 

@@ -111,6 +111,9 @@ def acled_frame(df: pd.DataFrame) -> pd.DataFrame:
         "id": df["id"],
         # an imported dataset's rows carry no state: they are published, i.e. approved
         "review": _text(df, "review").astype(object).fillna("approved"),
+        # who else saw it: the other events of accepted links, and the links from both ends
+        "seen_by": (df["seen_by"] if "seen_by" in df else pd.Series(0, index=df.index)).astype("Int64"),
+        "related": _text(df, "linked"),
         **{c: (_text(df, c) if c != "control_date" else
                (df[c].dt.strftime("%Y-%m-%d") if c in df else _text(df, c))) for c in CONTROL_COLUMNS},
     }, columns=list(ACLED_COLUMNS + OUR_COLUMNS + CONTROL_COLUMNS))
@@ -177,7 +180,7 @@ def export_columns(fmt: str) -> list[str] | None:
     return list(FEATURE_COLUMNS) if fmt == "geojson" else None
 
 
-def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False, control=None,
+def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False, control=None, links=None,
            stats: dict | None = None) -> Iterator[bytes]:
     """The export of rows arriving as several frames in order (pandas frames; for GeoJSON, Arrow
     tables too), as bytes-like chunks. control: adds the control columns to a frame
@@ -185,6 +188,8 @@ def stream(frames: Iterable[pd.DataFrame], fmt: str, *, raw: bool = False, contr
     rows written ("rows") once the stream has been read."""
     if stats is not None:
         frames = _counted(frames, stats)
+    if links is not None:  # seen_by and the links from both ends (Storage.with_links)
+        frames = (links(df) for df in frames)
     if control is not None:
         frames = (control(df) for df in frames)
     if fmt == "geojson":

@@ -28,7 +28,8 @@ PROPERTIES = [
     "id", "dataset", "title", "summary", "notes", "tags", "date", "end_date", "date_precision",
     "event_type", "sub_event_type", "actors", "location_name", "location_near", "country", "admin1",
     "admin1_code", "lat", "lon", "geo_precision", "uncertainty_km", "geocoded_by", "geo_flags",
-    "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources", "related", "review",
+    "contested_name", "fatalities", "injured", "claim_status", "claimed_by", "sources", "related", "seen_by",
+    "review",
     # what control snapshots say (events/territory): status at the place and date, and a claim's check
     "control", "control_source", "control_date", "control_check", "control_check_note",
 ]
@@ -36,7 +37,7 @@ COLUMNS = [*PROPERTIES, "source_outlets"]  # what a feature is built from
 CHUNK = 32_000  # rows joined at once: two chunks in flight keep both cores busy and memory flat
 
 _DATES = ("date", "end_date", "control_date")
-_INTS = ("geo_precision", "fatalities", "injured")
+_INTS = ("geo_precision", "fatalities", "injured", "seen_by")
 _DECIMALS = {"lat": 6, "lon": 6, "uncertainty_km": 3}
 _LISTS = tuple(LIST_COLUMNS)
 # An imported dataset's rows cite their dataset's source as a one-item list of sources.
@@ -154,6 +155,8 @@ class Prepared:
         """A property's JSON for rows [start, stop), as pieces of its feature's template."""
         if name in _DATES:
             return _dates(_slice(self.columns[name], start, stop), stop - start)
+        if name == "seen_by" and self.columns[name] is None:
+            return ["0"]  # rows handed over without the store's links: no one is known to have seen them
         if name in _INTS:
             return _numbers(_slice(self.columns[name], start, stop), stop - start)
         if name in _DECIMALS:

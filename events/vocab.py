@@ -67,7 +67,7 @@ ACLED_COLUMNS = (
     "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
     "fatalities", "tags", "timestamp",
 )
-OUR_COLUMNS = ("claim_status", "claimed_by", "source_urls", "uncertainty_km", "id", "review")
+OUR_COLUMNS = ("claim_status", "claimed_by", "source_urls", "uncertainty_km", "id", "review", "seen_by", "related")
 assert len(ACLED_COLUMNS) == 31
 
 # A dataset's name: a folder name and a URL value, so nothing that needs quoting (re.fullmatch).

@@ -2,6 +2,7 @@
 uncertainties, and compatible kinds; column work over real and small hand-made sets."""
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -248,3 +249,15 @@ def test_a_rejected_candidate_is_remembered_and_never_proposed_again(seed_catalo
     links = index(pd.DataFrame({"id": [claim], "related": [rec["related"]]}))[claim]
     html = _related_html(links)
     assert "mini-acl-3" in html and "mini-acl-1" not in html and "seen by 1 other source" in html
+    # exports say who else saw each event, at both ends of the link; a rejection is no one
+    export = ("-m", "events", "--catalog", str(seed_catalog), "export", "--dataset", "curated", "--dataset", "mini",
+              "--review", "all",
+              "--out", "-", "--format")
+    props = {f["properties"]["id"]: f["properties"] for f in json.loads(run_cli(*export, "geojson", env=env,
+                                                                                   binary=True).stdout)["features"]}
+    assert props[claim]["seen_by"] == 1 and props["mini-acl-3"]["seen_by"] == 1 and props["mini-acl-1"]["seen_by"] == 0
+    table = pd.read_csv(io.BytesIO(run_cli(*export, "csv", env=env, binary=True).stdout), dtype=str,
+                        keep_default_na=False).set_index("id")
+    assert table.loc[claim, "seen_by"] == "1" and "mini-acl-3 (corroborates)" in table.loc[claim, "related"]
+    assert table.loc["mini-acl-3", "related"] == f"{claim} (corroborates)" and table.loc["mini-acl-1", "seen_by"] == "0"
+    assert "not-same" not in table.loc[claim, "related"]

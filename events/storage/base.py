@@ -15,12 +15,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from events.errors import Problem, ReviewError, StorageError
 from events.filters import Filter, make_filter
 from events.related import index
-from events.vocab import CURATED, REVIEW_STATES, SEEN_RELATIONS
+from events.vocab import CURATED, NOT_SAME, REVIEW_STATES, SEEN_RELATIONS
 
 _CHECKS_LOCK = threading.Lock()
 # Review steps a user may take, and from which states.
@@ -292,6 +293,54 @@ class Storage(ABC):
                   if any(x.relation in SEEN_RELATIONS for x in links)}
         self._corroborated = (fp, linked)
         return linked
+
+    def _curated_links(self) -> pd.DataFrame:
+        """The curated records' ids and `related` lists: every link is stated by one of them."""
+        return self.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"])
+
+    def link_counts(self) -> tuple[dict[str, int], dict[str, str]]:
+        """Per event at either end of an accepted link: how many other events saw it (SEEN_RELATIONS,
+        'seen by N'), and its links as text ('other-id (relation); …'), for exports. Cached per
+        version of the store."""
+        fp = self.fingerprint()
+        cached = getattr(self, "_link_counts", None)
+        if cached is not None and cached[0] == fp:
+            return cached[1]
+        seen, text = {}, {}
+        for event, links in index(self._curated_links()).items():
+            shown = [x for x in links if x.relation != NOT_SAME]
+            n = len({x.other for x in shown if x.relation in SEEN_RELATIONS})
+            if n:
+                seen[event] = n
+            if shown:
+                text[event] = "; ".join(f"{x.other} ({x.relation})" for x in shown)
+        self._link_counts = (fp, (seen, text))
+        return seen, text
+
+    def with_links(self, frame):
+        """The rows (a pandas frame or an Arrow table) with seen_by (0 when no one else saw it) and
+        linked (the links from both ends as text): what an export says of who else saw each event."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        seen, text = self.link_counts()
+        n = len(frame) if not isinstance(frame, pa.Table) else frame.num_rows
+        if isinstance(frame, pa.Table):
+            if not seen and not text:
+                return frame.append_column("seen_by", pa.array(np.zeros(n, dtype=np.int64))).append_column(
+                    "linked", pa.nulls(n, pa.string()))
+            ids = frame.column("id").cast(pa.string())
+            keys = pa.array(sorted(set(seen) | set(text)), type=pa.string())
+            at = pc.index_in(ids, value_set=keys)
+            counts = pa.array([seen.get(k, 0) for k in keys.to_pylist()], type=pa.int64())
+            texts = pa.array([text.get(k) for k in keys.to_pylist()], type=pa.string())
+            return frame.append_column("seen_by", pc.fill_null(pc.take(counts, at), 0)).append_column(
+                "linked", pc.take(texts, at))
+        if not seen and not text:
+            return frame.assign(seen_by=np.zeros(n, dtype=np.int64), linked=None)
+        ids = frame["id"].astype(str)
+        return frame.assign(seen_by=ids.map(seen).fillna(0).astype(np.int64).to_numpy(),
+                            linked=ids.map(text).to_numpy(object))
 
     def with_control(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows with control, control_source, control_date, control_check and its note."""

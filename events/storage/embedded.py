@@ -253,10 +253,17 @@ class EmbeddedStorage(Storage):
             # Not loaded yet (the command line): stream from the files batch by batch, reading the
             # next while the last is written, instead of loading every row first.
             batches = self._streamed_arrow(f) if fmt == "geojson" else self._streamed(f)
-            return stream(read_ahead(batches, depth=1), fmt, raw=raw, stats=stats)
+            return stream(read_ahead(batches, depth=1), fmt, raw=raw, links=self.with_links, stats=stats)
         rows = self.positions(f)
         df = self.table if len(rows) == len(self.table) else take(self.table, rows)
-        return stream([df], fmt, raw=raw, control=self.with_control, stats=stats)
+        return stream([df], fmt, raw=raw, control=self.with_control, links=self.with_links, stats=stats)
+
+    def _curated_links(self) -> pd.DataFrame:
+        """Without loading the datasets: the links are all stated by curated records."""
+        if self._loaded is None:
+            head = self._catalogue().events
+            return head[["id", "related"]] if "related" in head else head[["id"]]
+        return super()._curated_links()
 
     def _catalogue(self):
         """The curated catalogue alone (and the datasets' problems a cheap look finds): what a

@@ -395,7 +395,8 @@ class PostgisStorage(Storage):
     def export(self, f: Filter, fmt: str, *, raw: bool = False, stats: dict | None = None) -> Iterator[bytes]:
         wanted = export_columns(fmt)
         parts, cols = self._parts(f, None if wanted is None else [c for c in wanted if c in self.columns()])
-        return stream(self._frames(parts, cols), fmt, raw=raw, control=self.with_control, stats=stats)
+        return stream(self._frames(parts, cols), fmt, raw=raw, control=self.with_control, links=self.with_links,
+                      stats=stats)
 
     def grid(self, f: Filter, max_cells: int, bounds=None) -> dict:
         clause, params = self._where(f, bounds)
