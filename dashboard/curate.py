@@ -14,7 +14,8 @@ import json
 import streamlit as st
 
 from dashboard.identity import Identity
-from events.errors import EventsError
+from events.errors import EventsError, NotFound
+from events.storage.base import TRANSITIONS
 from events.vocab import CLAIM_STATUSES, EVENT_TYPES, SUB_EVENT_TYPES
 
 CLAIMS = CLAIM_STATUSES
@@ -317,8 +318,6 @@ def _accept(store, who: Identity, key: str, base: dict, index: int, *, anyway: b
 
 def _free_id(store, wanted: str) -> str:
     """wanted, or wanted-2, -3, ... : the first id no curated event has."""
-    from events.errors import NotFound
-
     n, candidate = 1, wanted
     while True:
         try:
@@ -402,8 +401,6 @@ REVIEW_LABELS = {"in_review": "Send to review", "approved": "Approve", "rejected
 def _review(store, who: Identity, current, key: str) -> None:
     """The review buttons the event's state allows. The store enforces the rules (an approver is not the
     last author); the page adds one: only a name we can vouch for reviews (who.actor() refuses others)."""
-    from events.storage.base import TRANSITIONS
-
     states = TRANSITIONS.get(current.review, ())
     if not states:
         return

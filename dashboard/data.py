@@ -7,13 +7,19 @@ EVENTS_DB=postgresql://... shows the team's PostGIS store instead of the embedde
 """
 from __future__ import annotations
 
+import logging
 import os
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard import foliummap, shared
 from events.datasets import data_dir
-from events.storage import database_url
+from events.errors import StorageError, StoreUnavailable
+from events.filters import Filter, key
 from events.records import catalog_dir
+from events.storage import database_url, open_storage
 
 
 def location() -> tuple[str, str, str, str]:
@@ -29,8 +35,6 @@ def location() -> tuple[str, str, str, str]:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _probe(directory: str, data: str):
     """An embedded store opened but never loaded, kept to ask what version its files are at."""
-    from events.storage import open_storage
-
     return open_storage(None, directory, data)
 
 
@@ -45,8 +49,6 @@ WATCH_S = float(os.environ.get("EVENTS_DB_WATCH_S", "3") or 3)
 def get_storage(db: str, directory: str, data: str, fingerprint: str):
     """The store, opened once per process (and, for the embedded store, per version of its files:
     a database tells its own version, so one connection serves every version)."""
-    from events.storage import open_storage
-
     store = open_storage(db or None, directory, data)
     if not db:
         _ = store.table  # load now, under the spinner
@@ -60,8 +62,6 @@ def run_page(page) -> None:
     goes away show only a notice until it is back. A failure found after the page had drawn part of
     itself reruns it at once, so nothing drawn from the database before stays on screen beside
     the notice."""
-    from events.errors import StoreUnavailable
-
     db = database_url() or ""
     down = st.session_state.get("_db_down")
     if db and down:
@@ -131,8 +131,6 @@ def watch(shown: tuple[str, dict | None]) -> None:
     """On the team store, rerun the page when the data it shows changed (someone's edit, a push),
     when its replica falls behind or catches up, or when the database went away: what is on screen
     is never older than WATCH_S without saying so."""
-    from events.errors import StorageError
-
     try:
         fp, lag = _state()
         now = (fp, bool(lag and lag["behind"]))
@@ -152,8 +150,6 @@ def storage():
 def identity():
     """Who is at this page (dashboard.identity decides whether the sign-in header is believed).
     A bad EVENTS_TRUSTED_PROXIES makes everyone read-only, with the setting named."""
-    import logging
-
     from dashboard.identity import Identity, SettingError, from_environment
 
     try:
@@ -173,8 +169,6 @@ def identity():
 def _peer() -> str | None:
     """The TCP peer's address of this session's connection. st.context.ip_address hides loopback
     (None, the same as "unknown"), which is the one distinction the identity rules need."""
-    from streamlit import runtime
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
     if ctx is None or not runtime.exists():
@@ -187,9 +181,7 @@ def _peer() -> str | None:
 def warm() -> int:
     """Open the store and compute what the first visitor's page asks for with no filter: the
     counts, timeline, table, sidebar choices, the base map and the map's layer."""
-    from dashboard import foliummap, shared
     from dashboard.view import TABLE_COLUMNS
-    from events.filters import Filter, key
 
     store, fp = storage()
     k = key(Filter())

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import folium
 import streamlit as st
 import streamlit_folium as sf
+from streamlit import runtime
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,6 @@ def ensure_registered() -> None:
     own as the server starts, outside any page run: when that thread imports it first, the
     component is never registered, the browser gets a 404 for it and the map stays blank.
     Registering it here, inside the run, whenever it is missing, holds whatever imported it first."""
-    from streamlit import runtime
-
     if not runtime.exists():
         return
     registry = runtime.get_instance().component_registry

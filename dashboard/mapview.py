@@ -6,8 +6,11 @@ through st_folium(feature_group_to_add=...), and the view moves by center/zoom.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,8 +24,10 @@ from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, 
                               StaticGeoJson, TileFailureNotice, ViewInUrl)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
-from events.columns import plain
 from dashboard.style import CLAIM_ORDER, TYPE_ORDER
+from events.columns import plain
+from events.filters import SEARCHED, make_filter
+from events.territory.control import front_km
 
 # Above this many events, quotes in popups are shortened to keep the page light.
 FULL_POPUPS_UP_TO = 2000
@@ -36,8 +41,9 @@ SIMPLIFY_DEG = 0.01  # ~1 km: boundaries stay right at oblast scale and the page
 @lru_cache(maxsize=1)
 def boundary_layers() -> tuple[dict, dict]:
     """(countries, admin-1) as simplified GeoJSON dicts, computed once per process."""
-    from geodata.boundaries import EUROPE_FILE, admin1
     import geopandas as gpd
+
+    from geodata.boundaries import EUROPE_FILE, admin1
 
     a1 = admin1()[["iso_3166_2", "name_en", "iso_a2", "geometry"]].copy()
     # Fine where the war is (west of 45°E), coarse over Siberia, 1e-4° (~10 m) grid.
@@ -57,8 +63,6 @@ STATIC_URL = "/app/static"
 def _static_copy(name: str, data: bytes) -> str:
     """The URL of `data` under static/generated/, named by its content's hash (a browser's
     cached copy is never stale), written once, atomically."""
-    import hashlib
-
     from events.atomic import write_bytes_atomic
 
     folder = STATIC_DIR / "generated"
@@ -187,8 +191,6 @@ def layer(store, f, bounds: tuple | None = None, count: int | None = None,
     if count <= MAX_FEATURES:
         sub = store.select(f, None, bounds=bounds)
         if store.archive.sources():  # what control maps say of each place, and how far the front is, in its popup
-            from events.territory.control import front_km
-
             sub = store.with_control(sub)
             sub["front_km"], sub["front_date"] = front_km(store.archive, sub)
         return "events", layer_data(sub, links), (f"{count:,} events, each drawn individually (overlapping ones "
@@ -283,8 +285,6 @@ def filter_fields(df: pd.DataFrame) -> dict:
     """What a published site's filters test per event: [start, end] dates (ISO), sub-type, dataset,
     and the text the dashboard's search reads (events.filters.SEARCHED), lower case (only compared,
     never put into the page: names are escaped like the layer's, the text is left as it is)."""
-    from events.filters import SEARCHED
-
     start = df["date"].dt.strftime("%Y-%m-%d")
     end = df["end_date"].dt.strftime("%Y-%m-%d").fillna("")
     text = pd.Series("", index=df.index, dtype=object)
@@ -335,8 +335,6 @@ def region_table(df: pd.DataFrame) -> tuple[list[list[int]], list[dict]]:
 def region_key(text: str) -> str:
     """A region's spelling reduced as static/map/layers.js reduces a URL's (lower case, no accents or
     apostrophes, no 'oblast'/'region' word, one space between words)."""
-    import re
-    import unicodedata
 
     t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     t = re.sub(r"['’`]", "", t)
@@ -348,7 +346,6 @@ def page_html(store, f, *, published: bool = False) -> str:
     """A standalone page of the map of a filter, built by the page's own route (layer, group_of)
     around the base map: for benchmarks, and the published site (events/publish.py: no area tool, no
     Edit links, since no dashboard stands behind it)."""
-    from events.filters import make_filter
     from events.related import index
 
     links = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))

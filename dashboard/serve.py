@@ -8,8 +8,10 @@ page loads the store itself then, and shows any problem as usual.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 from events.wording import counted
@@ -27,8 +29,6 @@ class _QuietWarmUp(logging.Filter):
 
 
 def _warm() -> None:
-    import time
-
     t = time.perf_counter()
     try:
         from dashboard.data import warm
@@ -40,8 +40,6 @@ def _warm() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    import os
-
     from dashboard.identity import PROXIES_SETTING, UVICORN_FORWARDED, SettingError, trusted_proxies
 
     try:

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
-from events.filters import Filter
+from dashboard import mapview
+from events.filters import Filter, make_filter
+from events.related import index
 from events.storage.base import StoreFacts
 
 TABLE_ROWS = 2000
@@ -83,16 +87,12 @@ def newest(fingerprint: str, filter_key: tuple, _store, columns: tuple) -> pd.Da
 def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _store,
               count: int) -> tuple[str, dict, str, int]:
     """dashboard.mapview.layer, once per (store version, filter, view bounds), shared by sessions."""
-    from dashboard import mapview
-
     return mapview.layer(_store, Filter(*filter_key), bounds, count, relations(fingerprint, _store))
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)
 def relations(fingerprint: str, _store) -> dict:
     """Every curated event's links from both ends (events.related), once per store version."""
-    from events.filters import make_filter
-    from events.related import index
 
     return index(_store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
 
@@ -152,10 +152,6 @@ def tidy_memory() -> None:
     """Hand Arrow's freed scratch memory back to the system, at most every 10 s per process:
     after a burst of sessions the allocator otherwise keeps its high-water mark, and doing it
     after every run costs ~0.3 s of CPU each."""
-    import time
-
-    import pyarrow as pa
-
     now = time.monotonic()
     with _tidy_lock:
         if now - _last_tidy[0] < _TIDY_EVERY_S:

@@ -1,6 +1,8 @@
 """Events per day by type, for the timeline chart (a column operation)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from dashboard.style import TYPE_ORDER, TYPE_STYLE
@@ -47,8 +49,6 @@ def chart(counts: pd.DataFrame):
 
 def brushed(state) -> tuple | None:
     """(first day, last day) of the span brushed on the chart, or None."""
-    import datetime as dt
-
     try:
         span = state["selection"][BRUSH]
     except (KeyError, TypeError):

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
+from dashboard import foliummap, mapview, shared
 from dashboard.urlstate import ViewState
 from events.errors import EventsError, FilterError
 from events.filters import TERMS, URL_KEYS, Filter, from_query, key, make_filter, to_query, unknown_datasets
+from events.vocab import EXPORT_FORMATS, FORMAT_NAMES, MEDIA_TYPES
+
 TABLE_ROWS = 2000  # the table shows the newest events; a browser table of a million rows helps nobody
 TABLE_COLUMNS = ("date", "end_date", "title", "claim_status", "claimed_by", "event_type", "sub_event_type",
                  "location_name", "admin1", "country", "fatalities", "injured", "source_urls", "date_precision",
@@ -66,8 +71,6 @@ class _PageFacts:
         self._fingerprint, self._store = fingerprint, store
 
     def names(self, columns: tuple[str, ...]) -> list[str]:
-        from dashboard import shared
-
         return shared.names(self._fingerprint, columns, self._store)
 
 
@@ -143,8 +146,6 @@ def control_request(store, f: Filter) -> tuple[str, dt.date, dt.date | None] | N
 
 
 def sidebar(store, fingerprint: str, user: str = "") -> Filter:
-    from dashboard import shared
-
     facts = _PageFacts(shared.facts(fingerprint, store), fingerprint, store)
     _init_from_url(facts.datasets)
     _apply_brush()
@@ -192,8 +193,6 @@ def sidebar(store, fingerprint: str, user: str = "") -> Filter:
 def render(store, export: Callable[[Filter, str], bytes], fingerprint: str, user: str = "") -> None:
     """The page, top to bottom: the sidebar's filter, the heading and notices, the numbers, the map,
     then (once the map says it is drawn) the timeline, the table, the downloads and the history."""
-    from dashboard import shared
-
     f = sidebar(store, fingerprint, user)
     fkey = filter_key(f)
     v = shared.view(fingerprint, fkey, store)
@@ -244,8 +243,6 @@ def _metrics(v, facts) -> None:
 def _map(store, f: Filter, v, fingerprint: str, picked: str | None) -> bool:
     """The map of the filtered events (one event's alone when a link or a table row asks), with the
     control map under it when asked; True once the map has said it is drawn."""
-    from dashboard import foliummap, mapview, shared
-
     fkey = filter_key(f)
     event = st.session_state.get("_ce_event")
     if event:
@@ -295,7 +292,6 @@ def _map(store, f: Filter, v, fingerprint: str, picked: str | None) -> bool:
 
 
 def _timeline(store, f: Filter, fingerprint: str) -> None:
-    from dashboard import shared
     from dashboard.timeline import BRUSH as BRUSH_MODE
 
     st.subheader("Timeline")
@@ -332,7 +328,6 @@ def _downloads(export: Callable[[Filter, str], bytes], f: Filter, count: int) ->
         st.info(f"{count:,} events are too many to download from the page; filter down to "
                 f"{DOWNLOAD_MAX:,} or export them with `python -m events export` and the same filters.")
         return
-    from events.vocab import EXPORT_FORMATS, FORMAT_NAMES, MEDIA_TYPES
 
     # Built only when clicked (on its own thread), then kept in a cache bounded by bytes.
     for column, fmt in zip(st.columns([1] * len(EXPORT_FORMATS) + [5 - len(EXPORT_FORMATS)]), EXPORT_FORMATS):
@@ -368,8 +363,6 @@ def _picked_row(table, key: str) -> str | None:
 def table_view(table, seen: dict | None = None):
     """The table as shown: the first source as a link (http(s) only; anything else is left out), and
     how many other sources saw each event (Storage.link_counts) beside who claims it."""
-    import re
-
     from events.schema import HTTP_URL
 
     out = table.copy()
@@ -382,8 +375,6 @@ def table_view(table, seen: dict | None = None):
 
 def history_panel(store) -> None:
     """Every change of one curated event (who, when, what), refused attempts included."""
-    import pandas as pd
-
     with st.expander("History of a curated event"):
         event_id = st.text_input("Event id", key="h_id", placeholder="e.g. kurakhove-russian-capture-claim-2025-01-06")
         if not event_id:

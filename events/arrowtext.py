@@ -2,6 +2,8 @@
 Python object per value (pyarrow has no public accessor for a string array's offsets)."""
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -126,8 +128,6 @@ def has_newline(chunk: pa.Array) -> bool:
 
 
 def _load_memchr():
-    import ctypes
-
     try:
         fn = ctypes.CDLL(None).memchr
     except (OSError, AttributeError):

@@ -2,6 +2,7 @@
 regular file (or nothing) is ever replaced."""
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 import queue
@@ -123,7 +124,6 @@ class DirectWriter:
         try:
             return os.write(self.fd, view)
         except OSError as exc:
-            import errno
             import fcntl
 
             if exc.errno != errno.EINVAL:

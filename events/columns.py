@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from events.errors import ColumnError
 
@@ -92,8 +93,6 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty(col: str, n: int, index) -> pd.Series:
-    import pyarrow as pa
-
     if col in DATE_COLUMNS:
         values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     elif col in INT_COLUMNS:

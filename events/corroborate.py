@@ -20,12 +20,15 @@ their admin-1 region instead.
 """
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from events.vocab import NOT_SAME, RELATIONS, SUB_EVENT_TYPES
+from events.vocab import EVENT_TYPES, NOT_SAME, RELATIONS, SUB_EVENT_TYPES
 
 MARGIN_KM = 5.0
 DAY_SLACK = 1  # a strike reported the next morning is dated a day later by half the sources
@@ -196,8 +199,6 @@ def against(store, f, datasets: list[str], *, min_score: float = 0.0) -> pd.Data
     one dataset (the filter selects only it) each pair comes once; an event is never its own
     candidate, and a pair a person has already decided (a link of any relation, a 'not-same'
     included) is not proposed again."""
-    from dataclasses import replace
-
     from events.filters import make_filter
 
     left = store.select(f, COLUMNS)
@@ -283,8 +284,6 @@ def decide(store, decided: pd.DataFrame, *, user: str) -> list[tuple[str, int]]:
 def read_decisions(path) -> pd.DataFrame:
     """A candidate file this module wrote (CSV or JSON) with a reviewer's `decision` column filled
     in: the rows decided. A bad file or value raises EventsError naming the file, row and field."""
-    import json
-    from pathlib import Path
 
     from events.errors import EventsError
 
@@ -320,8 +319,6 @@ def read_decisions(path) -> pd.DataFrame:
 def to_bytes(found: pd.DataFrame, fmt: str) -> bytes:
     """The candidate file: CSV (one line per candidate) or JSON (a list of objects)."""
     if fmt == "json":
-        import json
-
         rows = found.assign(km=found["km"].astype(float), days=found["days"].astype(int),
                             type_relation=found["type_relation"].astype(float), score=found["score"].astype(float))
         return (json.dumps(rows.to_dict(orient="records"), ensure_ascii=False, indent=1) + "\n").encode()
@@ -396,8 +393,6 @@ def _actor_words(df: pd.DataFrame) -> np.ndarray:
 
 def validate_types() -> None:
     """Every name in the table is an ACLED type or sub-type (a typo would silently never match)."""
-    from events.vocab import EVENT_TYPES
-
     known = set(EVENT_TYPES) | set(SUB_EVENT_TYPES)
     bad = {name for pair in TYPE_RELATION for name in pair} - known
     assert not bad, f"TYPE_RELATION names unknown types: {sorted(bad)}"

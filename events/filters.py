@@ -12,14 +12,17 @@ only the terms that need them pay for shapely, polyline, pyarrow or the region t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from functools import lru_cache
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field, fields, make_dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from events.errors import FilterError
 from events.vocab import CLAIM_STATUSES, DATASET_NAME, EVENT_TYPES, REVIEW_STATES, SUB_EVENT_TYPES
@@ -564,7 +567,6 @@ def area_of_file(path: str) -> str:
     """The area text of the polygons in a GeoJSON file (--within): each polygon's outer edge;
     a polygon with holes is refused, since an area is a union of outer edges."""
     import argparse
-    import json
 
     import polyline
     import shapely
@@ -749,8 +751,6 @@ def resolve_regions(regions) -> tuple[set[str], set[str]]:
 def text_match(df: pd.DataFrame, q: str, columns: tuple[str, ...] = SEARCHED) -> np.ndarray:
     """Case-insensitive substring in any of the columns (each distinct value of a categorical
     tested once)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     hit = np.zeros(len(df), dtype=bool)
     for col in columns:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from events.arrowtext import held_arrow
-from events.filters import (SEARCHED, Filter, check_datasets, make_filter,  # noqa: F401
-                            mask, resolve_regions, text_match)
+from events.filters import (SEARCHED, Filter, check_datasets, make_filter, mask, resolve_regions,  # noqa: F401
+                            text_match)
 
 
 def known_datasets(df: pd.DataFrame) -> list[str]:
@@ -50,8 +51,6 @@ def take(df: pd.DataFrame, rows: np.ndarray, columns=None) -> pd.DataFrame:
 
 
 def _take_chunked(arr, rows: np.ndarray):
-    import pyarrow as pa
-
     if not len(rows):
         return arr.slice(0, 0)
     ends = np.cumsum([len(ch) for ch in arr.chunks])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import sys
 import zipfile
@@ -77,7 +78,6 @@ def _names(alternates: str, name: str) -> str:
 
 def _postal(path: Path, regions: dict[str, str]) -> tuple[list[list], list[list]]:
     """Places and districts of the stated regions from a GeoNames postal-code file, points checked."""
-    import hashlib
     from statistics import median
 
     from geodata.boundaries import point_region

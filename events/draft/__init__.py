@@ -15,6 +15,7 @@ from events.draft import what
 from events.draft.build import Candidate, attach_cues, collect, merge
 from events.draft.text import MAX_CHARS, Sentence, sentences
 from events.errors import DraftError
+from geodata.names import romanise
 
 __all__ = ["Draft", "DraftError", "draft_article", "MAX_CHARS"]
 _SIDE_NAME = {"RU": "Russia", "UA": "Ukraine"}
@@ -78,8 +79,6 @@ def draft_article(text: str, *, published: dt.date, outlet: str, url: str | None
 
 
 def slug(text: str) -> str:
-    from geodata.names import romanise
-
     s = re.sub(r"[^a-z0-9]+", "-", romanise(text).lower()).strip("-")
     return s[:60].strip("-") or "event"
 

@@ -16,8 +16,11 @@ from geopy.distance import geodesic
 from events.draft import what
 from events.draft.text import Sentence
 from events.draft.when import When, find_dates
-from events.draft.where import Mention as PlaceMention, Resolved, find_places, resolve
+from events.draft.where import Mention as PlaceMention
+from events.draft.where import Resolved, find_places, resolve
+from geodata.errors import GeodataError, UnknownRegion
 from geodata.names import name_key
+from geodata.regions import resolve_region
 
 # Where one clause ends and another begins: ', and in the Kherson region four people were injured'
 # is a second incident of its own place.
@@ -318,8 +321,6 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
 
 def _regions_of(resolved) -> list:
     """The admin-1 regions of located places, in order, each once."""
-    from geodata.errors import GeodataError, UnknownRegion
-    from geodata.regions import resolve_region
 
     out: dict = {}
     for r in resolved:
@@ -344,8 +345,6 @@ def _joined(pick: PlaceMention, own: list[PlaceMention], text: str) -> list[Plac
 
 
 def _as_region(m: PlaceMention) -> PlaceMention:
-    from geodata.regions import resolve_region
-
     region = resolve_region(m.name).region
     return PlaceMention(m.name, m.at, m.end, m.words, "region", region, region.country)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from events import safe_yaml
 from events.errors import ImportFileError
 from events.importers.results import StreamedImport
 from events.importers.table import FIELDS, TableSpec, read_table
@@ -47,7 +48,6 @@ def parse_type(value: str, category: str) -> tuple[str, str | None]:
 def load_mapping(path: str | Path | None) -> dict:
     if not path:
         return {}
-    from events import safe_yaml
 
     try:
         data = safe_yaml.load(Path(path).read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,8 +127,6 @@ class CsvSource:
         bad_rows: list[tuple[int, int, str]] = []
         keep = [c for c in dict.fromkeys(keep) if c in self.columns] or self.columns[:1]
         if self._data is None:  # the whole file's UTF-8 check and line count, in a thread beside the read
-            from concurrent.futures import ThreadPoolExecutor
-
             pool = ThreadPoolExecutor(max_workers=1)
             self._lines = pool.submit(_utf8_lines, self.path)
             pool.shutdown(wait=False)

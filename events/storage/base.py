@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from events.errors import Problem, ReviewError, StorageError
 from events.filters import Filter, make_filter
@@ -320,8 +322,6 @@ class Storage(ABC):
     def with_links(self, frame):
         """The rows (a pandas frame or an Arrow table) with seen_by (0 when no one else saw it) and
         linked (the links from both ends as text): what an export says of who else saw each event."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
         seen, text = self.link_counts()
         n = len(frame) if not isinstance(frame, pa.Table) else frame.num_rows

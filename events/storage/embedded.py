@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
 
 from events import safe_yaml
 from events.aggregate import aggregate, per_day, type_codes
@@ -165,7 +167,6 @@ class EmbeddedStorage(Storage):
         line), a look that reads no rows: the catalogue, and each dataset's schema."""
         if self._loaded is not None:
             return list(self._loaded.problems)
-        import pyarrow.parquet as pq
 
         out = list(self._catalogue().problems)
         for m in list_datasets(self.data):
@@ -440,8 +441,6 @@ class EmbeddedStorage(Storage):
 def dump_record(event) -> str:
     """A record as YAML, fields in the schema's order, defaults left out (review: approved included
     only when not the default)."""
-    import yaml
-
     data = event.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     data = {"id": event.id, **{k: v for k, v in data.items() if k != "id"}}
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -3,9 +3,13 @@ catalogue plus every imported dataset merged into the one table it queries, and 
 that says when any of those files changed."""
 from __future__ import annotations
 
+import hashlib
 import os
 
+import pyarrow as pa
+
 from events.records import Catalog, is_record_name, load_catalog
+
 
 def fingerprint(directory: str | os.PathLike, data: str | os.PathLike) -> str:
     """Changes whenever a record file or a dataset changes, so a long-running view reloads.
@@ -14,8 +18,6 @@ def fingerprint(directory: str | os.PathLike, data: str | os.PathLike) -> str:
     x.yaml, a dangling link, an import's leftover temp folder) cannot stop the others
     from being seen.
     """
-    import hashlib
-
     h = hashlib.sha1()
     for folder, records in ((directory, True), (data, False)):
         try:
@@ -51,7 +53,6 @@ def load_store(directory: str | os.PathLike | None = None, data: str | os.PathLi
         return cat
     cat.events = to_frame(tables, cat.events)
     del tables
-    import pyarrow as pa
 
     pa.default_memory_pool().release_unused()  # hand the conversion's scratch memory back
     return cat
