@@ -94,6 +94,28 @@ def _copy_floor(url: str, data: Path, work: Path) -> dict[str, float]:
 
 
 
+def _corroboration(pg, em, make_filter) -> None:
+    """Issue 25: about 10,000 of the rows (one oblast, a quarter year) matched against all of them on
+    each store; the database finds the rows near them by its indexes (Storage.match_rows), the
+    embedded store hands every row to the grid join. Same candidates, seconds and peak memory."""
+    import resource
+
+    from events.corroborate import COLUMNS, against, reach, to_bytes
+
+    part = make_filter(datasets=["bench"], regions=["UA-14"], date_from="2024-01-01", date_to="2024-03-31")
+    left = pg.count(part)
+    results = {}
+    for label, store in (("pg", pg), ("embedded", em)):
+        t = time.perf_counter()
+        results[label] = against(store, part, ["bench"])
+        print(f"corroborate ({label}): {left:,} events against {store.count(make_filter(datasets=['bench'])):,} rows: "
+              f"{len(results[label]):,} candidates in {time.perf_counter() - t:.1f} s; peak RSS so far "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+    near = pg.match_rows(make_filter(datasets=["bench"]), COLUMNS, reach(pg.select(part, COLUMNS)))
+    print(f"rows the database sent for them: {len(near):,}; candidates byte-identical: "
+          f"{to_bytes(results['pg'], 'csv') == to_bytes(results['embedded'], 'csv')}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000)
@@ -160,6 +182,7 @@ def main(argv=None) -> None:
                   f"features/s, {size / 1e6:,.0f} MB (target >= 100,000/s)")
         same = (work / "export-pg.geojson").read_bytes() == (work / "export-embedded.geojson").read_bytes()
         print(f"exports byte-identical: {same}")
+        _corroboration(pg, em, make_filter)
         pg.close()
     finally:
         cluster.stop()
