@@ -241,25 +241,8 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                     place, place_words = place_of(pick), pick.words
                     joined = _joined(pick, own, s.text)
                 else:
-                    carried = [(i, r, w) for i, r, w, k in places if s.index - i <= CARRY_SENTENCES
-                               and (kind in what.GENERIC or k in what.GENERIC or _same_group(k, kind))]
-                    if recent and _REGION_WIDE.search(text):  # 'four people were also injured across the region'
-                        m = recent[-1]
-                        place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
-                        wide = True
-                    elif carried:
-                        # 'The Krasnodar regional governor … confirmed there were no injuries': the place carried
-                        # from the region the sentence speaks for, when one was named before
-                        same = [c for c in carried if region_here is not None and c[1] is not None and c[1].located
-                                and c[1].located.get("admin1_code") == region_here.code]
-                        if region_here is not None and not same:
-                            m = next(m for m in reversed(found) if m.kind == "region")
-                            place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
-                        else:
-                            place, place_words = (same or carried)[-1][1], (same or carried)[-1][2]
-                    elif recent and kind not in what.GENERIC:
-                        m = recent[-1]
-                        place, place_words = resolve(m, m.region, m.region.country, geocoder), m.words
+                    place, place_words, wide = _carried(s.index, kind, text, places, recent, found, region_here,
+                                                        geocoder)
                 # 'Russia has claimed …, while the Ukrainian military said it struck …': each clause its speaker
                 speaker = what.claimant(text, previous_claimant, region_side) if len(clauses) > 1 else None
                 in_clause = [d for d in dates if cl[0] <= d.at < cl[1]]
@@ -268,32 +251,9 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 own_date = next((d for d in sorted(in_clause, key=lambda d: abs(d.at - t))
                                  if not d.claim), None) or next((d for d in free if not d.claim), None)
                 claim_date = next((d for d in dates if d.claim), None)
-                why_skip = None
-                if own_date is not None and own_date.far:
-                    why_skip = f"background: {own_date.how} is long before publication"
-                elif any(d.far for d in in_clause) and own_date is None:
-                    why_skip = "background: " + next(d.how for d in in_clause if d.far)
-                elif own_date is None and claim_date is None and what.ONGOING.search(s.text):
-                    why_skip = "background: an ongoing state ('has raged', 'have regained'), not one incident"
-                scope = text if len([k for k in triggered.values() if k]) > 1 else s.text
-                found_counts = what.counts(scope)
-                if any(c.total for v in found_counts.values() for c in v):
-                    why_skip = "background: a running total, not one incident (" + next(
-                        c.words for v in found_counts.values() for c in v if c.total) + ")"
-                if kind in what.GENERIC and place is None:
-                    why_skip = why_skip or "no place and nothing but a generic word"
-                if _NATIONWIDE.search(s.text) and not any(m.kind == "place" for m in found):
-                    why_skip = why_skip or "about the whole country (a total, a night's launches), not one incident"
-                if kind == "intercept" and not own_named and re.search(r"\b(?:\d[\d,]*|[a-z]+-[a-z]+|dozens of)\s+(?:[\w-]+\s+){0,3}?(?:drones|"
-                                                     r"missiles|UAVs)\b", text, re.I):
-                    why_skip = why_skip or "a tally of air defence over places it does not name, not one incident"
-                if kind in what.GENERIC and not own_named and not any(found_counts.values()) and \
-                        (speaker or who) is not None and what.OUTSIDER.search((speaker or who).name):
-                    why_skip = why_skip or f"a comment from outside the war ({(speaker or who).name}), not an incident"
-                if not own and (what.DISPUTE.search(s.text) or what.UNVERIFIED.search(s.text)):
-                    # 'a Ukrainian official has cast doubt on Russia's claims, saying fighting in the town
-                    # continued': a word on a claim made before, which attach_cues gives to it
-                    why_skip = why_skip or "a comment on an earlier claim (disputed or unverified), naming no place"
+                found_counts = what.counts(text if len([k for k in triggered.values() if k]) > 1 else s.text)
+                why_skip = _passed_over(s, text, kind, own_date, claim_date, in_clause, found_counts, place, found,
+                                        own_named, speaker or who)
                 if why_skip:
                     skipped.append({"sentence": s.index, "text": s.text, "why": why_skip})
                     continue
@@ -317,6 +277,63 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
                 places.append((s.index, place_of(m) if m.kind != "region" else resolve(m, m.region, m.region.country,
                                                                                        geocoder), m.words, here[0].kind))
     return evidence, skipped
+
+
+def _carried(index: int, kind: str, text: str, places: list, recent: list[PlaceMention],
+             found: list[PlaceMention], region_here, geocoder) -> tuple[Resolved | None, str, bool]:
+    """(place, its words, across a whole region?) of a clause that names none: the region when it
+    says 'across the region'; else the place spoken of in the last sentences (of the region the
+    sentence speaks for, when it names one); else, for a specific kind, the region in context."""
+    def region_of(m: PlaceMention) -> tuple[Resolved, str]:
+        return resolve(m, m.region, m.region.country, geocoder), m.words
+
+    carried = [(i, r, w) for i, r, w, k in places if index - i <= CARRY_SENTENCES
+               and (kind in what.GENERIC or k in what.GENERIC or _same_group(k, kind))]
+    if recent and _REGION_WIDE.search(text):  # 'four people were also injured across the region'
+        return (*region_of(recent[-1]), True)
+    if carried:
+        # 'The Krasnodar regional governor … confirmed there were no injuries': the place carried from
+        # the region the sentence speaks for, when one was named before
+        same = [c for c in carried if region_here is not None and c[1] is not None and c[1].located
+                and c[1].located.get("admin1_code") == region_here.code]
+        if region_here is not None and not same:
+            return (*region_of(next(m for m in reversed(found) if m.kind == "region")), False)
+        return (same or carried)[-1][1], (same or carried)[-1][2], False
+    if recent and kind not in what.GENERIC:
+        return (*region_of(recent[-1]), False)
+    return None, "", False
+
+
+def _passed_over(s: Sentence, text: str, kind: str, own_date: When | None, claim_date: When | None,
+                 in_clause: list[When], counts: dict, place: Resolved | None, found: list[PlaceMention],
+                 own_named: bool, speaker: what.Claimant | None) -> str | None:
+    """Why a clause is background rather than an incident of its own, or None when it is one."""
+    why = None
+    if own_date is not None and own_date.far:
+        why = f"background: {own_date.how} is long before publication"
+    elif any(d.far for d in in_clause) and own_date is None:
+        why = "background: " + next(d.how for d in in_clause if d.far)
+    elif own_date is None and claim_date is None and what.ONGOING.search(s.text):
+        why = "background: an ongoing state ('has raged', 'have regained'), not one incident"
+    if any(c.total for v in counts.values() for c in v):
+        why = "background: a running total, not one incident (" + next(
+            c.words for v in counts.values() for c in v if c.total) + ")"
+    if kind in what.GENERIC and place is None:
+        why = why or "no place and nothing but a generic word"
+    if _NATIONWIDE.search(s.text) and not any(m.kind == "place" for m in found):
+        why = why or "about the whole country (a total, a night's launches), not one incident"
+    if kind == "intercept" and not own_named and re.search(
+            r"\b(?:\d[\d,]*|[a-z]+-[a-z]+|dozens of)\s+(?:[\w-]+\s+){0,3}?(?:drones|missiles|UAVs)\b", text, re.I):
+        why = why or "a tally of air defence over places it does not name, not one incident"
+    if kind in what.GENERIC and not own_named and not any(counts.values()) and speaker is not None \
+            and what.OUTSIDER.search(speaker.name):
+        why = why or f"a comment from outside the war ({speaker.name}), not an incident"
+    if not own_named and not any(not m.context_only for m in found) and (
+            what.DISPUTE.search(s.text) or what.UNVERIFIED.search(s.text)):
+        # 'a Ukrainian official has cast doubt on Russia's claims, saying fighting in the town
+        # continued': a word on a claim made before, which attach_cues gives to it
+        why = why or "a comment on an earlier claim (disputed or unverified), naming no place"
+    return why
 
 
 def _regions_of(resolved) -> list:
