@@ -2,7 +2,8 @@
 
 Run with `make run` (python -m dashboard.serve, which opens the store as the server starts),
 or `streamlit run app.py`. EVENTS_CATALOG=DIR shows another catalogue; EVENTS_DB=postgresql://...
-the team's PostGIS store. Two pages: the map, and "Add events" (draft from an article, edit).
+the team's PostGIS store. Three pages: the map, "Add events" (draft from an article, edit), and
+"Review matches" (who else saw each curated event: accept or reject candidates in bulk).
 """
 from __future__ import annotations
 
@@ -34,8 +35,16 @@ def add_page() -> None:
     curate.render(store, identity())
 
 
+def review_page() -> None:
+    from dashboard import review
+
+    store, _ = storage()
+    review.render(store, identity())
+
+
 page = st.navigation([st.Page(map_page, title="Map", icon="🗺️", url_path="map", default=True),
-                      st.Page(add_page, title="Add events", icon="✍️", url_path="add")])
+                      st.Page(add_page, title="Add events", icon="✍️", url_path="add"),
+                      st.Page(review_page, title="Review matches", icon="🔗", url_path="review")])
 run_page(page)
 
 from dashboard.shared import tidy_memory  # noqa: E402
