@@ -208,34 +208,14 @@ def against(store, f, datasets: list[str], *, min_score: float = 0.0) -> pd.Data
         right_filter = replace(right_filter,
                                date_from=(pd.Timestamp(f.date_from) - pad).date() if f.date_from else None,
                                date_to=(pd.Timestamp(f.date_to) + pad).date() if f.date_to else None)
-    same = set(left["dataset"].astype(str).unique()) == set(datasets) and len(left) == store.count(right_filter)
-    # the rows that may pair with one of the events: all of them here, the few near them (in place,
-    # day or region) where the store can find them by index (PostGIS: reach_rows)
-    right = left if same else store.match_rows(right_filter, COLUMNS, reach(left))
+    right = store.select(right_filter, COLUMNS)
+    same = set(left["dataset"].astype(str).unique()) == set(datasets) and len(left) == len(right)
     out = candidates(left, right, same_set=same, min_score=min_score)
     if not same:
         out = out[(out["event_id"] != out["match_id"]) | (out["event_dataset"] != out["match_dataset"])]
     out = _undecided(store, out)
     return out.sort_values(["score", "event_id", "match_dataset", "match_id"], ascending=[False, True, True, True],
                            kind="stable").reset_index(drop=True)
-
-
-def reach(left: pd.DataFrame) -> pd.DataFrame:
-    """What a row must be near to pair with one of the events, generously (a superset of what
-    candidates() keeps): per event its point, a radius in degrees that holds its reach at its
-    latitude (its own uncertainty, the widest point row's and the margin), its span widened by the
-    slack and by a month (a row's span at month precision starts up to 30 days before its date),
-    its admin-1 unit and whether it is region-level."""
-    p = _prepare(left.reset_index(drop=True))
-    km = p["unc"].to_numpy() + POINT_RADIUS_MAX_KM + MARGIN_KM
-    shrink = np.cos(np.radians(np.minimum(np.abs(p["lat"].to_numpy()) + 1.0, 85.0)))
-    out = pd.DataFrame({
-        "lon": p["lon"].to_numpy(), "lat": p["lat"].to_numpy(), "deg": km / (111.32 * shrink),
-        "lo": p["start"].to_numpy("datetime64[D]") - np.timedelta64(DAY_SLACK + 31, "D"),
-        "hi": p["end"].to_numpy("datetime64[D]") + np.timedelta64(DAY_SLACK + 31, "D"),
-        "admin1": p["admin1"], "wide": p["region"].to_numpy(bool)})
-    out.attrs["region_km"] = POINT_RADIUS_MAX_KM  # a row less precise than this is matched by its region
-    return out
 
 
 def _undecided(store, out: pd.DataFrame) -> pd.DataFrame:

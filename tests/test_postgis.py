@@ -339,15 +339,10 @@ def test_corroboration_candidates_are_byte_identical_on_both_backends(both):
         assert to_bytes(found, fmt) == to_bytes(against(pg, f, ["ucdp"]), fmt), fmt
     everything = make_filter(datasets=["curated", "ucdp"], date_from="2024-12-01")
     assert to_bytes(against(embedded, everything, ["ucdp"]), "csv") == to_bytes(against(pg, everything, ["ucdp"]), "csv")
-    # a part of the dataset against the whole: the database finds the rows near them by its indexes
-    # (ST_Expand on the GiST index, admin-1 for region-level rows), and the candidates are the same
-    from events.corroborate import COLUMNS, reach
-
+    # a part of the dataset against the whole (not the same set: no pair folded), alike on both
     part = make_filter(datasets=["ucdp"], regions=["UA-63"])
     found = against(embedded, part, ["ucdp"])
     assert len(found) > 20 and to_bytes(found, "csv") == to_bytes(against(pg, part, ["ucdp"]), "csv")
-    near = pg.match_rows(make_filter(datasets=["ucdp"]), COLUMNS, reach(pg.select(part, COLUMNS)))
-    assert set(found["match_id"]) <= set(near["id"]) and len(near) < pg.count(make_filter(datasets=["ucdp"]))
 
 
 @pytest.mark.skipif(not UCDP.exists(), reason="needs ../shared/data/real")

@@ -296,12 +296,6 @@ class Storage(ABC):
         self._corroborated = (fp, linked)
         return linked
 
-    def match_rows(self, f: Filter, columns: list[str], reach: pd.DataFrame) -> pd.DataFrame:
-        """The rows a filter selects that may pair with events of the given reach
-        (events.corroborate.reach: a point, a radius in degrees, a span, an admin-1 unit): at least
-        every one that can, never fewer. Here all of them; a store with spatial indexes finds the few."""
-        return self.select(f, columns)
-
     def _curated_links(self) -> pd.DataFrame:
         """The curated records' ids and `related` lists: every link is stated by one of them."""
         return self.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"])

@@ -52,7 +52,6 @@ from geodata.gazetteer import GazetteerGeocoder
 
 BATCH_BYTES = 1 << 26  # Arrow reads the COPY stream in blocks of this size
 PUSH_ROWS = 100_000
-MATCH_CELL_DEG = 0.5  # corroboration: the events near one another share one box the index is asked for
 ANALYZED = ("id, seq, date, end_date, event_type, sub_event_type, review, claim_status, country, admin1_code, "
             "lon, lat, geom, fatalities, injured, uncertainty_km")
 EXTRA = re.compile(r"^x_[A-Za-z0-9_ .\-()/]{1,50}$")
@@ -385,44 +384,6 @@ class PostgisStorage(Storage):
                 yield from self._copy_frames(sql, params, cols)
 
         return read_ahead(produce(), depth=2)
-
-    def match_rows(self, f: Filter, columns: list[str], reach: pd.DataFrame) -> pd.DataFrame:
-        """The rows near the events, found by the database: point rows inside the boxes that hold
-        the events' reach (one box per cell of MATCH_CELL_DEG the events fall in, grown by their
-        widest radius; found by the GiST index) within those events' days, and region-level rows
-        of the events' admin-1 units within their days; the rest never leave the server."""
-        empty = _frame(pa.table({c: pa.array([], pa.string()) for c in columns}), list(columns))
-        if reach.empty:
-            return empty
-        pts = reach[~reach["wide"]]
-        cell = (np.floor(pts["lat"] / MATCH_CELL_DEG).astype(np.int64) * 100_000
-                + np.floor(pts["lon"] / MATCH_CELL_DEG).astype(np.int64))
-        boxes = pts.assign(cell=cell.to_numpy(), w=pts["lon"] - pts["deg"], e=pts["lon"] + pts["deg"],
-                           s=pts["lat"] - pts["deg"], n=pts["lat"] + pts["deg"]).groupby("cell").agg(
-            w=("w", "min"), e=("e", "max"), s=("s", "min"), n=("n", "max"), lo=("lo", "min"), hi=("hi", "max"))
-        areas = reach.dropna(subset=["admin1"]).groupby("admin1").agg(lo=("lo", "min"), hi=("hi", "max"),
-                                                                      wide=("wide", "max"))
-        clause, params = self._where(f)
-        rows = f"(SELECT dataset, id, geom, date, end_date, admin1_code, uncertainty_km FROM events WHERE {clause})"
-        cols = ", ".join(f'e."{c}"' for c in columns)
-        sql = (f"WITH b AS (SELECT * FROM unnest(%s::float8[], %s::float8[], %s::float8[], %s::float8[], "
-               f"%s::date[], %s::date[]) AS b(w, s, e, n, lo, hi)), "
-               f"a AS (SELECT * FROM unnest(%s::text[], %s::date[], %s::date[], %s::bool[]) AS a(admin1, lo, hi, wide)), "
-               f"hit AS (SELECT r.dataset, r.id FROM b JOIN {rows} r ON r.geom && ST_MakeEnvelope(b.w, b.s, b.e, b.n, "
-               f"4326) AND r.date <= b.hi AND coalesce(r.end_date, r.date) >= b.lo "
-               f"UNION SELECT r.dataset, r.id FROM a JOIN {rows} r ON r.admin1_code = a.admin1 "
-               f"AND (a.wide OR r.uncertainty_km > %s) AND r.date <= a.hi AND coalesce(r.end_date, r.date) >= a.lo) "
-               f"SELECT {cols} FROM events e JOIN hit ON e.dataset = hit.dataset AND e.id = hit.id "
-               f'ORDER BY e.dataset, e.id COLLATE "C"')
-        days = lambda col: [str(d) for d in col.to_numpy("datetime64[D]")]  # noqa: E731
-        args = ([boxes["w"].tolist(), boxes["s"].tolist(), boxes["e"].tolist(), boxes["n"].tolist(),
-                 days(boxes["lo"]), days(boxes["hi"]),
-                 [str(x) for x in areas.index], days(areas["lo"]), days(areas["hi"]), [bool(w) for w in areas["wide"]]]
-                + params + params + [float(reach.attrs.get("region_km", 50.0))])
-        frames = list(self._copy_frames(sql, args, list(columns)))
-        if not frames:
-            return empty
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def select(self, f: Filter, columns=None, *, newest=None, bounds=None) -> pd.DataFrame:
         parts, cols = self._parts(f, columns, newest=newest, bounds=bounds)
