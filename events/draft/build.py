@@ -167,7 +167,7 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
             continue
         found = named[s.index]
         # ... but a strike hits the city: 'a missile strike in Sumy' in an article on the Sumy region
-        struck = any(k in _STRIKES for k, _, _ in what.kinds(s.text)[:1])
+        struck = any(k in ("air", "shelling") for k, _, _ in what.kinds(s.text)[:1])  # a weapon named, not "attacks"
         for i, m in enumerate(found):
             if m.kind == "place" and not m.near and not m.settlement_word and name_key(m.name) in region_names \
                     and not struck:
