@@ -122,7 +122,8 @@ def _places_fit(c: Candidate, e: Evidence) -> bool:
     return True
 
 
-_STRIKES = ("air", "shelling", "attack", "intercept")
+# Kinds that name a weapon: a strike of them hits a city, where "attacks in Kursk" may mean the region.
+_WEAPONS = ("air", "shelling")
 # A sentence about the whole country ('Russian strikes against Ukraine killed at least 11 civilians … over
 # the past day'), whose counts sum many incidents.
 _NATIONWIDE = re.compile(r"\b(?:across|against|throughout|all over)\s+(?:Ukraine|Russia|the country)\b|\bnationwide\b|"
@@ -167,7 +168,7 @@ def collect(sents: list[Sentence], published: dt.date, geocoder) -> tuple[list[E
             continue
         found = named[s.index]
         # ... but a strike hits the city: 'a missile strike in Sumy' in an article on the Sumy region
-        struck = any(k in ("air", "shelling") for k, _, _ in what.kinds(s.text)[:1])  # a weapon named, not "attacks"
+        struck = any(k in _WEAPONS for k, _, _ in what.kinds(s.text)[:1])
         for i, m in enumerate(found):
             if m.kind == "place" and not m.near and not m.settlement_word and name_key(m.name) in region_names \
                     and not struck:
