@@ -69,7 +69,10 @@ def test_control_map_follows_the_date_filter_and_a_claim_popup_gives_its_check(c
         p.page.goto(control_server + "/?control=drawn&from=2025-01-04&to=2025-01-10&changes=1")
         got = wait_control(p, "2025-01-08")
         assert got["changes"] == 1
-        assert "Changed hands 2025-01-03 → 2025-01-08" in p.map_frame().evaluate(
+        f = p.map_frame()  # the legend may start folded (the fifth-of-the-map rule): open it to read it
+        if f.evaluate("() => document.querySelector('.ce-control-legend').classList.contains('ce-folded')"):
+            f.click(".ce-control-legend .ce-legend-toggle")
+        assert "Changed hands 2025-01-03 → 2025-01-08" in f.evaluate(
             "() => document.querySelector('.ce-control-legend').innerText")
         p.page.goto(control_server + "/?to=2025-01-10")
         p.map_frame()
