@@ -188,6 +188,19 @@ class Page:
         self.page.mouse.move(x1, y1, steps=4)
         self.page.mouse.up()
 
+    def measure(self, places: list[list[float]]) -> dict:
+        """Press the map's measure tool and click the places (lat, lon) as a user does; what the
+        tool measured (window.conflictMeasure: km and the ends)."""
+        f = self.map_frame()
+        box = self.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        points = f.evaluate("""lls => lls.map(ll => {
+            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""", places)
+        f.click(".ce-measure-tool")
+        for x, y in points:
+            self.page.mouse.click(box["x"] + x, box["y"] + y)
+            self.page.wait_for_timeout(150)
+        return f.evaluate("() => window.conflictMeasure")
+
     def open_popup(self, event_id: str, timeout_ms: int = 15000) -> str:
         """Open one event's popup through the layer's own opener and return its text. The promise
         carries its own deadline: Playwright's evaluate has none, and a callback that never comes
@@ -755,15 +768,8 @@ def test_two_clicks_after_the_measure_button_give_the_distance_between_them(serv
     with Page(browser, width=1440, height=900) as p:
         p.page.goto(server + "/")
         p.wait_count(9)
+        got = p.measure([[50.45, 30.52], [49.99, 36.23]])  # Kyiv, Kharkiv
         f = p.map_frame()
-        frame_box = p.page.locator("iframe[title='streamlit_folium.st_folium']").bounding_box()
-        points = f.evaluate("""() => [[50.45, 30.52], [49.99, 36.23]].map(ll => {   // Kyiv, Kharkiv
-            const pt = window.map.latLngToContainerPoint(ll); return [pt.x, pt.y]; })""")
-        f.click(".ce-measure-tool")
-        for x, y in points:
-            p.page.mouse.click(frame_box["x"] + x, frame_box["y"] + y)
-            p.page.wait_for_timeout(150)
-        got = f.evaluate("() => window.conflictMeasure")
         assert got and got["km"] == pytest.approx(geodesic(*got["ends"]).km, rel=0.005), got
         assert 380 < got["km"] < 440, got  # Kyiv to Kharkiv, give or take the clicks' pixels
         label = f.inner_text(".ce-measure")
