@@ -1,6 +1,6 @@
 """Folium elements of ours: thin Python over our Leaflet JavaScript, static/map/layers.js.
 
-Each element renders one call into that file (`ceMap.eventLayer(...)` and so on) with its data
+Each element is a MapCall: one call into that file (`ceMap.eventLayer(...)` and so on) with its data
 as JSON; the file and its stylesheet, static/map/map.css, are loaded once by the base map
 (MAP_JS, MAP_CSS), as folium keeps its templates in files. EventLayer draws every filtered
 event from one compact JSON array as clustered shape icons (one Leaflet layer, no folium Marker
@@ -53,7 +53,27 @@ def marker_style() -> dict:
 UNCERTAINTY_ALL_UP_TO = 40
 
 
-class EventLayer(JSCSSMixin, MacroElement):
+class MapCall(MacroElement):
+    """One call into static/map/layers.js: `ceMap.<function>(map[, group], args)`, the map (or
+    layer) it is added to, the group that holds it when `with_group` (null when none), and its
+    arguments as JSON (or `raw`, a JavaScript name). Every element of ours is one of these."""
+
+    function = ""
+    with_group = False
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+ceMap.{{ this.function }}({{ this._parent.get_name() }}{% if this.with_group %}, {{ this._parent._parent.get_name() if this._parent._parent else "null" }}{% endif %}{% if this.args is not none %}, {{ this.args }}{% endif %});
+{% endmacro %}
+""")
+
+    def __init__(self, args=None, *, raw: str | None = None) -> None:
+        super().__init__()
+        self._name = type(self).__name__
+        self.args = raw if raw is not None else (script_json(args) if args is not None else None)
+
+
+class EventLayer(JSCSSMixin, MapCall):
     """All events of the filtered set as one clustered layer.
 
     data: {"lat": [...], "lon": [...], "t": [type index], "c": [claim index],
@@ -63,47 +83,37 @@ class EventLayer(JSCSSMixin, MacroElement):
     string is escaped already; popups are assembled in the browser on opening.
     """
 
+    function = "eventLayer"
+    with_group = True
+
     default_js = CLUSTER_JS
     default_css = CLUSTER_CSS
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.eventLayer({{ this._parent.get_name() }}, {{ this._parent._parent.get_name() if this._parent._parent else "null" }}, {{ this.opts_json }});
-{% endmacro %}
-""")
-
     def __init__(self, data: dict, open_id: str | None = None, show_all: bool = False) -> None:
-        super().__init__()
-        self._name = "EventLayer"
-        self.opts_json = script_json({
+        super().__init__({
             "data": data,
             "open": text(open_id) if open_id else None,  # ids in data are escaped text too
             "few": int(UNCERTAINTY_ALL_UP_TO), "showAll": bool(show_all), **marker_style()})
 
 
-class ControlLayer(MacroElement):
+class ControlLayer(MapCall):
     """The control snapshot in force on a date (and the ground that changed hands), in a pane
     under the events, with its own legend naming date and source. data None: no control map
     (the legend of an earlier one is taken away)."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.controlLayer({{ this._parent.get_name() }}, {{ this._parent._parent.get_name() if this._parent._parent else "null" }}, {{ this.opts_json }});
-{% endmacro %}
-""")
+    function = "controlLayer"
+    with_group = True
 
     def __init__(self, data: dict | None) -> None:
-        super().__init__()
-        self._name = "ControlLayer"
         rows = []
         for status, label in (("occupied", "occupied"), ("contested", "contested / grey zone"),
                               ("held", "held (drawn areas; the rest of Ukraine too)")):
             style = STATUS_STYLE[status]
             rows.append(f'<div><span class="ce-swatch" style="background:{style["fill"]};opacity:.8"></span>{label}</div>')
-        self.opts_json = script_json({"data": data, "statusRows": "".join(rows)})
+        super().__init__({"data": data, "statusRows": "".join(rows)})
 
 
-class AggregateLayer(MacroElement):
+class AggregateLayer(MapCall):
     """Too many events to draw one by one: a grid of cells, each coloured by its most
     frequent type and shaded by its count (log scale), hatched by the share of its events that
     are claimed or disputed (one to four diagonal lines: up to a quarter, half, three quarters,
@@ -111,30 +121,20 @@ class AggregateLayer(MacroElement):
     data: {"south", "west", "dlat", "dlon", "n", "t" (dominant type index), "types"
     (per-cell counts per type), "cl" (per-cell claimed or disputed)}."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.aggregateLayer({{ this._parent.get_name() }}, {{ this._parent._parent.get_name() if this._parent._parent else "null" }}, {{ this.opts_json }});
-{% endmacro %}
-""")
+    function = "aggregateLayer"
+    with_group = True
 
     def __init__(self, data: dict) -> None:
-        super().__init__()
-        self._name = "AggregateLayer"
         style = marker_style()
-        self.opts_json = script_json({"data": data, "types": style["types"], "typeNames": style["typeNames"]})
+        super().__init__({"data": data, "types": style["types"], "typeNames": style["typeNames"]})
 
 
-class Legend(MacroElement):
+class Legend(MapCall):
     """Shapes and colours per event type, line styles per claim status, uncertainty symbols."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.legend({{ this._parent.get_name() }}, {{ this.html_json }});
-{% endmacro %}
-""")
+    function = "legend"
 
     def __init__(self) -> None:
-        super().__init__()
         rows = ['<div class="ce-markers-legend"><div class="ce-h">Event type</div>']
         for t in TYPE_ORDER:
             rows.append(f"<div>{icon_svg(t, 'confirmed', 14)}{t}</div>")
@@ -151,123 +151,78 @@ ceMap.legend({{ this._parent.get_name() }}, {{ this.html_json }});
                     'fill-opacity=".2" stroke="#7a4b00" stroke-dasharray="3 2"/></svg>region-level event: its region; '
                     'the framed marker stands for all of it, not for a town</div>'
                     '</div>')
-        self.html_json = script_json("".join(rows))
+        super().__init__("".join(rows))
 
 
-class PlaceLabels(MacroElement):
+class PlaceLabels(MapCall):
     """Place names from the gazetteer, thinned by zoom: the largest cities at country zoom, towns
     from zoom 6, every place from zoom 8. The browser fetches only the tiles in view
     (dashboard/placelabels.py) and keeps a label only where it does not overlap a larger place's,
     so the map is readable offline at the front's scale and never an unreadable mass."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.placeLabels({{ this._parent.get_name() }}, {{ this.layout_json }});
-{% endmacro %}
-""")
+    function = "placeLabels"
 
     def __init__(self, layout: dict) -> None:
-        super().__init__()
-        self._name = "PlaceLabels"
-        self.layout_json = script_json(layout)
+        super().__init__(layout)
 
 
-class TileFailureNotice(MacroElement):
+class TileFailureNotice(MapCall):
     """Says so on the map when the online basemap's tiles fail to load (no internet, a blocked
     host), instead of silently showing nothing; the offline map stays readable under it."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.tileFailureNotice({{ this._parent.get_name() }}, {{ this.tiles }});
-{% endmacro %}
-""")
+    function = "tileFailureNotice"
 
     def __init__(self, tile_layer) -> None:
-        super().__init__()
-        self._name = "TileFailureNotice"
-        self.tiles = tile_layer.get_name()
+        super().__init__(raw=tile_layer.get_name())
 
 
-class StaticGeoJson(MacroElement):
+class StaticGeoJson(MapCall):
     """A GeoJSON layer the browser fetches from our own static files, under the events.
 
     Inlined, the boundaries made the map's script 1 MB, sent and parsed again for every
     session and rerun; fetched, the browser caches the file and the script stays small.
     """
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.staticGeoJson({{ this._parent.get_name() }}, {{ this.opts_json }});
-{% endmacro %}
-""")
+    function = "staticGeoJson"
 
     def __init__(self, url: str, style: dict, name: str, z_index: int, tooltip_fields: tuple[str, ...] = (),
                  style_by_kind: dict[str, dict] | None = None, attribution: str = "") -> None:
-        super().__init__()
-        self.opts_json = script_json({"attribution": attribution, "byKind": style_by_kind or {}, "pane": f"ce-{name}",
+        super().__init__({"attribution": attribution, "byKind": style_by_kind or {}, "pane": f"ce-{name}",
                                       "zIndex": int(z_index), "url": url, "style": style, "name": name,
                                       "tooltipFields": list(tooltip_fields)})
 
 
-class ViewInUrl(MacroElement):
+class ViewInUrl(MapCall):
     """Keeps the map's centre and zoom in the page's URL (`view=LAT,LON,ZOOM`), so a copied link
     reproduces the view and not only the filter. Written after a move (debounced: a drag is one
     write, not sixty) with replaceState (moving the map is not a page for the Back button), and
     written again when the page rewrites its URL: Streamlit sets the URL from the filters on
     every rerun, from its own copy of the query string, which never holds what the map wrote."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.viewInUrl({{ this._parent.get_name() }}, {{ this.opts_json }});
-{% endmacro %}
-""")
+    function = "viewInUrl"
 
     def __init__(self, delay_ms: int = 500, recheck_ms: int = 1000) -> None:
-        super().__init__()
-        self._name = "ViewInUrl"
-        self.opts_json = script_json({"delayMs": int(delay_ms), "recheckMs": int(recheck_ms)})
+        super().__init__({"delayMs": int(delay_ms), "recheckMs": int(recheck_ms)})
 
 
-class AreaTool(MacroElement):
+class AreaTool(MapCall):
     """A button that turns the next drag on the map into a box, sent to the page as the area filter
     (dashboard/view.py takes it from the map's value)."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.areaTool({{ this._parent.get_name() }});
-{% endmacro %}
-""")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "AreaTool"
+    function = "areaTool"
 
 
-class MeasureTool(MacroElement):
+class MeasureTool(MapCall):
     """A button after which two clicks on the map measure the distance between them."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.measureTool({{ this._parent.get_name() }});
-{% endmacro %}
-""")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "MeasureTool"
+    function = "measureTool"
 
 
-class FilterPanel(MacroElement):
+class FilterPanel(MapCall):
     """A published site's filters, run in the browser (static/map/layers.js filterPanel) over the
     events layer: per event its dates, sub-type, dataset and searchable text (lower case)."""
 
-    _template = Template("""
-{% macro script(this, kwargs) %}
-ceMap.filterPanel({{ this._parent.get_name() }}, {{ this.opts_json }});
-{% endmacro %}
-""")
+    function = "filterPanel"
 
     def __init__(self, opts: dict) -> None:
-        super().__init__()
-        self._name = "FilterPanel"
-        self.opts_json = script_json(opts)
+        super().__init__(opts)
