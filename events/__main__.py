@@ -640,5 +640,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _exit(code: int) -> None:
+    """Leave without native teardown. Arrow's C++ thread pools, torn down during interpreter
+    finalisation, now and then abort a finished run ("terminate called without an active
+    exception", exit -6: apache/arrow#34314); every file and transaction is closed by now, so
+    the streams are flushed and the process ends as os._exit does, with the command's own code."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # the reader went away, or the stream is closed
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())
