@@ -218,6 +218,25 @@ class MeasureTool(MapCall):
     function = "measureTool"
 
 
+class TiledEvents(JSCSSMixin, MapCall):
+    """A published site's events beyond MAX_FEATURES: the grid of all of them, and, wherever the
+    view holds few enough (by the tile index's counts), the events themselves, fetched as the
+    tiles of the view (EventLayer's data, one file per tile, written by events/publish.py).
+    opts: z (the tiles' zoom), counts {"x/y": events}, base (the tiles' folder), limit (most
+    events drawn), maxTiles (most tiles fetched for one view), grid (AggregateLayer's data)."""
+
+    function = "tiledEvents"
+
+    default_js = CLUSTER_JS
+    default_css = CLUSTER_CSS
+
+    def __init__(self, opts: dict) -> None:
+        style = marker_style()
+        super().__init__({**opts, "gridOpts": {"data": opts.pop("grid"), "types": style["types"],
+                                               "typeNames": style["typeNames"]},
+                          "eventOpts": {"few": int(UNCERTAINTY_ALL_UP_TO), "showAll": False, **style}})
+
+
 class FilterPanel(MapCall):
     """A published site's filters, run in the browser (static/map/layers.js filterPanel) over the
     events layer: per event its dates, sub-type, dataset and searchable text (lower case)."""

@@ -21,7 +21,7 @@ import shapely
 
 from dashboard.layers import (CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS, MAP_CSS, MAP_JS, AggregateLayer,
                               AreaTool, ControlLayer, EventLayer, FilterPanel, Legend, MeasureTool, PlaceLabels,
-                              StaticGeoJson, TileFailureNotice, ViewInUrl)
+                              StaticGeoJson, TileFailureNotice, TiledEvents, ViewInUrl)
 from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from dashboard.style import CLAIM_ORDER, TYPE_ORDER
@@ -189,11 +189,7 @@ def layer(store, f, bounds: tuple | None = None, count: int | None = None,
     else:
         bounds = None
     if count <= MAX_FEATURES:
-        sub = store.select(f, None, bounds=bounds)
-        if store.archive.sources():  # what control maps say of each place, and how far the front is, in its popup
-            sub = store.with_control(sub)
-            sub["front_km"], sub["front_date"] = front_km(store.archive, sub)
-        return "events", layer_data(sub, links), (f"{count:,} events, each drawn individually (overlapping ones "
+        return "events", layer_data(layer_rows(store, f, bounds), links), (f"{count:,} events, each drawn individually (overlapping ones "
                                                    "clustered)."), count
     data = store.grid(f, MAX_CELLS, bounds)
     s = store.summary(f)  # the grid's legend keeps the claims: how many of the filtered events are
@@ -201,6 +197,16 @@ def layer(store, f, bounds: tuple | None = None, count: int | None = None,
     return "grid", data, (f"{count:,} events, shown as {len(data['n']):,} grid cells of about "
                           f"{data['cell_deg'] * 111:.0f} km; filter down to {MAX_FEATURES:,} or fewer "
                           "to see individual events."), count
+
+
+def layer_rows(store, f, bounds: tuple | None = None) -> pd.DataFrame:
+    """The rows an events layer draws: every column, with what control maps say of each place and
+    how far the front is (for its popup) when snapshots are held."""
+    sub = store.select(f, None, bounds=bounds)
+    if store.archive.sources():
+        sub = store.with_control(sub)
+        sub["front_km"], sub["front_date"] = front_km(store.archive, sub)
+    return sub
 
 
 def group_of(kind: str, payload: dict, control: dict | None = None, open_id: str | None = None,
@@ -342,10 +348,12 @@ def region_key(text: str) -> str:
     return " ".join(w for w in t.split() if w not in ("oblast", "region", "krai", "province", "republic", "of", "the"))
 
 
-def page_html(store, f, *, published: bool = False) -> str:
+def page_html(store, f, *, published: bool = False, tiles: dict | None = None) -> str:
     """A standalone page of the map of a filter, built by the page's own route (layer, group_of)
     around the base map: for benchmarks, and the published site (events/publish.py: no area tool, no
-    Edit links, since no dashboard stands behind it)."""
+    Edit links, since no dashboard stands behind it). tiles: a published site's event tiles
+    (TiledEvents' z, counts, base), drawn where the view holds few enough events when the
+    filter holds more than MAX_FEATURES."""
     from events.related import index
 
     links = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
@@ -353,6 +361,9 @@ def page_html(store, f, *, published: bool = False) -> str:
     if published and kind == "events":
         payload = {**payload, "cur": [False] * len(payload["cur"])}
     m = base_map(tools=not published)
+    if kind == "grid" and tiles:
+        TiledEvents({**tiles, "grid": payload, "limit": MAX_FEATURES}).add_to(m)
+        return m.get_root().render()
     group_of(kind, payload).add_to(m)
     if published and kind == "events":  # the site's own filters, over the same rows in the same order
         FilterPanel({**filter_fields(store.select(f, None)), "source": "events.geojson"}).add_to(m)

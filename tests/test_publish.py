@@ -173,3 +173,58 @@ def test_licences_travel_from_import_to_the_published_page(tmp_path):
         run_cli(*base, "publish", "--out", str(tmp_path / "d"), "--dataset", "ged", "--dataset", "curated")
         credits = (tmp_path / "d" / "index.html").read_text()
         assert "Uppsala Conflict Data Program" in credits and "CC BY 4.0" in credits
+
+
+def test_a_site_beyond_the_drawing_limit_fetches_only_the_tiles_of_its_view(tmp_path, browser):
+    """Over MAX_FEATURES events the site opens on the grid, fetching no event tile; a view where
+    its tiles hold few enough events fetches just those tiles and draws every event inside the view
+    (the same ids as the store gives for the view's bounds), with popups; the view comes from the
+    link's `view=`."""
+    from benchmarks.synth import synthetic_events
+    from dashboard.mapview import MAX_FEATURES
+    from events.export import acled_frame
+    from events.filters import make_filter
+    from events.storage import open_storage
+
+    data = tmp_path / "data"
+    csv = tmp_path / "synth.csv"
+    acled_frame(synthetic_events(MAX_FEATURES + 200, seed=5, places=150)).to_csv(csv, index=False)
+    assert run_cli("-m", "events", "--data", str(data), "import", "--format", "acled", str(csv), "--dataset", "synth",
+                   "--redistributable", "--licence", "synthetic, ours").returncode == 0
+    out = tmp_path / "site"
+    got = run_cli("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(data), "publish", "--out", str(out))
+    assert got.returncode == 0, got.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["files"]["tiles"] == "tiles/10/{x}/{y}.json"
+    tiles = sorted((out / "tiles" / "10").glob("*/*.json"))
+    in_tiles = sum(len(json.loads(t.read_text())["id"]) for t in tiles)
+    assert in_tiles == manifest["events"] > MAX_FEATURES  # every event in exactly one tile
+    store = open_storage(None, SEED_CATALOG, data)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    try:
+        with Page(browser, width=1200, height=800) as p:
+            p.page.goto(base)
+            p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.aggregated", timeout=20_000)
+            assert p.page.evaluate("() => window.conflictTiles.fetched.length") == 0
+            # Kotovsk (a seed event, far from the synthetic front): few events around it
+            p.page.goto(base + "?view=52.59,41.50,10&event=kotovsk-drone-impacts-2025-01-11")
+            p.page.wait_for_function("() => window.conflictTiles.mode === 'events'", timeout=20_000)
+            p.page.wait_for_selector(".leaflet-popup-content .ce-title", timeout=20_000)
+            assert "Kotovsk" in p.page.inner_text(".leaflet-popup-content")
+            south, west, north, east = p.page.evaluate(
+                "() => { const b = window.conflictEvents.cluster._map.getBounds();"
+                " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }")
+            fetched = p.page.evaluate("() => window.conflictTiles.fetched")
+            assert 0 < len(fetched) < len(tiles)
+            shown = set(p.page.evaluate("() => window.conflictEvents.ids"))
+            inside = set(store.select(make_filter(), ["id"], bounds=(south, west, north, east))["id"].astype(str))
+            assert inside and inside <= shown  # every event of the view, and no more than its tiles hold
+            assert len(shown) == sum(len(json.loads((out / "tiles" / "10" / f"{k}.json").read_text())["id"])
+                                     for k in fetched)
+            assert p.blocked == []
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -400,6 +400,93 @@
     drawn();
 
   }
+  // A published site beyond a few thousand events (dashboard/layers.py TiledEvents): the grid of
+  // them all, and, wherever the view's tiles hold few enough events by the index's counts, those
+  // tiles fetched (each EventLayer's data for its events), joined, and drawn as the events layer.
+  function tiledEvents(map, opts) {
+    var cache = {}, seq = 0, grid = null, events = null, n = Math.pow(2, opts.z);
+    window.conflictTiles = {fetched: [], bytes: 0, mode: "grid"};
+    function tileX(lon) { return Math.min(n - 1, Math.max(0, Math.floor((lon + 180) / 360 * n))); }
+    function tileY(lat) {
+      var r = Math.max(-85.05, Math.min(85.05, lat)) * Math.PI / 180;
+      return Math.min(n - 1, Math.max(0, Math.floor((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2 * n)));
+    }
+    function inView() {
+      var b = map.getBounds(), keys = [], total = 0, span = 0;
+      var x0 = tileX(b.getWest()), x1 = tileX(b.getEast()), y0 = tileY(b.getNorth()), y1 = tileY(b.getSouth());
+      for (var x = x0; x <= x1; x++) {
+        for (var y = y0; y <= y1; y++) {
+          span++;
+          var k = x + "/" + y;
+          if (opts.counts[k]) { keys.push(k); total += opts.counts[k]; }
+        }
+      }
+      return {keys: keys, total: total, span: span};
+    }
+    function fetchTile(k) {
+      if (!cache[k]) {
+        cache[k] = fetch(opts.base + "/" + k + ".json").then(function(r) {
+          if (!r.ok) throw new Error(k + ": " + r.status);
+          return r.text();
+        }).then(function(t) {
+          window.conflictTiles.fetched.push(k);
+          window.conflictTiles.bytes += t.length;
+          return JSON.parse(t);
+        });
+        cache[k].catch(function() { delete cache[k]; });  // a failed tile is asked for again next time
+      }
+      return cache[k];
+    }
+    // Tiles' data joined into one: arrays end to end, each tile's popup tables appended and its
+    // codes (and region indices) moved past the tables before it.
+    function join(parts) {
+      if (parts.length === 1) return parts[0];
+      var out = {lat: [], lon: [], t: [], c: [], id: [], cur: [], u: [], rg: [],
+                 popup: {title: [], unc: [], fat: [], inj: [], cols: {}, dicts: {}},
+                 regions: {type: "FeatureCollection", features: []}};
+      var rows = 0;
+      parts.forEach(function(p) {
+        ["lat", "lon", "t", "c", "id", "cur", "u"].forEach(function(k) { Array.prototype.push.apply(out[k], p[k]); });
+        ["title", "unc", "fat", "inj"].forEach(function(k) { Array.prototype.push.apply(out.popup[k], p.popup[k]); });
+        var shift = out.regions.features.length;
+        p.rg.forEach(function(r) { out.rg.push(r < 0 ? r : r + shift); });
+        Array.prototype.push.apply(out.regions.features, p.regions.features);
+        Object.keys(p.popup.cols).forEach(function(name) {
+          var col = out.popup.cols[name] || (out.popup.cols[name] = []);
+          var dict = out.popup.dicts[name] || (out.popup.dicts[name] = []), off = dict.length;
+          while (col.length < rows) col.push(-1);
+          p.popup.cols[name].forEach(function(k) { col.push(k < 0 ? k : k + off); });
+          Array.prototype.push.apply(dict, p.popup.dicts[name]);
+        });
+        rows += p.lat.length;
+      });
+      Object.keys(out.popup.cols).forEach(function(name) {
+        while (out.popup.cols[name].length < rows) out.popup.cols[name].push(-1);
+      });
+      return out;
+    }
+    function showGrid() {
+      if (events) { map.removeLayer(events); events = null; }
+      if (!grid) { grid = L.featureGroup().addTo(map); aggregateLayer(grid, map, opts.gridOpts); }
+      window.conflictTiles.mode = "grid";
+    }
+    function update() {
+      var view = inView(), mine = ++seq;
+      if (!view.total || view.total > opts.limit || view.span > opts.maxTiles) { showGrid(); return; }
+      Promise.all(view.keys.map(fetchTile)).then(function(parts) {
+        if (mine !== seq) return;  // the view moved on while these came
+        if (grid) { map.removeLayer(grid); grid = null; }
+        if (events) map.removeLayer(events);
+        events = L.featureGroup().addTo(map);
+        eventLayer(events, map, Object.assign({}, opts.eventOpts, {data: join(parts)}));
+        window.conflictTiles.mode = "events";
+      }, function() { if (mine === seq) showGrid(); });  // a tile that cannot be fetched: the grid stays
+    }
+    map.on("moveend", update);
+    showGrid();
+    map.whenReady(update);
+  }
+
   // Every legend of the map: a button folds it away; it starts folded wherever, open, it would cover
   // more than a fifth of the map (a phone, a short frame), measured, not guessed from the width; and
   // it steps aside while a popup is open, coming back after. opts: position, className, title, html.
@@ -592,6 +679,15 @@
   // replaceState; written again when Streamlit rewrites the URL from its own copy of the query.
   function viewInUrl(map, opts) {
     var timer = null;
+    // A published site opens a link's view=LAT,LON,ZOOM itself (the dashboard sets it in Python).
+    if (!window.Streamlit) {
+      try {
+        var asked = (new URLSearchParams(window.location.search).get("view") || "").split(",").map(Number);
+        if (asked.length === 3 && asked.every(isFinite) && Math.abs(asked[0]) <= 85) {
+          map.setView([asked[0], asked[1]], Math.max(3, Math.min(14, Math.round(asked[2]))));
+        }
+      } catch (e) { /* no view asked */ }
+    }
     function write() {
       try {
         if (!map._loaded) return;
@@ -848,5 +944,5 @@
     apply();
   }
 
-  window.ceMap = {filterPanel: filterPanel, areaTool: areaTool, measureTool: measureTool, eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
+  window.ceMap = {filterPanel: filterPanel, areaTool: areaTool, measureTool: measureTool, eventLayer: eventLayer, controlLayer: controlLayer, aggregateLayer: aggregateLayer, tiledEvents: tiledEvents, legend: legend, placeLabels: placeLabels, tileFailureNotice: tileFailureNotice, staticGeoJson: staticGeoJson, viewInUrl: viewInUrl};
 })();
