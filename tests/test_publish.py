@@ -228,3 +228,68 @@ def test_a_site_beyond_the_drawing_limit_fetches_only_the_tiles_of_its_view(tmp_
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_site_of_the_catalogue_and_real_ucdp_rows_filters_clicks_and_exports_like_the_cli(tmp_path, browser):
+    """The catalogue, a hostile record among it, and a real UCDP extract, published and served: a
+    link's region and dates show the store's events for them; a real click on a marker opens its
+    popup; hostile text anywhere (title, claimant, notes, the page's own title) stays text; the
+    download is `events export` of the same filter."""
+    import shutil as sh
+
+    from tests.test_browser import HOSTILE_ID
+    from tests.conftest import record, write_record
+
+    real = ROOT.parent / "shared" / "data" / "real" / "ucdp_ged251_ukraine_2022_2024_sample2000_21col.csv"
+    if not real.exists():
+        pytest.skip(f"no UCDP extract at {real}")
+    catalog, data = tmp_path / "catalog", tmp_path / "data"
+    sh.copytree(SEED_CATALOG, catalog)
+    write_record(catalog, record(
+        id=HOSTILE_ID, title="<img src=x onerror=\"window.__pwned=1;alert(1)\">",
+        notes="${alert(1)} `backtick` \\ <b>bold?</b> </script><script>window.__pwned=2</script>",
+        location={"name": "Pokrovsk", "country": "UA", "admin1": "Donetsk Oblast"},
+        claim={"status": "disputed", "by": "<svg onload=alert(4)>"}))
+    base_args = ("-m", "events", "--catalog", str(catalog), "--data", str(data))
+    assert run_cli(*base_args, "import", "--format", "ucdp", str(real), "--dataset", "ged").returncode == 0
+    out = tmp_path / "site"
+    got = run_cli(*base_args, "publish", "--out", str(out), "--title", "<script>window.__pwned=3</script> map")
+    assert got.returncode == 0, got.stderr
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    keys = ("--region", "Donetsk Oblast", "--from", "2024-06-01", "--to", "2025-01-31")
+    cli = run_cli(*base_args, "export", "--format", "geojson", "--out", "-", *keys, binary=True)
+    expected = sorted(f["properties"]["id"] for f in json.loads(cli.stdout)["features"])
+    assert HOSTILE_ID in expected and any(i.startswith("ucdp-") for i in expected), expected[:5]
+    try:
+        with Page(browser, width=1440, height=900) as p:
+            p.page.goto(site + "?region=Donetsk+Oblast&from=2024-06-01&to=2025-01-31")
+            p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.filter", timeout=30_000)
+            assert sorted(p.page.evaluate("() => window.conflictEvents.ids")) == expected
+            assert p.page.title() == "<script>window.__pwned=3</script> map"
+            # a real click on the hostile record's marker, once it stands alone on the map
+            box = p.page.evaluate("""(id) => new Promise((done) => {
+                const ce = window.conflictEvents, m = ce.byId[id];
+                ce.cluster.zoomToShowLayer(m, () => setTimeout(() => {
+                    const r = m._icon.getBoundingClientRect(); done([r.x + r.width / 2, r.y + r.height / 2]); }, 500));
+            })""", HOSTILE_ID)
+            p.page.mouse.click(*box)
+            p.page.wait_for_selector(".leaflet-popup-content .ce-title", timeout=15_000)
+            p.page.click(".leaflet-popup-content details.ce-more summary")
+            text = p.page.inner_text(".leaflet-popup-content")
+            assert '<img src=x onerror="window.__pwned=1;alert(1)">' in text and "<svg onload=alert(4)>" in text
+            assert "</script><script>window.__pwned=2</script>" in text
+            assert p.page.evaluate("() => document.querySelectorAll('.leaflet-popup-content img, "
+                                   ".leaflet-popup-content svg, .leaflet-popup-content script').length") == 0
+            with p.page.expect_download() as got_geojson:
+                p.page.click(".ce-downloads button[data-fmt=geojson]")
+            features = json.loads(Path(got_geojson.value.path()).read_text())["features"]
+            assert sorted(f["properties"]["id"] for f in features) == expected
+            p.page.wait_for_timeout(300)
+            assert p.dialogs == [] and p.page.evaluate("() => window.__pwned") is None
+            assert p.blocked == []
+    finally:
+        server.shutdown()
+        server.server_close()
