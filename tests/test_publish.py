@@ -113,6 +113,22 @@ def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_p
             url = urlparse(p.page.url).query
             assert parse_qs(url)["region"] == ["Zaporizhzhia Oblast"]
             assert sorted(p.page.evaluate("() => window.conflictEvents.ids")) == want(url) != []
+            # the timeline: its bars count the events the other filters keep; a drag across its right
+            # half chooses those dates, in the URL and on the map
+            p.page.goto(base)
+            p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.filter", timeout=20_000)
+            bars = p.page.evaluate("() => Array.from(document.querySelectorAll('.ce-timeline rect.ce-bar'))"
+                                   ".map(r => +r.getAttribute('data-n'))")
+            assert sum(bars) == len(want("")) and len(bars) > 1
+            box = p.page.locator(".ce-timeline svg").bounding_box()
+            p.page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + 20)
+            p.page.mouse.down()
+            p.page.mouse.move(box["x"] + box["width"] - 2, box["y"] + 20)
+            p.page.mouse.up()
+            url = urlparse(p.page.url).query
+            assert parse_qs(url)["from"] and parse_qs(url)["to"]
+            shown = sorted(p.page.evaluate("() => window.conflictEvents.ids"))
+            assert shown == want(url) and 0 < len(shown) < len(want(""))
             # what the reader sees, downloaded: the same ids as `events export` for the same keys
             p.page.goto(f"{base}?region=Donetsk+Oblast&from=2025-01-06")
             p.page.wait_for_function("() => window.conflictEvents && window.conflictEvents.filter", timeout=20_000)

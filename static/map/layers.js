@@ -861,6 +861,67 @@
     });
   }
 
+  // The published site's timeline: events per day, week or month (whichever gives at most 60
+  // bars) of the events every other filter keeps, the chosen dates dark; dragging across it
+  // chooses the dates (chosen(from, to) is told), a double-click takes them all again.
+  function timelineIn(box, dates, keep, state, chosen) {
+    var DAY = 86400000, NS = "http://www.w3.org/2000/svg", W = 220, H = 48;
+    function day(iso) { return Math.floor(Date.parse(iso + "T00:00:00Z") / DAY); }
+    function iso(d) { return new Date(d * DAY).toISOString().slice(0, 10); }
+    var lo = Infinity, hi = -Infinity;
+    dates.forEach(function(p) { lo = Math.min(lo, day(p[0])); hi = Math.max(hi, day(p[1] || p[0])); });
+    if (!isFinite(lo)) return null;
+    var span = hi - lo + 1, width = span <= 60 ? 1 : span <= 420 ? 7 : span <= 1800 ? 30 : Math.ceil(span / 60);
+    var bins = Math.ceil(span / width), svg = document.createElementNS(NS, "svg"), drag = null;
+    svg.setAttribute("width", W); svg.setAttribute("height", H + 14); svg.setAttribute("role", "img");
+    box.appendChild(svg);
+    function binAt(ev) {
+      var r = svg.getBoundingClientRect();
+      return Math.max(0, Math.min(bins - 1, Math.floor((ev.clientX - r.left) / W * bins)));
+    }
+    function draw() {
+      var counts = new Array(bins).fill(0), max = 1;
+      for (var i = 0; i < dates.length; i++) {
+        if (keep(i, true)) counts[Math.floor((day(dates[i][0]) - lo) / width)]++;
+      }
+      counts.forEach(function(c) { max = Math.max(max, c); });
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      var bw = W / bins, from = state.from ? day(state.from) : -Infinity, to = state.to ? day(state.to) : Infinity;
+      var a = drag ? Math.min(drag[0], drag[1]) : -1, b = drag ? Math.max(drag[0], drag[1]) : -1;
+      counts.forEach(function(c, k) {
+        var start = lo + k * width, end = start + width - 1, rect = document.createElementNS(NS, "rect");
+        var on = drag ? k >= a && k <= b : end >= from && start <= to;
+        var h = c ? Math.max(2, Math.round(H * c / max)) : 0;
+        rect.setAttribute("x", (k * bw).toFixed(1)); rect.setAttribute("width", Math.max(1, bw - 1).toFixed(1));
+        rect.setAttribute("y", H - h); rect.setAttribute("height", h);
+        rect.setAttribute("class", "ce-bar" + (on ? " ce-bar-on" : ""));
+        rect.setAttribute("data-n", c);
+        var tip = document.createElementNS(NS, "title");
+        tip.textContent = iso(start) + (width > 1 ? " – " + iso(end) : "") + ": " + c.toLocaleString() + " events";
+        rect.appendChild(tip);
+        svg.appendChild(rect);
+      });
+      [[0, "start", iso(lo)], [W, "end", iso(hi)]].forEach(function(t) {
+        var label = document.createElementNS(NS, "text");
+        label.setAttribute("x", t[0]); label.setAttribute("y", H + 12); label.setAttribute("text-anchor", t[1]);
+        label.textContent = t[2];
+        svg.appendChild(label);
+      });
+      svg.setAttribute("aria-label", "Timeline from " + iso(lo) + " to " + iso(hi));
+    }
+    L.DomEvent.on(svg, "mousedown", function(ev) { L.DomEvent.preventDefault(ev); drag = [binAt(ev), binAt(ev)]; draw(); });
+    L.DomEvent.on(svg, "mousemove", function(ev) { if (drag) { drag[1] = binAt(ev); draw(); } });
+    L.DomEvent.on(document, "mouseup", function() {
+      if (!drag) return;
+      var a = Math.min(drag[0], drag[1]), b = Math.max(drag[0], drag[1]);
+      drag = null;
+      chosen(iso(Math.max(lo, lo + a * width)), iso(Math.min(hi, lo + (b + 1) * width - 1)));
+    });
+    L.DomEvent.on(svg, "dblclick", function() { drag = null; chosen("", ""); });
+    draw();
+    return {draw: draw};
+  }
+
   function filterPanel(map, opts) {
     var ce = window.conflictEvents, params = new URLSearchParams(window.location.search);
     function many(key) {
@@ -884,11 +945,11 @@
     }
     var regionWanted = regionEntries(state.region);
     var area = parseArea((params.get("area") || "").replace(/\s+/g, ""));
-    function keep(i) {
+    function keep(i, anyDate) {
       if (area && !area(ce.data.lat[i], ce.data.lon[i])) return false;
       var start = opts.dates[i][0], end = opts.dates[i][1] || start;
-      if (state.from && end < state.from) return false;
-      if (state.to && start > state.to) return false;
+      if (!anyDate && state.from && end < state.from) return false;
+      if (!anyDate && state.to && start > state.to) return false;
       var type = ce.typeNames[ce.data.t[i]], claim = ce.claimNames[ce.data.c[i]];
       if (state.type.length && state.type.indexOf(type) < 0 && state.type.indexOf(opts.sub[i]) < 0) return false;
       if (state.claim.length && state.claim.indexOf(claim) < 0) return false;
@@ -906,7 +967,9 @@
       window.history.replaceState(window.history.state, "", u.toString());
       var n = document.querySelector(".ce-filter-count");
       if (n) n.textContent = ce.count.toLocaleString() + " of " + ce.data.id.length.toLocaleString() + " events";
+      if (timeline) timeline.draw();
     }
+    var timeline = null;
     function options(values, chosen) {
       return '<option value="">any</option>' + values.map(function(v) {
         return '<option' + (chosen.indexOf(v) >= 0 ? ' selected' : '') + '>' + v + '</option>'; }).join("");
@@ -921,12 +984,20 @@
         '<label>Region <select name="region">' + options(opts.regionKeys.map(function(r) { return r.label; }),
                                                             state.region) + '</select></label>' +
         '<label>Text <input type="search" name="q"></label><div class="ce-filter-count"></div>' +
+        '<div class="ce-timeline" title="Events per period; drag across it to choose the dates, double-click for all">' +
+        '</div>' +
         (opts.source ? '<div class="ce-downloads">Download what is shown: <button type="button" data-fmt="geojson">' +
          'GeoJSON</button> <button type="button" data-fmt="csv">CSV</button></div>' : "");
       div.querySelectorAll(".ce-downloads button").forEach(function(b) {
         L.DomEvent.on(b, "click", function() { downloadShown(b.getAttribute("data-fmt"), opts.source); });
       });
       ["from", "to", "q"].forEach(function(k) { div.querySelector('[name="' + k + '"]').value = state[k]; });  // text, never HTML
+      timeline = timelineIn(div.querySelector(".ce-timeline"), opts.dates, keep, state, function(from, to) {
+        state.from = from; state.to = to;
+        div.querySelector('[name="from"]').value = from;
+        div.querySelector('[name="to"]').value = to;
+        apply();
+      });
       div.querySelectorAll("input, select").forEach(function(el) {
         L.DomEvent.on(el, "change input", function() {
           var v = el.value.trim();
