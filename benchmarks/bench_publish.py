@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 VIEWS = {"country zoom (the site's opening view)": "",
          "zoom 10 over Pokrovsk (the densest front)": "?view=48.28,37.18,10",
-         "zoom 10 over Sumy": "?view=50.91,34.80,10"}
+         "zoom 10 over Sumy": "?view=50.91,34.80,10",
+         "zoom 13 in Pokrovsk": "?view=48.28,37.18,13",
+         "zoom 12 over Sumy": "?view=50.91,34.80,12"}
 
 
 def size_of(path: Path) -> int:
@@ -132,7 +134,7 @@ def main(argv=None) -> None:
                 seen[name] = got
                 print(f"  {name}: {got['bytes'] / 1e6:.2f} MB in {len(got['urls'])} requests "
                       f"({got['tiles']} event tiles), map drawn in {got['seconds']:.1f} s as "
-                      f"{'events' if got['mode'] == 'events' else 'grid cells'}"
+                      f"{ {'events': 'events', 'cells': 'the small cells of its cell tiles'}.get(got['mode'], 'the whole grid')}"
                       + (f" ({got['events']:,} events)" if got["mode"] == "events" else ""))
             city = next(v for v in seen.values() if v["mode"] == "events") if any(
                 v["mode"] == "events" for v in seen.values()) else list(seen.values())[-1]

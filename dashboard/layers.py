@@ -219,11 +219,11 @@ class MeasureTool(MapCall):
 
 
 class TiledEvents(JSCSSMixin, MapCall):
-    """A published site's events beyond MAX_FEATURES: the grid of all of them, and, wherever the
-    view holds few enough (by the tile index's counts), the events themselves, fetched as the
-    tiles of the view (EventLayer's data, one file per tile, written by events/publish.py).
-    opts: z (the tiles' zoom), counts {"x/y": events}, base (the tiles' folder), limit (most
-    events drawn), maxTiles (most tiles fetched for one view), grid (AggregateLayer's data)."""
+    """A published site's events beyond MAX_FEATURES (events/tiles.py writes the files): the
+    events of the view, fetched as the event tiles that hold it, wherever those hold few enough;
+    else, zoomed in, the small fixed cells of the view's cell tiles; else the grid of them all.
+    opts: counts {"Z/X/Y": events} (the event tiles), base (their folder), maxTiles, limit (most
+    events drawn), cells {z, tiles, dlat, dlon, cell_deg, maxTiles}, grid (AggregateLayer's data)."""
 
     function = "tiledEvents"
 

@@ -21,10 +21,6 @@ from events.filters import Filter, make_filter, to_query
 from events.licences import of_manifest
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-# The event tiles' zoom (about 39 x 26 km at 48° N): measured on 1,000,000 synthetic events, half of
-# the tiles hold under 650 events, and a view at zoom 10 touches some 24 of them.
-TILE_ZOOM = 10
-MAX_TILES_PER_VIEW = 64  # beyond this many tiles in view, the grid (a wide view would fetch hundreds)
 BASE_ATTRIBUTION = ["Boundaries: Natural Earth (public domain)", "Places: GeoNames (CC BY 4.0)",
                     "Rivers, lakes: GSHHG (LGPL-3.0)"]
 
@@ -55,7 +51,7 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
                                            "(--i-have-permission)"} if not lic["redistributable"] else {}),
                          "version": (m or {}).get("imported_at") or (m or {}).get("source_sha256")})
     shutil.rmtree(out / "tiles", ignore_errors=True)  # a site published here before: its tiles go
-    tiles = _write_tiles(store, f, out / "tiles" / str(TILE_ZOOM)) if store.count(f) > MAX_FEATURES else None
+    tiles = _write_tiles(store, f, out / "tiles") if store.count(f) > MAX_FEATURES else None
     html = page_html(store, f, published=True, tiles=tiles).replace("/app/static/", "static/")
     html = html.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
     html = html.replace("</body>", _credits(datasets) + "\n</body>", 1)
@@ -79,43 +75,20 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
                 "attribution": [f"{d['dataset']}: {d['source']} ({d['licence']})" for d in datasets]
                 + BASE_ATTRIBUTION,
                 "files": {"map": "index.html", "events": "events.geojson",
-                          **({"tiles": f"tiles/{tiles['z']}/{{x}}/{{y}}.json"} if tiles else {})}}
+                          **({"tiles": "tiles/index.json"} if tiles else {})}}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
 
 
 def _write_tiles(store, f: Filter, folder: Path) -> dict:
-    """The filtered events cut into web-map tiles at TILE_ZOOM, each file the events layer's own
-    data (dashboard/mapview.layer_data) of the events inside it, so that a reader's browser fetches
-    only the tiles of its view; returns what the page needs to find them (TiledEvents' opts).
-    Tiles rather than FlatGeobuf or PMTiles: plain files any server or CDN serves and caches, no
-    range requests and no decoder to vendor, and the layer draws them as they are."""
-    import numpy as np
-
-    from dashboard.mapview import layer_data, layer_rows
-    from events.atomic import write_bytes_atomic
+    """The filtered events as the tiles a reader's browser fetches by view (events/tiles.py)."""
+    from dashboard.mapview import layer_rows
     from events.columns import plain
     from events.related import index
+    from events.tiles import write_tiles
 
     links = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
-    rows = plain(layer_rows(store, f))  # categoricals to text once, not once per tile
-    n = 2 ** TILE_ZOOM
-    lat = np.clip(rows["lat"].to_numpy(np.float64), -85.05, 85.05)
-    x = np.clip(np.floor((rows["lon"].to_numpy(np.float64) + 180) / 360 * n), 0, n - 1).astype(np.int64)
-    y = np.clip(np.floor((1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n), 0, n - 1).astype(np.int64)
-    key = x * n + y
-    order = np.argsort(key, kind="stable")  # the store's order within each tile
-    keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
-    index_counts = {}
-    for k, start, count in zip(keys.tolist(), starts.tolist(), counts.tolist()):
-        tx, ty = divmod(k, n)
-        payload = layer_data(rows.iloc[order[start:start + count]], links)
-        payload["cur"] = [False] * count  # no dashboard behind the site: no Edit links
-        target = folder / str(tx) / f"{ty}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(target, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        index_counts[f"{tx}/{ty}"] = count
-    return {"z": TILE_ZOOM, "counts": index_counts, "base": f"tiles/{TILE_ZOOM}", "maxTiles": MAX_TILES_PER_VIEW}
+    return write_tiles(plain(layer_rows(store, f)), links, folder)  # categoricals to text once, not per tile
 
 
 def _credits(datasets: list[dict]) -> str:

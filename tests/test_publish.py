@@ -211,10 +211,13 @@ def test_a_site_beyond_the_drawing_limit_fetches_only_the_tiles_of_its_view(tmp_
     got = run_cli("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(data), "publish", "--out", str(out))
     assert got.returncode == 0, got.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["files"]["tiles"] == "tiles/10/{x}/{y}.json"
-    tiles = sorted((out / "tiles" / "10").glob("*/*.json"))
-    in_tiles = sum(len(json.loads(t.read_text())["id"]) for t in tiles)
-    assert in_tiles == manifest["events"] > MAX_FEATURES  # every event in exactly one tile
+    assert manifest["files"]["tiles"] == "tiles/index.json"
+    index = json.loads((out / "tiles" / "index.json").read_text())
+    tiles = index["events"]["counts"]
+    assert sum(len(json.loads((out / "tiles" / f"{k}.json").read_text())["id"]) for k in tiles) \
+        == sum(tiles.values()) == manifest["events"] > MAX_FEATURES  # every event in exactly one tile
+    cells = [json.loads((out / "tiles" / "cells" / f"{k}.json").read_text()) for k in index["cells"]["tiles"]]
+    assert sum(sum(c["n"]) for c in cells) == manifest["events"]  # and in exactly one cell
     store = open_storage(None, SEED_CATALOG, data)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
@@ -234,12 +237,18 @@ def test_a_site_beyond_the_drawing_limit_fetches_only_the_tiles_of_its_view(tmp_
                 "() => { const b = window.conflictEvents.cluster._map.getBounds();"
                 " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }")
             fetched = p.page.evaluate("() => window.conflictTiles.fetched")
-            assert 0 < len(fetched) < len(tiles)
+            assert 0 < len(fetched) < len(tiles) and all(k in tiles for k in fetched)
             shown = set(p.page.evaluate("() => window.conflictEvents.ids"))
             inside = set(store.select(make_filter(), ["id"], bounds=(south, west, north, east))["id"].astype(str))
             assert inside and inside <= shown  # every event of the view, and no more than its tiles hold
-            assert len(shown) == sum(len(json.loads((out / "tiles" / "10" / f"{k}.json").read_text())["id"])
-                                     for k in fetched)
+            assert len(shown) == sum(tiles[k] for k in fetched)
+            # zoomed out over the busy synthetic front: the small cells of the view's cell tiles
+            p.page.goto(base + "?view=48.28,37.18,8")
+            p.page.wait_for_function("() => window.conflictTiles.mode === 'cells'", timeout=20_000)
+            fetched = p.page.evaluate("() => window.conflictTiles.fetched")
+            assert fetched and all(k.startswith("cells/") for k in fetched)
+            assert p.page.evaluate("() => window.conflictEvents.cellSum") == sum(
+                sum(json.loads((out / "tiles" / f"{k}.json").read_text())["n"]) for k in fetched)
             assert p.blocked == []
     finally:
         server.shutdown()

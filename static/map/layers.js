@@ -400,42 +400,39 @@
     drawn();
 
   }
-  // A published site beyond a few thousand events (dashboard/layers.py TiledEvents): the grid of
-  // them all, and, wherever the view's tiles hold few enough events by the index's counts, those
-  // tiles fetched (each EventLayer's data for its events), joined, and drawn as the events layer.
+  // A published site beyond a few thousand events (dashboard/layers.py TiledEvents, events/tiles.py):
+  // wherever the event tiles of the view hold few enough events by the index's counts, those
+  // tiles fetched (each the events layer's data), joined, and drawn as the events layer; else,
+  // zoomed in, the fixed small cells of the view's cell tiles; else the grid of them all.
   function tiledEvents(map, opts) {
-    var cache = {}, seq = 0, grid = null, events = null, n = Math.pow(2, opts.z);
+    var cache = {}, seq = 0, grid = null, gridKey = null, events = null, cells = opts.cells;
     window.conflictTiles = {fetched: [], bytes: 0, mode: "grid"};
-    function tileX(lon) { return Math.min(n - 1, Math.max(0, Math.floor((lon + 180) / 360 * n))); }
-    function tileY(lat) {
+    function tileLat(y, n) { var r = Math.PI * (1 - 2 * y / n); return 180 / Math.PI * Math.atan(Math.sinh(r)); }
+    function tileX(lon, n) { return Math.min(n - 1, Math.max(0, Math.floor((lon + 180) / 360 * n))); }
+    function tileY(lat, n) {
       var r = Math.max(-85.05, Math.min(85.05, lat)) * Math.PI / 180;
       return Math.min(n - 1, Math.max(0, Math.floor((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2 * n)));
     }
-    function inView() {
-      var b = map.getBounds(), keys = [], total = 0, span = 0;
-      var x0 = tileX(b.getWest()), x1 = tileX(b.getEast()), y0 = tileY(b.getNorth()), y1 = tileY(b.getSouth());
-      for (var x = x0; x <= x1; x++) {
-        for (var y = y0; y <= y1; y++) {
-          span++;
-          var k = x + "/" + y;
-          if (opts.counts[k]) { keys.push(k); total += opts.counts[k]; }
-        }
-      }
-      return {keys: keys, total: total, span: span};
-    }
-    function fetchTile(k) {
-      if (!cache[k]) {
-        cache[k] = fetch(opts.base + "/" + k + ".json").then(function(r) {
-          if (!r.ok) throw new Error(k + ": " + r.status);
+    var leaves = Object.keys(opts.counts).map(function(k) {
+      var p = k.split("/").map(Number), n = Math.pow(2, p[0]);
+      return {key: k, n: opts.counts[k], west: p[1] / n * 360 - 180, east: (p[1] + 1) / n * 360 - 180,
+              north: tileLat(p[2], n), south: tileLat(p[2] + 1, n)};
+    });
+    var cellTiles = {};
+    cells.tiles.forEach(function(k) { cellTiles[k] = true; });
+    function fetchJson(path) {
+      if (!cache[path]) {
+        cache[path] = fetch(opts.base + "/" + path + ".json").then(function(r) {
+          if (!r.ok) throw new Error(path + ": " + r.status);
           return r.text();
         }).then(function(t) {
-          window.conflictTiles.fetched.push(k);
+          window.conflictTiles.fetched.push(path);
           window.conflictTiles.bytes += t.length;
           return JSON.parse(t);
         });
-        cache[k].catch(function() { delete cache[k]; });  // a failed tile is asked for again next time
+        cache[path].catch(function() { delete cache[path]; });  // a failed tile is asked for again next time
       }
-      return cache[k];
+      return cache[path];
     }
     // Tiles' data joined into one: arrays end to end, each tile's popup tables appended and its
     // codes (and region indices) moved past the tables before it.
@@ -465,25 +462,56 @@
       });
       return out;
     }
-    function showGrid() {
+    function joinCells(parts) {
+      var out = {south: [], west: [], n: [], t: [], types: [], cl: [], dlat: cells.dlat, dlon: cells.dlon,
+                 cell_deg: cells.cell_deg, claimed: opts.gridOpts.data.claimed, filtered: opts.gridOpts.data.filtered};
+      parts.forEach(function(p) {
+        ["south", "west", "n", "t", "types", "cl"].forEach(function(k) { Array.prototype.push.apply(out[k], p[k]); });
+      });
+      out.total = out.n.reduce(function(a, b) { return a + b; }, 0);
+      return out;
+    }
+    function showGrid(key, data) {  // key: which grid (the whole site's, or these cell tiles')
       if (events) { map.removeLayer(events); events = null; }
-      if (!grid) { grid = L.featureGroup().addTo(map); aggregateLayer(grid, map, opts.gridOpts); }
-      window.conflictTiles.mode = "grid";
+      if (grid && gridKey !== key) { map.removeLayer(grid); grid = null; }
+      if (!grid) {
+        grid = L.featureGroup().addTo(map);
+        gridKey = key;
+        aggregateLayer(grid, map, Object.assign({}, opts.gridOpts, {data: data}));
+      }
+      window.conflictTiles.mode = key === "all" ? "grid" : "cells";
     }
     function update() {
-      var view = inView(), mine = ++seq;
-      if (!view.total || view.total > opts.limit || view.span > opts.maxTiles) { showGrid(); return; }
-      Promise.all(view.keys.map(fetchTile)).then(function(parts) {
-        if (mine !== seq) return;  // the view moved on while these came
-        if (grid) { map.removeLayer(grid); grid = null; }
-        if (events) map.removeLayer(events);
-        events = L.featureGroup().addTo(map);
-        eventLayer(events, map, Object.assign({}, opts.eventOpts, {data: join(parts)}));
-        window.conflictTiles.mode = "events";
-      }, function() { if (mine === seq) showGrid(); });  // a tile that cannot be fetched: the grid stays
+      var b = map.getBounds(), mine = ++seq, total = 0, wanted = [];
+      leaves.forEach(function(l) {
+        if (l.east > b.getWest() && l.west < b.getEast() && l.north > b.getSouth() && l.south < b.getNorth()) {
+          wanted.push(l.key);
+          total += l.n;
+        }
+      });
+      if (total && total <= opts.limit && wanted.length <= opts.maxTiles) {
+        Promise.all(wanted.map(fetchJson)).then(function(parts) {
+          if (mine !== seq) return;  // the view moved on while these came
+          if (grid) { map.removeLayer(grid); grid = null; gridKey = null; }
+          if (events) map.removeLayer(events);
+          events = L.featureGroup().addTo(map);
+          eventLayer(events, map, Object.assign({}, opts.eventOpts, {data: join(parts)}));
+          window.conflictTiles.mode = "events";
+        }, function() { if (mine === seq) showGrid("all", opts.gridOpts.data); });  // a tile that cannot be had
+        return;
+      }
+      var n = Math.pow(2, cells.z), pad = cells.dlon, near = [];
+      var x0 = tileX(b.getWest() - pad, n), x1 = tileX(b.getEast() + pad, n);
+      var y0 = tileY(b.getNorth() + pad, n), y1 = tileY(b.getSouth() - pad, n);
+      if ((x1 - x0 + 1) * (y1 - y0 + 1) > cells.maxTiles) { showGrid("all", opts.gridOpts.data); return; }
+      for (var x = x0; x <= x1; x++) for (var y = y0; y <= y1; y++) if (cellTiles[x + "/" + y]) near.push("cells/" + x + "/" + y);
+      if (!near.length) { showGrid("all", opts.gridOpts.data); return; }
+      Promise.all(near.map(fetchJson)).then(function(parts) {
+        if (mine === seq) showGrid(near.join(","), joinCells(parts));
+      }, function() { if (mine === seq) showGrid("all", opts.gridOpts.data); });
     }
     map.on("moveend", update);
-    showGrid();
+    showGrid("all", opts.gridOpts.data);
     map.whenReady(update);
   }
 

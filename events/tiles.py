@@ -1,0 +1,121 @@
+"""A published site's data beyond the drawing limit, as plain files a browser fetches by view.
+
+Two kinds, both under the site's `tiles/` folder, both indexed in the page (TiledEvents' opts):
+
+`tiles/index.json` lists both (a script or QGIS needs no page to find them).
+
+- Event tiles, `tiles/Z/X/Y.json`: each the map layer's own data (dashboard/mapview.layer_data:
+  markers and popups) for the events inside one web-map tile. Tiles start at EVENT_ZOOM and a
+  tile holding more than LEAF_EVENTS is cut into its four children, down to LEAF_ZOOM (a
+  quadtree), so that a view zoomed in on a busy city fetches a few small files, not one huge one.
+  The page draws events wherever the leaves of its view hold MAX_FEATURES or fewer.
+- Cell tiles, `tiles/cells/X/Y.json` at CELL_ZOOM: the grid (events.aggregate.grid_payload) of
+  fixed cells of CELL_DEG degrees (about 4 km), each cell in the tile of its centre, so
+  that a view too busy for markers shows cells of a few kilometres instead of the
+  whole site's coarse grid.
+
+Tiles rather than FlatGeobuf or PMTiles: plain files any server or CDN serves and caches, with
+no range requests and no decoder to vendor, and the map's layers draw them as they are.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+EVENT_ZOOM = 10  # about 39 x 26 km at 48° N
+LEAF_ZOOM = 14
+LEAF_EVENTS = 1500
+CELL_ZOOM = 8  # about 1.4 x 0.9 degrees at 48° N: a view at zoom 8 to 10 touches 4 to 24 of them
+CELL_DEG = 0.04  # cell height in degrees of latitude (about 4.4 km, 7 px at zoom 8, 29 px at zoom 10)
+MAX_TILES_PER_VIEW = 64  # beyond this many event tiles in view, cells (a wide view would fetch hundreds)
+MAX_CELL_TILES_PER_VIEW = 40  # beyond, the grid of the whole site (a view at zoom 7 or less)
+
+
+def tile_xy(lat: np.ndarray, lon: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
+    """Web-map (slippy) tile of each point at zoom z, as static/map/layers.js computes it."""
+    n = 2 ** z
+    lat = np.radians(np.clip(lat, -85.05, 85.05))
+    x = np.clip(np.floor((lon + 180) / 360 * n), 0, n - 1).astype(np.int64)
+    y = np.clip(np.floor((1 - np.arcsinh(np.tan(lat)) / np.pi) / 2 * n), 0, n - 1).astype(np.int64)
+    return x, y
+
+
+def leaves(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(z, x, y) of each point's leaf: its EVENT_ZOOM tile, cut into children while it holds more
+    than LEAF_EVENTS, down to LEAF_ZOOM (events at one point stay together whatever their number)."""
+    z = np.full(len(lat), EVENT_ZOOM, dtype=np.int64)
+    x, y = tile_xy(lat, lon, EVENT_ZOOM)
+    for level in range(EVENT_ZOOM, LEAF_ZOOM):
+        here = np.flatnonzero(z == level)
+        _, inv, counts = np.unique(x[here] * 2 ** level + y[here], return_inverse=True, return_counts=True)
+        split = here[counts[inv] > LEAF_EVENTS]
+        if not len(split):
+            break
+        z[split] = level + 1
+        x[split], y[split] = tile_xy(lat[split], lon[split], level + 1)
+    return z, x, y
+
+
+def write_event_tiles(rows, links: dict, folder: Path) -> dict[str, int]:
+    """One file per leaf under folder (Z/X/Y.json) with the layer data of its rows, in the rows'
+    own order; returns the index the page reads: {"Z/X/Y": events}."""
+    from dashboard.mapview import layer_data
+    from events.atomic import write_bytes_atomic
+
+    z, x, y = leaves(rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64))
+    key = (z << 58) | (x << 29) | y
+    order = np.argsort(key, kind="stable")
+    keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
+    index = {}
+    for k, start, count in zip(keys.tolist(), starts.tolist(), counts.tolist()):
+        name = f"{k >> 58}/{(k >> 29) & (2 ** 29 - 1)}/{k & (2 ** 29 - 1)}"
+        payload = layer_data(rows.iloc[order[start:start + count]], links)
+        payload["cur"] = [False] * count  # no dashboard behind the site: no Edit links
+        target = folder / f"{name}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(target, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        index[name] = count
+    return index
+
+
+def write_cell_tiles(rows, folder: Path) -> tuple[list[str], dict]:
+    """The fixed-size grid of the rows, one file per CELL_ZOOM tile (X/Y.json, the cells whose
+    centre lies in it: each cell in one file); returns the tiles written and the cells' size."""
+    from events.aggregate import ASPECT, CLAIMS, grid_payload, type_codes
+    from events.atomic import write_bytes_atomic
+
+    lat, lon = rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64)
+    ix, iy = np.floor(lon / (CELL_DEG / ASPECT)).astype(np.int64), np.floor(lat / CELL_DEG).astype(np.int64)
+    grid = grid_payload(ix, iy, type_codes(rows["event_type"]), np.ones(len(rows), dtype=np.int64), CELL_DEG,
+                        len(rows), rows["claim_status"].isin(CLAIMS).to_numpy(np.int64))
+    south, west = np.asarray(grid["south"]), np.asarray(grid["west"])
+    tx, ty = tile_xy(south + CELL_DEG / 2, west + CELL_DEG / ASPECT / 2, CELL_ZOOM)
+    key = tx * 2 ** CELL_ZOOM + ty
+    order = np.argsort(key, kind="stable")
+    keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
+    written = []
+    for k, start, count in zip(keys.tolist(), starts.tolist(), counts.tolist()):
+        pick = order[start:start + count]
+        part = {name: [grid[name][i] for i in pick] for name in ("south", "west", "n", "t", "types", "cl")}
+        name = f"{k // 2 ** CELL_ZOOM}/{k % 2 ** CELL_ZOOM}"
+        target = folder / f"{name}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(target, json.dumps(part, separators=(",", ":")).encode("utf-8"))
+        written.append(name)
+    return written, {"dlat": grid["dlat"], "dlon": grid["dlon"], "cell_deg": grid["cell_deg"]}
+
+
+def write_tiles(rows, links: dict, folder: Path) -> dict:
+    """Both kinds of tiles of the rows (every column the layer draws) under folder; returns what
+    the page needs to find them (dashboard/layers.py TiledEvents' opts, but the grid)."""
+    from events.atomic import write_bytes_atomic
+
+    counts = write_event_tiles(rows, links, folder)
+    cells, size = write_cell_tiles(rows, folder / "cells")
+    index = {"events": {"pattern": "{z}/{x}/{y}.json", "counts": counts},
+             "cells": {"pattern": "cells/{x}/{y}.json", "zoom": CELL_ZOOM, "tiles": cells, **size}}
+    write_bytes_atomic(folder / "index.json", json.dumps(index, separators=(",", ":")).encode("utf-8"))
+    return {"counts": counts, "base": folder.name, "maxTiles": MAX_TILES_PER_VIEW,
+            "cells": {"z": CELL_ZOOM, "tiles": cells, **size, "maxTiles": MAX_CELL_TILES_PER_VIEW}}
