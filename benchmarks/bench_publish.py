@@ -72,11 +72,12 @@ def open_in_browser(base: str, query: str) -> dict:
                                "document.querySelector('.leaflet-overlay-pane canvas'))", timeout=300_000)
         page.wait_for_timeout(1500)  # tiles asked for after the first draw (a moveend) count too
         drawn = time.perf_counter() - t
-        state = page.evaluate("() => [window.conflictTiles.mode, window.conflictTiles.fetched.length, "
-                              "window.conflictEvents.count]")
+        state = page.evaluate("() => [window.conflictTiles.mode, window.conflictTiles.fetched.filter("
+                              "k => !k.startsWith('cells/')).length, window.conflictTiles.fetched.filter("
+                              "k => k.startsWith('cells/')).length, window.conflictEvents.count]")
         browser.close()
     return {"seconds": drawn, "bytes": sum(fetched.values()), "urls": list(fetched), "mode": state[0],
-            "tiles": state[1], "events": state[2]}
+            "tiles": state[1], "cells": state[2], "events": state[3]}
 
 
 def readers_static(port: int, paths: list[str], n: int) -> dict:
@@ -118,13 +119,17 @@ def main(argv=None) -> None:
         from events.storage import open_storage
 
         site = Path(tmp) / "site"
+        import resource
+
         t = time.perf_counter()
         manifest = publish(open_storage(None, catalog, data), make_filter(), site, permitted=("synthetic",))  # ours
-        print(f"publish: {manifest['events']:,} events in {time.perf_counter() - t:.1f} s")
+        print(f"publish: {manifest['events']:,} events in {time.perf_counter() - t:.1f} s; peak memory "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
         tiles = site / "tiles"
         print(f"  index.html {size_of(site / 'index.html') / 1e6:.2f} MB; tiles {size_of(tiles) / 1e6:.0f} MB in "
               f"{sum(1 for _ in tiles.rglob('*.json')):,} files; events.geojson "
-              f"{size_of(site / 'events.geojson') / 1e6:.0f} MB; static {size_of(site / 'static') / 1e6:.0f} MB")
+              f"{size_of(site / 'events.geojson') / 1e6:.0f} MB ({size_of(site / 'events.geojson.gz') / 1e6:.0f} MB "
+              f"gzipped); static {size_of(site / 'static') / 1e6:.0f} MB")
         proc, port = static_server(site)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -133,17 +138,17 @@ def main(argv=None) -> None:
                 got = open_in_browser(base, query)
                 seen[name] = got
                 print(f"  {name}: {got['bytes'] / 1e6:.2f} MB in {len(got['urls'])} requests "
-                      f"({got['tiles']} event tiles), map drawn in {got['seconds']:.1f} s as "
+                      f"({got['tiles']} event tiles, {got['cells']} cell tiles), map drawn in {got['seconds']:.1f} s as "
                       f"{ {'events': 'events', 'cells': 'the small cells of its cell tiles'}.get(got['mode'], 'the whole grid')}"
                       + (f" ({got['events']:,} events)" if got["mode"] == "events" else ""))
-            city = next(v for v in seen.values() if v["mode"] == "events") if any(
-                v["mode"] == "events" for v in seen.values()) else list(seen.values())[-1]
+            shown = [k for k, v in seen.items() if v["mode"] == "events"] or list(seen)
+            city = seen[shown[0]]
             paths = [urlsplit(u).path + (f"?{urlsplit(u).query}" if urlsplit(u).query else "") for u in city["urls"]]
             for n in args.readers:
                 c0 = cpu_seconds(proc.pid)
                 r = readers_static(port, paths, n)
                 cpu = cpu_seconds(proc.pid) - c0
-                print(f"  {n} readers at once, static server (each the {len(paths)} requests of a zoom-10 view): "
+                print(f"  {n} readers at once, static server (each the {len(paths)} requests of the view '{shown[0]}'): "
                       f"server CPU {cpu:.2f} s = {cpu / n * 1000:.0f} ms per reader; each done in median "
                       f"{r['median_s']:.2f} s, slowest {r['slowest_s']:.2f} s")
         finally:
@@ -156,7 +161,7 @@ def main(argv=None) -> None:
         try:
             measure(dash.pid, port, 1, "")  # the first session loads the store
             for n in args.readers:
-                m = measure(dash.pid, port, n, "view=48.28,37.18,10")
+                m = measure(dash.pid, port, n, VIEWS[shown[0]].lstrip("?"))
                 print(f"  {n} sessions at once, dashboard (the same view; the script's run, no browser): server CPU "
                       f"{m['cpu_s']:.2f} s = {m['cpu_s'] / n * 1000:.0f} ms per reader; each done in median "
                       f"{m['median_s']:.2f} s, slowest {m['slowest_s']:.2f} s")

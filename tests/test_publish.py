@@ -35,6 +35,9 @@ def test_the_published_site_is_the_map_of_the_filter_and_loads_nothing_from_outs
     export = run_cli("-m", "events", "--catalog", str(SEED_CATALOG), "--data", str(tmp_path / "none"), "export",
                      "--format", "geojson", "--out", "-", "--region", "UA-14", binary=True)
     assert (out / "events.geojson").read_bytes() == export.stdout  # the read API: export's own bytes
+    import gzip
+
+    assert gzip.decompress((out / "events.geojson.gz").read_bytes()) == export.stdout  # and the same, gzipped
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["events"] == 4 and manifest["filter"] == {"region": ["UA-14"]}
     assert manifest["datasets"][0]["dataset"] == "curated" and "GeoNames (CC BY 4.0)" in " ".join(manifest["attribution"])
@@ -125,8 +128,9 @@ def test_the_sites_filters_run_in_the_browser_with_the_dashboards_url_keys(tmp_p
             p.page.mouse.down()
             p.page.mouse.move(box["x"] + box["width"] - 2, box["y"] + 20)
             p.page.mouse.up()
+            p.page.wait_for_function("() => new URLSearchParams(location.search).get('to')", timeout=5_000)
             url = urlparse(p.page.url).query
-            assert parse_qs(url)["from"] and parse_qs(url)["to"]
+            assert parse_qs(url).get("from") and parse_qs(url).get("to"), (url, box)
             shown = sorted(p.page.evaluate("() => window.conflictEvents.ids"))
             assert shown == want(url) and 0 < len(shown) < len(want(""))
             # what the reader sees, downloaded: the same ids as `events export` for the same keys
