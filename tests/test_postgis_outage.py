@@ -30,7 +30,8 @@ def crashable():
 
 @pytest.fixture(scope="module")
 def big_data(tmp_path_factory):
-    """Two versions of a 150,000-row ACLED-like dataset (a push of the second replaces the first)."""
+    """Two versions of a 60,000-row ACLED-like dataset (a push of the second replaces the first): long
+    enough a push for each of its phases to be caught (the watch looks every 10 ms)."""
     from benchmarks.synth import synthetic_events
     from events.export import acled_frame
 
@@ -40,7 +41,7 @@ def big_data(tmp_path_factory):
         data = root / f"data{seed}"
         data.mkdir()
         csv = root / f"big{seed}.csv"
-        acled_frame(synthetic_events(150_000, seed=seed)).to_csv(csv, index=False)
+        acled_frame(synthetic_events(60_000, seed=seed)).to_csv(csv, index=False)
         r = run_cli("-m", "events", "import", "--format", "acled", str(csv), "--dataset", "big",
                     env={"EVENTS_DATA": str(data)})
         assert r.returncode == 0, r.stderr
