@@ -120,6 +120,15 @@ def start(catalog: Path, data: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the dashboard did not start")
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """The server asked to end, then killed if it has not within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def measure(pid: int, port: int, sessions: int, query: str) -> dict:
     probe = HealthProbe(port)
     probe.start()
@@ -182,11 +191,7 @@ def main(argv=None) -> None:
             print(f"{len(distinct)} distinct views one after another: server CPU {cpu_seconds(pid) - c0:.2f} s; "
                   f"RSS {rss_mb(pid):,.0f} MB ({rss_mb(pid) - base:+.0f} MB against the baseline)")
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchmarks.bench_load import build_store, cpu_seconds, free_port, measure, start
+from benchmarks.bench_load import build_store, cpu_seconds, free_port, measure, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -152,8 +152,7 @@ def main(argv=None) -> None:
                       f"server CPU {cpu:.2f} s = {cpu / n * 1000:.0f} ms per reader; each done in median "
                       f"{r['median_s']:.2f} s, slowest {r['slowest_s']:.2f} s")
         finally:
-            proc.terminate()
-            proc.wait(10)
+            stop(proc)
         if args.no_dashboard:
             return
         port = free_port()
@@ -166,11 +165,7 @@ def main(argv=None) -> None:
                       f"{m['cpu_s']:.2f} s = {m['cpu_s'] / n * 1000:.0f} ms per reader; each done in median "
                       f"{m['median_s']:.2f} s, slowest {m['slowest_s']:.2f} s")
         finally:
-            dash.terminate()
-            try:
-                dash.wait(10)
-            except subprocess.TimeoutExpired:
-                dash.kill()
+            stop(dash)
 
 
 if __name__ == "__main__":
