@@ -189,8 +189,8 @@ def layer(store, f, bounds: tuple | None = None, count: int | None = None,
     else:
         bounds = None
     if count <= MAX_FEATURES:
-        return "events", layer_data(layer_rows(store, f, bounds), links), (f"{count:,} events, each drawn individually (overlapping ones "
-                                                   "clustered)."), count
+        return "events", layer_data(layer_rows(store, f, bounds), links), (
+            f"{count:,} events, each drawn individually (overlapping ones clustered)."), count
     data = store.grid(f, MAX_CELLS, bounds)
     s = store.summary(f)  # the grid's legend keeps the claims: how many of the filtered events are
     data = {**data, "claimed": s.claimed_or_disputed, "filtered": s.count}
@@ -351,9 +351,9 @@ def region_key(text: str) -> str:
 def page_html(store, f, *, published: bool = False, tiles: dict | None = None) -> str:
     """A standalone page of the map of a filter, built by the page's own route (layer, group_of)
     around the base map: for benchmarks, and the published site (events/publish.py: no area tool, no
-    Edit links, since no dashboard stands behind it). tiles: a published site's event tiles
-    (TiledEvents' z, counts, base), drawn where the view holds few enough events when the
-    filter holds more than MAX_FEATURES."""
+    Edit links, since no dashboard stands behind it). tiles: a published site's tiles
+    (events/tiles.py write_tiles: the event tiles' counts and folder, the cell tiles), drawn by
+    view when the filter holds more than MAX_FEATURES."""
     from events.related import index
 
     links = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from events.atomic import write_bytes_atomic
+
 EVENT_ZOOM = 10  # about 39 x 26 km at 48° N
 LEAF_ZOOM = 14
 LEAF_EVENTS = 1500
@@ -62,7 +64,6 @@ def write_event_tiles(rows, links: dict, folder: Path) -> dict[str, int]:
     """One file per leaf under folder (Z/X/Y.json) with the layer data of its rows, in the rows'
     own order; returns the index the page reads: {"Z/X/Y": events}."""
     from dashboard.mapview import layer_data
-    from events.atomic import write_bytes_atomic
 
     z, x, y = leaves(rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64))
     key = (z << 58) | (x << 29) | y
@@ -73,9 +74,7 @@ def write_event_tiles(rows, links: dict, folder: Path) -> dict[str, int]:
         name = f"{k >> 58}/{(k >> 29) & (2 ** 29 - 1)}/{k & (2 ** 29 - 1)}"
         payload = layer_data(rows.iloc[order[start:start + count]], links)
         payload["cur"] = [False] * count  # no dashboard behind the site: no Edit links
-        target = folder / f"{name}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(target, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        _write_json(folder / f"{name}.json", payload)
         index[name] = count
     return index
 
@@ -84,7 +83,6 @@ def write_cell_tiles(rows, folder: Path) -> tuple[list[str], dict]:
     """The fixed-size grid of the rows, one file per CELL_ZOOM tile (X/Y.json, the cells whose
     centre lies in it: each cell in one file); returns the tiles written and the cells' size."""
     from events.aggregate import ASPECT, CLAIMS, grid_payload, type_codes
-    from events.atomic import write_bytes_atomic
 
     lat, lon = rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64)
     ix, iy = np.floor(lon / (CELL_DEG / ASPECT)).astype(np.int64), np.floor(lat / CELL_DEG).astype(np.int64)
@@ -100,22 +98,23 @@ def write_cell_tiles(rows, folder: Path) -> tuple[list[str], dict]:
         pick = order[start:start + count]
         part = {name: [grid[name][i] for i in pick] for name in ("south", "west", "n", "t", "types", "cl")}
         name = f"{k // 2 ** CELL_ZOOM}/{k % 2 ** CELL_ZOOM}"
-        target = folder / f"{name}.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(target, json.dumps(part, separators=(",", ":")).encode("utf-8"))
+        _write_json(folder / f"{name}.json", part)
         written.append(name)
     return written, {"dlat": grid["dlat"], "dlon": grid["dlon"], "cell_deg": grid["cell_deg"]}
+
+
+def _write_json(target: Path, payload: dict) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(target, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def write_tiles(rows, links: dict, folder: Path) -> dict:
     """Both kinds of tiles of the rows (every column the layer draws) under folder; returns what
     the page needs to find them (dashboard/layers.py TiledEvents' opts, but the grid)."""
-    from events.atomic import write_bytes_atomic
-
     counts = write_event_tiles(rows, links, folder)
     cells, size = write_cell_tiles(rows, folder / "cells")
     index = {"events": {"pattern": "{z}/{x}/{y}.json", "counts": counts},
              "cells": {"pattern": "cells/{x}/{y}.json", "zoom": CELL_ZOOM, "tiles": cells, **size}}
-    write_bytes_atomic(folder / "index.json", json.dumps(index, separators=(",", ":")).encode("utf-8"))
+    _write_json(folder / "index.json", index)
     return {"counts": counts, "base": folder.name, "maxTiles": MAX_TILES_PER_VIEW,
             "cells": {"z": CELL_ZOOM, "tiles": cells, **size, "maxTiles": MAX_CELL_TILES_PER_VIEW}}
