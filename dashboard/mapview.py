@@ -26,7 +26,7 @@ from dashboard.popup import SHORT_QUOTE, popup_columns
 from dashboard.safe import text as safe_text
 from dashboard.style import CLAIM_ORDER, TYPE_ORDER
 from events.columns import plain
-from events.filters import SEARCHED, make_filter
+from events.filters import SEARCHED
 from events.territory.control import front_km
 
 # Above this many events, quotes in popups are shortened to keep the page light.
@@ -348,15 +348,14 @@ def region_key(text: str) -> str:
     return " ".join(w for w in t.split() if w not in ("oblast", "region", "krai", "province", "republic", "of", "the"))
 
 
-def page_html(store, f, *, published: bool = False, tiles: dict | None = None) -> str:
+def page_html(store, f, *, published: bool = False, tiles: dict | None = None, links: dict | None = None) -> str:
     """A standalone page of the map of a filter, built by the page's own route (layer, group_of)
     around the base map: for benchmarks, and the published site (events/publish.py: no area tool, no
     Edit links, since no dashboard stands behind it). tiles: a published site's tiles
     (events/tiles.py write_tiles: the event tiles' counts and folder, the cell tiles), drawn by
-    view when the filter holds more than MAX_FEATURES."""
-    from events.related import index
-
-    links = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
+    view when the filter holds more than MAX_FEATURES. links: store.links(), when the caller
+    has them already."""
+    links = store.links() if links is None else links
     kind, payload, _, _ = layer(store, f, links=links)
     if published and kind == "events":
         payload = {**payload, "cur": [False] * len(payload["cur"])}

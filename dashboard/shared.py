@@ -24,8 +24,7 @@ import pyarrow as pa
 import streamlit as st
 
 from dashboard import mapview
-from events.filters import Filter, make_filter
-from events.related import index
+from events.filters import Filter
 from events.storage.base import StoreFacts
 
 TABLE_ROWS = 2000
@@ -94,7 +93,7 @@ def map_layer(fingerprint: str, filter_key: tuple, bounds: tuple | None, _store,
 def relations(fingerprint: str, _store) -> dict:
     """Every curated event's links from both ends (events.related), once per store version."""
 
-    return index(_store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
+    return _store.links()
 
 
 @st.cache_resource(max_entries=VIEWS_KEPT, show_spinner=False)

@@ -222,10 +222,7 @@ def _undecided(store, out: pd.DataFrame) -> pd.DataFrame:
     """The candidates no curated record has a link for yet, at either end."""
     if out.empty:
         return out
-    from events.filters import make_filter  # deferred: filters imports the storage's vocabulary
-    from events.related import index
-
-    linked = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
+    linked = store.links()
     if not linked:
         return out
     pairs = pd.DataFrame([(a, x.other) for a, links in linked.items() for x in links], columns=["event_id", "match_id"])

@@ -52,8 +52,9 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
                                            "(--i-have-permission)"} if not lic["redistributable"] else {}),
                          "version": (m or {}).get("imported_at") or (m or {}).get("source_sha256")})
     shutil.rmtree(out / "tiles", ignore_errors=True)  # a site published here before: its tiles go
-    tiles = _write_tiles(store, f, out / "tiles") if store.count(f) > MAX_FEATURES else None
-    html = page_html(store, f, published=True, tiles=tiles).replace("/app/static/", "static/")
+    links = store.links()  # once, for the page's popups and the tiles'
+    tiles = _write_tiles(store, f, out / "tiles", links) if store.count(f) > MAX_FEATURES else None
+    html = page_html(store, f, published=True, tiles=tiles, links=links).replace("/app/static/", "static/")
     html = html.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
     html = html.replace("</body>", _credits(datasets) + "\n</body>", 1)
     for part in ("vendor", "map"):
@@ -85,14 +86,12 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
     return manifest
 
 
-def _write_tiles(store, f: Filter, folder: Path) -> dict:
+def _write_tiles(store, f: Filter, folder: Path, links: dict) -> dict:
     """The filtered events as the tiles a reader's browser fetches by view (events/tiles.py)."""
     from dashboard.mapview import layer_rows
     from events.columns import plain
-    from events.related import index
     from events.tiles import write_tiles
 
-    links = index(store.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"]))
     return write_tiles(plain(layer_rows(store, f)), links, folder)  # categoricals to text once, not per tile
 
 

@@ -290,11 +290,14 @@ class Storage(ABC):
         cached = getattr(self, "_corroborated", None)
         if cached is not None and cached[0] == fp:
             return cached[1]
-        frame = self.select(make_filter(datasets=["curated"], review=["all"]), ["id", "related"])
-        linked = {event for event, links in index(frame).items()
-                  if any(x.relation in SEEN_RELATIONS for x in links)}
+        linked = {event for event, links in self.links().items() if any(x.relation in SEEN_RELATIONS for x in links)}
         self._corroborated = (fp, linked)
         return linked
+
+    def links(self) -> dict:
+        """Every curated event's related links, from both ends (events.related.index): each link is
+        stated by a curated record, so a dataset row a claim links to has its links here too."""
+        return index(self._curated_links())
 
     def _curated_links(self) -> pd.DataFrame:
         """The curated records' ids and `related` lists: every link is stated by one of them."""
@@ -309,7 +312,7 @@ class Storage(ABC):
         if cached is not None and cached[0] == fp:
             return cached[1]
         seen, text = {}, {}
-        for event, links in index(self._curated_links()).items():
+        for event, links in self.links().items():
             shown = [x for x in links if x.relation != NOT_SAME]
             n = len({x.other for x in shown if x.relation in SEEN_RELATIONS})
             if n:
