@@ -239,9 +239,13 @@ class TiledEvents(JSCSSMixin, MapCall):
 
 class FilterPanel(MapCall):
     """A published site's filters, run in the browser (static/map/layers.js filterPanel) over the
-    events layer: per event its dates, sub-type, dataset and searchable text (lower case)."""
+    events layer: per event its dates, sub-type, dataset and searchable text (lower case). tiled: a
+    site beyond the drawing limit, whose events and cells carry their own fields (TiledEvents)."""
 
     function = "filterPanel"
 
     def __init__(self, opts: dict) -> None:
+        if opts.get("tiled"):  # no events layer to name them yet: the opening view is the grid
+            style = marker_style()
+            opts = {**opts, "typeNames": style["typeNames"], "claimNames": style["claimNames"]}
         super().__init__(opts)

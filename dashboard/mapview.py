@@ -287,20 +287,24 @@ def fit_extent(extent: tuple[float, float, float, float] | None, width_px: int =
     return center, int(max(3, min(12, math.floor(zoom - 0.3))))
 
 
-def filter_fields(df: pd.DataFrame) -> dict:
+def filter_fields(df: pd.DataFrame, regions: list[list[int]] | None = None) -> dict:
     """What a published site's filters test per event: [start, end] dates (ISO), sub-type, dataset,
     and the text the dashboard's search reads (events.filters.SEARCHED), lower case (only compared,
-    never put into the page: names are escaped like the layer's, the text is left as it is)."""
+    never put into the page: names are escaped like the layer's, the text is left as it is).
+    regions: the events' entries in a region table made for more rows than these (a tiled site's,
+    events/tiles.py), given instead of one made here."""
     start = df["date"].dt.strftime("%Y-%m-%d")
     end = df["end_date"].dt.strftime("%Y-%m-%d").fillna("")
     text = pd.Series("", index=df.index, dtype=object)
     for c in SEARCHED:
         if c in df:
             text = text + "\n" + df[c].astype(object).where(df[c].notna(), "").astype(str)
+    out = {"dates": [list(p) for p in zip(start, end)], "sub": [safe_text(x) for x in df["sub_event_type"]],
+           "datasets": [safe_text(x) for x in df["dataset"]], "text": [x.lower() for x in text]}
+    if regions is not None:
+        return {**out, "regions": regions}
     regions, keys = region_table(df)
-    return {"dates": [list(p) for p in zip(start, end)], "sub": [safe_text(x) for x in df["sub_event_type"]],
-            "datasets": [safe_text(x) for x in df["dataset"]], "text": [x.lower() for x in text],
-            "regions": regions, "regionKeys": keys}
+    return {**out, "regions": regions, "regionKeys": keys}
 
 
 def region_table(df: pd.DataFrame) -> tuple[list[list[int]], list[dict]]:
@@ -361,7 +365,10 @@ def page_html(store, f, *, published: bool = False, tiles: dict | None = None, l
         payload = {**payload, "cur": [False] * len(payload["cur"])}
     m = base_map(tools=not published)
     if kind == "grid" and tiles:
+        tiles = dict(tiles)
+        region_keys = tiles.pop("regionKeys")
         TiledEvents({**tiles, "grid": payload, "limit": MAX_FEATURES}).add_to(m)
+        FilterPanel({"tiled": True, "regionKeys": region_keys}).add_to(m)
         return m.get_root().render()
     group_of(kind, payload).add_to(m)
     if published and kind == "events":  # the site's own filters, over the same rows in the same order

@@ -57,20 +57,28 @@ def aggregate(df: pd.DataFrame, max_cells: int) -> dict:
                             type_codes(df["event_type"]), None, max_cells, claimed)
 
 
-def aggregate_points(lat: np.ndarray, lon: np.ndarray, t: np.ndarray, weights: np.ndarray | None,
-                     max_cells: int, claimed: np.ndarray | None = None) -> dict:
-    """The grid over points, each standing for `weights` events of type index t (1 when None):
-    a database sends its events grouped by (lat, lon, type), tens of thousands of rows for a
-    million events, and gets exactly the cells the embedded store computes from every row."""
-    total = len(lat) if weights is None else int(np.sum(weights))
+def cells_of(lat: np.ndarray, lon: np.ndarray, max_cells: int) -> tuple[float, np.ndarray, np.ndarray, np.ndarray,
+                                                                        np.ndarray]:
+    """The grid's cell size for these points (the smallest of first_cell's steps giving at most
+    max_cells cells), each point's cell (ix, iy), its index among the cells, and the cells' keys:
+    one function, so that a published site's filterable grid (events/tiles.py) has the map's cells."""
     cell = first_cell(float(np.ptp(lat)) if len(lat) else 0, float(np.ptp(lon)) if len(lon) else 0, max_cells)
     while True:
         ix = np.floor(lon / (cell / ASPECT)).astype(np.int64)
         iy = np.floor(lat / cell).astype(np.int64)
         inv, keys = pd.factorize(ix * 1_000_003 + iy)  # hashing: faster than sorting a million keys
         if len(keys) <= max_cells:
-            break
+            return cell, ix, iy, inv, keys
         cell *= 1.4
+
+
+def aggregate_points(lat: np.ndarray, lon: np.ndarray, t: np.ndarray, weights: np.ndarray | None,
+                     max_cells: int, claimed: np.ndarray | None = None) -> dict:
+    """The grid over points, each standing for `weights` events of type index t (1 when None):
+    a database sends its events grouped by (lat, lon, type), tens of thousands of rows for a
+    million events, and gets exactly the cells the embedded store computes from every row."""
+    total = len(lat) if weights is None else int(np.sum(weights))
+    cell, ix, iy, inv, keys = cells_of(lat, lon, max_cells)
     # one count per (cell, type), then the shared builder
     k = inv.astype(np.int64) * len(TYPE_ORDER) + np.asarray(t, dtype=np.int64)
     counts = np.bincount(k, weights=weights, minlength=len(keys) * len(TYPE_ORDER)).astype(np.int64)

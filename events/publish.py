@@ -88,11 +88,11 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
 
 def _write_tiles(store, f: Filter, folder: Path, links: dict) -> dict:
     """The filtered events as the tiles a reader's browser fetches by view (events/tiles.py)."""
-    from dashboard.mapview import layer_rows
+    from dashboard.mapview import MAX_CELLS, layer_rows
     from events.columns import plain
     from events.tiles import write_tiles
 
-    return write_tiles(plain(layer_rows(store, f)), links, folder)  # categoricals to text once, not per tile
+    return write_tiles(plain(layer_rows(store, f)), links, folder, MAX_CELLS)  # categoricals to text once
 
 
 def _credits(datasets: list[dict]) -> str:

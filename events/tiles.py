@@ -14,6 +14,13 @@ Two kinds, both under the site's `tiles/` folder, both indexed in the page (Tile
   that a view too busy for markers shows cells of a few kilometres instead of the
   whole site's coarse grid.
 
+Both kinds carry what the page's filters need (static/map/layers.js filterPanel, tiled): each
+event tile the filter fields of its events (dashboard/mapview.filter_fields), each cell tile a cube
+of its cells' counts by month, kind (type and sub-type), claim status, dataset and regions, coded
+into small tables the page holds (`facets`), which also holds the cube of the whole site by month
+(the timeline, the count). `tiles/grid.json` is the same cube over the opening grid's own cells,
+fetched only when a filter is set while the whole site is in view.
+
 Tiles rather than FlatGeobuf or PMTiles: plain files any server or CDN serves and caches, with
 no range requests and no decoder to vendor, and the map's layers draw them as they are.
 """
@@ -23,6 +30,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from events.atomic import write_bytes_atomic
 
@@ -60,10 +68,44 @@ def leaves(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return z, x, y
 
 
-def write_event_tiles(rows, links: dict, folder: Path) -> dict[str, int]:
+def facets(rows) -> tuple[dict, pd.DataFrame, list[list[int]], list[dict]]:
+    """The site's filter tables (kinds: [type index, sub-type]; claim statuses counted as claims;
+    datasets; region sets: region-table entries; months) and each event's codes into them (columns
+    m, k, c, d, r), its region entries, and the region table (dashboard/mapview.region_table)."""
+    from dashboard.mapview import region_table
+    from dashboard.safe import text as safe_text
+    from dashboard.style import CLAIM_ORDER
+    from events.aggregate import CLAIMS, type_codes
+
+    sub_codes, subs = pd.factorize(rows["sub_event_type"].astype(object).where(rows["sub_event_type"].notna(), ""))
+    kind, kind_keys = pd.factorize(sub_codes.astype(np.int64) * 64 + type_codes(rows["event_type"]))
+    dataset, datasets = pd.factorize(rows["dataset"].astype(str))
+    per_event, region_keys = region_table(rows)
+    region, region_sets = pd.factorize(pd.Series([tuple(x) for x in per_event], dtype=object))
+    month, months = pd.factorize(rows["date"].to_numpy("datetime64[M]"))
+    claim = rows["claim_status"].map({c: i for i, c in enumerate(CLAIM_ORDER)}).fillna(0).astype(np.int64)
+    codes = pd.DataFrame({"m": month, "k": kind, "c": claim.to_numpy(), "d": dataset, "r": region})
+    tables = {"kinds": [[int(k % 64), safe_text(subs[k // 64])] for k in kind_keys.tolist()],
+              "claimed": [i for i, c in enumerate(CLAIM_ORDER) if c in CLAIMS],
+              "datasets": [safe_text(d) for d in datasets], "regionSets": [list(r) for r in region_sets],
+              "months": np.datetime_as_string(np.asarray(months, dtype="datetime64[M]"), unit="M").tolist()}
+    return tables, codes, per_event, region_keys
+
+
+def cube(codes: pd.DataFrame, cell: np.ndarray | None = None) -> dict[str, list[int]]:
+    """Events counted by their codes (and cell, as "i", when given): columns of equal length, n the count."""
+    frame = codes if cell is None else codes.assign(i=cell)
+    g = frame.groupby(list(frame.columns), sort=True).size()
+    out = {name: g.index.get_level_values(name).astype(np.int64).tolist() for name in frame.columns}
+    out["n"] = g.astype(np.int64).tolist()
+    return out
+
+
+def write_event_tiles(rows, links: dict, folder: Path, regions: list[list[int]] | None = None) -> dict[str, int]:
     """One file per leaf under folder (Z/X/Y.json) with the layer data of its rows, in the rows'
-    own order; returns the index the page reads: {"Z/X/Y": events}."""
-    from dashboard.mapview import layer_data
+    own order, and their filter fields (regions: each row's entries in the site's region table);
+    returns the index the page reads: {"Z/X/Y": events}."""
+    from dashboard.mapview import filter_fields, layer_data
 
     z, x, y = leaves(rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64))
     key = (z << 58) | (x << 29) | y
@@ -72,16 +114,20 @@ def write_event_tiles(rows, links: dict, folder: Path) -> dict[str, int]:
     index = {}
     for k, start, count in zip(keys.tolist(), starts.tolist(), counts.tolist()):
         name = f"{k >> 58}/{(k >> 29) & (2 ** 29 - 1)}/{k & (2 ** 29 - 1)}"
-        payload = layer_data(rows.iloc[order[start:start + count]], links)
+        part = rows.iloc[order[start:start + count]]
+        payload = layer_data(part, links)
         payload["cur"] = [False] * count  # no dashboard behind the site: no Edit links
+        if regions is not None:
+            payload["f"] = filter_fields(part, [regions[j] for j in order[start:start + count].tolist()])
         _write_json(folder / f"{name}.json", payload)
         index[name] = count
     return index
 
 
-def write_cell_tiles(rows, folder: Path) -> tuple[list[str], dict]:
+def write_cell_tiles(rows, folder: Path, codes: pd.DataFrame | None = None) -> tuple[list[str], dict]:
     """The fixed-size grid of the rows, one file per CELL_ZOOM tile (X/Y.json, the cells whose
-    centre lies in it: each cell in one file); returns the tiles written and the cells' size."""
+    centre lies in it: each cell in one file), with the cube of its cells when codes are given
+    ("i": the cell's place in the file); returns the tiles written and the cells' size."""
     from events.aggregate import ASPECT, CLAIMS, grid_payload, type_codes
 
     lat, lon = rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64)
@@ -93,14 +139,43 @@ def write_cell_tiles(rows, folder: Path) -> tuple[list[str], dict]:
     key = tx * 2 ** CELL_ZOOM + ty
     order = np.argsort(key, kind="stable")
     keys, starts, counts = np.unique(key[order], return_index=True, return_counts=True)
+    tile_of = np.empty(len(south), dtype=np.int64)  # per cell: its file, and its place in the file
+    place = np.empty(len(south), dtype=np.int64)
+    for t, (start, count) in enumerate(zip(starts.tolist(), counts.tolist())):
+        tile_of[order[start:start + count]] = t
+        place[order[start:start + count]] = np.arange(count)
+    cubes = None
+    if codes is not None:  # grid_payload orders its cells by the same keys, sorted
+        event_key = ix * 1_000_003 + iy
+        per_cell = pd.DataFrame(cube(codes, np.searchsorted(np.unique(event_key), event_key)))
+        per_cell["t"] = tile_of[per_cell["i"].to_numpy()]
+        per_cell["i"] = place[per_cell["i"].to_numpy()]
+        cubes = dict(tuple(per_cell.groupby("t", sort=True)))
     written = []
-    for k, start, count in zip(keys.tolist(), starts.tolist(), counts.tolist()):
+    for t, (k, start, count) in enumerate(zip(keys.tolist(), starts.tolist(), counts.tolist())):
         pick = order[start:start + count]
         part = {name: [grid[name][i] for i in pick] for name in ("south", "west", "n", "t", "types", "cl")}
+        if cubes is not None:
+            mine = cubes[t]
+            part["cube"] = {c: mine[c].astype(np.int64).tolist() for c in ("i", "m", "k", "c", "d", "r", "n")}
         name = f"{k // 2 ** CELL_ZOOM}/{k % 2 ** CELL_ZOOM}"
         _write_json(folder / f"{name}.json", part)
         written.append(name)
     return written, {"dlat": grid["dlat"], "dlon": grid["dlon"], "cell_deg": grid["cell_deg"]}
+
+
+def write_grid_cube(rows, codes: pd.DataFrame, target: Path, max_cells: int) -> None:
+    """The cube over the cells of the site's opening grid (events.aggregate.cells_of, the cells the
+    store's grid draws): what the page filters while the whole site is in view."""
+    from events.aggregate import ASPECT, cells_of
+
+    cell, ix, iy, inv, keys = cells_of(rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64), max_cells)
+    first = np.zeros(len(keys), dtype=np.int64)
+    first[inv[::-1]] = np.arange(len(inv))[::-1]
+    _write_json(target, {"south": np.round(iy[first] * cell, 5).tolist(),
+                         "west": np.round(ix[first] * (cell / ASPECT), 5).tolist(),
+                         "dlat": round(cell, 6), "dlon": round(cell / ASPECT, 6), "cell_deg": round(cell, 4),
+                         "cube": cube(codes, np.asarray(inv, dtype=np.int64))})
 
 
 def _write_json(target: Path, payload: dict) -> None:
@@ -108,13 +183,18 @@ def _write_json(target: Path, payload: dict) -> None:
     write_bytes_atomic(target, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def write_tiles(rows, links: dict, folder: Path) -> dict:
-    """Both kinds of tiles of the rows (every column the layer draws) under folder; returns what
-    the page needs to find them (dashboard/layers.py TiledEvents' opts, but the grid)."""
-    counts = write_event_tiles(rows, links, folder)
-    cells, size = write_cell_tiles(rows, folder / "cells")
+def write_tiles(rows, links: dict, folder: Path, max_cells: int) -> dict:
+    """Both kinds of tiles of the rows (every column the layer draws) and the opening grid's cube
+    under folder; returns what the page needs to find them and filter them (dashboard/layers.py
+    TiledEvents' opts, but the grid; regionKeys: FilterPanel's region table)."""
+    tables, codes, regions, region_keys = facets(rows)
+    counts = write_event_tiles(rows, links, folder, regions)
+    cells, size = write_cell_tiles(rows, folder / "cells", codes)
+    write_grid_cube(rows, codes, folder / "grid.json", max_cells)
     index = {"events": {"pattern": "{z}/{x}/{y}.json", "counts": counts},
-             "cells": {"pattern": "cells/{x}/{y}.json", "zoom": CELL_ZOOM, "tiles": cells, **size}}
+             "cells": {"pattern": "cells/{x}/{y}.json", "zoom": CELL_ZOOM, "tiles": cells, **size},
+             "grid": "grid.json", "facets": tables}
     _write_json(folder / "index.json", index)
     return {"counts": counts, "base": folder.name, "maxTiles": MAX_TILES_PER_VIEW,
-            "cells": {"z": CELL_ZOOM, "tiles": cells, **size, "maxTiles": MAX_CELL_TILES_PER_VIEW}}
+            "cells": {"z": CELL_ZOOM, "tiles": cells, **size, "maxTiles": MAX_CELL_TILES_PER_VIEW},
+            "facets": {**tables, "monthCube": cube(codes)}, "regionKeys": region_keys}

@@ -254,9 +254,54 @@ def test_a_site_beyond_the_drawing_limit_fetches_only_the_tiles_of_its_view(tmp_
             assert p.page.evaluate("() => window.conflictEvents.cellSum") == sum(
                 sum(json.loads((out / "tiles" / f"{k}.json").read_text())["n"]) for k in fetched)
             assert p.blocked == []
+            _filters_on_a_tiled_site(p.page, base, out, store, tiles)
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _filters_on_a_tiled_site(page, base, out, store, tiles) -> None:
+    """A tiled site's filters by the URL, against the store: the drawn events are the store's for
+    the filter among the fetched tiles' events; cells (of the view, or of the whole site) count
+    the store's events of the filter in them, placed by the cell rule (tile_xy of a cell's
+    centre), not by the cubes; the timeline's bars and the count line add up to the store's count."""
+    import numpy as np
+
+    from events.aggregate import ASPECT
+    from events.filters import make_filter
+    from events.tiles import CELL_DEG, CELL_ZOOM, tile_xy
+
+    f = make_filter(types=["Battles"])
+    battles = store.select(f, ["id", "lat", "lon"])
+    wanted = set(battles["id"].astype(str))
+    assert 0 < len(wanted) < store.count(make_filter())
+    page.goto(base + "?view=52.59,41.50,10&type=Battles")
+    page.wait_for_function("() => window.conflictTiles.mode === 'events'", timeout=20_000)
+    page.wait_for_function("() => window.ceFilter && window.ceFilter.active", timeout=20_000)
+    fetched = page.evaluate("() => window.conflictTiles.fetched").copy()
+    in_tiles = {i for k in fetched for i in json.loads((out / "tiles" / f"{k}.json").read_text())["id"]}
+    shown = set(page.evaluate("() => window.conflictEvents.ids"))
+    assert shown == in_tiles & wanted and len(shown) < len(in_tiles)
+    # zoomed out over the front, cells: the store's battles whose cell lies in the fetched cell tiles
+    page.goto(base + "?view=48.28,37.18,8&type=Battles")
+    page.wait_for_function("() => window.conflictTiles.mode === 'cells' && window.ceFilter", timeout=20_000)
+    page.wait_for_function("() => window.conflictEvents.aggregated", timeout=20_000)
+    fetched = {k.removeprefix("cells/") for k in page.evaluate("() => window.conflictTiles.fetched")}
+    lat, lon = battles["lat"].to_numpy(np.float64), battles["lon"].to_numpy(np.float64)
+    south, west = np.floor(lat / CELL_DEG) * CELL_DEG, np.floor(lon / (CELL_DEG / ASPECT)) * (CELL_DEG / ASPECT)
+    tx, ty = tile_xy(south + CELL_DEG / 2, west + CELL_DEG / ASPECT / 2, CELL_ZOOM)
+    expected = sum(f"{x}/{y}" in fetched for x, y in zip(tx.tolist(), ty.tolist()))
+    assert 0 < expected < len(battles)
+    assert page.evaluate("() => window.conflictEvents.cellSum") == expected
+    # the whole site: its opening cells counted again from grid.json, the timeline, the count line
+    page.goto(base + "?type=Battles")
+    page.wait_for_function("() => window.conflictTiles.fetched.indexOf('grid') >= 0", timeout=20_000)
+    page.wait_for_function(f"() => window.conflictEvents.cellSum === {len(battles)}", timeout=20_000)
+    assert not [k for k in page.evaluate("() => window.conflictTiles.fetched") if k != "grid"]  # no tile
+    bars = page.evaluate("() => Array.from(document.querySelectorAll('.ce-timeline rect')).map(r => +r.dataset.n)")
+    assert sum(bars) == len(battles) and len(bars) <= 60
+    assert f"{len(battles):,} of {store.count(make_filter()):,} events" in page.inner_text(".ce-filter-count")
+    assert sum(tiles.values()) == store.count(make_filter())
 
 
 def test_a_site_of_the_catalogue_and_real_ucdp_rows_filters_clicks_and_exports_like_the_cli(tmp_path, browser):

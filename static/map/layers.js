@@ -404,9 +404,12 @@
   // wherever the event tiles of the view hold few enough events by the index's counts, those
   // tiles fetched (each the events layer's data), joined, and drawn as the events layer; else,
   // zoomed in, the fixed small cells of the view's cell tiles; else the grid of them all.
+  // With a filter set (filterPanel, tiled: window.ceFilter), drawn events are filtered by their
+  // tiles' filter fields, and cells are counted again from their cubes (opts.facets' codes).
   function tiledEvents(map, opts) {
-    var cache = {}, seq = 0, grid = null, gridKey = null, events = null, cells = opts.cells;
+    var cache = {}, seq = 0, grid = null, gridKey = null, events = null, cells = opts.cells, F = opts.facets;
     window.conflictTiles = {fetched: [], bytes: 0, mode: "grid"};
+    function active() { return window.ceFilter && window.ceFilter.active ? window.ceFilter : null; }
     function tileLat(y, n) { var r = Math.PI * (1 - 2 * y / n); return 180 / Math.PI * Math.atan(Math.sinh(r)); }
     function tileX(lon, n) { return Math.min(n - 1, Math.max(0, Math.floor((lon + 180) / 360 * n))); }
     function tileY(lat, n) {
@@ -440,10 +443,12 @@
       if (parts.length === 1) return parts[0];
       var out = {lat: [], lon: [], t: [], c: [], id: [], cur: [], u: [], rg: [],
                  popup: {title: [], unc: [], fat: [], inj: [], cols: {}, dicts: {}},
-                 regions: {type: "FeatureCollection", features: []}};
+                 regions: {type: "FeatureCollection", features: []},
+                 f: {dates: [], sub: [], datasets: [], text: [], regions: []}};
       var rows = 0;
       parts.forEach(function(p) {
         ["lat", "lon", "t", "c", "id", "cur", "u"].forEach(function(k) { Array.prototype.push.apply(out[k], p[k]); });
+        Object.keys(out.f).forEach(function(k) { Array.prototype.push.apply(out.f[k], p.f[k]); });
         ["title", "unc", "fat", "inj"].forEach(function(k) { Array.prototype.push.apply(out.popup[k], p.popup[k]); });
         var shift = out.regions.features.length;
         p.rg.forEach(function(r) { out.rg.push(r < 0 ? r : r + shift); });
@@ -465,13 +470,49 @@
     function joinCells(parts) {
       var out = {south: [], west: [], n: [], t: [], types: [], cl: [], dlat: cells.dlat, dlon: cells.dlon,
                  cell_deg: cells.cell_deg, claimed: opts.gridOpts.data.claimed, filtered: opts.gridOpts.data.filtered};
+      out.cube = {i: [], m: [], k: [], c: [], d: [], r: [], n: []};
       parts.forEach(function(p) {
+        var off = out.n.length;
         ["south", "west", "n", "t", "types", "cl"].forEach(function(k) { Array.prototype.push.apply(out[k], p[k]); });
+        Object.keys(out.cube).forEach(function(k) {
+          Array.prototype.push.apply(out.cube[k], k === "i" ? p.cube.i.map(function(i) { return i + off; }) : p.cube[k]);
+        });
       });
       out.total = out.n.reduce(function(a, b) { return a + b; }, 0);
       return out;
     }
-    function showGrid(key, data) {  // key: which grid (the whole site's, or these cell tiles')
+    // The grid layer's data from a cube's rows the filter keeps: per cell its events by type, the
+    // most frequent type, the claims among them (cells left with none are not drawn).
+    function cubeGrid(geom, cube, keepRow) {
+      var nt = opts.gridOpts.typeNames.length, per = {}, order = [], claimed = {};
+      F.claimed.forEach(function(c) { claimed[c] = true; });
+      for (var k = 0; k < cube.n.length; k++) {
+        if (!keepRow(cube, k, false, geom)) continue;
+        var i = cube.i[k], row = per[i];
+        if (!row) { row = per[i] = {types: new Array(nt).fill(0), cl: 0}; order.push(i); }
+        row.types[F.kinds[cube.k[k]][0]] += cube.n[k];
+        if (claimed[cube.c[k]]) row.cl += cube.n[k];
+      }
+      var out = {south: [], west: [], n: [], t: [], types: [], cl: [], dlat: geom.dlat, dlon: geom.dlon,
+                 cell_deg: geom.cell_deg, total: 0, claimed: 0};
+      order.sort(function(a, b) { return a - b; }).forEach(function(i) {
+        var r = per[i], n = 0, best = 0;
+        r.types.forEach(function(v, t) { n += v; if (v > r.types[best]) best = t; });
+        out.south.push(geom.south[i]); out.west.push(geom.west[i]); out.n.push(n); out.t.push(best);
+        out.types.push(r.types); out.cl.push(r.cl);
+        out.total += n; out.claimed += r.cl;
+      });
+      out.filtered = out.total;
+      return out;
+    }
+    function showAll(mine) {  // the whole site: the page's grid, or with a filter the opening cells' cube
+      var f = active();
+      if (!f) { showGrid("all", opts.gridOpts.data); return; }
+      fetchJson("grid").then(function(g) {
+        if (mine === seq) showGrid("all|" + f.version, cubeGrid(g, g.cube, f.keepRow));
+      }, function() { if (mine === seq) showGrid("all", opts.gridOpts.data); });
+    }
+    function showGrid(key, data) {  // key: which grid (the whole site's, or these cell tiles', and the filter's)
       if (events) { map.removeLayer(events); events = null; }
       if (grid && gridKey !== key) { map.removeLayer(grid); grid = null; }
       if (!grid) {
@@ -479,7 +520,7 @@
         gridKey = key;
         aggregateLayer(grid, map, Object.assign({}, opts.gridOpts, {data: data}));
       }
-      window.conflictTiles.mode = key === "all" ? "grid" : "cells";
+      window.conflictTiles.mode = key.split("|")[0] === "all" ? "grid" : "cells";
     }
     function update() {
       var b = map.getBounds(), mine = ++seq, total = 0, wanted = [];
@@ -497,20 +538,31 @@
           events = L.featureGroup().addTo(map);
           eventLayer(events, map, Object.assign({}, opts.eventOpts, {data: join(parts)}));
           window.conflictTiles.mode = "events";
-        }, function() { if (mine === seq) showGrid("all", opts.gridOpts.data); });  // a tile that cannot be had
+          if (active()) window.conflictEvents.filter(active().keep);
+          map.fire("ce-drawn");
+        }, function() { if (mine === seq) showAll(mine); });  // a tile that cannot be had
         return;
       }
       var n = Math.pow(2, cells.z), pad = cells.dlon, near = [];
       var x0 = tileX(b.getWest() - pad, n), x1 = tileX(b.getEast() + pad, n);
       var y0 = tileY(b.getNorth() + pad, n), y1 = tileY(b.getSouth() - pad, n);
-      if ((x1 - x0 + 1) * (y1 - y0 + 1) > cells.maxTiles) { showGrid("all", opts.gridOpts.data); return; }
+      if ((x1 - x0 + 1) * (y1 - y0 + 1) > cells.maxTiles) { showAll(mine); return; }
       for (var x = x0; x <= x1; x++) for (var y = y0; y <= y1; y++) if (cellTiles[x + "/" + y]) near.push("cells/" + x + "/" + y);
-      if (!near.length) { showGrid("all", opts.gridOpts.data); return; }
+      if (!near.length) { showAll(mine); return; }
       Promise.all(near.map(fetchJson)).then(function(parts) {
-        if (mine === seq) showGrid(near.join(","), joinCells(parts));
-      }, function() { if (mine === seq) showGrid("all", opts.gridOpts.data); });
+        if (mine !== seq) return;
+        var joined = joinCells(parts), f = active();
+        showGrid(near.join(",") + (f ? "|" + f.version : ""), f ? cubeGrid(joined, joined.cube, f.keepRow) : joined);
+      }, function() { if (mine === seq) showAll(mine); });
     }
     map.on("moveend", update);
+    // The filter panel's hook: the drawn events filtered again, or the cells counted again.
+    window.ceTiled = {facets: F, refresh: function() {
+      if (events && window.conflictTiles.mode === "events" && window.conflictEvents.filter) {
+        window.conflictEvents.filter(active() ? active().keep : function() { return true; });
+        map.fire("ce-drawn");
+      } else update();
+    }};
     showGrid("all", opts.gridOpts.data);
     map.whenReady(update);
   }
@@ -889,18 +941,39 @@
     });
   }
 
-  // The published site's timeline: events per day, week or month (whichever gives at most 60
-  // bars) of the events every other filter keeps, the chosen dates dark; dragging across it
-  // chooses the dates (chosen(from, to) is told), a double-click takes them all again.
-  function timelineIn(box, dates, keep, state, chosen) {
-    var DAY = 86400000, NS = "http://www.w3.org/2000/svg", W = 220, H = 48;
-    function day(iso) { return Math.floor(Date.parse(iso + "T00:00:00Z") / DAY); }
-    function iso(d) { return new Date(d * DAY).toISOString().slice(0, 10); }
+  // The published site's timeline: bars over periods (a shape: its periods, [first day, last day]
+  // as day numbers, and per item its period and weight), the counts of the items every other filter
+  // keeps, the chosen dates dark; dragging across it chooses the dates (chosen(from, to) is told), a
+  // double-click takes them all again.
+  var DAY = 86400000;
+  function dayNumber(iso) { return Math.floor(Date.parse(iso + "T00:00:00Z") / DAY); }
+  function isoDay(d) { return new Date(d * DAY).toISOString().slice(0, 10); }
+  // Events by day, week or month, whichever gives at most 60 bars: dates is [start, end or ""] per event.
+  function dayShape(dates) {
     var lo = Infinity, hi = -Infinity;
-    dates.forEach(function(p) { lo = Math.min(lo, day(p[0])); hi = Math.max(hi, day(p[1] || p[0])); });
+    dates.forEach(function(p) { lo = Math.min(lo, dayNumber(p[0])); hi = Math.max(hi, dayNumber(p[1] || p[0])); });
     if (!isFinite(lo)) return null;
     var span = hi - lo + 1, width = span <= 60 ? 1 : span <= 420 ? 7 : span <= 1800 ? 30 : Math.ceil(span / 60);
-    var bins = Math.ceil(span / width), svg = document.createElementNS(NS, "svg"), drag = null;
+    var periods = [];
+    for (var start = lo; start <= hi; start += width) periods.push([start, Math.min(hi, start + width - 1)]);
+    return {periods: periods, n: dates.length, weight: function() { return 1; },
+            binOf: function(i) { return Math.floor((dayNumber(dates[i][0]) - lo) / width); }};
+  }
+  // A tiled site's cube rows by month (grouped so that there are at most 60 bars): months is the
+  // "YYYY-MM" of each month code, cube.m and cube.n each row's month and count.
+  function monthShape(months, cube) {
+    var idx = months.map(function(m) { var p = m.split("-"); return +p[0] * 12 + (+p[1] - 1); });
+    if (!idx.length) return null;
+    var lo = Math.min.apply(null, idx), hi = Math.max.apply(null, idx), g = Math.ceil((hi - lo + 1) / 60), periods = [];
+    function first(a) { return Math.floor(Date.UTC(Math.floor(a / 12), a % 12, 1) / DAY); }
+    for (var a = lo; a <= hi; a += g) periods.push([first(a), first(Math.min(hi, a + g - 1) + 1) - 1]);
+    return {periods: periods, n: cube.n.length, weight: function(i) { return cube.n[i]; },
+            binOf: function(i) { return Math.floor((idx[cube.m[i]] - lo) / g); }};
+  }
+  function timelineIn(box, shape, keep, state, chosen) {
+    var NS = "http://www.w3.org/2000/svg", W = 220, H = 48;
+    if (!shape) return null;
+    var P = shape.periods, bins = P.length, svg = document.createElementNS(NS, "svg"), drag = null;
     svg.setAttribute("width", W); svg.setAttribute("height", H + 14); svg.setAttribute("role", "img");
     box.appendChild(svg);
     function binAt(ev) {
@@ -909,33 +982,34 @@
     }
     function draw() {
       var counts = new Array(bins).fill(0), max = 1;
-      for (var i = 0; i < dates.length; i++) {
-        if (keep(i, true)) counts[Math.floor((day(dates[i][0]) - lo) / width)]++;
+      for (var i = 0; i < shape.n; i++) {
+        if (keep(i, true)) counts[shape.binOf(i)] += shape.weight(i);
       }
       counts.forEach(function(c) { max = Math.max(max, c); });
       while (svg.firstChild) svg.removeChild(svg.firstChild);
-      var bw = W / bins, from = state.from ? day(state.from) : -Infinity, to = state.to ? day(state.to) : Infinity;
+      var bw = W / bins, from = state.from ? dayNumber(state.from) : -Infinity, to = state.to ? dayNumber(state.to) : Infinity;
       var a = drag ? Math.min(drag[0], drag[1]) : -1, b = drag ? Math.max(drag[0], drag[1]) : -1;
       counts.forEach(function(c, k) {
-        var start = lo + k * width, end = start + width - 1, rect = document.createElementNS(NS, "rect");
-        var on = drag ? k >= a && k <= b : end >= from && start <= to;
+        var rect = document.createElementNS(NS, "rect");
+        var on = drag ? k >= a && k <= b : P[k][1] >= from && P[k][0] <= to;
         var h = c ? Math.max(2, Math.round(H * c / max)) : 0;
         rect.setAttribute("x", (k * bw).toFixed(1)); rect.setAttribute("width", Math.max(1, bw - 1).toFixed(1));
         rect.setAttribute("y", H - h); rect.setAttribute("height", h);
         rect.setAttribute("class", "ce-bar" + (on ? " ce-bar-on" : ""));
         rect.setAttribute("data-n", c);
         var tip = document.createElementNS(NS, "title");
-        tip.textContent = iso(start) + (width > 1 ? " – " + iso(end) : "") + ": " + c.toLocaleString() + " events";
+        tip.textContent = isoDay(P[k][0]) + (P[k][1] > P[k][0] ? " – " + isoDay(P[k][1]) : "") + ": " +
+                          c.toLocaleString() + " events";
         rect.appendChild(tip);
         svg.appendChild(rect);
       });
-      [[0, "start", iso(lo)], [W, "end", iso(hi)]].forEach(function(t) {
+      [[0, "start", isoDay(P[0][0])], [W, "end", isoDay(P[bins - 1][1])]].forEach(function(t) {
         var label = document.createElementNS(NS, "text");
         label.setAttribute("x", t[0]); label.setAttribute("y", H + 12); label.setAttribute("text-anchor", t[1]);
         label.textContent = t[2];
         svg.appendChild(label);
       });
-      svg.setAttribute("aria-label", "Timeline from " + iso(lo) + " to " + iso(hi));
+      svg.setAttribute("aria-label", "Timeline from " + isoDay(P[0][0]) + " to " + isoDay(P[bins - 1][1]));
     }
     L.DomEvent.on(svg, "mousedown", function(ev) { L.DomEvent.preventDefault(ev); drag = [binAt(ev), binAt(ev)]; draw(); });
     L.DomEvent.on(svg, "mousemove", function(ev) { if (drag) { drag[1] = binAt(ev); draw(); } });
@@ -943,15 +1017,21 @@
       if (!drag) return;
       var a = Math.min(drag[0], drag[1]), b = Math.max(drag[0], drag[1]);
       drag = null;
-      chosen(iso(Math.max(lo, lo + a * width)), iso(Math.min(hi, lo + (b + 1) * width - 1)));
+      chosen(isoDay(P[a][0]), isoDay(P[b][1]));
     });
     L.DomEvent.on(svg, "dblclick", function() { drag = null; chosen("", ""); });
     draw();
     return {draw: draw};
   }
 
+  // opts.tiled: a site beyond the drawing limit (tiledEvents): the drawn events are tested by their
+  // tiles' filter fields (conflictEvents.data.f), the cells and the count by the cubes' codes into
+  // ceTiled.facets, whose dates are months and whose area is a cell's centre (text: events only).
   function filterPanel(map, opts) {
-    var ce = window.conflictEvents, params = new URLSearchParams(window.location.search);
+    var params = new URLSearchParams(window.location.search), tiled = !!opts.tiled;
+    var T = tiled ? window.ceTiled.facets : null, version = 0;
+    function ce() { return window.conflictEvents; }
+    var typeNames = tiled ? opts.typeNames : ce().typeNames, claimNames = tiled ? opts.claimNames : ce().claimNames;
     function many(key) {
       return params.getAll(key).join(",").split(",").map(function(v) { return v.trim(); }).filter(Boolean);
     }
@@ -973,30 +1053,56 @@
     }
     var regionWanted = regionEntries(state.region);
     var area = parseArea((params.get("area") || "").replace(/\s+/g, ""));
+    function kept(type, sub, claim, dataset, regions) {
+      if (state.type.length && state.type.indexOf(type) < 0 && state.type.indexOf(sub) < 0) return false;
+      if (state.claim.length && state.claim.indexOf(claim) < 0) return false;
+      if (state.dataset.length && state.dataset.indexOf(dataset) < 0) return false;
+      return !state.region.length || regions.some(function(k) { return regionWanted.indexOf(k) >= 0; });
+    }
     function keep(i, anyDate) {
-      if (area && !area(ce.data.lat[i], ce.data.lon[i])) return false;
-      var start = opts.dates[i][0], end = opts.dates[i][1] || start;
+      var d = ce().data, F = tiled ? d.f : opts;
+      if (area && !area(d.lat[i], d.lon[i])) return false;
+      var start = F.dates[i][0], end = F.dates[i][1] || start;
       if (!anyDate && state.from && end < state.from) return false;
       if (!anyDate && state.to && start > state.to) return false;
-      var type = ce.typeNames[ce.data.t[i]], claim = ce.claimNames[ce.data.c[i]];
-      if (state.type.length && state.type.indexOf(type) < 0 && state.type.indexOf(opts.sub[i]) < 0) return false;
-      if (state.claim.length && state.claim.indexOf(claim) < 0) return false;
-      if (state.dataset.length && state.dataset.indexOf(opts.datasets[i]) < 0) return false;
-      if (state.region.length && !opts.regions[i].some(function(k) { return regionWanted.indexOf(k) >= 0; })) return false;
-      return !state.q || opts.text[i].indexOf(state.q) >= 0;
+      if (!kept(typeNames[d.t[i]], F.sub[i], claimNames[d.c[i]], F.datasets[i], F.regions[i])) return false;
+      return !state.q || F.text[i].indexOf(state.q) >= 0;
+    }
+    function keepRow(cube, k, anyDate, geom) {  // a cube's row k (geom: its cells, when it has them)
+      if (area && geom && !area(geom.south[cube.i[k]] + geom.dlat / 2, geom.west[cube.i[k]] + geom.dlon / 2)) return false;
+      var month = T.months[cube.m[k]], kind = T.kinds[cube.k[k]];
+      if (!anyDate && state.from && month < state.from.slice(0, 7)) return false;
+      if (!anyDate && state.to && month > state.to.slice(0, 7)) return false;
+      return kept(typeNames[kind[0]], kind[1], claimNames[cube.c[k]], T.datasets[cube.d[k]], T.regionSets[cube.r[k]]);
+    }
+    function counted() {
+      var n = document.querySelector(".ce-filter-count");
+      if (!n) return;
+      if (!tiled) { n.textContent = ce().count.toLocaleString() + " of " + ce().data.id.length.toLocaleString() + " events"; return; }
+      var mc = T.monthCube, all = 0, hits = 0;
+      for (var k = 0; k < mc.n.length; k++) { all += mc.n[k]; if (keepRow(mc, k, false)) hits += mc.n[k]; }
+      var rough = state.from || state.to || area || state.q;
+      n.textContent = (rough ? "about " : "") + hits.toLocaleString() + " of " + all.toLocaleString() + " events" +
+        (window.conflictTiles && window.conflictTiles.mode === "events" ? "; " + ce().count.toLocaleString() + " drawn here" :
+         rough ? " (cells count whole months" + (state.q ? "; text applies to events, zoomed in" : "") + ")" : "");
     }
     function apply() {
-      ce.filter(keep);
+      if (tiled) {
+        var on = !!(state.from || state.to || state.q || area) ||
+                 ["type", "claim", "dataset", "region"].some(function(k) { return state[k].length > 0; });
+        window.ceFilter = {active: on, keep: keep, keepRow: keepRow, version: ++version};
+        window.ceTiled.refresh();
+      } else ce().filter(keep);
       var u = new URL(window.location.href);
       ["from", "to", "type", "claim", "dataset", "region", "q"].forEach(function(k) { u.searchParams.delete(k); });
       ["from", "to", "q"].forEach(function(k) { if (state[k]) u.searchParams.set(k, state[k]); });
       ["type", "claim", "dataset", "region"].forEach(function(k) {
         state[k].forEach(function(v) { u.searchParams.append(k, v); }); });
       window.history.replaceState(window.history.state, "", u.toString());
-      var n = document.querySelector(".ce-filter-count");
-      if (n) n.textContent = ce.count.toLocaleString() + " of " + ce.data.id.length.toLocaleString() + " events";
+      counted();
       if (timeline) timeline.draw();
     }
+    if (tiled) map.on("ce-drawn", counted);
     var timeline = null;
     function options(values, chosen) {
       return '<option value="">any</option>' + values.map(function(v) {
@@ -1007,8 +1113,8 @@
       var div = L.DomUtil.create("div", "ce-legend ce-filters");
       div.innerHTML = '<div class="ce-h">Filters</div>' +
         '<label>From <input type="date" name="from"></label><label>To <input type="date" name="to"></label>' +
-        '<label>Type <select name="type">' + options(ce.typeNames, state.type) + '</select></label>' +
-        '<label>Claim <select name="claim">' + options(ce.claimNames, state.claim) + '</select></label>' +
+        '<label>Type <select name="type">' + options(typeNames, state.type) + '</select></label>' +
+        '<label>Claim <select name="claim">' + options(claimNames, state.claim) + '</select></label>' +
         '<label>Region <select name="region">' + options(opts.regionKeys.map(function(r) { return r.label; }),
                                                             state.region) + '</select></label>' +
         '<label>Text <input type="search" name="q"></label><div class="ce-filter-count"></div>' +
@@ -1020,7 +1126,9 @@
         L.DomEvent.on(b, "click", function() { downloadShown(b.getAttribute("data-fmt"), opts.source); });
       });
       ["from", "to", "q"].forEach(function(k) { div.querySelector('[name="' + k + '"]').value = state[k]; });  // text, never HTML
-      timeline = timelineIn(div.querySelector(".ce-timeline"), opts.dates, keep, state, function(from, to) {
+      var shape = tiled ? monthShape(T.months, T.monthCube) : dayShape(opts.dates);
+      var keepBar = tiled ? function(i, anyDate) { return keepRow(T.monthCube, i, anyDate); } : keep;
+      timeline = timelineIn(div.querySelector(".ce-timeline"), shape, keepBar, state, function(from, to) {
         state.from = from; state.to = to;
         div.querySelector('[name="from"]').value = from;
         div.querySelector('[name="to"]').value = to;
