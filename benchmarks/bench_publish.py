@@ -34,7 +34,9 @@ VIEWS = {"country zoom (the site's opening view)": "",
          "zoom 10 over Pokrovsk (the densest front)": "?view=48.28,37.18,10",
          "zoom 10 over Sumy": "?view=50.91,34.80,10",
          "zoom 13 in Pokrovsk": "?view=48.28,37.18,13",
-         "zoom 12 over Sumy": "?view=50.91,34.80,12"}
+         "zoom 12 over Sumy": "?view=50.91,34.80,12",
+         "country zoom, filtered (battles)": "?type=Battles",
+         "zoom 13 in Pokrovsk, filtered (battles since 2024)": "?view=48.28,37.18,13&type=Battles&from=2024-01-01"}
 
 
 def size_of(path: Path) -> int:
@@ -69,15 +71,21 @@ def open_in_browser(base: str, query: str) -> dict:
         page.wait_for_function("() => window.conflictTiles && window.conflictEvents && "
                                "(window.conflictTiles.mode === 'events' ? window.conflictEvents.count >= 0 && "
                                "document.querySelector('.leaflet-marker-icon') : "
-                               "document.querySelector('.leaflet-overlay-pane canvas'))", timeout=300_000)
+                               "document.querySelector('.leaflet-overlay-pane canvas')) && "
+                               # a filter over the whole site: its cells counted again from grid.json
+                               "(!(window.ceFilter && window.ceFilter.active) || window.conflictTiles.mode !== 'grid' "
+                               "|| window.conflictTiles.fetched.indexOf('grid') >= 0)", timeout=300_000)
         page.wait_for_timeout(1500)  # tiles asked for after the first draw (a moveend) count too
         drawn = time.perf_counter() - t
         state = page.evaluate("() => [window.conflictTiles.mode, window.conflictTiles.fetched.filter("
-                              "k => !k.startsWith('cells/')).length, window.conflictTiles.fetched.filter("
-                              "k => k.startsWith('cells/')).length, window.conflictEvents.count]")
+                              "k => !k.startsWith('cells/') && k !== 'grid' && !k.endsWith('.f')).length, "
+                              "window.conflictTiles.fetched.filter(k => k.startsWith('cells/') && "
+                              "!k.endsWith('.cube')).length, window.conflictEvents.count, "
+                              "window.conflictTiles.fetched.filter(k => k === 'grid' || k.endsWith('.f') || "
+                              "k.endsWith('.cube')).length]")
         browser.close()
     return {"seconds": drawn, "bytes": sum(fetched.values()), "urls": list(fetched), "mode": state[0],
-            "tiles": state[1], "cells": state[2], "events": state[3]}
+            "tiles": state[1], "cells": state[2], "events": state[3], "filter_files": state[4]}
 
 
 def readers_static(port: int, paths: list[str], n: int) -> dict:
@@ -138,7 +146,8 @@ def main(argv=None) -> None:
                 got = open_in_browser(base, query)
                 seen[name] = got
                 print(f"  {name}: {got['bytes'] / 1e6:.2f} MB in {len(got['urls'])} requests "
-                      f"({got['tiles']} event tiles, {got['cells']} cell tiles), map drawn in {got['seconds']:.1f} s as "
+                      f"({got['tiles']} event tiles, {got['cells']} cell tiles, {got['filter_files']} files of "
+                      f"filter fields or cubes), map drawn in {got['seconds']:.1f} s as "
                       f"{ {'events': 'events', 'cells': 'the small cells of its cell tiles'}.get(got['mode'], 'the whole grid')}"
                       + (f" ({got['events']:,} events)" if got["mode"] == "events" else ""))
             shown = [k for k, v in seen.items() if v["mode"] == "events"] or list(seen)

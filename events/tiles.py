@@ -14,12 +14,12 @@ Two kinds, both under the site's `tiles/` folder, both indexed in the page (Tile
   that a view too busy for markers shows cells of a few kilometres instead of the
   whole site's coarse grid.
 
-Both kinds carry what the page's filters need (static/map/layers.js filterPanel, tiled): each
-event tile the filter fields of its events (dashboard/mapview.filter_fields), each cell tile a cube
-of its cells' counts by month, kind (type and sub-type), claim status, dataset and regions, coded
-into small tables the page holds (`facets`), which also holds the cube of the whole site by month
-(the timeline, the count). `tiles/grid.json` is the same cube over the opening grid's own cells,
-fetched only when a filter is set while the whole site is in view.
+Beside each, what the page's filters need (static/map/layers.js filterPanel, tiled), fetched only
+once a filter is set: `Z/X/Y.f.json` the filter fields of an event tile's events
+(dashboard/mapview.filter_fields), `cells/X/Y.cube.json` a cube of a cell tile's cells: counts by
+month, kind (type and sub-type), claim status, dataset and regions, coded into small tables the
+page holds (`facets`), which also holds the cube of the whole site by month (the timeline, the
+count). `tiles/grid.json` is the same cube over the opening grid's own cells.
 
 Tiles rather than FlatGeobuf or PMTiles: plain files any server or CDN serves and caches, with
 no range requests and no decoder to vendor, and the map's layers draw them as they are.
@@ -117,9 +117,10 @@ def write_event_tiles(rows, links: dict, folder: Path, regions: list[list[int]] 
         part = rows.iloc[order[start:start + count]]
         payload = layer_data(part, links)
         payload["cur"] = [False] * count  # no dashboard behind the site: no Edit links
-        if regions is not None:
-            payload["f"] = filter_fields(part, [regions[j] for j in order[start:start + count].tolist()])
         _write_json(folder / f"{name}.json", payload)
+        if regions is not None:  # fetched only once a filter is set: a reader who filters nothing never pays for them
+            _write_json(folder / f"{name}.f.json",
+                        filter_fields(part, [regions[j] for j in order[start:start + count].tolist()]))
         index[name] = count
     return index
 
@@ -155,11 +156,12 @@ def write_cell_tiles(rows, folder: Path, codes: pd.DataFrame | None = None) -> t
     for t, (k, start, count) in enumerate(zip(keys.tolist(), starts.tolist(), counts.tolist())):
         pick = order[start:start + count]
         part = {name: [grid[name][i] for i in pick] for name in ("south", "west", "n", "t", "types", "cl")}
-        if cubes is not None:
-            mine = cubes[t]
-            part["cube"] = {c: mine[c].astype(np.int64).tolist() for c in ("i", "m", "k", "c", "d", "r", "n")}
         name = f"{k // 2 ** CELL_ZOOM}/{k % 2 ** CELL_ZOOM}"
         _write_json(folder / f"{name}.json", part)
+        if cubes is not None:  # beside it, fetched only once a filter is set
+            mine = cubes[t]
+            _write_json(folder / f"{name}.cube.json",
+                        {c: mine[c].astype(np.int64).tolist() for c in ("i", "m", "k", "c", "d", "r", "n")})
         written.append(name)
     return written, {"dlat": grid["dlat"], "dlon": grid["dlon"], "cell_deg": grid["cell_deg"]}
 
@@ -191,8 +193,9 @@ def write_tiles(rows, links: dict, folder: Path, max_cells: int) -> dict:
     counts = write_event_tiles(rows, links, folder, regions)
     cells, size = write_cell_tiles(rows, folder / "cells", codes)
     write_grid_cube(rows, codes, folder / "grid.json", max_cells)
-    index = {"events": {"pattern": "{z}/{x}/{y}.json", "counts": counts},
-             "cells": {"pattern": "cells/{x}/{y}.json", "zoom": CELL_ZOOM, "tiles": cells, **size},
+    index = {"events": {"pattern": "{z}/{x}/{y}.json", "fields": "{z}/{x}/{y}.f.json", "counts": counts},
+             "cells": {"pattern": "cells/{x}/{y}.json", "cube": "cells/{x}/{y}.cube.json", "zoom": CELL_ZOOM,
+                       "tiles": cells, **size},
              "grid": "grid.json", "facets": tables}
     _write_json(folder / "index.json", index)
     return {"counts": counts, "base": folder.name, "maxTiles": MAX_TILES_PER_VIEW,

@@ -437,18 +437,27 @@
       }
       return cache[path];
     }
+    // A tile's data, with its filter fields (events) or its cube (cells) once a filter is set.
+    function withExtra(path, extra, name) {
+      if (!active()) return fetchJson(path);
+      return Promise.all([fetchJson(path), fetchJson(path + extra)]).then(function(p) {
+        var out = Object.assign({}, p[0]);
+        out[name] = p[1];
+        return out;
+      });
+    }
     // Tiles' data joined into one: arrays end to end, each tile's popup tables appended and its
     // codes (and region indices) moved past the tables before it.
     function join(parts) {
       if (parts.length === 1) return parts[0];
       var out = {lat: [], lon: [], t: [], c: [], id: [], cur: [], u: [], rg: [],
                  popup: {title: [], unc: [], fat: [], inj: [], cols: {}, dicts: {}},
-                 regions: {type: "FeatureCollection", features: []},
-                 f: {dates: [], sub: [], datasets: [], text: [], regions: []}};
-      var rows = 0;
+                 regions: {type: "FeatureCollection", features: []}};
+      var rows = 0, fields = parts.every(function(p) { return p.f; });
+      if (fields) out.f = {dates: [], sub: [], datasets: [], text: [], regions: []};
       parts.forEach(function(p) {
         ["lat", "lon", "t", "c", "id", "cur", "u"].forEach(function(k) { Array.prototype.push.apply(out[k], p[k]); });
-        Object.keys(out.f).forEach(function(k) { Array.prototype.push.apply(out.f[k], p.f[k]); });
+        if (fields) Object.keys(out.f).forEach(function(k) { Array.prototype.push.apply(out.f[k], p.f[k]); });
         ["title", "unc", "fat", "inj"].forEach(function(k) { Array.prototype.push.apply(out.popup[k], p.popup[k]); });
         var shift = out.regions.features.length;
         p.rg.forEach(function(r) { out.rg.push(r < 0 ? r : r + shift); });
@@ -470,11 +479,12 @@
     function joinCells(parts) {
       var out = {south: [], west: [], n: [], t: [], types: [], cl: [], dlat: cells.dlat, dlon: cells.dlon,
                  cell_deg: cells.cell_deg, claimed: opts.gridOpts.data.claimed, filtered: opts.gridOpts.data.filtered};
-      out.cube = {i: [], m: [], k: [], c: [], d: [], r: [], n: []};
+      var cubes = parts.every(function(p) { return p.cube; });
+      if (cubes) out.cube = {i: [], m: [], k: [], c: [], d: [], r: [], n: []};
       parts.forEach(function(p) {
         var off = out.n.length;
         ["south", "west", "n", "t", "types", "cl"].forEach(function(k) { Array.prototype.push.apply(out[k], p[k]); });
-        Object.keys(out.cube).forEach(function(k) {
+        if (cubes) Object.keys(out.cube).forEach(function(k) {
           Array.prototype.push.apply(out.cube[k], k === "i" ? p.cube.i.map(function(i) { return i + off; }) : p.cube[k]);
         });
       });
@@ -531,7 +541,7 @@
         }
       });
       if (total && total <= opts.limit && wanted.length <= opts.maxTiles) {
-        Promise.all(wanted.map(fetchJson)).then(function(parts) {
+        Promise.all(wanted.map(function(k) { return withExtra(k, ".f", "f"); })).then(function(parts) {
           if (mine !== seq) return;  // the view moved on while these came
           if (grid) { map.removeLayer(grid); grid = null; gridKey = null; }
           if (events) map.removeLayer(events);
@@ -549,16 +559,17 @@
       if ((x1 - x0 + 1) * (y1 - y0 + 1) > cells.maxTiles) { showAll(mine); return; }
       for (var x = x0; x <= x1; x++) for (var y = y0; y <= y1; y++) if (cellTiles[x + "/" + y]) near.push("cells/" + x + "/" + y);
       if (!near.length) { showAll(mine); return; }
-      Promise.all(near.map(fetchJson)).then(function(parts) {
+      Promise.all(near.map(function(k) { return withExtra(k, ".cube", "cube"); })).then(function(parts) {
         if (mine !== seq) return;
         var joined = joinCells(parts), f = active();
-        showGrid(near.join(",") + (f ? "|" + f.version : ""), f ? cubeGrid(joined, joined.cube, f.keepRow) : joined);
+        showGrid(near.join(",") + (f ? "|" + f.version : ""), f && joined.cube ? cubeGrid(joined, joined.cube, f.keepRow) : joined);
       }, function() { if (mine === seq) showAll(mine); });
     }
     map.on("moveend", update);
     // The filter panel's hook: the drawn events filtered again, or the cells counted again.
     window.ceTiled = {facets: F, refresh: function() {
-      if (events && window.conflictTiles.mode === "events" && window.conflictEvents.filter) {
+      if (events && window.conflictTiles.mode === "events" && window.conflictEvents.filter &&
+          (!active() || window.conflictEvents.data.f)) {  // the fields are here: no new fetch
         window.conflictEvents.filter(active() ? active().keep : function() { return true; });
         map.fire("ce-drawn");
       } else update();
