@@ -5,7 +5,7 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.style import TYPE_ORDER, TYPE_STYLE
+from dashboard.style import TYPE_STYLE
 
 
 def per_day_by_type(df: pd.DataFrame) -> pd.DataFrame:

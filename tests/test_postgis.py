@@ -51,6 +51,9 @@ def both(pg_url, seed_catalog, tmp_path, monkeypatch):
     if UCDP.exists():
         import_file("ucdp", UCDP, "ucdp", data)
     monkeypatch.setenv("EVENTS_DATA", str(data))
+    # the UCDP rows loaded by two connections at once (a large dataset's way), so that every test
+    # of the two stores' agreement holds the streams' partition to the embedded store's answers
+    monkeypatch.setenv("EVENTS_PUSH_STREAM_ROWS", "1000")
     embedded = EmbeddedStorage(seed_catalog, data, write_cache=False)
     pg = PostgisStorage(pg_url)
     out = pg.push(seed_catalog, data, user="alice")

@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -434,6 +435,7 @@ class PostgisStorage(Storage):
                "problems": [str(p) for p in cat.problems]}
         with self._transaction() as cur:
             cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            self._drop_unattached(cur)
             if len(cat.events):
                 out["curated"] = len(cat.events)
                 out["curated_changed"] = self._upsert_curated(cur, cat.events, records, texts,
@@ -489,6 +491,7 @@ class PostgisStorage(Storage):
                                            current=int(row[0]) if row and row[0] is not None else None, **options)
                     with self._transaction() as cur:
                         cur.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+                        self._drop_unattached(cur)
                         self._put_datasets(cur, tmp, {name: json.loads((data_dir(tmp) / name / "manifest.json")
                                                                        .read_text())})
             finally:
@@ -604,31 +607,53 @@ class PostgisStorage(Storage):
 
     def _load_partition(self, cur, name: str, frame: pd.DataFrame) -> str:
         """A dataset's rows into a new table of their own, with the partitioned table's indexes built on
-        it alone: COPY ... FREEZE into a table created in this transaction writes each row once,
-        already frozen and all-visible (no VACUUM afterwards), and maintains no index while it loads."""
+        it alone: COPY ... FREEZE into a table created in its transaction writes each row once,
+        already frozen and all-visible (no VACUUM afterwards), and maintains no index while it loads.
+        A large dataset is loaded by `push_streams()` connections at once, each its share of the rows
+        into a table of its own (its COPY, its indexes), committed unattached under a `load_` name,
+        then made the range partitions (by seq) of the dataset's partition in the caller's
+        transaction: the server's work for one dataset runs on as many cores (measured: see
+        benchmarks/bench_postgis.py). A push that dies after its streams committed leaves `load_`
+        tables that hold no store data; the next push drops them (`_drop_unattached`)."""
         extras = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)]
-        self._ensure_extras(cur, extras)  # on the parent first: the new table copies its columns
         cur.execute("SELECT txid_current()")
         table = f"{_partition_stem(name)}_{cur.fetchone()[0]}"
+        indexes = _index_bodies(cur)
+        streams = push_streams(len(frame))
+        if streams == 1:
+            self._ensure_extras(cur, extras)  # on the parent first: the new table copies its columns
+            _fill_table(cur, table, name, frame, 0, len(frame), indexes, extras)
+            return table
+        cuts = np.linspace(0, len(frame), streams + 1).astype(np.int64).tolist()
+        parts = [(f"load_{table.removeprefix('events_')}_p{k}", cuts[k], cuts[k + 1]) for k in range(streams)]
+
+        def load(part: tuple[str, int, int]) -> None:
+            with _unavailable_on_loss(), _connect(self.dsn) as conn, conn.cursor() as leaf:
+                leaf.execute("SET max_parallel_maintenance_workers = 0")  # the streams are the parallelism
+                _fill_table(leaf, part[0], name, frame, part[1], part[2], indexes, extras)
+                conn.commit()
+
+        with ThreadPoolExecutor(streams, thread_name_prefix="push-stream") as pool:
+            for done in [pool.submit(load, part) for part in parts]:
+                done.result()  # the first failure, once every stream has ended
+        self._ensure_extras(cur, extras)
         ident = psql.Identifier(table)
         cur.execute(psql.SQL("CREATE TABLE {} (LIKE events INCLUDING DEFAULTS INCLUDING GENERATED "
-                             "INCLUDING CONSTRAINTS)").format(ident))
-        self._copy_in(cur, table, frame, seq=np.arange(len(frame), dtype=np.int64), freeze=True)
-        # Checked now, while readers read on: ATTACH then trusts it instead of scanning under its lock.
-        cur.execute(psql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK (dataset = {})").format(
-            ident, psql.Identifier(f"{table}_dataset"), psql.Literal(name)))
-        cur.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c "
-                    "ON c.oid = i.indexrelid WHERE i.indrelid = 'events'::regclass ORDER BY c.relname")
-        for index, definition in cur.fetchall():  # the same indexes, so that ATTACH adopts them
-            body = re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ", "", definition)
-            unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
-            cur.execute(psql.SQL("CREATE {}INDEX {} ON {} ").format(
-                psql.SQL(unique), psql.Identifier(f"{table}_{index.removeprefix('events_')}"[:63]), ident)
-                + psql.SQL(body))
-        # Statistics for the columns reads filter, group and sort on; the long texts (notes, sources)
-        # would double the time and guide no plan.
-        cur.execute(psql.SQL("ANALYZE {} ({})").format(ident, psql.SQL(ANALYZED)))
+                             "INCLUDING CONSTRAINTS) PARTITION BY RANGE (seq)").format(ident))
+        for k, (leaf, lo, hi) in enumerate(parts):  # their CHECKs spare ATTACH a scan; indexes are adopted
+            cur.execute(psql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ({}) TO ({})").format(
+                ident, psql.Identifier(leaf), psql.Literal(lo), psql.Literal(hi)))
+            cur.execute(psql.SQL("ALTER TABLE {} RENAME TO {}").format(psql.Identifier(leaf),
+                                                                      psql.Identifier(f"{table}_p{k}")))
         return table
+
+    def _drop_unattached(self, cur) -> None:
+        """Tables a push's streams committed before the push itself failed (see _load_partition)."""
+        cur.execute("SELECT c.relname FROM pg_class c WHERE c.relname ~ '^load_[0-9a-f]{12}_[0-9]+_p[0-9]+$' "
+                    "AND c.relkind = 'r' AND NOT c.relispartition "
+                    "AND c.relnamespace = current_schema()::regnamespace")
+        for (orphan,) in cur.fetchall():
+            cur.execute(psql.SQL("DROP TABLE {}").format(psql.Identifier(orphan)))
 
     def _swap_partition(self, cur, name: str, table: str) -> None:
         """The new table in, the dataset's old partition out and dropped; no other partition is touched."""
@@ -656,20 +681,9 @@ class PostgisStorage(Storage):
 
     def _copy_in(self, cur, table: str, frame: pd.DataFrame, *, seq: np.ndarray, extra_cols=(),
                  freeze: bool = False) -> None:
-        """Rows of our frame into a table through COPY (CSV built by Arrow)."""
-        extras = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)]
-        self._ensure_extras(cur, extras)
-        cols = ALL_COLUMNS + extras + list(extra_cols)
-        stmt = psql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT binary" + (", FREEZE" if freeze else "") + ")").format(
-            psql.Identifier(table), psql.SQL(", ").join(psql.Identifier(c) for c in ["seq", *cols]))
-        # A slice at a time (memory stays bounded), the next one built in a thread while the
-        # server parses this one.
-        slices = (_rows_of(frame.iloc[start:start + PUSH_ROWS], ALL_COLUMNS + extras, seq[start:start + PUSH_ROWS],
-                           frame.iloc[start:start + PUSH_ROWS][list(extra_cols)] if extra_cols else None)
-                  for start in range(0, len(frame), PUSH_ROWS))
-        with cur.copy(stmt) as copy:
-            for data in read_ahead(_binary_copy(slices), depth=2):
-                copy.write(data)
+        """Rows of our frame into a table through COPY, the table's extra columns added first."""
+        self._ensure_extras(cur, [c for c in frame.columns if c.startswith(EXTRA_PREFIX)])
+        _copy_rows(cur, table, frame, seq=seq, extra_cols=extra_cols, freeze=freeze)
 
     def _upsert_curated(self, cur, frame: pd.DataFrame, records: dict, texts: dict, user: Actor) -> int:
         _incoming(cur)
@@ -845,6 +859,69 @@ class PostgisStorage(Storage):
 
 class _Rollback(Exception):
     pass
+
+
+def push_streams(rows: int) -> int:
+    """How many connections load a dataset of this many rows at once: EVENTS_PUSH_STREAMS (default
+    2: this machine's cores; the server's cores are what count), and only for datasets of at least
+    EVENTS_PUSH_STREAM_ROWS rows (default 200,000: below that one connection is as fast)."""
+    streams = max(1, int(os.environ.get("EVENTS_PUSH_STREAMS", "2") or 2))
+    least = int(os.environ.get("EVENTS_PUSH_STREAM_ROWS", "200000") or 200000)
+    return min(streams, max(1, rows // max(1, least // 2))) if rows >= least else 1
+
+
+def _index_bodies(cur) -> list[tuple[str, str, str]]:
+    """The partitioned table's indexes as (name, "UNIQUE " or "", what follows "ON table"), for a
+    new table to carry the same ones, which ATTACH then adopts instead of building."""
+    cur.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c "
+                "ON c.oid = i.indexrelid WHERE i.indrelid = 'events'::regclass ORDER BY c.relname")
+    return [(index, "UNIQUE " if definition.startswith("CREATE UNIQUE") else "",
+             re.sub(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ", "", definition))
+            for index, definition in cur.fetchall()]
+
+
+def _fill_table(cur, table: str, dataset: str, frame: pd.DataFrame, lo: int, hi: int,
+                indexes: list[tuple[str, str, str]], extras: list[str]) -> None:
+    """A new table of rows lo..hi of a dataset's frame (seq lo..hi), in cur's transaction: created
+    like events (plus any extra column events does not have yet, for a connection that cannot see
+    the caller's), loaded by COPY FREEZE, checked (dataset, seq range: ATTACH then trusts the
+    checks instead of scanning under its lock), indexed like events, analysed."""
+    ident = psql.Identifier(table)
+    cur.execute(psql.SQL("CREATE TABLE {} (LIKE events INCLUDING DEFAULTS INCLUDING GENERATED "
+                         "INCLUDING CONSTRAINTS)").format(ident))
+    cur.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (table,))
+    have = {r[0] for r in cur.fetchall()}
+    for c in extras:
+        if c not in have:
+            cur.execute(psql.SQL("ALTER TABLE {} ADD COLUMN {} text").format(ident, psql.Identifier(c)))
+    _copy_rows(cur, table, frame.iloc[lo:hi], seq=np.arange(lo, hi, dtype=np.int64), freeze=True)
+    cur.execute(psql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK (dataset = {}), ADD CONSTRAINT {} CHECK "
+                         "(seq >= {} AND seq < {})").format(
+        ident, psql.Identifier(f"{table}_dataset"[:63]), psql.Literal(dataset),
+        psql.Identifier(f"{table}_seq"[:63]), psql.Literal(lo), psql.Literal(hi)))
+    for index, unique, body in indexes:
+        cur.execute(psql.SQL("CREATE {}INDEX {} ON {} ").format(
+            psql.SQL(unique), psql.Identifier(f"{table}_{index.removeprefix('events_')}"[:63]), ident) + psql.SQL(body))
+    # Statistics for the columns reads filter, group and sort on; the long texts (notes, sources)
+    # would double the time and guide no plan.
+    cur.execute(psql.SQL("ANALYZE {} ({})").format(ident, psql.SQL(ANALYZED)))
+
+
+def _copy_rows(cur, table: str, frame: pd.DataFrame, *, seq: np.ndarray, extra_cols=(), freeze: bool = False) -> None:
+    """Rows of our frame into a table that has their columns, through a binary COPY."""
+    extras = [c for c in frame.columns if c.startswith(EXTRA_PREFIX)]
+    cols = ALL_COLUMNS + extras + list(extra_cols)
+    stmt = psql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT binary" + (", FREEZE" if freeze else "") + ")").format(
+        psql.Identifier(table), psql.SQL(", ").join(psql.Identifier(c) for c in ["seq", *cols]))
+    # A slice at a time (memory stays bounded), the next one built in a thread while the
+    # server parses this one.
+    slices = (_rows_of(frame.iloc[start:start + PUSH_ROWS], ALL_COLUMNS + extras, seq[start:start + PUSH_ROWS],
+                       frame.iloc[start:start + PUSH_ROWS][list(extra_cols)] if extra_cols else None)
+              for start in range(0, len(frame), PUSH_ROWS))
+    with cur.copy(stmt) as copy:
+        for data in read_ahead(_binary_copy(slices), depth=2):
+            copy.write(data)
 
 
 def _incoming(cur) -> None:
