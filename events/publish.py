@@ -90,9 +90,14 @@ def _write_tiles(store, f: Filter, folder: Path, links: dict) -> dict:
     """The filtered events as the tiles a reader's browser fetches by view (events/tiles.py)."""
     from dashboard.mapview import MAX_CELLS, layer_rows
     from events.columns import plain
+    from events.export import stream
     from events.tiles import write_tiles
 
-    return write_tiles(plain(layer_rows(store, f)), links, folder, MAX_CELLS)  # categoricals to text once
+    def features(rows):  # the export's own features for some of the rows, as `events export` writes them
+        return stream([rows], "geojson", control=store.with_control, links=store.with_links)
+
+    # categoricals to text once, not per tile
+    return write_tiles(plain(layer_rows(store, f)), links, folder, MAX_CELLS, features)
 
 
 def _credits(datasets: list[dict]) -> str:

@@ -15,18 +15,20 @@ Two kinds, both under the site's `tiles/` folder, both indexed in the page (Tile
   whole site's coarse grid.
 
 Beside each, what the page's filters need (static/map/layers.js filterPanel, tiled), fetched only
-once a filter is set: `Z/X/Y.f.json` the filter fields of an event tile's events
-(dashboard/mapview.filter_fields), `cells/X/Y.cube.json` a cube of a cell tile's cells: counts by
+once a filter is set, gzipped: `Z/X/Y.f.json.gz` the filter fields of an event tile's events
+(dashboard/mapview.filter_fields), `cells/X/Y.cube.json.gz` a cube of a cell tile's cells: counts by
 month, kind (type and sub-type), claim status, dataset and regions, coded into small tables the
 page holds (`facets`), which also holds the cube of the whole site by month (the timeline, the
-count). `tiles/grid.json` is the same cube over the opening grid's own cells.
+count). `tiles/grid.json.gz` is the same cube over the opening grid's own cells.
 
 Tiles rather than FlatGeobuf or PMTiles: plain files any server or CDN serves and caches, with
 no range requests and no decoder to vendor, and the map's layers draw them as they are.
 """
 from __future__ import annotations
 
+import gzip
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -101,10 +103,13 @@ def cube(codes: pd.DataFrame, cell: np.ndarray | None = None) -> dict[str, list[
     return out
 
 
-def write_event_tiles(rows, links: dict, folder: Path, regions: list[list[int]] | None = None) -> dict[str, int]:
+def write_event_tiles(rows, links: dict, folder: Path, regions: list[list[int]] | None = None,
+                      features: Callable[[pd.DataFrame], Iterable[bytes]] | None = None) -> dict[str, int]:
     """One file per leaf under folder (Z/X/Y.json) with the layer data of its rows, in the rows'
-    own order, and their filter fields (regions: each row's entries in the site's region table);
-    returns the index the page reads: {"Z/X/Y": events}."""
+    own order, and each row's place among rows ("pos"); their filter fields (regions: each row's
+    entries in the site's region table); and, given features (the store's GeoJSON export of some
+    rows), Z/X/Y.geojson.gz, what "download what is shown" takes its features from. Returns the
+    index the page reads: {"Z/X/Y": events}."""
     from dashboard.mapview import filter_fields, layer_data
 
     z, x, y = leaves(rows["lat"].to_numpy(np.float64), rows["lon"].to_numpy(np.float64))
@@ -117,10 +122,15 @@ def write_event_tiles(rows, links: dict, folder: Path, regions: list[list[int]] 
         part = rows.iloc[order[start:start + count]]
         payload = layer_data(part, links)
         payload["cur"] = [False] * count  # no dashboard behind the site: no Edit links
+        payload["pos"] = order[start:start + count].tolist()  # a download from several tiles in the export's order
         _write_json(folder / f"{name}.json", payload)
+        if features is not None:
+            target = folder / f"{name}.geojson.gz"
+            write_bytes_atomic(target, gzip.compress(b"".join(bytes(c) for c in features(part)), compresslevel=6,
+                                                     mtime=0))
         if regions is not None:  # fetched only once a filter is set: a reader who filters nothing never pays for them
             _write_json(folder / f"{name}.f.json",
-                        filter_fields(part, [regions[j] for j in order[start:start + count].tolist()]))
+                        filter_fields(part, [regions[j] for j in order[start:start + count].tolist()]), gzipped=True)
         index[name] = count
     return index
 
@@ -161,7 +171,7 @@ def write_cell_tiles(rows, folder: Path, codes: pd.DataFrame | None = None) -> t
         if cubes is not None:  # beside it, fetched only once a filter is set
             mine = cubes[t]
             _write_json(folder / f"{name}.cube.json",
-                        {c: mine[c].astype(np.int64).tolist() for c in ("i", "m", "k", "c", "d", "r", "n")})
+                        {c: mine[c].astype(np.int64).tolist() for c in ("i", "m", "k", "c", "d", "r", "n")}, gzipped=True)
         written.append(name)
     return written, {"dlat": grid["dlat"], "dlon": grid["dlon"], "cell_deg": grid["cell_deg"]}
 
@@ -177,26 +187,34 @@ def write_grid_cube(rows, codes: pd.DataFrame, target: Path, max_cells: int) -> 
     _write_json(target, {"south": np.round(iy[first] * cell, 5).tolist(),
                          "west": np.round(ix[first] * (cell / ASPECT), 5).tolist(),
                          "dlat": round(cell, 6), "dlon": round(cell / ASPECT, 6), "cell_deg": round(cell, 4),
-                         "cube": cube(codes, np.asarray(inv, dtype=np.int64))})
+                         "cube": cube(codes, np.asarray(inv, dtype=np.int64))}, gzipped=True)
 
 
-def _write_json(target: Path, payload: dict) -> None:
+def _write_json(target: Path, payload: dict, *, gzipped: bool = False) -> None:
+    """payload as compact JSON at target, or gzipped at target + ".gz" (the filter files: a static
+    server sends them as they are, and the page inflates them itself, DecompressionStream)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(target, json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if gzipped:
+        write_bytes_atomic(target.with_name(target.name + ".gz"), gzip.compress(body, compresslevel=6, mtime=0))
+    else:
+        write_bytes_atomic(target, body)
 
 
-def write_tiles(rows, links: dict, folder: Path, max_cells: int) -> dict:
-    """Both kinds of tiles of the rows (every column the layer draws) and the opening grid's cube
-    under folder; returns what the page needs to find them and filter them (dashboard/layers.py
-    TiledEvents' opts, but the grid; regionKeys: FilterPanel's region table)."""
+def write_tiles(rows, links: dict, folder: Path, max_cells: int,
+                features: Callable[[pd.DataFrame], Iterable[bytes]] | None = None) -> dict:
+    """Both kinds of tiles of the rows (every column the layer draws, in the export's order) and the
+    opening grid's cube under folder; returns what the page needs to find them and filter them
+    (dashboard/layers.py TiledEvents' opts, but the grid; regionKeys: FilterPanel's region table)."""
     tables, codes, regions, region_keys = facets(rows)
-    counts = write_event_tiles(rows, links, folder, regions)
+    counts = write_event_tiles(rows, links, folder, regions, features)
     cells, size = write_cell_tiles(rows, folder / "cells", codes)
     write_grid_cube(rows, codes, folder / "grid.json", max_cells)
-    index = {"events": {"pattern": "{z}/{x}/{y}.json", "fields": "{z}/{x}/{y}.f.json", "counts": counts},
-             "cells": {"pattern": "cells/{x}/{y}.json", "cube": "cells/{x}/{y}.cube.json", "zoom": CELL_ZOOM,
+    index = {"events": {"pattern": "{z}/{x}/{y}.json", "fields": "{z}/{x}/{y}.f.json.gz",
+                        **({"features": "{z}/{x}/{y}.geojson.gz"} if features is not None else {}), "counts": counts},
+             "cells": {"pattern": "cells/{x}/{y}.json", "cube": "cells/{x}/{y}.cube.json.gz", "zoom": CELL_ZOOM,
                        "tiles": cells, **size},
-             "grid": "grid.json", "facets": tables}
+             "grid": "grid.json.gz", "facets": tables}
     _write_json(folder / "index.json", index)
     return {"counts": counts, "base": folder.name, "maxTiles": MAX_TILES_PER_VIEW,
             "cells": {"z": CELL_ZOOM, "tiles": cells, **size, "maxTiles": MAX_CELL_TILES_PER_VIEW},

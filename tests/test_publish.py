@@ -282,6 +282,11 @@ def _filters_on_a_tiled_site(page, base, out, store, tiles) -> None:
     in_tiles = {i for k in fetched for i in json.loads((out / "tiles" / f"{k}.json").read_text())["id"]}
     shown = set(page.evaluate("() => window.conflictEvents.ids"))
     assert shown == in_tiles & wanted and len(shown) < len(in_tiles)
+    # "download what is shown": the export's own features of the drawn events, in the export's order
+    exported = [f for f in json.loads(b"".join(store.export(f, "geojson")))["features"] if f["properties"]["id"] in shown]
+    with page.expect_download() as got:
+        page.click(".ce-downloads button[data-fmt=geojson]")
+    assert json.loads(Path(got.value.path()).read_text())["features"] == exported
     # zoomed out over the front, cells: the store's battles whose cell lies in the fetched cell tiles
     page.goto(base + "?view=48.28,37.18,8&type=Battles")
     page.wait_for_function("() => window.conflictTiles.mode === 'cells' && window.ceFilter", timeout=20_000)
@@ -299,6 +304,8 @@ def _filters_on_a_tiled_site(page, base, out, store, tiles) -> None:
     page.wait_for_function("() => window.conflictTiles.fetched.indexOf('grid') >= 0", timeout=20_000)
     page.wait_for_function(f"() => window.conflictEvents.cellSum === {len(battles)}", timeout=20_000)
     assert not [k for k in page.evaluate("() => window.conflictTiles.fetched") if k != "grid"]  # no tile
+    page.click(".ce-downloads button[data-fmt=csv]")  # no events drawn: nothing to download, and it says so
+    assert "zoom in" in page.inner_text(".ce-download-note")
     bars = page.evaluate("() => Array.from(document.querySelectorAll('.ce-timeline rect')).map(r => +r.dataset.n)")
     assert sum(bars) == len(battles) and len(bars) <= 60
     assert f"{len(battles):,} of {store.count(make_filter()):,} events" in page.inner_text(".ce-filter-count")

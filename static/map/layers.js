@@ -408,6 +408,7 @@
   // tiles' filter fields, and cells are counted again from their cubes (opts.facets' codes).
   function tiledEvents(map, opts) {
     var cache = {}, seq = 0, grid = null, gridKey = null, events = null, cells = opts.cells, F = opts.facets;
+    var drawn = null;  // the event tiles drawn: their keys, and each event's place in the export
     window.conflictTiles = {fetched: [], bytes: 0, mode: "grid"};
     function active() { return window.ceFilter && window.ceFilter.active ? window.ceFilter : null; }
     function tileLat(y, n) { var r = Math.PI * (1 - 2 * y / n); return 180 / Math.PI * Math.atan(Math.sinh(r)); }
@@ -423,16 +424,23 @@
     });
     var cellTiles = {};
     cells.tiles.forEach(function(k) { cellTiles[k] = true; });
-    function fetchJson(path) {
+    // A tile's JSON; gz: the file is gzipped (the filter files), inflated here unless the server
+    // already did (a gzip file starts 1f 8b; JSON never does).
+    function fetchJson(path, gz) { return fetchFile(path + ".json" + (gz ? ".gz" : ""), path); }
+    function fetchFile(file, path) {
       if (!cache[path]) {
-        cache[path] = fetch(opts.base + "/" + path + ".json").then(function(r) {
+        cache[path] = fetch(opts.base + "/" + file).then(function(r) {
           if (!r.ok) throw new Error(path + ": " + r.status);
-          return r.text();
-        }).then(function(t) {
+          return r.arrayBuffer();
+        }).then(function(buf) {
+          var head = new Uint8Array(buf, 0, Math.min(2, buf.byteLength));
           window.conflictTiles.fetched.push(path);
-          window.conflictTiles.bytes += t.length;
-          return JSON.parse(t);
-        });
+          window.conflictTiles.bytes += buf.byteLength;
+          if (head[0] === 0x1f && head[1] === 0x8b) {
+            return new Response(new Blob([buf]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+          }
+          return new TextDecoder().decode(buf);
+        }).then(JSON.parse);
         cache[path].catch(function() { delete cache[path]; });  // a failed tile is asked for again next time
       }
       return cache[path];
@@ -440,7 +448,7 @@
     // A tile's data, with its filter fields (events) or its cube (cells) once a filter is set.
     function withExtra(path, extra, name) {
       if (!active()) return fetchJson(path);
-      return Promise.all([fetchJson(path), fetchJson(path + extra)]).then(function(p) {
+      return Promise.all([fetchJson(path), fetchJson(path + extra, true)]).then(function(p) {
         var out = Object.assign({}, p[0]);
         out[name] = p[1];
         return out;
@@ -518,7 +526,7 @@
     function showAll(mine) {  // the whole site: the page's grid, or with a filter the opening cells' cube
       var f = active();
       if (!f) { showGrid("all", opts.gridOpts.data); return; }
-      fetchJson("grid").then(function(g) {
+      fetchJson("grid", true).then(function(g) {
         if (mine === seq) showGrid("all|" + f.version, cubeGrid(g, g.cube, f.keepRow));
       }, function() { if (mine === seq) showGrid("all", opts.gridOpts.data); });
     }
@@ -547,6 +555,7 @@
           if (events) map.removeLayer(events);
           events = L.featureGroup().addTo(map);
           eventLayer(events, map, Object.assign({}, opts.eventOpts, {data: join(parts)}));
+          drawn = {keys: wanted, pos: parts.map(function(p) { return p.pos; })};
           window.conflictTiles.mode = "events";
           if (active()) window.conflictEvents.filter(active().keep);
           map.fire("ce-drawn");
@@ -567,7 +576,22 @@
     }
     map.on("moveend", update);
     // The filter panel's hook: the drawn events filtered again, or the cells counted again.
-    window.ceTiled = {facets: F, refresh: function() {
+    // The features of the event tiles drawn (the export's own, beside each tile), in the export's
+    // order; none while cells are shown (a view too busy for events).
+    function features() {
+      if (window.conflictTiles.mode !== "events" || !drawn) {
+        return Promise.reject(new Error("zoom in until the events are drawn, or take events.geojson.gz (all of them)"));
+      }
+      var mine = drawn;
+      return Promise.all(mine.keys.map(function(k) { return fetchFile(k + ".geojson.gz", k + ".geojson"); }))
+        .then(function(fcs) {
+          var out = [];
+          fcs.forEach(function(fc, t) { fc.features.forEach(function(f, j) { out.push([mine.pos[t][j], f]); }); });
+          out.sort(function(a, b) { return a[0] - b[0]; });
+          return out.map(function(p) { return p[1]; });
+        });
+    }
+    window.ceTiled = {facets: F, features: features, refresh: function() {
       if (events && window.conflictTiles.mode === "events" && window.conflictEvents.filter &&
           (!active() || window.conflictEvents.data.f)) {  // the fields are here: no new fetch
         window.conflictEvents.filter(active() ? active().keep : function() { return true; });
@@ -927,11 +951,13 @@
     if (/^[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]/.test(s) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) s = "'" + s;
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
-  function downloadShown(fmt, source) {
+  // features(): a promise of the features to choose from (the site's events.geojson, or a tiled
+  // site's drawn tiles).
+  function downloadShown(fmt, features) {
     var shown = {};
     window.conflictEvents.ids.forEach(function(id) { shown[id] = true; });
-    return fetch(source).then(function(r) { return r.json(); }).then(function(all) {
-      var features = all.features.filter(function(f) { return shown[f.properties.id]; });
+    return features().then(function(all) {
+      var features = all.filter(function(f) { return shown[f.properties.id]; });
       var body, type;
       if (fmt === "geojson") {
         body = JSON.stringify({type: "FeatureCollection", features: features});
@@ -1131,10 +1157,18 @@
         '<label>Text <input type="search" name="q"></label><div class="ce-filter-count"></div>' +
         '<div class="ce-timeline" title="Events per period; drag across it to choose the dates, double-click for all">' +
         '</div>' +
-        (opts.source ? '<div class="ce-downloads">Download what is shown: <button type="button" data-fmt="geojson">' +
-         'GeoJSON</button> <button type="button" data-fmt="csv">CSV</button></div>' : "");
+        (opts.source || tiled ? '<div class="ce-downloads">Download what is shown: <button type="button" ' +
+         'data-fmt="geojson">GeoJSON</button> <button type="button" data-fmt="csv">CSV</button>' +
+         '<div class="ce-download-note"></div></div>' : "");
+      var source = tiled ? window.ceTiled.features : function() {
+        return fetch(opts.source).then(function(r) { return r.json(); }).then(function(all) { return all.features; });
+      };
       div.querySelectorAll(".ce-downloads button").forEach(function(b) {
-        L.DomEvent.on(b, "click", function() { downloadShown(b.getAttribute("data-fmt"), opts.source); });
+        L.DomEvent.on(b, "click", function() {
+          var note = div.querySelector(".ce-download-note");
+          note.textContent = "";
+          downloadShown(b.getAttribute("data-fmt"), source).catch(function(e) { note.textContent = e.message; });
+        });
       });
       ["from", "to", "q"].forEach(function(k) { div.querySelector('[name="' + k + '"]').value = state[k]; });  // text, never HTML
       var shape = tiled ? monthShape(T.months, T.monthCube) : dayShape(opts.dates);
