@@ -71,10 +71,12 @@ def empty_catalog(tmp_path: Path) -> Path:
 
 def run_cli(*args: str, env: dict | None = None, cwd: Path = ROOT, binary: bool = False,
             timeout: float = 120) -> subprocess.CompletedProcess:
-    """The command line as a user runs it; binary=True keeps stdout's bytes (CRLF and all)."""
+    """The command line as a user runs it, its output piped (so no terminal width, whatever the
+    runner's environment says: pytest-xdist's workers carry a COLUMNS); binary=True keeps stdout's
+    bytes (CRLF and all)."""
     import os
 
-    full_env = {**os.environ, **(env or {})}
+    full_env = {**{k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}, **(env or {})}
     return subprocess.run([sys.executable, *args], capture_output=True, text=not binary, cwd=cwd, env=full_env,
                           timeout=timeout)
 
