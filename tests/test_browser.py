@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from pathlib import Path
 
 import pytest
@@ -119,33 +120,44 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+        # Nothing leaves the host: every request but to 127.0.0.1 goes through a proxy port where
+        # nothing listens, and fails. (Not page.route: routing turns the HTTP cache off, and every
+        # page would load and compile Streamlit's bundle afresh, about 0.7 s a page.)
+        b = p.chromium.launch(executable_path=CHROMIUM, proxy={"server": f"http://127.0.0.1:{free_port()}",
+                                                                "bypass": "127.0.0.1"}, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
         yield b
+        _CONTEXTS.pop(b, None)
         b.close()
 
 
+_CONTEXTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # browser -> {(mobile, headers): context}
+
+
 class Page:
-    """A page with the outside world blocked and every dialog recorded."""
+    """A page with the outside world blocked (the browser fixture's dead proxy), every request that
+    tried to leave the host and every dialog recorded. Pages of one module with the same device and
+    headers share a browser context, so its HTTP cache: each test still gets a page of its own."""
 
     def __init__(self, browser, height: int = 1000, width: int = 1400, mobile: bool = False,
                  headers: dict | None = None):
-        self.ctx = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
-                                       is_mobile=mobile, has_touch=mobile, extra_http_headers=headers)
-        self.page = self.ctx.new_page()
+        contexts = _CONTEXTS.setdefault(browser, {})
+        key = (mobile, tuple(sorted((headers or {}).items())))
+        if key not in contexts:
+            contexts[key] = browser.new_context(accept_downloads=True, is_mobile=mobile, has_touch=mobile,
+                                                extra_http_headers=headers)
+        self.page = contexts[key].new_page()
+        self.page.set_viewport_size({"width": width, "height": height})
         self.blocked: list[str] = []
         self.dialogs: list[str] = []
-        self.page.route("**/*", self._route)
+        self.page.on("request", self._request)
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
 
-    def _route(self, route):
-        u = route.request.url
-        if u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
-            route.continue_()
-        else:
+    def _request(self, request) -> None:
+        u = request.url
+        if not u.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
             self.blocked.append(u)
-            route.abort()
 
     def map_frame(self, timeout_s: float = 60):
         deadline = time.time() + timeout_s
@@ -157,7 +169,7 @@ class Page:
                             return f
                     except Exception:  # frame navigating
                         pass
-            self.page.wait_for_timeout(250)
+            self.page.wait_for_timeout(100)
         raise AssertionError("the map never drew its event layer")
 
     def wait_count(self, expected: int, timeout_s: float = 30) -> list[str]:
@@ -214,6 +226,26 @@ class Page:
             if (!ok) fail(new Error('no marker for ' + id));
         })""", [event_id, timeout_ms])
 
+    def legend_text(self, legend: str, expect: str, timeout_ms: int = 15000) -> str:
+        """A legend's text (legend: its class, e.g. 'ce-grid-legend') once it holds expect, unfolded
+        first when folded: the fifth-of-the-map rule may fold it again while the frame is still sizing
+        itself on a busy machine (a folded legend's innerText is its title alone), so this looks more
+        than once."""
+        waited, text = 0, ""
+        while waited < timeout_ms:
+            f = self.map_frame()
+            try:
+                if f.evaluate(f"() => document.querySelector('.{legend}').classList.contains('ce-folded')"):
+                    f.click(f".{legend} .ce-legend-toggle", timeout=2000)
+                text = f.evaluate(f"() => document.querySelector('.{legend}').innerText")
+            except PlaywrightError:  # the map redrew under us: look again
+                text = ""
+            if expect in text:
+                return text
+            self.page.wait_for_timeout(250)
+            waited += 250
+        return text
+
     def set_view(self, center: list[float], zoom: int):
         """Move the map at once (no animation) and return its frame."""
         f = self.map_frame()
@@ -228,7 +260,14 @@ class Page:
         self.page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)  # header and rows ~35 px
 
     def close(self):
-        self.ctx.close()
+        """Close the page, and forget what Streamlit keeps in the origin's storage (the sidebar's
+        width and state): the next test's page starts as a new visitor's, with only the cache shared."""
+        try:
+            self.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        except PlaywrightError:  # the page is gone or never loaded an origin
+            pass
+        self.page.context.clear_cookies()
+        self.page.close()
 
     def __enter__(self) -> "Page":
         return self
@@ -348,7 +387,7 @@ def test_many_events_draw_as_bounded_aggregates_and_filtering_down_shows_events(
         assert state["agg"] and state["count"] == 50_009 and state["sum"] == 50_009
         assert 0 < state["cells"] <= 4000
         assert p.page.get_by_text("50,009 events, shown as", exact=False).first.is_visible()
-        legend = f.evaluate("() => document.querySelector('.ce-grid-legend').innerText")
+        legend = p.legend_text("ce-grid-legend", "events per cell")
         assert "events per cell" in legend and "claimed or disputed" in legend and "50,009 filtered events" in legend
         assert "hatched" in legend
         hatch = f.evaluate("() => [window.conflictEvents.hatchedCells, window.conflictEvents.hatchLines]")

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import SEED_CATALOG
 from tests.territory_files import write_all
@@ -44,25 +43,6 @@ def wait_control(p: Page, date: str, timeout_ms: int = 30000) -> dict:
     raise AssertionError(f"control map as of {date} never drawn; last: {got}")
 
 
-def control_legend_text(p: Page, expect: str, timeout_ms: int = 15000) -> str:
-    """The control legend's text once it holds expect: opened first when it is folded (the
-    fifth-of-the-map rule may fold it again as the map settles, so this looks more than once)."""
-    waited, text = 0, ""
-    while waited < timeout_ms:
-        f = p.map_frame()
-        try:
-            if f.evaluate("() => document.querySelector('.ce-control-legend').classList.contains('ce-folded')"):
-                f.click(".ce-control-legend .ce-legend-toggle", timeout=2000)
-            text = f.evaluate("() => document.querySelector('.ce-control-legend').innerText")
-        except PlaywrightError:  # the map redrew under us: look again
-            text = ""
-        if expect in text:
-            return text
-        p.page.wait_for_timeout(250)
-        waited += 250
-    return text
-
-
 def test_control_map_follows_the_date_filter_and_a_claim_popup_gives_its_check(control_server, browser):
     with Page(browser, height=1100) as p:
         p.page.goto(control_server + "/?control=drawn&to=2025-01-10")
@@ -89,7 +69,7 @@ def test_control_map_follows_the_date_filter_and_a_claim_popup_gives_its_check(c
         p.page.goto(control_server + "/?control=drawn&from=2025-01-04&to=2025-01-10&changes=1")
         got = wait_control(p, "2025-01-08")
         assert got["changes"] == 1
-        assert "Changed hands 2025-01-03 → 2025-01-08" in control_legend_text(p, "Changed hands")
+        assert "Changed hands 2025-01-03 → 2025-01-08" in p.legend_text("ce-control-legend", "Changed hands")
         p.page.goto(control_server + "/?to=2025-01-10")
         p.map_frame()
         p.page.wait_for_timeout(1000)
@@ -228,7 +208,7 @@ def test_an_analysts_walk_through_the_map(control_server, browser, size, tmp_pat
         # 8. control on, From before the first snapshot: the legend names the first snapshot, never null
         p.page.goto(control_server + "/?control=drawn&from=2024-12-01&to=2025-01-10&changes=1")
         legend = wait_control(p, "2025-01-08")
-        text = control_legend_text(p, "2025-01-03")
+        text = p.legend_text("ce-control-legend", "2025-01-03")
         p.page.wait_for_timeout(800)  # the place names arrive by tile
         assert legend["changes"] >= 0 and "2025-01-03" in text, text
         assert not any(w in text for w in ("null", "None", "nan", "undefined")), text
