@@ -4,6 +4,7 @@ a dump restored into a fresh cluster gives byte-identical exports. A cluster of 
 tests kill it), not the session's."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -31,20 +32,20 @@ def crashable():
 @pytest.fixture(scope="module")
 def big_data(tmp_path_factory):
     """Two versions of a 60,000-row ACLED-like dataset (a push of the second replaces the first): long
-    enough a push for each of its phases to be caught (the watch looks every 10 ms)."""
+    enough a push for each of its phases to be caught (the watch looks every 10 ms). Written as the
+    store's own dataset files: importing them is other tests' business."""
     from benchmarks.synth import synthetic_events
-    from events.export import acled_frame
+    from events.datasets import write_dataset
 
     root = tmp_path_factory.mktemp("outage")
     out = []
     for seed in (3, 4):
         data = root / f"data{seed}"
-        data.mkdir()
-        csv = root / f"big{seed}.csv"
-        acled_frame(synthetic_events(60_000, seed=seed)).to_csv(csv, index=False)
-        r = run_cli("-m", "events", "import", "--format", "acled", str(csv), "--dataset", "big",
-                    env={"EVENTS_DATA": str(data)})
-        assert r.returncode == 0, r.stderr
+        (data / "synthetic").mkdir(parents=True)
+        write_dataset(synthetic_events(60_000, seed=seed), data / "synthetic")
+        (data / "synthetic" / "manifest.json").write_text(json.dumps({"dataset": "synthetic", "format": "test",
+                                                                      "imported": 60_000, "rejected": 0,
+                                                                      "source_sha256": f"seed {seed}"}))
         out.append(data)
     return out
 
@@ -193,7 +194,7 @@ def test_an_edit_killed_with_the_server_leaves_the_record_and_its_history_as_the
                             env={**os.environ, **env, "EVENTS_USER": "bob"}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     try:
-        assert _wait_for(url, f"wait_event_type = 'Lock' AND query NOT LIKE 'LOCK TABLE%%'", proc), \
+        assert _wait_for(url, "wait_event_type = 'Lock' AND query NOT LIKE 'LOCK TABLE%%'", proc), \
             proc.communicate()[1][-800:]
         crashable.kill()
         _, err = proc.communicate(timeout=60)
