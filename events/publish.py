@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
 import shutil
 from pathlib import Path
 
+from events.atomic import write_bytes_atomic, write_stream_atomic
 from events.errors import OutputError
 from events.filters import Filter, make_filter, to_query
 from events.licences import of_manifest
@@ -68,21 +70,28 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(made, target)
-    (out / "index.html").write_text(html, encoding="utf-8")
+    write_bytes_atomic(out / "index.html", html.encode("utf-8"))
     # The read API: export's own bytes, and the same gzipped (a million events are 1.4 GB of GeoJSON;
-    # QGIS reads the smaller file as /vsigzip//vsicurl/URL), both written in one pass.
-    with open(out / "events.geojson", "wb") as fh, gzip.GzipFile(out / "events.geojson.gz", "wb", compresslevel=1,
-                                                                  mtime=0) as gz:
-        for chunk in store.export(f, "geojson"):
-            fh.write(chunk)
-            gz.write(chunk)
+    # QGIS reads the smaller file as /vsigzip//vsicurl/URL), both written in one pass, each through a
+    # temporary file renamed at the end: a publish that fails half-way leaves the files it had.
+    gz_tmp = out / ".events.geojson.gz.tmp"
+    try:
+        with gzip.GzipFile(gz_tmp, "wb", compresslevel=1, mtime=0) as gz:
+            def both():
+                for chunk in store.export(f, "geojson"):
+                    gz.write(chunk)
+                    yield chunk
+            write_stream_atomic(out / "events.geojson", both())
+        os.replace(gz_tmp, out / "events.geojson.gz")
+    finally:
+        gz_tmp.unlink(missing_ok=True)
     manifest = {"title": title, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "filter": to_query(f), "events": store.count(f), "datasets": datasets,
                 "attribution": [f"{d['dataset']}: {d['source']} ({d['licence']})" for d in datasets]
                 + BASE_ATTRIBUTION,
                 "files": {"map": "index.html", "events": "events.geojson", "events_gzip": "events.geojson.gz",
                           **({"tiles": "tiles/index.json"} if tiles else {})}}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_bytes_atomic(out / "manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
     return manifest
 
 

@@ -404,3 +404,28 @@ def test_a_tiled_sites_cubes_count_each_event_once_under_its_own_codes():
     assert sum(c["n"]) == len(rows)
     claimed = {i for i, name in enumerate(CLAIM_ORDER) if name == "claimed"}
     assert sum(n for n, k in zip(c["n"], c["c"]) if k in claimed) == int((rows["claim_status"] == "claimed").sum()) > 0
+
+
+def test_a_publish_that_fails_half_way_leaves_the_sites_files_as_they_were(tmp_path):
+    """events.geojson and its gzip are written through temporary files and renamed at the end: a
+    publish whose export breaks off (a full disk, a dead database) leaves the last site's files whole."""
+    from events.errors import OutputError
+    from events.filters import make_filter
+    from events.publish import publish
+    from events.storage import open_storage
+
+    store = open_storage(catalog=SEED_CATALOG, data=tmp_path / "none")
+    out = tmp_path / "site"
+    publish(store, make_filter(), out)
+    before = {name: (out / name).read_bytes() for name in ("events.geojson", "events.geojson.gz", "manifest.json")}
+    real_export = store.export
+
+    def breaks_off(f, fmt, **kw):  # the first chunk goes out, then the disk is full
+        yield next(iter(real_export(f, fmt, **kw)))
+        raise OutputError("cannot write: No space left on device")
+
+    store.export = breaks_off
+    with pytest.raises(OutputError):
+        publish(store, make_filter(regions=("UA-14",)), out)
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
