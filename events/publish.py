@@ -32,8 +32,6 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
             permitted: tuple[str, ...] = ()) -> dict:
     """Write the site into out (made if missing); returns its manifest. permitted: datasets the
     operator has permission to republish although their recorded licence does not allow it."""
-    from dashboard.mapview import MAX_FEATURES, page_html
-
     f = make_filter(**{**f.as_dict(), "review": ()})  # approved events only, whatever was asked
     shown = set(store.distinct("dataset", f))
     manifests = {m["dataset"]: m for m in store.manifests()}
@@ -53,9 +51,25 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
                          **({"permission": "the operator states they have the source's permission "
                                            "(--i-have-permission)"} if not lic["redistributable"] else {}),
                          "version": (m or {}).get("imported_at") or (m or {}).get("source_sha256")})
-    shutil.rmtree(out / "tiles", ignore_errors=True)  # a site published here before: its tiles go
+    # The tiles are written into a folder of their own and swapped in whole once the rest is written:
+    # a publish that fails half-way leaves the last site as it was, tiles and all.
+    new_tiles, old_tiles = out / ".tiles.new", out / ".tiles.old"
+    for leftover in (new_tiles, old_tiles):  # a publish killed here before
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        return _publish_into(store, f, out, title, datasets, new_tiles, old_tiles)
+    finally:
+        shutil.rmtree(new_tiles, ignore_errors=True)
+
+
+def _publish_into(store, f: Filter, out: Path, title: str, datasets: list[dict], new_tiles: Path,
+                  old_tiles: Path) -> dict:
+    from dashboard.mapview import MAX_FEATURES, page_html
+
     links = store.links()  # once, for the page's popups and the tiles'
-    tiles = _write_tiles(store, f, out / "tiles", links) if store.count(f) > MAX_FEATURES else None
+    tiles = None
+    if store.count(f) > MAX_FEATURES:
+        tiles = {**_write_tiles(store, f, new_tiles, links), "base": "tiles"}
     html = page_html(store, f, published=True, tiles=tiles, links=links).replace("/app/static/", "static/")
     html = html.replace("<head>", f"<head>\n<title>{_escape(title)}</title>", 1)
     html = html.replace("</body>", _credits(datasets) + "\n</body>", 1)
@@ -70,7 +84,6 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(made, target)
-    write_bytes_atomic(out / "index.html", html.encode("utf-8"))
     # The read API: export's own bytes, and the same gzipped (a million events are 1.4 GB of GeoJSON;
     # QGIS reads the smaller file as /vsigzip//vsicurl/URL), both written in one pass, each through a
     # temporary file renamed at the end: a publish that fails half-way leaves the files it had.
@@ -85,6 +98,12 @@ def publish(store, f: Filter, out: str | Path, title: str = "Conflict event map"
         os.replace(gz_tmp, out / "events.geojson.gz")
     finally:
         gz_tmp.unlink(missing_ok=True)
+    if (out / "tiles").exists():
+        os.rename(out / "tiles", old_tiles)
+    if tiles:
+        os.rename(new_tiles, out / "tiles")
+    shutil.rmtree(old_tiles, ignore_errors=True)
+    write_bytes_atomic(out / "index.html", html.encode("utf-8"))
     manifest = {"title": title, "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "filter": to_query(f), "events": store.count(f), "datasets": datasets,
                 "attribution": [f"{d['dataset']}: {d['source']} ({d['licence']})" for d in datasets]

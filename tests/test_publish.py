@@ -406,18 +406,27 @@ def test_a_tiled_sites_cubes_count_each_event_once_under_its_own_codes():
     assert sum(n for n, k in zip(c["n"], c["c"]) if k in claimed) == int((rows["claim_status"] == "claimed").sum()) > 0
 
 
-def test_a_publish_that_fails_half_way_leaves_the_sites_files_as_they_were(tmp_path):
-    """events.geojson and its gzip are written through temporary files and renamed at the end: a
-    publish whose export breaks off (a full disk, a dead database) leaves the last site's files whole."""
+def test_a_publish_that_fails_half_way_leaves_the_sites_files_as_they_were(tmp_path, monkeypatch):
+    """events.geojson, its gzip, the page and the manifest are written through temporary files and
+    the tiles into a folder swapped in whole at the end: a publish whose export breaks off (a full
+    disk, a dead database) leaves the last site as it was, tiles and all."""
+    import dashboard.mapview
     from events.errors import OutputError
     from events.filters import make_filter
     from events.publish import publish
     from events.storage import open_storage
 
+    def files(folder: Path) -> dict:
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+                if p.is_file() and "static" not in p.parts}
+
     store = open_storage(catalog=SEED_CATALOG, data=tmp_path / "none")
     out = tmp_path / "site"
-    publish(store, make_filter(), out)
-    before = {name: (out / name).read_bytes() for name in ("events.geojson", "events.geojson.gz", "manifest.json")}
+    with monkeypatch.context() as m:
+        m.setattr(dashboard.mapview, "MAX_FEATURES", 3)  # the seed's 8 events as a tiled site
+        publish(store, make_filter(), out)
+    before = files(out)
+    assert "tiles/index.json" in before and "events.geojson" in before and "manifest.json" in before
     real_export = store.export
 
     def breaks_off(f, fmt, **kw):  # the first chunk goes out, then the disk is full
@@ -427,5 +436,8 @@ def test_a_publish_that_fails_half_way_leaves_the_sites_files_as_they_were(tmp_p
     store.export = breaks_off
     with pytest.raises(OutputError):
         publish(store, make_filter(regions=("UA-14",)), out)
-    assert {name: (out / name).read_bytes() for name in before} == before
-    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert files(out) == before
+    store.export = real_export
+    publish(store, make_filter(regions=("UA-14",)), out)  # now small enough to draw: the tiles go
+    assert not (out / "tiles").exists() and json.loads((out / "manifest.json").read_text())["events"] == 4
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
