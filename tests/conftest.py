@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -110,3 +113,32 @@ def pg_url(pg_cluster, request):
     pg_cluster.sql(f"CREATE DATABASE {name} TEMPLATE events_template")
     yield pg_cluster.url(name)
     pg_cluster.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+_CONTEXTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # browser -> {(mobile, headers): context}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test process, for every browser test (pages are the tests' own:
+    tests/test_browser.py Page)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        # Nothing leaves the host: every request but to 127.0.0.1 goes through a proxy port where
+        # nothing listens, and fails. (Not page.route: routing turns the HTTP cache off, and every
+        # page would load and compile Streamlit's bundle afresh, about 0.7 s a page.)
+        b = p.chromium.launch(executable_path=CHROMIUM, proxy={"server": f"http://127.0.0.1:{free_port()}",
+                                                                "bypass": "127.0.0.1"}, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        _CONTEXTS.pop(b, None)
+        b.close()

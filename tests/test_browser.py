@@ -9,29 +9,20 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import weakref
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import ROOT, record, run_cli, write_record
+from tests.conftest import _CONTEXTS, CHROMIUM, ROOT, free_port, record, run_cli, write_record  # noqa: F401
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
 HOSTILE_ID = "hostile-record"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (make test installs it)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -113,26 +104,6 @@ def big_server(catalog, tmp_path_factory):
     proc, base = start_app(catalog, data)
     yield base
     stop_app(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        # Nothing leaves the host: every request but to 127.0.0.1 goes through a proxy port where
-        # nothing listens, and fails. (Not page.route: routing turns the HTTP cache off, and every
-        # page would load and compile Streamlit's bundle afresh, about 0.7 s a page.)
-        b = p.chromium.launch(executable_path=CHROMIUM, proxy={"server": f"http://127.0.0.1:{free_port()}",
-                                                                "bypass": "127.0.0.1"}, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        _CONTEXTS.pop(b, None)
-        b.close()
-
-
-_CONTEXTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # browser -> {(mobile, headers): context}
 
 
 class Page:

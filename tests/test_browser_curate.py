@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.conftest import SEED_CATALOG, run_cli
-from tests.test_browser import CHROMIUM, Page, browser, start_app, stop_app  # noqa: F401 - fixture
+from tests.test_browser import CHROMIUM, Page, start_app, stop_app  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="no Chromium")
 

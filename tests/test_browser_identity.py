@@ -14,7 +14,7 @@ import pytest
 from events.storage.embedded import EmbeddedStorage
 from tests.conftest import SEED_CATALOG
 from tests.signin_proxy import SigninProxy
-from tests.test_browser import CHROMIUM, Page, browser, start_app, stop_app  # noqa: F401 - fixture
+from tests.test_browser import CHROMIUM, Page, start_app, stop_app  # noqa: F401
 
 
 def _second_loopback_usable() -> bool:

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_browser import CHROMIUM, Page, browser, start_app, stop_app  # noqa: F401 - fixture
-from tests.test_postgis_outage import _catalog, _database, crashable  # noqa: F401 - fixture
+from tests.test_browser import CHROMIUM, Page, start_app, stop_app  # noqa: F401
+from tests.test_postgis_outage import _catalog, _database, crashable  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(), reason="no Chromium")
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import SEED_CATALOG
 from tests.territory_files import write_all
-from tests.test_browser import ARTIFACTS, CHROMIUM, Page, browser, start_app, stop_app  # noqa: F401  (fixture)
+from tests.test_browser import ARTIFACTS, CHROMIUM, Page, start_app, stop_app  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
 CLAIM = "kurakhove-russian-capture-claim-2025-01-06"

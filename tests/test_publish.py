@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SEED_CATALOG, run_cli
-from tests.test_browser import CHROMIUM, Page, browser, free_port  # noqa: F401  (fixture)
+from tests.test_browser import CHROMIUM, Page, free_port  # noqa: F401
 
 
 @pytest.fixture
